@@ -1,0 +1,3 @@
+from .allocation import Allocation
+
+__all__ = ["Allocation"]

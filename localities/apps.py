@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LocalitiesConfig(AppConfig):
+    name = "localities"
+    verbose_name = "Organisations, localities and teams"

@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+
+
+class Alert(models.Model):
+    """A warning, breach or escalation raised once for one clock.
+
+    Stored first, in the same transaction as the sweep step that raised it, then
+    delivered by a task. Delivery is at-least-once: a sender claims the row with a
+    lease (claimed_until), marks it sent only after success, and the sweep hands
+    out again any alert whose lease has run out.
+    """
+
+    class Level(models.TextChoices):
+        WARNING = "warning", "Warning"
+        BREACH = "breach", "Breach"
+        ESCALATION = "escalation", "Escalation"
+
+    clock = models.ForeignKey("referrals.Clock", on_delete=models.PROTECT, related_name="alerts")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="alerts")
+    clock_kind = models.CharField(max_length=16)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    tier = models.PositiveSmallIntegerField(
+        default=0, help_text="Escalations: 1 to the team manager, 2 to the service manager."
+    )
+    threshold_at = models.DateTimeField(help_text="The instant the clock crossed this level.")
+    created_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Idempotency of the sweep: a second sweep or a retried task cannot add a twin.
+            models.UniqueConstraint(fields=["clock", "level", "tier"], name="one_alert_per_clock_level"),
+            models.CheckConstraint(
+                condition=models.Q(level="escalation", tier__in=[1, 2]) | (~models.Q(level="escalation") & models.Q(tier=0)),
+                name="alert_tier_matches_level",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="alert_unsent_idx"),
+            models.Index(fields=["referral", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} on {self.clock_kind} clock of referral {self.referral_id}"
+
+
+class Notification(models.Model):
+    """An alert as it reached one person's in-app inbox."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField()
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["alert", "recipient"], name="one_notification_per_recipient")]
+        indexes = [models.Index(fields=["recipient", "seen_at"])]

@@ -1,0 +1,52 @@
+"""The events that stop the treatment clock under the 'referral spell' rule:
+an assessment, an agreed care plan, an intervention and a baseline outcome measure."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Assessment(models.Model):
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="assessments")
+    completed_at = models.DateTimeField()
+    summary = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["completed_at", "id"]
+
+
+class CarePlan(models.Model):
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="care_plans")
+    agreed_at = models.DateTimeField()
+    summary = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["agreed_at", "id"]
+
+
+class Intervention(models.Model):
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="interventions")
+    started_at = models.DateTimeField()
+    description = models.CharField(max_length=200, help_text="e.g. peer support, DBT skills group, debt advice")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+
+class OutcomeMeasure(models.Model):
+    class Stage(models.TextChoices):
+        BASELINE = "baseline", "Baseline (start)"
+        REVIEW = "review", "Review"
+        DISCHARGE = "discharge", "Discharge"
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="outcome_measures")
+    instrument = models.CharField(max_length=32, help_text="e.g. ReQoL-10, DIALOG, CORE-10, PHQ-9, GAD-7")
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+    stage = models.CharField(max_length=16, choices=Stage.choices)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["recorded_at", "id"]

@@ -1,0 +1,123 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+
+
+class Clock(models.Model):
+    """A waiting-time clock on a referral, measured in elapsed time from started_at.
+
+    Thresholds are stored as absolute instants (UTC), so daylight-saving changes
+    never move a deadline. next_check_at is the next instant the sweep must look
+    at this clock (the next alert threshold); it is NULL once there is nothing
+    left to raise, and the partial index on it keeps the sweep's cost tied to the
+    number of clocks due, not the number of referrals.
+    """
+
+    class Kind(models.TextChoices):
+        FIRST_RESPONSE = "first_response", "First response"
+        TREATMENT = "treatment", "Treatment (4-week wait)"
+
+    class StopReason(models.TextChoices):
+        FIRST_COMPLETED_CONTACT = "first_completed_contact", "First completed contact"
+        SECOND_COMPLETED_CONTACT = "second_completed_contact", "Second completed contact"
+        REFERRAL_SPELL_COMPLETE = "referral_spell_complete", "Assessment, care plan, intervention and baseline measure recorded"
+        TREATMENT_STARTED = "treatment_started", "Treatment started"
+        RESTARTED = "restarted", "Superseded by a restarted clock"
+        REFERRAL_ENDED = "referral_ended", "Referral discharged or closed"
+        MANUAL = "manual", "Stopped by hand with a reason"
+
+    # The alert ladder a clock climbs: (level, tier) in order of their thresholds.
+    LADDER = (("warning", 0), ("breach", 0), ("escalation", 1), ("escalation", 2))
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="clocks")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    is_current = models.BooleanField(default=True)
+    stop_rule = models.CharField(max_length=32, blank=True, help_text="Treatment clocks: the rule that stops it.")
+    started_at = models.DateTimeField()
+    target = models.DurationField()
+    warn_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    escalation_at = models.DateTimeField()
+    second_escalation_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stop_reason = models.CharField(max_length=32, choices=StopReason.choices, blank=True)
+    next_alert_step = models.PositiveSmallIntegerField(default=0)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["referral_id", "kind", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "kind"], condition=models.Q(is_current=True), name="one_current_clock_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stopped_at__isnull=True, stop_reason="")
+                | (models.Q(stopped_at__isnull=False) & ~models.Q(stop_reason="")),
+                name="stopped_at_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stopped_at__isnull=True) | models.Q(next_check_at__isnull=True, paused_at__isnull=True),
+                name="stopped_clock_is_not_checked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paused_at__isnull=True) | models.Q(next_check_at__isnull=True),
+                name="paused_clock_is_not_checked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(started_at__lt=models.F("warn_at"))
+                & models.Q(warn_at__lt=models.F("due_at"))
+                & models.Q(due_at__lt=models.F("escalation_at"))
+                & models.Q(escalation_at__lt=models.F("second_escalation_at")),
+                name="clock_thresholds_in_order",
+            ),
+            models.CheckConstraint(condition=models.Q(next_alert_step__lte=4), name="alert_step_in_ladder"),
+        ]
+        indexes = [
+            # The sweep's only query: running clocks by the next instant to look at them.
+            models.Index(
+                fields=["next_check_at"], condition=models.Q(next_check_at__isnull=False), name="clock_next_check_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} clock for {self.referral_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None and self.paused_at is None
+
+    def threshold(self, step: int) -> datetime:
+        return (self.warn_at, self.due_at, self.escalation_at, self.second_escalation_at)[step]
+
+    def is_breached(self, now: datetime) -> bool:
+        """Breached if it stopped after its due time, or is still open past it."""
+        if self.stopped_at is not None:
+            return self.stopped_at > self.due_at
+        if self.paused_at is not None:
+            return self.paused_at > self.due_at
+        return now > self.due_at
+
+
+class ClockEvent(models.Model):
+    """The history of a clock: started, paused, resumed, stopped, restarted. Append-only."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", "Started"
+        PAUSED = "paused", "Paused"
+        RESUMED = "resumed", "Resumed"
+        STOPPED = "stopped", "Stopped"
+        RESTARTED = "restarted", "Restarted"
+
+    clock = models.ForeignKey(Clock, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

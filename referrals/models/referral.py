@@ -1,0 +1,145 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+# Crockford base32 without I, L, O, U: nothing a person could misread on the phone.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """A short reference to quote on the phone, e.g. 'RF-7KQ2M-9XD4P' (32**10 values)."""
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    return f"RF-{chars[:5]}-{chars[5:]}"
+
+
+class Referral(models.Model):
+    """One referral: a person reaching any access point, and everything that follows.
+
+    A redirect to another team is a hand-off of this same referral (see Handoff),
+    never a rejection and never a new referral: its clocks keep running.
+    """
+
+    class Source(models.TextChoices):
+        GP = "gp", "GP or primary care"
+        SELF = "self", "Self-referral"
+        MENTAL_HEALTH_LINE = "mental_health_line", "24/7 mental health line"
+        VCSE = "vcse", "VCSE partner"
+        POLICE = "police", "Police"
+        AMBULANCE = "ambulance", "Ambulance"
+        EMERGENCY_DEPARTMENT = "emergency_department", "Emergency department (liaison)"
+        SOCIAL_CARE = "social_care", "Social care"
+        TALKING_THERAPIES = "talking_therapies", "Talking therapies"
+        OTHER = "other", "Other"
+
+    class Urgency(models.TextChoices):
+        # MHSDS ClinRespPriorityType.
+        EMERGENCY = "emergency", "Emergency"
+        VERY_URGENT = "very_urgent", "Very urgent"
+        URGENT = "urgent", "Urgent"
+        ROUTINE = "routine", "Routine"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        TRIAGED = "triaged", "Triaged"
+        ASSESSED = "assessed", "Assessed"
+        ALLOCATED = "allocated", "Allocated to a link worker"
+        IN_TREATMENT = "in_treatment", "In treatment"
+        REDIRECTED = "redirected", "Redirected (warm handover)"
+        DISCHARGED = "discharged", "Discharged"
+        CLOSED = "closed", "Closed"
+
+    class ClosureReason(models.TextChoices):
+        DECLINED = "declined", "Person declined the service"
+        NO_CONTACT = "no_contact", "Could not be contacted"
+        MOVED_AWAY = "moved_away", "Moved out of area"
+        DUPLICATE = "duplicate", "Duplicate referral"
+        DIED = "died", "Died"
+        OTHER = "other", "Other"
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference, editable=False)
+    person = models.ForeignKey("referrals.Person", on_delete=models.PROTECT, related_name="referrals")
+    source = models.CharField(max_length=32, choices=Source.choices)
+    received_at = models.DateTimeField(help_text="The initial point of contact: when any access point got it.")
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    presenting_need = models.TextField()
+    locality = models.ForeignKey(
+        "localities.Locality", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    team = models.ForeignKey(
+        "localities.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    routing_reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    status_changed_at = models.DateTimeField()
+
+    allocated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    treatment_started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True)
+    discharge_note = models.TextField(blank=True)
+
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="one_referral_per_idempotency_key",
+            ),
+            # Paired fields are set together, or the database refuses the row.
+            models.CheckConstraint(
+                condition=models.Q(status__in=["discharged", "closed"], ended_at__isnull=False)
+                | (~models.Q(status__in=["discharged", "closed"]) & models.Q(ended_at__isnull=True)),
+                name="ended_at_iff_ended",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | ~models.Q(closure_reason=""),
+                name="closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="allocated") | models.Q(allocated_to__isnull=False),
+                name="allocated_has_link_worker",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="in_treatment") | models.Q(treatment_started_at__isnull=False),
+                name="in_treatment_has_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "team"]),
+            models.Index(fields=["locality", "status"]),
+            models.Index(fields=["allocated_to", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Handoff(models.Model):
+    """A warm handover of a referral from one team or service to another."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="handoffs")
+    from_team = models.ForeignKey("localities.Team", null=True, on_delete=models.PROTECT, related_name="+")
+    to_team = models.ForeignKey("localities.Team", on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(help_text="What the receiving team needs to know; the person is told where they went.")
+    person_informed = models.BooleanField(default=False)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    clocks_restarted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(from_team=models.F("to_team")), name="handoff_changes_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral} → {self.to_team}"

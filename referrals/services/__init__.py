@@ -1,0 +1,41 @@
+"""Every write to people, referrals, contacts and clocks goes through these functions.
+
+They are keyword-only, take the acting user as ``by=`` and the current instant as
+``now=``, run in one transaction, and write their audit rows in that transaction.
+"""
+
+from .care import assessment_record, care_plan_record, intervention_record, outcome_measure_record
+from .clocks import clock_pause, clock_restart, clock_resume, clock_stop, clocks_start, clocks_evaluate
+from .contacts import contact_record
+from .people import person_match_or_create
+from .referrals import (
+    referral_assess,
+    referral_close,
+    referral_create,
+    referral_discharge,
+    referral_mark_allocated,
+    referral_redirect,
+    referral_triage,
+)
+
+__all__ = [
+    "assessment_record",
+    "care_plan_record",
+    "clock_pause",
+    "clock_restart",
+    "clock_resume",
+    "clock_stop",
+    "clocks_evaluate",
+    "clocks_start",
+    "contact_record",
+    "intervention_record",
+    "outcome_measure_record",
+    "person_match_or_create",
+    "referral_assess",
+    "referral_close",
+    "referral_create",
+    "referral_discharge",
+    "referral_mark_allocated",
+    "referral_redirect",
+    "referral_triage",
+]

@@ -1,0 +1,68 @@
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from accounts.services import audit_record
+from localities.models import Practice
+from referrals.models import Person
+from referrals.nhs_number import normalise_nhs_number, validate_nhs_number
+
+
+def person_match_or_create(
+    *,
+    by: User,
+    now: datetime,
+    nhs_number: str | None,
+    given_name: str,
+    family_name: str,
+    birth_date: date | None,
+    postcode: str = "",
+    gp_practice: Practice | None = None,
+) -> tuple[Person, bool]:
+    """Find the person by NHS number, or create them. Returns (person, created).
+
+    A match whose date of birth disagrees is refused rather than linked: joining
+    a referral to the wrong person's record is worse than asking again.
+    """
+    if nhs_number:
+        nhs_number = normalise_nhs_number(nhs_number)
+        try:
+            validate_nhs_number(nhs_number)
+        except ValidationError as exc:
+            raise ValidationError({"nhs_number": exc.messages}) from exc
+        existing = Person.objects.select_for_update().filter(nhs_number=nhs_number).first()
+        if existing is not None:
+            if birth_date and existing.birth_date and existing.birth_date != birth_date:
+                raise ValidationError(
+                    {"birth_date": ["This NHS number belongs to a person with a different date of birth."]}
+                )
+            _fill_blanks(existing, postcode=postcode, gp_practice=gp_practice, birth_date=birth_date)
+            return existing, False
+    person = Person.objects.create(
+        nhs_number=nhs_number or None,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        birth_date=birth_date,
+        postcode=postcode.strip().upper(),
+        gp_practice=gp_practice,
+        created_at=now,
+    )
+    audit_record(by=by, action="person.create", obj=person, now=now, person_id=person.pk)
+    return person, True
+
+
+def _fill_blanks(person: Person, *, postcode: str, gp_practice: Practice | None, birth_date: date | None) -> None:
+    """Complete what the record lacks; never overwrite what someone already recorded."""
+    changed = []
+    if postcode and not person.postcode:
+        person.postcode = postcode.strip().upper()
+        changed.append("postcode")
+    if gp_practice and person.gp_practice_id is None:
+        person.gp_practice = gp_practice
+        changed.append("gp_practice")
+    if birth_date and person.birth_date is None:
+        person.birth_date = birth_date
+        changed.append("birth_date")
+    if changed:
+        person.save(update_fields=changed)

@@ -1,0 +1,261 @@
+"""The referral lifecycle: one service per transition, refusing the ones that make no sense.
+
+received → triaged → assessed → allocated → in treatment → discharged, with
+'redirected' (a warm handover to another team) possible from any open state and
+'closed' (with a reason) from any state before treatment. Nobody is simply rejected.
+"""
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from accounts.services import audit_record
+from localities.models import Practice, Team
+from localities.selectors import route_for
+from referrals.errors import InvalidTransition
+from referrals.models import ClockPolicy, Handoff, Referral
+from referrals.selectors import policy_for_team
+
+from .clocks import clocks_restart_for_redirect, clocks_start, clocks_stop_for_ended_referral
+from .people import person_match_or_create
+
+S = Referral.Status
+
+ALLOWED: dict[str, set[str]] = {
+    S.RECEIVED: {S.TRIAGED, S.ASSESSED, S.REDIRECTED, S.CLOSED},
+    S.TRIAGED: {S.ASSESSED, S.ALLOCATED, S.IN_TREATMENT, S.REDIRECTED, S.CLOSED},
+    S.ASSESSED: {S.ALLOCATED, S.IN_TREATMENT, S.REDIRECTED, S.CLOSED},
+    S.ALLOCATED: {S.IN_TREATMENT, S.REDIRECTED, S.DISCHARGED, S.CLOSED},
+    S.IN_TREATMENT: {S.REDIRECTED, S.DISCHARGED},
+    S.REDIRECTED: {S.TRIAGED, S.ASSESSED, S.ALLOCATED, S.IN_TREATMENT, S.REDIRECTED, S.CLOSED},
+    S.DISCHARGED: set(),
+    S.CLOSED: set(),
+}
+
+
+def _transition(referral: Referral, to: str, *, now: datetime) -> None:
+    if to not in ALLOWED[referral.status]:
+        raise InvalidTransition(
+            f"A referral that is {referral.get_status_display().lower()} cannot become "
+            f"{S(to).label.lower()}."
+        )
+    referral.status = to
+    referral.status_changed_at = now
+
+
+def _locked(referral: Referral) -> Referral:
+    """Re-read the referral under a row lock: two people acting at once queue up."""
+    return Referral.objects.select_for_update().get(pk=referral.pk)
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before for a different request."""
+
+
+def referral_create(
+    *,
+    by: User,
+    now: datetime,
+    source: str,
+    urgency: str,
+    presenting_need: str,
+    received_at: datetime | None = None,
+    nhs_number: str | None = None,
+    given_name: str,
+    family_name: str,
+    birth_date: date | None = None,
+    postcode: str = "",
+    gp_practice: Practice | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Referral, bool]:
+    """Record a referral from any access point and start both clocks.
+
+    Returns (referral, created). With an idempotency key, a retry of the same
+    request returns the referral made the first time.
+    """
+    received_at = received_at or now
+    if received_at > now:
+        raise ValidationError({"received_at": ["The time a referral was received cannot be in the future."]})
+    fingerprint = ""
+    if idempotency_key:
+        fingerprint = _fingerprint(
+            dict(source=source, urgency=urgency, presenting_need=presenting_need, received_at=received_at,
+                 nhs_number=nhs_number, given_name=given_name, family_name=family_name, birth_date=birth_date,
+                 postcode=postcode, gp_practice=gp_practice.pk if gp_practice else None)
+        )
+        earlier = _replay(by=by, key=idempotency_key, fingerprint=fingerprint)
+        if earlier is not None:
+            return earlier, False
+    try:
+        with transaction.atomic():
+            referral = _create(
+                by=by, now=now, source=source, urgency=urgency, presenting_need=presenting_need,
+                received_at=received_at, nhs_number=nhs_number, given_name=given_name, family_name=family_name,
+                birth_date=birth_date, postcode=postcode, gp_practice=gp_practice,
+                idempotency_key=idempotency_key or None, fingerprint=fingerprint,
+            )
+    except IntegrityError:
+        # Another request with the same key won the race: return what it made.
+        if idempotency_key:
+            earlier = _replay(by=by, key=idempotency_key, fingerprint=fingerprint)
+            if earlier is not None:
+                return earlier, False
+        raise
+    return referral, True
+
+
+def _replay(*, by: User, key: str, fingerprint: str) -> Referral | None:
+    earlier = Referral.objects.filter(created_by=by, idempotency_key=key).first()
+    if earlier is not None and earlier.idempotency_fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used for a different referral; use a new key for a new referral."
+        )
+    return earlier
+
+
+def _create(*, by: User, now: datetime, source: str, urgency: str, presenting_need: str, received_at: datetime,
+            nhs_number: str | None, given_name: str, family_name: str, birth_date: date | None, postcode: str,
+            gp_practice: Practice | None, idempotency_key: str | None, fingerprint: str) -> Referral:
+    if not presenting_need.strip():
+        raise ValidationError({"presenting_need": ["Say what the person needs help with."]})
+    person, _ = person_match_or_create(
+        by=by, now=now, nhs_number=nhs_number, given_name=given_name, family_name=family_name,
+        birth_date=birth_date, postcode=postcode, gp_practice=gp_practice,
+    )
+    route = route_for(practice=person.gp_practice, postcode=person.postcode)
+    referral = Referral(
+        person=person, source=source, received_at=received_at, urgency=urgency,
+        presenting_need=presenting_need.strip(), locality=route.locality, team=route.team,
+        routing_reason=route.reason, status=S.RECEIVED, status_changed_at=now, created_at=now, created_by=by,
+        idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint,
+    )
+    referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"])
+    referral.save()
+    clocks_start(referral=referral, by=by, now=now)
+    audit_record(by=by, action="referral.create", obj=referral, now=now, person_id=person.pk,
+                 detail={"source": source, "urgency": urgency, "route": route.reason})
+    return referral
+
+
+@transaction.atomic
+def referral_triage(*, referral: Referral, by: User, now: datetime, urgency: str | None = None, note: str = "") -> Referral:
+    """Record triage. Changing urgency does not silently move a running deadline: see clock_restart."""
+    referral = _locked(referral)
+    _transition(referral, S.TRIAGED, now=now)
+    detail: dict[str, Any] = {"note": note}
+    if urgency and urgency != referral.urgency:
+        detail["urgency"] = {"from": referral.urgency, "to": urgency}
+        referral.urgency = urgency
+    referral.save(update_fields=["status", "status_changed_at", "urgency"])
+    audit_record(by=by, action="referral.triage", obj=referral, now=now, person_id=referral.person_id, detail=detail)
+    return referral
+
+
+@transaction.atomic
+def referral_assess(*, referral: Referral, by: User, now: datetime) -> Referral:
+    referral = _locked(referral)
+    _transition(referral, S.ASSESSED, now=now)
+    referral.save(update_fields=["status", "status_changed_at"])
+    audit_record(by=by, action="referral.assess", obj=referral, now=now, person_id=referral.person_id)
+    return referral
+
+
+def referral_mark_allocated(*, referral: Referral, link_worker: User, now: datetime) -> Referral:
+    """Called by caseload allocation inside its own transaction; not for views."""
+    referral = _locked(referral)
+    if referral.status not in (S.ALLOCATED, S.IN_TREATMENT):
+        _transition(referral, S.ALLOCATED, now=now)
+    referral.allocated_to = link_worker
+    referral.save(update_fields=["status", "status_changed_at", "allocated_to"])
+    return referral
+
+
+def referral_mark_treatment_started(*, referral: Referral, at: datetime, now: datetime) -> Referral:
+    """A completed contact recorded as starting treatment moves the referral into treatment."""
+    referral = _locked(referral)
+    if referral.treatment_started_at is None:
+        referral.treatment_started_at = at
+    if referral.status != S.IN_TREATMENT and S.IN_TREATMENT in ALLOWED[referral.status]:
+        _transition(referral, S.IN_TREATMENT, now=now)
+    referral.save(update_fields=["status", "status_changed_at", "treatment_started_at"])
+    return referral
+
+
+@transaction.atomic
+def referral_redirect(
+    *, referral: Referral, by: User, now: datetime, to_team: Team, note: str, person_informed: bool
+) -> Handoff:
+    """A warm handover to another team or service. The same referral moves; its clocks keep running
+    unless the receiving pathway's policy says a redirect restarts them (and then the history shows it)."""
+    referral = _locked(referral)
+    if not note.strip():
+        raise ValidationError({"note": ["Write a handover note for the receiving team."]})
+    if referral.team_id == to_team.pk:
+        raise ValidationError({"to_team": ["The referral is already with this team."]})
+    _transition(referral, S.REDIRECTED, now=now)
+    handoff = Handoff.objects.create(
+        referral=referral, from_team_id=referral.team_id, to_team=to_team, note=note.strip(),
+        person_informed=person_informed, at=now, by=by,
+    )
+    referral.team = to_team
+    if to_team.locality_id:
+        referral.locality_id = to_team.locality_id
+    referral.allocated_to = None
+    referral.save(update_fields=["status", "status_changed_at", "team", "locality", "allocated_to"])
+    from caseload.services import allocation_end_open
+
+    allocation_end_open(referral=referral, now=now)
+    policy: ClockPolicy = policy_for_team(to_team)
+    if policy.restart_clocks_on_redirect:
+        clocks_restart_for_redirect(
+            referral=referral, by=by, now=now, reason=f"redirected to {to_team.name}: {policy.name} restarts clocks"
+        )
+        handoff.clocks_restarted = True
+        handoff.save(update_fields=["clocks_restarted"])
+    audit_record(by=by, action="referral.redirect", obj=referral, now=now, person_id=referral.person_id,
+                 detail={"from_team": handoff.from_team_id, "to_team": to_team.pk,
+                         "clocks_restarted": handoff.clocks_restarted})
+    return handoff
+
+
+@transaction.atomic
+def referral_close(*, referral: Referral, by: User, now: datetime, reason: str, note: str = "") -> Referral:
+    """Close without treatment (declined, no contact...). Open clocks stop; any breach stands."""
+    if reason not in Referral.ClosureReason.values:
+        raise ValidationError({"reason": [f"Choose one of: {', '.join(Referral.ClosureReason.values)}."]})
+    referral = _locked(referral)
+    _transition(referral, S.CLOSED, now=now)
+    referral.closure_reason = reason
+    referral.discharge_note = note
+    return _end(referral, by=by, now=now, action="referral.close")
+
+
+@transaction.atomic
+def referral_discharge(*, referral: Referral, by: User, now: datetime, note: str) -> Referral:
+    if not note.strip():
+        raise ValidationError({"note": ["Write the return-to-self-care plan and how to get back in touch."]})
+    referral = _locked(referral)
+    _transition(referral, S.DISCHARGED, now=now)
+    referral.discharge_note = note.strip()
+    return _end(referral, by=by, now=now, action="referral.discharge")
+
+
+def _end(referral: Referral, *, by: User, now: datetime, action: str) -> Referral:
+    referral.ended_at = now
+    referral.save()
+    clocks_stop_for_ended_referral(referral=referral, by=by, now=now)
+    from caseload.services import allocation_end_open
+
+    allocation_end_open(referral=referral, now=now)
+    audit_record(by=by, action=action, obj=referral, now=now, person_id=referral.person_id,
+                 detail={"reason": referral.closure_reason})
+    return referral
