@@ -1,0 +1,92 @@
+"""A standing cast, after healthchecks' alice/bob/charlie:
+
+* alice: clinician in North team (the team that receives North's referrals)
+* bob: link worker in North team (a VCSE peer support worker)
+* tina: North team's manager
+* sam: service manager in the NHS trust
+* charlie: clinician in South team: must see nothing of North's people
+"""
+
+import pytest
+
+from accounts.models import Role
+from localities.models import Organisation, Team
+from tests.factories import LocalityFactory, OrganisationFactory, PracticeFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def trust(db):
+    return OrganisationFactory(name="Synthetic Partnership NHS Trust", kind=Organisation.Kind.NHS_TRUST)
+
+
+@pytest.fixture
+def vcse(db):
+    return OrganisationFactory(name="Synthetic Mind", kind=Organisation.Kind.VCSE)
+
+
+@pytest.fixture
+def north(db):
+    return LocalityFactory(name="North and West", code="north-west")
+
+
+@pytest.fixture
+def south(db):
+    return LocalityFactory(name="South", code="south")
+
+
+@pytest.fixture
+def north_team(trust, north):
+    team = TeamFactory(name="North IPCT", organisation=trust, locality=north, kind=Team.Kind.LOCALITY)
+    north.intake_team = team
+    north.save()
+    return team
+
+
+@pytest.fixture
+def south_team(trust, south):
+    team = TeamFactory(name="South IPCT", organisation=trust, locality=south, kind=Team.Kind.LOCALITY)
+    south.intake_team = team
+    south.save()
+    return team
+
+
+@pytest.fixture
+def north_practice(north):
+    return PracticeFactory(ods_code="L81001", name="Harbourside Surgery", locality=north)
+
+
+@pytest.fixture
+def south_practice(south):
+    return PracticeFactory(ods_code="L81002", name="Hillcrest Medical Centre", locality=south)
+
+
+@pytest.fixture
+def alice(trust, north_team):
+    return UserFactory(username="alice", role=Role.CLINICIAN, organisation=trust, teams=[north_team])
+
+
+@pytest.fixture
+def bob(vcse, north_team):
+    return UserFactory(username="bob", role=Role.LINK_WORKER, organisation=vcse, teams=[north_team],
+                       job_title="Peer support worker")
+
+
+@pytest.fixture
+def tina(trust, north_team):
+    return UserFactory(username="tina", role=Role.TEAM_MANAGER, organisation=trust, teams=[north_team])
+
+
+@pytest.fixture
+def sam(trust):
+    return UserFactory(username="sam", role=Role.SERVICE_MANAGER, organisation=trust)
+
+
+@pytest.fixture
+def charlie(trust, south_team):
+    return UserFactory(username="charlie", role=Role.CLINICIAN, organisation=trust, teams=[south_team])
+
+
+@pytest.fixture
+def intake(trust):
+    """The account a referral-intake system or call handler posts with."""
+    return UserFactory(username="intake", role=Role.ADMINISTRATOR, organisation=trust)
