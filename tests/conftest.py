@@ -11,7 +11,24 @@ import pytest
 
 from accounts.models import Role
 from localities.models import Organisation, Team
+from referrals.defaults import ensure_default_policy
+from referrals.models import ClockPolicy, ResponseTarget
 from tests.factories import LocalityFactory, OrganisationFactory, PracticeFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def default_clock_policy(request):
+    """Migration 0002 seeds it, but a transactional test's flush empties every table."""
+    if "db" not in request.fixturenames and "transactional_db" not in request.fixturenames:
+        if not request.node.get_closest_marker("django_db"):
+            return None
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    return ensure_default_policy(ClockPolicy, ResponseTarget)
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
 
 
 @pytest.fixture

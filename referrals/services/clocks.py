@@ -5,7 +5,7 @@ stops the old clock with reason 'restarted' and starts a new current one, and
 every change leaves a ClockEvent (and an audit row when a person made it).
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 
@@ -29,6 +29,10 @@ Rule = ClockPolicy.TreatmentStopRule
 
 
 def _new_clock(*, referral: Referral, kind: str, started_at: datetime, policy: ClockPolicy) -> Clock:
+    # Deadlines are elapsed time. Adding hours to a Europe/London datetime would
+    # add wall-clock hours (one too many or too few on the nights the clocks
+    # change), so all arithmetic happens in UTC.
+    started_at = started_at.astimezone(UTC)
     if kind == Clock.Kind.FIRST_RESPONSE:
         target_row = policy.response_targets.get(urgency=referral.urgency)
         target, esc1, esc2 = target_row.target, target_row.escalation_after, target_row.second_escalation_after

@@ -7,7 +7,7 @@ received → triaged → assessed → allocated → in treatment → discharged,
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,7 +27,7 @@ from .people import person_match_or_create
 S = Referral.Status
 
 ALLOWED: dict[str, set[str]] = {
-    S.RECEIVED: {S.TRIAGED, S.ASSESSED, S.REDIRECTED, S.CLOSED},
+    S.RECEIVED: {S.TRIAGED, S.ASSESSED, S.IN_TREATMENT, S.REDIRECTED, S.CLOSED},
     S.TRIAGED: {S.ASSESSED, S.ALLOCATED, S.IN_TREATMENT, S.REDIRECTED, S.CLOSED},
     S.ASSESSED: {S.ALLOCATED, S.IN_TREATMENT, S.REDIRECTED, S.CLOSED},
     S.ALLOCATED: {S.IN_TREATMENT, S.REDIRECTED, S.DISCHARGED, S.CLOSED},
@@ -82,7 +82,7 @@ def referral_create(
     Returns (referral, created). With an idempotency key, a retry of the same
     request returns the referral made the first time.
     """
-    received_at = received_at or now
+    received_at = (received_at or now).astimezone(UTC)  # stored and computed in UTC
     if received_at > now:
         raise ValidationError({"received_at": ["The time a referral was received cannot be in the future."]})
     fingerprint = ""

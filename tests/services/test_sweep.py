@@ -1,0 +1,115 @@
+"""The sweep: alerts are stored once per clock and level, however often or concurrently it runs."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from referrals.models import Alert, Clock
+from referrals.services.alerts import alerts_redeliverable, clocks_sweep, clocks_sweep_step
+from tests.factories import make_referral
+
+START = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)
+
+
+def _referrals(n, by, practice, start=START):
+    return [make_referral(by=by, practice=practice, now=start, received_at=start) for _ in range(n)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_running_at_once_create_each_alert_exactly_once(alice, north_practice):
+    _referrals(60, alice, north_practice)
+    later = START + timedelta(days=40)  # every rung of both clocks' ladders has passed
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    handled: list[int] = []
+
+    def sweep():
+        try:
+            barrier.wait()
+            total = 0
+            while n := clocks_sweep_step(now=later, batch=7):
+                total += n
+            handled.append(total)
+        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert not errors
+    assert sum(handled) == 120  # every clock handled once, between the two sweeps
+    # Per clock: breach + two escalations (the warning is folded into the breach when both are due).
+    assert Alert.objects.count() == 120 * 3
+    assert Alert.objects.values("clock", "level", "tier").distinct().count() == 360
+    assert not Clock.objects.filter(next_check_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_running_the_sweep_twice_changes_nothing_the_second_time(alice, north_practice):
+    _referrals(3, alice, north_practice)
+    now = START + timedelta(hours=25)
+    first = clocks_sweep(now=now)
+    count = Alert.objects.count()
+    second = clocks_sweep(now=now)
+    # At 25 hours only the first-response clocks are due (the treatment warning is at day 21).
+    assert first["clocks"] == 3 and count == 3
+    assert second["clocks"] == 0
+    assert Alert.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_twin_alert(alice, north_practice):
+    (referral,) = _referrals(1, alice, north_practice)
+    clocks_sweep(now=START + timedelta(hours=25))
+    breach = Alert.objects.get(referral=referral, level="breach")
+    twin = Alert(clock=breach.clock, referral=referral, clock_kind=breach.clock_kind, level="breach", tier=0,
+                 threshold_at=breach.threshold_at, created_at=breach.created_at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        twin.save()
+
+
+@pytest.mark.django_db
+def test_sweep_cost_follows_clocks_due_not_referrals(alice, north_practice):
+    _referrals(40, alice, north_practice)
+    quiet = START + timedelta(hours=1)  # nothing due yet
+    with CaptureQueriesContext(connection) as ctx:
+        assert clocks_sweep(now=quiet) == {"clocks": 0, "requeued": 0}
+    claim = next(q["sql"] for q in ctx.captured_queries if "FOR UPDATE SKIP LOCKED" in q["sql"])
+    assert '"next_check_at" IS NOT NULL' in claim and "LIMIT" in claim
+    assert len(ctx.captured_queries) <= 4
+
+
+@pytest.mark.django_db
+def test_the_sweep_query_uses_the_partial_index(alice, north_practice):
+    _referrals(5, alice, north_practice)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny table: ask the planner what it would use at scale
+        cursor.execute(
+            "EXPLAIN SELECT id FROM referrals_clock WHERE next_check_at IS NOT NULL AND next_check_at <= %s "
+            "ORDER BY next_check_at LIMIT 500 FOR UPDATE SKIP LOCKED",
+            [START],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "clock_next_check_idx" in plan
+
+
+@pytest.mark.django_db
+def test_an_alert_never_picked_up_is_queued_again_after_a_grace_period(
+    alice, north_practice, django_capture_on_commit_callbacks
+):
+    _referrals(1, alice, north_practice)
+    now = START + timedelta(hours=25)
+    queued: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        clocks_sweep(now=now, on_alert=queued.append)
+    assert len(queued) == Alert.objects.count() >= 1
+    assert alerts_redeliverable(now=now + timedelta(seconds=30)) == []
+    assert sorted(alerts_redeliverable(now=now + timedelta(minutes=2))) == sorted(queued)
