@@ -38,9 +38,19 @@ def caseload_allocate(
         previous.ended_at = now
         previous.save(update_fields=["ended_at"])
     allocation = Allocation.objects.create(
-        referral=referral, link_worker=link_worker, team=team, started_at=now, started_by=by,
+        referral=referral,
+        link_worker=link_worker,
+        team=team,
+        started_at=now,
+        started_by=by,
         handover_note=handover_note.strip(),
     )
-    audit_record(by=by, action="caseload.allocate", obj=allocation, now=now, person_id=referral.person_id,
-                 detail={"link_worker": link_worker.pk, "previous": previous.link_worker_id if previous else None})
+    audit_record(
+        by=by,
+        action="caseload.allocate",
+        obj=allocation,
+        now=now,
+        person_id=referral.person_id,
+        detail={"link_worker": link_worker.pk, "previous": previous.link_worker_id if previous else None},
+    )
     return allocation

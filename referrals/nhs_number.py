@@ -31,4 +31,6 @@ def validate_nhs_number(value: str) -> None:
     if len(number) != 10 or not number.isdigit():
         raise ValidationError("An NHS number is 10 digits.", code="nhs_number_format")
     if nhs_number_check_digit(number[:9]) != int(number[9]):
-        raise ValidationError("This is not a valid NHS number: its check digit does not match.", code="nhs_number_check")
+        raise ValidationError(
+            "This is not a valid NHS number: its check digit does not match.", code="nhs_number_check"
+        )

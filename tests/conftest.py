@@ -84,8 +84,9 @@ def alice(trust, north_team):
 
 @pytest.fixture
 def bob(vcse, north_team):
-    return UserFactory(username="bob", role=Role.LINK_WORKER, organisation=vcse, teams=[north_team],
-                       job_title="Peer support worker")
+    return UserFactory(
+        username="bob", role=Role.LINK_WORKER, organisation=vcse, teams=[north_team], job_title="Peer support worker"
+    )
 
 
 @pytest.fixture

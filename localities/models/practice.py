@@ -1,7 +1,9 @@
 from django.core.validators import RegexValidator
 from django.db import models
 
-ods_code_validator = RegexValidator(r"^[A-Z][0-9]{5}$", "A GP practice ODS code is a letter and five digits, e.g. L81001.")
+ods_code_validator = RegexValidator(
+    r"^[A-Z][0-9]{5}$", "A GP practice ODS code is a letter and five digits, e.g. L81001."
+)
 
 
 class Practice(models.Model):

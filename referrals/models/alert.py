@@ -36,7 +36,8 @@ class Alert(models.Model):
             # Idempotency of the sweep: a second sweep or a retried task cannot add a twin.
             models.UniqueConstraint(fields=["clock", "level", "tier"], name="one_alert_per_clock_level"),
             models.CheckConstraint(
-                condition=models.Q(level="escalation", tier__in=[1, 2]) | (~models.Q(level="escalation") & models.Q(tier=0)),
+                condition=models.Q(level="escalation", tier__in=[1, 2])
+                | (~models.Q(level="escalation") & models.Q(tier=0)),
                 name="alert_tier_matches_level",
             ),
         ]
@@ -61,3 +62,6 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["alert", "recipient"], name="one_notification_per_recipient")]
         indexes = [models.Index(fields=["recipient", "seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.alert} for {self.recipient_id}"

@@ -14,6 +14,9 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["completed_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Assessment {self.completed_at:%Y-%m-%d}"
+
 
 class CarePlan(models.Model):
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="care_plans")
@@ -24,6 +27,9 @@ class CarePlan(models.Model):
     class Meta:
         ordering = ["agreed_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Care plan agreed {self.agreed_at:%Y-%m-%d}"
+
 
 class Intervention(models.Model):
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="interventions")
@@ -33,6 +39,9 @@ class Intervention(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.description} from {self.started_at:%Y-%m-%d}"
 
 
 class OutcomeMeasure(models.Model):
@@ -50,3 +59,6 @@ class OutcomeMeasure(models.Model):
 
     class Meta:
         ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.score} ({self.stage})"

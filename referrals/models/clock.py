@@ -21,7 +21,10 @@ class Clock(models.Model):
     class StopReason(models.TextChoices):
         FIRST_COMPLETED_CONTACT = "first_completed_contact", "First completed contact"
         SECOND_COMPLETED_CONTACT = "second_completed_contact", "Second completed contact"
-        REFERRAL_SPELL_COMPLETE = "referral_spell_complete", "Assessment, care plan, intervention and baseline measure recorded"
+        REFERRAL_SPELL_COMPLETE = (
+            "referral_spell_complete",
+            "Assessment, care plan, intervention and baseline measure recorded",
+        )
         TREATMENT_STARTED = "treatment_started", "Treatment started"
         RESTARTED = "restarted", "Superseded by a restarted clock"
         REFERRAL_ENDED = "referral_ended", "Referral discharged or closed"
@@ -61,7 +64,8 @@ class Clock(models.Model):
                 name="stopped_at_with_reason",
             ),
             models.CheckConstraint(
-                condition=models.Q(stopped_at__isnull=True) | models.Q(next_check_at__isnull=True, paused_at__isnull=True),
+                condition=models.Q(stopped_at__isnull=True)
+                | models.Q(next_check_at__isnull=True, paused_at__isnull=True),
                 name="stopped_clock_is_not_checked",
             ),
             models.CheckConstraint(
@@ -121,3 +125,6 @@ class ClockEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"

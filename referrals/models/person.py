@@ -45,9 +45,7 @@ class Person(models.Model):
         NO = "no", "No"
         NOT_STATED = "not_stated", "Not stated"
 
-    nhs_number = models.CharField(
-        "NHS number", max_length=10, null=True, blank=True, validators=[validate_nhs_number]
-    )
+    nhs_number = models.CharField("NHS number", max_length=10, null=True, blank=True, validators=[validate_nhs_number])
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     birth_date = models.DateField(null=True, blank=True)

@@ -15,8 +15,9 @@ class ClockPolicy(models.Model):
 
     class TreatmentStopRule(models.TextChoices):
         SECOND_CONTACT = "second_contact", "Second completed contact (NHS England community measure)"
-        REFERRAL_SPELL = "referral_spell", (
-            "Assessment, agreed care plan, intervention and baseline outcome measure all recorded (referral spell)"
+        REFERRAL_SPELL = (
+            "referral_spell",
+            ("Assessment, agreed care plan, intervention and baseline outcome measure all recorded (referral spell)"),
         )
         TREATMENT_STARTED = "treatment_started", "A completed contact explicitly recorded as starting treatment"
 
@@ -50,7 +51,9 @@ class ClockPolicy(models.Model):
     class Meta:
         verbose_name_plural = "clock policies"
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="one_default_policy"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_policy"
+            ),
             models.CheckConstraint(
                 condition=models.Q(is_default=True, team__isnull=True) | models.Q(is_default=False, team__isnull=False),
                 name="policy_is_default_or_for_a_team",
@@ -72,9 +75,15 @@ class ResponseTarget(models.Model):
     """First-response target for one urgency (MHSDS ClinRespPriorityType) under a policy."""
 
     policy = models.ForeignKey(ClockPolicy, on_delete=models.CASCADE, related_name="response_targets")
-    urgency = models.CharField(max_length=16, choices=[
-        ("emergency", "Emergency"), ("very_urgent", "Very urgent"), ("urgent", "Urgent"), ("routine", "Routine"),
-    ])
+    urgency = models.CharField(
+        max_length=16,
+        choices=[
+            ("emergency", "Emergency"),
+            ("very_urgent", "Very urgent"),
+            ("urgent", "Urgent"),
+            ("routine", "Routine"),
+        ],
+    )
     target = models.DurationField()
     escalation_after = models.DurationField(help_text="After a breach, escalate to the team manager.")
     second_escalation_after = models.DurationField(help_text="After a breach, escalate to the service manager.")

@@ -5,7 +5,7 @@ They are keyword-only, take the acting user as ``by=`` and the current instant a
 """
 
 from .care import assessment_record, care_plan_record, intervention_record, outcome_measure_record
-from .clocks import clock_pause, clock_restart, clock_resume, clock_stop, clocks_start, clocks_evaluate
+from .clocks import clock_pause, clock_restart, clock_resume, clock_stop, clocks_evaluate, clocks_start
 from .contacts import contact_record
 from .people import person_match_or_create
 from .referrals import (

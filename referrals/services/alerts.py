@@ -41,8 +41,13 @@ def _alerts_for(clock: Clock, now: datetime) -> list[Alert]:
         level, tier = Clock.LADDER[clock.next_alert_step]
         earned.append(
             Alert(
-                clock=clock, referral_id=clock.referral_id, clock_kind=clock.kind, level=level, tier=tier,
-                threshold_at=clock.threshold(clock.next_alert_step), created_at=now,
+                clock=clock,
+                referral_id=clock.referral_id,
+                clock_kind=clock.kind,
+                level=level,
+                tier=tier,
+                threshold_at=clock.threshold(clock.next_alert_step),
+                created_at=now,
             )
         )
         clock.next_alert_step += 1
@@ -71,8 +76,9 @@ def clocks_sweep_step(*, now: datetime, batch: int = 500, on_alert: Callable[[in
         # ignore_conflicts: should another sweep ever have stored one, the constraint keeps one row.
         Alert.objects.bulk_create(alerts, ignore_conflicts=True)
         new_ids = list(
-            Alert.objects.filter(clock_id__in=[c.pk for c in due], created_at=now, sent_at__isnull=True)
-            .values_list("pk", flat=True)
+            Alert.objects.filter(clock_id__in=[c.pk for c in due], created_at=now, sent_at__isnull=True).values_list(
+                "pk", flat=True
+            )
         )
         if on_alert is not None:
             transaction.on_commit(lambda: [on_alert(pk) for pk in new_ids])
@@ -165,7 +171,11 @@ def _claim(alert_id: int, now: datetime) -> datetime | None:
 
 def _email(alert: Alert, recipients: list[User]) -> list[EmailMessage]:
     referral = alert.referral
-    what = {"warning": "is close to breaching", "breach": "has breached", "escalation": "breached and is escalated to you"}
+    what = {
+        "warning": "is close to breaching",
+        "breach": "has breached",
+        "escalation": "breached and is escalated to you",
+    }
     subject = f"[{alert.level.upper()}] {alert.get_level_display()}: referral {referral.reference}"
     # Emails name no person and no clinical detail: the link opens the record behind a login.
     body = (

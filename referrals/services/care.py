@@ -21,7 +21,9 @@ def _check_time(referral: Referral, at: datetime, now: datetime, field: str) -> 
 
 
 @transaction.atomic
-def assessment_record(*, referral: Referral, by: User, now: datetime, completed_at: datetime, summary: str) -> Assessment:
+def assessment_record(
+    *, referral: Referral, by: User, now: datetime, completed_at: datetime, summary: str
+) -> Assessment:
     _check_time(referral, completed_at, now, "completed_at")
     row = Assessment.objects.create(referral=referral, completed_at=completed_at, summary=summary, recorded_by=by)
     clocks_evaluate(referral=referral, by=by)

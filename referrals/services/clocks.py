@@ -84,14 +84,14 @@ def _stop(clock: Clock, *, at: datetime, reason: str, by: User | None, note: str
 
 
 def _current_open(referral: Referral) -> list[Clock]:
-    return list(
-        Clock.objects.select_for_update().filter(referral=referral, is_current=True, stopped_at__isnull=True)
-    )
+    return list(Clock.objects.select_for_update().filter(referral=referral, is_current=True, stopped_at__isnull=True))
 
 
 def _completed_contacts_since(referral: Referral, since: datetime) -> list[Contact]:
     return list(
-        referral.contacts.filter(outcome=Contact.Outcome.COMPLETED, occurred_at__gte=since).order_by("occurred_at", "id")
+        referral.contacts.filter(outcome=Contact.Outcome.COMPLETED, occurred_at__gte=since).order_by(
+            "occurred_at", "id"
+        )
     )
 
 
@@ -174,7 +174,9 @@ def clock_pause(*, clock: Clock, by: User, now: datetime, reason: str) -> Clock:
     clock.next_check_at = None
     clock.save(update_fields=["paused_at", "next_check_at"])
     ClockEvent.objects.create(clock=clock, kind=ClockEvent.Kind.PAUSED, at=now, by=by, reason=reason)
-    audit_record(by=by, action="clock.pause", obj=clock, now=now, person_id=clock.referral.person_id, detail={"reason": reason})
+    audit_record(
+        by=by, action="clock.pause", obj=clock, now=now, person_id=clock.referral.person_id, detail={"reason": reason}
+    )
     return clock
 
 
@@ -196,7 +198,9 @@ def clock_resume(*, clock: Clock, by: User, now: datetime, reason: str) -> Clock
     ClockEvent.objects.create(
         clock=clock, kind=ClockEvent.Kind.RESUMED, at=now, by=by, reason=f"{reason} (paused for {paused_for})"
     )
-    audit_record(by=by, action="clock.resume", obj=clock, now=now, person_id=clock.referral.person_id, detail={"reason": reason})
+    audit_record(
+        by=by, action="clock.resume", obj=clock, now=now, person_id=clock.referral.person_id, detail={"reason": reason}
+    )
     return clock
 
 
@@ -208,7 +212,9 @@ def clock_stop(*, clock: Clock, by: User, now: datetime, reason: str) -> Clock:
     if clock.stopped_at is not None:
         raise InvalidTransition("This clock has already stopped.")
     _stop(clock, at=now, reason=Clock.StopReason.MANUAL, by=by, note=reason)
-    audit_record(by=by, action="clock.stop", obj=clock, now=now, person_id=clock.referral.person_id, detail={"reason": reason})
+    audit_record(
+        by=by, action="clock.stop", obj=clock, now=now, person_id=clock.referral.person_id, detail={"reason": reason}
+    )
     return clock
 
 
@@ -245,5 +251,7 @@ def _restart(clock: Clock, *, by: User, now: datetime, reason: str) -> Clock:
 def clocks_restart_for_redirect(*, referral: Referral, by: User, now: datetime, reason: str) -> list[Clock]:
     return [
         _restart(clock, by=by, now=now, reason=reason)
-        for clock in Clock.objects.select_for_update().select_related("referral").filter(referral=referral, is_current=True, stopped_at__isnull=True)
+        for clock in Clock.objects.select_for_update()
+        .select_related("referral")
+        .filter(referral=referral, is_current=True, stopped_at__isnull=True)
     ]

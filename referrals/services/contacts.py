@@ -47,14 +47,24 @@ def contact_record(
         raise InvalidTransition("This referral has ended; a contact after its end belongs to a new referral.")
 
     contact = Contact.objects.create(
-        referral=referral, occurred_at=occurred_at, mode=mode, outcome=outcome,
-        starts_treatment=starts_treatment, note=note, recorded_at=now, recorded_by=by,
+        referral=referral,
+        occurred_at=occurred_at,
+        mode=mode,
+        outcome=outcome,
+        starts_treatment=starts_treatment,
+        note=note,
+        recorded_at=now,
+        recorded_by=by,
     )
     if starts_treatment:
         referral_mark_treatment_started(referral=referral, at=occurred_at, now=now)
     stopped = clocks_evaluate(referral=referral, by=by)
     audit_record(
-        by=by, action="contact.record", obj=contact, now=now, person_id=referral.person_id,
+        by=by,
+        action="contact.record",
+        obj=contact,
+        now=now,
+        person_id=referral.person_id,
         detail={"outcome": outcome, "mode": mode, "clocks_stopped": [c.kind for c in stopped]},
     )
     return contact

@@ -41,8 +41,7 @@ ALLOWED: dict[str, set[str]] = {
 def _transition(referral: Referral, to: str, *, now: datetime) -> None:
     if to not in ALLOWED[referral.status]:
         raise InvalidTransition(
-            f"A referral that is {referral.get_status_display().lower()} cannot become "
-            f"{S(to).label.lower()}."
+            f"A referral that is {referral.get_status_display().lower()} cannot become {S(to).label.lower()}."
         )
     referral.status = to
     referral.status_changed_at = now
@@ -88,9 +87,18 @@ def referral_create(
     fingerprint = ""
     if idempotency_key:
         fingerprint = _fingerprint(
-            dict(source=source, urgency=urgency, presenting_need=presenting_need, received_at=received_at,
-                 nhs_number=nhs_number, given_name=given_name, family_name=family_name, birth_date=birth_date,
-                 postcode=postcode, gp_practice=gp_practice.pk if gp_practice else None)
+            dict(
+                source=source,
+                urgency=urgency,
+                presenting_need=presenting_need,
+                received_at=received_at,
+                nhs_number=nhs_number,
+                given_name=given_name,
+                family_name=family_name,
+                birth_date=birth_date,
+                postcode=postcode,
+                gp_practice=gp_practice.pk if gp_practice else None,
+            )
         )
         earlier = _replay(by=by, key=idempotency_key, fingerprint=fingerprint)
         if earlier is not None:
@@ -98,10 +106,20 @@ def referral_create(
     try:
         with transaction.atomic():
             referral = _create(
-                by=by, now=now, source=source, urgency=urgency, presenting_need=presenting_need,
-                received_at=received_at, nhs_number=nhs_number, given_name=given_name, family_name=family_name,
-                birth_date=birth_date, postcode=postcode, gp_practice=gp_practice,
-                idempotency_key=idempotency_key or None, fingerprint=fingerprint,
+                by=by,
+                now=now,
+                source=source,
+                urgency=urgency,
+                presenting_need=presenting_need,
+                received_at=received_at,
+                nhs_number=nhs_number,
+                given_name=given_name,
+                family_name=family_name,
+                birth_date=birth_date,
+                postcode=postcode,
+                gp_practice=gp_practice,
+                idempotency_key=idempotency_key or None,
+                fingerprint=fingerprint,
             )
     except IntegrityError:
         # Another request with the same key won the race: return what it made.
@@ -122,32 +140,70 @@ def _replay(*, by: User, key: str, fingerprint: str) -> Referral | None:
     return earlier
 
 
-def _create(*, by: User, now: datetime, source: str, urgency: str, presenting_need: str, received_at: datetime,
-            nhs_number: str | None, given_name: str, family_name: str, birth_date: date | None, postcode: str,
-            gp_practice: Practice | None, idempotency_key: str | None, fingerprint: str) -> Referral:
+def _create(
+    *,
+    by: User,
+    now: datetime,
+    source: str,
+    urgency: str,
+    presenting_need: str,
+    received_at: datetime,
+    nhs_number: str | None,
+    given_name: str,
+    family_name: str,
+    birth_date: date | None,
+    postcode: str,
+    gp_practice: Practice | None,
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> Referral:
     if not presenting_need.strip():
         raise ValidationError({"presenting_need": ["Say what the person needs help with."]})
     person, _ = person_match_or_create(
-        by=by, now=now, nhs_number=nhs_number, given_name=given_name, family_name=family_name,
-        birth_date=birth_date, postcode=postcode, gp_practice=gp_practice,
+        by=by,
+        now=now,
+        nhs_number=nhs_number,
+        given_name=given_name,
+        family_name=family_name,
+        birth_date=birth_date,
+        postcode=postcode,
+        gp_practice=gp_practice,
     )
     route = route_for(practice=person.gp_practice, postcode=person.postcode)
     referral = Referral(
-        person=person, source=source, received_at=received_at, urgency=urgency,
-        presenting_need=presenting_need.strip(), locality=route.locality, team=route.team,
-        routing_reason=route.reason, status=S.RECEIVED, status_changed_at=now, created_at=now, created_by=by,
-        idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint,
+        person=person,
+        source=source,
+        received_at=received_at,
+        urgency=urgency,
+        presenting_need=presenting_need.strip(),
+        locality=route.locality,
+        team=route.team,
+        routing_reason=route.reason,
+        status=S.RECEIVED,
+        status_changed_at=now,
+        created_at=now,
+        created_by=by,
+        idempotency_key=idempotency_key,
+        idempotency_fingerprint=fingerprint,
     )
     referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"])
     referral.save()
     clocks_start(referral=referral, by=by, now=now)
-    audit_record(by=by, action="referral.create", obj=referral, now=now, person_id=person.pk,
-                 detail={"source": source, "urgency": urgency, "route": route.reason})
+    audit_record(
+        by=by,
+        action="referral.create",
+        obj=referral,
+        now=now,
+        person_id=person.pk,
+        detail={"source": source, "urgency": urgency, "route": route.reason},
+    )
     return referral
 
 
 @transaction.atomic
-def referral_triage(*, referral: Referral, by: User, now: datetime, urgency: str | None = None, note: str = "") -> Referral:
+def referral_triage(
+    *, referral: Referral, by: User, now: datetime, urgency: str | None = None, note: str = ""
+) -> Referral:
     """Record triage. Changing urgency does not silently move a running deadline: see clock_restart."""
     referral = _locked(referral)
     _transition(referral, S.TRIAGED, now=now)
@@ -203,8 +259,13 @@ def referral_redirect(
         raise ValidationError({"to_team": ["The referral is already with this team."]})
     _transition(referral, S.REDIRECTED, now=now)
     handoff = Handoff.objects.create(
-        referral=referral, from_team_id=referral.team_id, to_team=to_team, note=note.strip(),
-        person_informed=person_informed, at=now, by=by,
+        referral=referral,
+        from_team_id=referral.team_id,
+        to_team=to_team,
+        note=note.strip(),
+        person_informed=person_informed,
+        at=now,
+        by=by,
     )
     referral.team = to_team
     if to_team.locality_id:
@@ -221,9 +282,14 @@ def referral_redirect(
         )
         handoff.clocks_restarted = True
         handoff.save(update_fields=["clocks_restarted"])
-    audit_record(by=by, action="referral.redirect", obj=referral, now=now, person_id=referral.person_id,
-                 detail={"from_team": handoff.from_team_id, "to_team": to_team.pk,
-                         "clocks_restarted": handoff.clocks_restarted})
+    audit_record(
+        by=by,
+        action="referral.redirect",
+        obj=referral,
+        now=now,
+        person_id=referral.person_id,
+        detail={"from_team": handoff.from_team_id, "to_team": to_team.pk, "clocks_restarted": handoff.clocks_restarted},
+    )
     return handoff
 
 
@@ -256,6 +322,12 @@ def _end(referral: Referral, *, by: User, now: datetime, action: str) -> Referra
     from caseload.services import allocation_end_open
 
     allocation_end_open(referral=referral, now=now)
-    audit_record(by=by, action=action, obj=referral, now=now, person_id=referral.person_id,
-                 detail={"reason": referral.closure_reason})
+    audit_record(
+        by=by,
+        action=action,
+        obj=referral,
+        now=now,
+        person_id=referral.person_id,
+        detail={"reason": referral.closure_reason},
+    )
     return referral

@@ -27,8 +27,9 @@ def test_a_breach_goes_to_the_team_in_app_and_by_email(breached, alice, bob, tin
     inbox = set(Notification.objects.filter(alert=breached).values_list("recipient__username", flat=True))
     assert inbox == {"alice", "bob", "tina"}  # North team; not charlie (South), not sam (not yet escalated)
     sent_to = sorted(address for message in mail.outbox for address in message.to)
-    assert sent_to == sorted(["alice@staff.invalid", "bob@staff.invalid", "tina@staff.invalid",
-                              "north.ipct@teams.invalid"])
+    assert sent_to == sorted(
+        ["alice@staff.invalid", "bob@staff.invalid", "tina@staff.invalid", "north.ipct@teams.invalid"]
+    )
     assert breached.referral.reference in mail.outbox[0].subject
     # No name and no clinical detail travel by email.
     person = breached.referral.person

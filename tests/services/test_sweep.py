@@ -70,8 +70,15 @@ def test_the_database_refuses_a_twin_alert(alice, north_practice):
     (referral,) = _referrals(1, alice, north_practice)
     clocks_sweep(now=START + timedelta(hours=25))
     breach = Alert.objects.get(referral=referral, level="breach")
-    twin = Alert(clock=breach.clock, referral=referral, clock_kind=breach.clock_kind, level="breach", tier=0,
-                 threshold_at=breach.threshold_at, created_at=breach.created_at)
+    twin = Alert(
+        clock=breach.clock,
+        referral=referral,
+        clock_kind=breach.clock_kind,
+        level="breach",
+        tier=0,
+        threshold_at=breach.threshold_at,
+        created_at=breach.created_at,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         twin.save()
 
