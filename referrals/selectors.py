@@ -49,7 +49,7 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
 def referral_get_for_user(user: User, referral_id: int) -> Referral:
     referral = (
         referrals_visible_to(user)
-        .select_related("person", "locality", "team")
+        .select_related("person__gp_practice", "locality", "team")
         .prefetch_related(Prefetch("clocks", queryset=Clock.objects.order_by("kind", "started_at")))
         .filter(pk=referral_id)
         .first()

@@ -178,11 +178,16 @@ def _email(alert: Alert, recipients: list[User]) -> list[EmailMessage]:
     }
     subject = f"[{alert.level.upper()}] {alert.get_level_display()}: referral {referral.reference}"
     # Emails name no person and no clinical detail: the link opens the record behind a login.
+    # Service managers see aggregates, not records: their link is the alert itself.
+    if alert.level == Alert.Level.ESCALATION and alert.tier == 2:
+        link = f"{settings.SITE_URL}/api/v1/alerts/?referral={referral.pk}"
+    else:
+        link = f"{settings.SITE_URL}/api/v1/referrals/{referral.pk}/"
     body = (
         f"The {alert.clock_kind.replace('_', ' ')} clock on referral {referral.reference} "
         f"{what[alert.level]}.\n\nDue: {alert.clock.due_at:%Y-%m-%d %H:%M} UTC\n"
         f"Team: {referral.team or 'not yet routed'}\n\n"
-        f"Open it: {settings.SITE_URL}/api/v1/referrals/{referral.pk}/\n"
+        f"Open it: {link}\n"
     )
     addresses = sorted({u.email for u in recipients if u.email})
     if referral.team and referral.team.email and alert.level != Alert.Level.ESCALATION:

@@ -7,6 +7,7 @@ every change leaves a ClockEvent (and an audit row when a person made it).
 
 from datetime import UTC, datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from accounts.models import User
@@ -22,6 +23,7 @@ from referrals.models import (
     Intervention,
     OutcomeMeasure,
     Referral,
+    ResponseTarget,
 )
 from referrals.selectors import policy_for_team
 
@@ -34,7 +36,7 @@ def _new_clock(*, referral: Referral, kind: str, started_at: datetime, policy: C
     # change), so all arithmetic happens in UTC.
     started_at = started_at.astimezone(UTC)
     if kind == Clock.Kind.FIRST_RESPONSE:
-        target_row = policy.response_targets.get(urgency=referral.urgency)
+        target_row = _response_target(policy, referral.urgency)
         target, esc1, esc2 = target_row.target, target_row.escalation_after, target_row.second_escalation_after
         stop_rule = ""
     else:
@@ -56,6 +58,18 @@ def _new_clock(*, referral: Referral, kind: str, started_at: datetime, policy: C
     )
     clock.next_check_at = clock.warn_at
     return clock
+
+
+def _response_target(policy: ClockPolicy, urgency: str) -> ResponseTarget:
+    """The policy's target for this urgency; a team policy without one falls back to the default's."""
+    row = policy.response_targets.filter(urgency=urgency).first()
+    if row is None and not policy.is_default:
+        row = ResponseTarget.objects.filter(policy__is_default=True, urgency=urgency).first()
+    if row is None:
+        raise ImproperlyConfigured(
+            f"No first-response target for urgency {urgency!r}: add one to the default clock policy."
+        )
+    return row
 
 
 def clocks_start(*, referral: Referral, by: User | None, now: datetime) -> list[Clock]:

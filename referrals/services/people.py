@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.services import audit_record
@@ -39,15 +40,32 @@ def person_match_or_create(
                 )
             _fill_blanks(existing, postcode=postcode, gp_practice=gp_practice, birth_date=birth_date)
             return existing, False
-    person = Person.objects.create(
-        nhs_number=nhs_number or None,
-        given_name=given_name.strip(),
-        family_name=family_name.strip(),
-        birth_date=birth_date,
-        postcode=postcode.strip().upper(),
-        gp_practice=gp_practice,
-        created_at=now,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: losing the race below must not spoil the caller's transaction
+            person = Person.objects.create(
+                nhs_number=nhs_number or None,
+                given_name=given_name.strip(),
+                family_name=family_name.strip(),
+                birth_date=birth_date,
+                postcode=postcode.strip().upper(),
+                gp_practice=gp_practice,
+                created_at=now,
+            )
+    except IntegrityError:
+        if not nhs_number:
+            raise
+        # Two first referrals for the same new NHS number at once: the other one
+        # created the person a moment ago. Match it as if it had been there.
+        return person_match_or_create(
+            by=by,
+            now=now,
+            nhs_number=nhs_number,
+            given_name=given_name,
+            family_name=family_name,
+            birth_date=birth_date,
+            postcode=postcode,
+            gp_practice=gp_practice,
+        )
     audit_record(by=by, action="person.create", obj=person, now=now, person_id=person.pk)
     return person, True
 

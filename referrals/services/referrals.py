@@ -81,6 +81,7 @@ def referral_create(
     Returns (referral, created). With an idempotency key, a retry of the same
     request returns the referral made the first time.
     """
+    given_received_at = received_at  # a retry that leaves it out a moment later is the same request
     received_at = (received_at or now).astimezone(UTC)  # stored and computed in UTC
     if received_at > now:
         raise ValidationError({"received_at": ["The time a referral was received cannot be in the future."]})
@@ -91,7 +92,7 @@ def referral_create(
                 source=source,
                 urgency=urgency,
                 presenting_need=presenting_need,
-                received_at=received_at,
+                received_at=given_received_at,
                 nhs_number=nhs_number,
                 given_name=given_name,
                 family_name=family_name,

@@ -1,0 +1,234 @@
+"""Input serializers check the shape of what a caller sends; output serializers
+shape what we send back. Neither writes anything: views hand validated input to
+the services in referrals.services."""
+
+import re
+from datetime import date
+
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from localities.models import Practice
+from referrals.models import Alert, Clock, Contact, Person, Referral
+from referrals.nhs_number import normalise_nhs_number, validate_nhs_number
+
+# The fields of the nested "person" object, as the services name them in their errors.
+PERSON_FIELDS = {"nhs_number", "given_name", "family_name", "birth_date", "postcode", "gp_practice"}
+
+# A full UK postcode (outward and inward code), with or without the space.
+postcode_validator = RegexValidator(
+    r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$",
+    "Enter a full UK postcode, e.g. BS1 4XX.",
+    flags=re.IGNORECASE,
+)
+
+
+def choice_field(choices: list[tuple[str, str]], **kwargs) -> serializers.ChoiceField:
+    """A ChoiceField whose error lists the values the caller may use."""
+    allowed = ", ".join(value for value, _ in choices)
+    return serializers.ChoiceField(
+        choices=choices, error_messages={"invalid_choice": f'"{{input}}" is not one of: {allowed}.'}, **kwargs
+    )
+
+
+class PracticeCodeField(serializers.SlugRelatedField):
+    """A GP practice given by its ODS code, e.g. "L81001"."""
+
+    default_error_messages = {
+        "does_not_exist": "No GP practice has the ODS code {value}.",
+        "invalid": "Give the GP practice's ODS code as text, e.g. L81001.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="ods_code", queryset=Practice.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data.strip().upper())
+
+
+class TextOnlyField(serializers.CharField):
+    """Text, and only text: a JSON number would silently lose an NHS number's leading zeros."""
+
+    default_error_messages = {"invalid": 'Send this as a string, e.g. "943 476 5919".'}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class InstantField(serializers.DateTimeField):
+    """An ISO 8601 date and time. A bare date is refused rather than read as midnight:
+    clocks start at the minute a referral arrives, and midnight would make it look late."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and "T" not in value.upper() and " " not in value.strip():
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
+        return super().to_internal_value(value)
+
+
+# --- input ------------------------------------------------------------------
+
+
+class PersonInputSerializer(serializers.Serializer):
+    nhs_number = TextOnlyField(
+        required=False, allow_null=True, allow_blank=True, help_text="Optional: self-referrals may not know it."
+    )
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    postcode = serializers.CharField(required=False, allow_blank=True, default="", validators=[postcode_validator])
+    gp_practice = PracticeCodeField(required=False, allow_null=True, help_text="The GP practice's ODS code.")
+
+    def validate_nhs_number(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        number = normalise_nhs_number(value)
+        validate_nhs_number(number)
+        return number
+
+    def validate_birth_date(self, value: date | None) -> date | None:
+        if value is not None and value > timezone.localdate():
+            raise serializers.ValidationError("A date of birth cannot be in the future.")
+        return value
+
+
+class ReferralCreateInputSerializer(serializers.Serializer):
+    person = PersonInputSerializer()
+    source = choice_field(Referral.Source.choices)
+    urgency = choice_field(Referral.Urgency.choices)
+    presenting_need = serializers.CharField(max_length=10_000)
+    received_at = InstantField(
+        required=False,
+        allow_null=True,
+        help_text="When any access point got the referral; defaults to now. A time without an offset is UK time.",
+    )
+
+
+class ContactCreateInputSerializer(serializers.Serializer):
+    occurred_at = InstantField(help_text="A time without an offset is UK time.")
+    mode = choice_field(Contact.Mode.choices)
+    outcome = choice_field(Contact.Outcome.choices)
+    starts_treatment = serializers.BooleanField(default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+# --- output -----------------------------------------------------------------
+
+
+class ClockOutputSerializer(serializers.ModelSerializer):
+    """A clock as it stands at the instant in context["now"]."""
+
+    status = serializers.SerializerMethodField()
+    stop_reason = serializers.ChoiceField(
+        choices=Clock.StopReason.choices, allow_blank=True, read_only=True, help_text="Blank while the clock runs."
+    )
+    breached = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Clock
+        fields = [
+            "id",
+            "kind",
+            "is_current",
+            "status",
+            "started_at",
+            "warn_at",
+            "due_at",
+            "paused_at",
+            "stopped_at",
+            "stop_reason",
+            "breached",
+        ]
+        read_only_fields = fields
+
+    # A plain string in the schema: an enum here would collide with the referral's "status" enum.
+    @extend_schema_field({"type": "string", "description": "running, paused or stopped"})
+    def get_status(self, clock: Clock) -> str:
+        if clock.stopped_at is not None:
+            return "stopped"
+        return "paused" if clock.paused_at is not None else "running"
+
+    def get_breached(self, clock: Clock) -> bool:
+        return clock.is_breached(self.context["now"])
+
+
+class PersonOutputSerializer(serializers.ModelSerializer):
+    gp_practice = serializers.SlugRelatedField(slug_field="ods_code", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "nhs_number", "given_name", "family_name", "birth_date", "postcode", "gp_practice"]
+        read_only_fields = fields
+
+
+class ReferralOutputSerializer(serializers.ModelSerializer):
+    """Needs the referral's person (with gp_practice) joined and its clocks prefetched."""
+
+    person = PersonOutputSerializer(read_only=True)
+    clocks = ClockOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "source",
+            "urgency",
+            "presenting_need",
+            "received_at",
+            "locality",
+            "team",
+            "routing_reason",
+            "allocated_to",
+            "person",
+            "clocks",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ContactOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "referral",
+            "occurred_at",
+            "mode",
+            "outcome",
+            "starts_treatment",
+            "note",
+            "recorded_at",
+            "recorded_by",
+        ]
+        read_only_fields = fields
+
+
+class ContactRecordedOutputSerializer(ContactOutputSerializer):
+    """The contact, and its referral's status and clocks after the clock rules saw it."""
+
+    referral_status = serializers.CharField(
+        source="referral.status", read_only=True, help_text="The referral's status after this contact."
+    )
+    clocks = ClockOutputSerializer(source="referral.clocks", many=True, read_only=True)
+
+    class Meta(ContactOutputSerializer.Meta):
+        fields = [*ContactOutputSerializer.Meta.fields, "referral_status", "clocks"]
+        read_only_fields = fields
+
+
+class AlertOutputSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="referral.reference", read_only=True)
+    # A string, as on the model; the values are those of the clocks' "kind" enum.
+    clock_kind = serializers.CharField(read_only=True, help_text="first_response or treatment")
+
+    class Meta:
+        model = Alert
+        fields = ["id", "referral", "reference", "clock_kind", "level", "tier", "threshold_at", "created_at", "sent_at"]
+        read_only_fields = fields

@@ -1,0 +1,184 @@
+"""The intake API. Views only adapt HTTP: validate input, call a service or a
+selector, shape the output. Access control lives in referrals.selectors."""
+
+import string
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from referrals.models import Alert, Clock, Referral
+from referrals.selectors import alerts_visible_to, referral_get_for_user, referrals_visible_to
+from referrals.services import contact_record, referral_create
+
+from .errors import validation_error_detail
+from .filters import AlertFilter, ReferralFilter
+from .pagination import AlertPagination, ReferralPagination
+from .serializers import (
+    PERSON_FIELDS,
+    AlertOutputSerializer,
+    ContactCreateInputSerializer,
+    ContactRecordedOutputSerializer,
+    ReferralCreateInputSerializer,
+    ReferralOutputSerializer,
+)
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_LENGTH = 128  # Referral.idempotency_key
+_PRINTABLE = set(string.printable) - set(string.whitespace) | {" "}
+
+_BAD_INPUT = OpenApiResponse(description="Bad input: a message per field, nested as the body was.")
+_NOT_FOUND = OpenApiResponse(description="No such referral, or you may not see it.")
+
+
+def _validated(serializer_class: type[serializers.Serializer], data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not set(key) <= _PRINTABLE:
+        raise serializers.ValidationError(
+            {IDEMPOTENCY_HEADER: [f"Use 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters, e.g. a UUID."]}
+        )
+    return key
+
+
+def _with_clocks(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Everything ReferralOutputSerializer reads, in a fixed number of queries."""
+    return referrals.select_related("person__gp_practice").prefetch_related(
+        Prefetch("clocks", queryset=Clock.objects.order_by("kind", "started_at"))
+    )
+
+
+class ReferralListCreateApi(generics.GenericAPIView):
+    parser_classes = [JSONParser]  # the body nests "person": form encodings cannot carry it
+    filterset_class = ReferralFilter
+    pagination_class = ReferralPagination
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        return _with_clocks(referrals_visible_to(self.request.user))
+
+    @extend_schema(
+        operation_id="referrals_list",
+        summary="Referrals you can see, newest received first",
+        responses={200: ReferralOutputSerializer(many=True), 400: _BAD_INPUT},
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        data = ReferralOutputSerializer(page, many=True, context={"now": timezone.now()}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="referrals_create",
+        summary="Record a referral from any access point and start its clocks",
+        request=ReferralCreateInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                location=OpenApiParameter.HEADER,
+                description="Send the same key when retrying: the first referral comes back instead of a second.",
+            ),
+            OpenApiParameter(
+                "Idempotent-Replayed",
+                location=OpenApiParameter.HEADER,
+                response=[201],
+                description='"true" when this is the referral an earlier request with the same key made.',
+            ),
+            OpenApiParameter("Location", location=OpenApiParameter.HEADER, response=[201]),
+        ],
+        responses={
+            201: ReferralOutputSerializer,
+            400: _BAD_INPUT,
+            409: OpenApiResponse(description="The Idempotency-Key was already used for a different referral."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        key = _idempotency_key(request)
+        data = _validated(ReferralCreateInputSerializer, request.data)
+        person = data["person"]
+        now = timezone.now()
+        try:
+            referral, created = referral_create(
+                by=request.user,
+                now=now,
+                source=data["source"],
+                urgency=data["urgency"],
+                presenting_need=data["presenting_need"],
+                received_at=data.get("received_at"),
+                nhs_number=person.get("nhs_number"),
+                given_name=person["given_name"],
+                family_name=person["family_name"],
+                birth_date=person.get("birth_date"),
+                postcode=person["postcode"],
+                gp_practice=person.get("gp_practice"),
+                idempotency_key=key,
+            )
+        except DjangoValidationError as exc:
+            # The person's checks name their fields flatly; report them where the caller sent them.
+            raise serializers.ValidationError(validation_error_detail(exc, nest={"person": PERSON_FIELDS})) from exc
+        referral = referral_get_for_user(request.user, referral.pk)
+        headers = {"Location": reverse("api:referral-detail", kwargs={"referral_id": referral.pk})}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        body = ReferralOutputSerializer(referral, context={"now": now}).data
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class ReferralDetailApi(APIView):
+    @extend_schema(
+        operation_id="referrals_retrieve",
+        summary="One referral with its clocks",
+        responses={200: ReferralOutputSerializer, 404: _NOT_FOUND},
+    )
+    def get(self, request: Request, referral_id: int) -> Response:
+        referral = referral_get_for_user(request.user, referral_id)
+        return Response(ReferralOutputSerializer(referral, context={"now": timezone.now()}).data)
+
+
+class ReferralContactCreateApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="referrals_contacts_create",
+        summary="Record an attempted or completed contact; the clock rules see it at once",
+        request=ContactCreateInputSerializer,
+        responses={
+            201: ContactRecordedOutputSerializer,
+            400: _BAD_INPUT,
+            404: _NOT_FOUND,
+            409: OpenApiResponse(description="The referral has ended before this contact."),
+        },
+    )
+    def post(self, request: Request, referral_id: int) -> Response:
+        # Look the referral up first: a caller who may not see it learns nothing from our validation.
+        referral = referral_get_for_user(request.user, referral_id)
+        data = _validated(ContactCreateInputSerializer, request.data)
+        now = timezone.now()
+        contact = contact_record(referral=referral, by=request.user, now=now, **data)
+        # Re-read after the service: its clock rules may have stopped clocks or moved the status on.
+        contact.referral = referral_get_for_user(request.user, referral.pk)
+        body = ContactRecordedOutputSerializer(contact, context={"now": now}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(summary="Warnings, breaches and escalations on referrals you can see, or sent to you; newest first")
+class AlertListApi(generics.ListAPIView):
+    serializer_class = AlertOutputSerializer
+    filterset_class = AlertFilter
+    pagination_class = AlertPagination
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        return alerts_visible_to(self.request.user).select_related("referral")
