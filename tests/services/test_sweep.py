@@ -120,3 +120,31 @@ def test_an_alert_never_picked_up_is_queued_again_after_a_grace_period(
     assert len(queued) == Alert.objects.count() >= 1
     assert alerts_redeliverable(now=now + timedelta(seconds=30)) == []
     assert sorted(alerts_redeliverable(now=now + timedelta(minutes=2))) == sorted(queued)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_referrals_for_one_new_nhs_number_at_once_share_one_person(alice, north_practice):
+    from referrals.models import Person, Referral
+    from tests.factories import valid_nhs_number
+
+    number = valid_nhs_number()
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def refer():
+        try:
+            barrier.wait()
+            make_referral(by=alice, practice=north_practice, nhs_number=number, now=START, received_at=START)
+        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert Person.objects.filter(nhs_number=number).count() == 1
+    assert Referral.objects.filter(person__nhs_number=number).count() == 2
