@@ -1,0 +1,134 @@
+# Two commands matter: `make run` starts the demo, `make test` runs exactly what CI runs.
+# `make` or `make help` lists every target.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# Steps run in the order written: install before migrating, check services before testing.
+.NOTPARALLEL:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+# Touched after a successful install: re-runs skip pip until a requirements file changes.
+STAMP := $(VENV)/.installed-requirements
+# `make run` and `make demo` run every step through honcho, so a .env file (if you made one from
+# .env.example) reaches migrate, load_demo and collectstatic exactly as it reaches web, worker and beat.
+HONCHO := PATH="$(BIN):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho
+# Extra arguments: make test PYTEST_ARGS="-x -k sweep"; make bench BENCH_ARGS="--referrals 100000".
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+.PHONY: help run test demo lint format check-migrations services bench test-browser venv clean distclean
+
+help: ## List the targets
+	@echo "Usage: make <target>"
+	@echo
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-17s %s\n", $$1, $$2}'
+	@echo
+	@echo "run and demo use SQLite and a queue folder under var/ unless DATABASE_URL and REDIS_URL are set."
+	@echo "test needs PostgreSQL and Redis on 127.0.0.1 (or DATABASE_URL and REDIS_URL pointing at them)."
+
+# --- the two commands -----------------------------------------------------------
+
+run: demo ## Start web (http://127.0.0.1:8000), Celery worker and Celery beat together; Ctrl-C stops all
+	$(HONCHO) run python manage.py collectstatic --noinput --verbosity 0
+	@echo "Starting web, worker and beat: open http://127.0.0.1:8000 (Ctrl-C stops all three)"
+	$(HONCHO) start -f Procfile
+
+test: venv services check-migrations ## Everything CI runs: ruff, migrations check, the whole pytest suite with coverage on PostgreSQL and Redis
+	$(BIN)/ruff check .
+	@# --create-db: a test database left from an earlier run never hides a broken migration.
+	$(BIN)/pytest --create-db --cov --cov-report=term $(PYTEST_ARGS)
+	@# Browser tests (Playwright and Chromium) join here in a later issue: make `test-browser`
+	@# install Chromium and run them, then add it as the last step of this target.
+
+# --- everyday targets -------------------------------------------------------------
+
+demo: venv ## Migrate and load the synthetic demo data (once; later runs print the logins)
+	$(HONCHO) run python manage.py migrate --noinput
+	$(HONCHO) run python manage.py load_demo
+
+lint: venv check-migrations ## ruff check, ruff format --check and makemigrations --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv ## Format with ruff and apply ruff's safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-migrations: venv ## Fail if a model change has no migration
+	@# In-memory SQLite and a Redis URL that is never contacted: no services needed, no files written.
+	DATABASE_URL=sqlite://:memory: REDIS_URL=redis://localhost:6379/0 DJANGO_SETTINGS_MODULE=config.settings \
+		$(PY) manage.py makemigrations --check --dry-run
+
+bench: venv ## Time the clock sweep over 1M synthetic referrals in PostgreSQL (own database caseload_bench)
+	$(PY) scripts/bench_sweep.py $(BENCH_ARGS)
+
+test-browser: ## (Later issue) browser tests with Playwright and Chromium
+	@echo "No browser tests yet: they arrive with the pages. This target will install Chromium and run them."
+
+# --- environment ------------------------------------------------------------------
+
+venv: $(STAMP) ## Create .venv and install requirements-dev.txt (skipped when nothing changed)
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "Python 3.11 or newer is needed; $(PYTHON) is $$($(PYTHON) --version 2>&1). Try: make PYTHON=python3.11 <target>" >&2; \
+		exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check --no-input -r requirements-dev.txt
+	@touch $@
+
+# The test settings read DATABASE_URL and REDIS_URL (defaults: postgres://postgres@127.0.0.1:5432/caseload
+# and redis://127.0.0.1:6379/15). This checks that both answer, and creates the database if it is missing.
+define CHECK_SERVICES
+import sys
+
+import psycopg2
+import redis
+from django.conf import settings
+from psycopg2 import sql
+
+db = settings.DATABASES["default"]
+if db["ENGINE"] != "django.db.backends.postgresql":
+    sys.exit(f"make test needs PostgreSQL, but DATABASE_URL points at {db['ENGINE']}.")
+where = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432} as {db.get('USER')}"
+try:
+    conn = psycopg2.connect(
+        dbname="postgres", host=db.get("HOST"), port=db.get("PORT") or None,
+        user=db.get("USER"), password=db.get("PASSWORD") or None, connect_timeout=5,
+    )
+except psycopg2.OperationalError as exc:
+    sys.exit(f"PostgreSQL is not reachable at {where}: {str(exc).strip()}"
+             + "\nStart PostgreSQL, or set DATABASE_URL=postgres://USER:PASSWORD@HOST:PORT/NAME.")
+conn.autocommit = True
+with conn.cursor() as cursor:
+    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+    if cursor.fetchone() is None:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+        print(f"Created database {db['NAME']}.")
+conn.close()
+try:
+    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5).ping()
+except redis.RedisError as exc:
+    sys.exit(f"Redis is not reachable at {settings.REDIS_URL}: {exc}"
+             + "\nStart Redis, or set REDIS_URL=redis://HOST:PORT/DB.")
+print(f"PostgreSQL ({where}, database {db['NAME']}) and Redis ({settings.REDIS_URL}) answer.")
+endef
+export CHECK_SERVICES
+
+services: venv ## Check PostgreSQL and Redis answer for the tests; create the database if missing
+	@DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -c "$$CHECK_SERVICES"
+
+# --- housekeeping -----------------------------------------------------------------
+
+clean: ## Remove generated files and the demo's data in var/ (database, queue, sent email)
+	rm -rf staticfiles htmlcov .coverage .coverage.* .pytest_cache .ruff_cache .mypy_cache var
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv
+	rm -rf $(VENV)

@@ -1,0 +1,205 @@
+"""The demo really runs clocks and alerts with no PostgreSQL and no Redis.
+
+Each test drives fresh processes with a clean environment (no DATABASE_URL, no
+REDIS_URL), as `make run` does on a new machine: SQLite in VAR_DIR and Celery's
+filesystem transport. They read the results straight from the SQLite file.
+"""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROCESS_TIMEOUT = 120
+DELIVERY_TIMEOUT = 45
+
+pytestmark = pytest.mark.slow
+
+# Run inside `manage.py shell -c`: a team with a clinician, and a routine referral
+# received two days ago, so its 24-hour first-response clock is well past breach.
+CREATE_OVERDUE_REFERRAL = """
+import json
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import Role
+from tests.factories import LocalityFactory, PracticeFactory, TeamFactory, UserFactory, make_referral
+
+now = timezone.now()
+locality = LocalityFactory(name="Demo locality", code="demo")
+team = TeamFactory(name="Demo IPCT", locality=locality)
+locality.intake_team = team
+locality.save()
+practice = PracticeFactory(locality=locality)
+clinician = UserFactory(username="demo-clinician", role=Role.CLINICIAN, organisation=team.organisation, teams=[team])
+referral = make_referral(by=clinician, practice=practice, received_at=now - timedelta(days=2), now=now)
+print("REFERRAL " + json.dumps({"id": referral.pk, "reference": referral.reference}))
+"""
+
+
+def _clean_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """Only what a shell on a fresh machine has, plus the demo's VAR_DIR."""
+    env = {key: os.environ[key] for key in ("HOME", "LANG", "LC_ALL", "TMPDIR", "TZ") if key in os.environ}
+    env.update(
+        # .venv/bin first, as `make run` puts it, so the Procfile's `python` and `celery` are the project's.
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        PYTHONPATH=str(PROJECT_ROOT),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        VAR_DIR=str(var_dir),
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+def _manage(var_dir: Path, *args: str) -> str:
+    # cwd is the test's own directory: anything a process writes beside itself stays there.
+    finished = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "manage.py"), *args],
+        cwd=var_dir.parent, env=_clean_env(var_dir), capture_output=True, text=True, timeout=PROCESS_TIMEOUT,
+    )  # fmt: skip
+    assert finished.returncode == 0, f"manage.py {args[0]} failed:\n{finished.stdout}\n{finished.stderr}"
+    return finished.stdout
+
+
+def _alerts(var_dir: Path, referral_id: int) -> list[tuple[str, int, bool]]:
+    with sqlite3.connect(var_dir / "demo.sqlite3") as db:
+        rows = db.execute(
+            "SELECT level, tier, sent_at IS NOT NULL FROM referrals_alert WHERE referral_id = ? ORDER BY level, tier",
+            [referral_id],
+        ).fetchall()
+    return [(level, tier, bool(sent)) for level, tier, sent in rows]
+
+
+def _inbox(var_dir: Path, referral_id: int) -> list[tuple[str, str]]:
+    with sqlite3.connect(var_dir / "demo.sqlite3") as db:
+        return db.execute(
+            "SELECT a.level, u.username FROM referrals_notification n JOIN referrals_alert a ON a.id = n.alert_id "
+            "JOIN accounts_user u ON u.id = n.recipient_id WHERE a.referral_id = ? ORDER BY a.level, u.username",
+            [referral_id],
+        ).fetchall()
+
+
+def _emails(var_dir: Path) -> str:
+    return "".join(path.read_text() for path in sorted((var_dir / "sent-email").glob("*.log")))
+
+
+def _wait_for(condition: Callable[[], bool], *, process: subprocess.Popen, log: Path, what: str) -> None:
+    deadline = time.monotonic() + DELIVERY_TIMEOUT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"{process.args} exited ({process.returncode}) while waiting for {what}:\n{log.read_text()}")
+        time.sleep(0.25)
+    pytest.fail(f"Timed out after {DELIVERY_TIMEOUT}s waiting for {what}:\n{log.read_text(errors='replace')}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def migrated_database(tmp_path_factory) -> Path:
+    """Migrate once; each test starts from its own copy of the file."""
+    var_dir = tmp_path_factory.mktemp("migrated") / "var"
+    _manage(var_dir, "migrate", "--noinput")
+    return var_dir / "demo.sqlite3"
+
+
+@pytest.fixture
+def var_dir(migrated_database: Path, tmp_path: Path) -> Path:
+    var_dir = tmp_path / "var"
+    # Only the database: the settings create the filesystem transport's folders themselves.
+    var_dir.mkdir()
+    shutil.copy(migrated_database, var_dir / "demo.sqlite3")
+    return var_dir
+
+
+@pytest.fixture
+def overdue_referral(var_dir: Path) -> dict:
+    output = _manage(var_dir, "shell", "-c", CREATE_OVERDUE_REFERRAL)
+    line = next(line for line in output.splitlines() if line.startswith("REFERRAL "))
+    return json.loads(line.removeprefix("REFERRAL "))
+
+
+# Two days past the 24-hour target: the breach and both escalations are due; the
+# warning comes due at the same sweep and is folded into the breach.
+EARNED = [("breach", 0), ("escalation", 1), ("escalation", 2)]
+
+
+def test_demo_sweep_with_deliver_raises_and_sends_breach_alerts_on_sqlite(var_dir, overdue_referral):
+    output = _manage(var_dir, "sweep_clocks", "--deliver")
+
+    assert "clocks handled: 1, alerts re-queued: 0" in output
+    assert _alerts(var_dir, overdue_referral["id"]) == [(level, tier, True) for level, tier in EARNED]
+    assert _inbox(var_dir, overdue_referral["id"]) == [("breach", "demo-clinician")]
+    assert overdue_referral["reference"] in _emails(var_dir)
+
+
+@pytest.fixture
+def demo_worker(var_dir: Path) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """A real worker on the filesystem transport, started as the Procfile starts it."""
+    log_path = var_dir.parent / "worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "info"],
+            cwd=var_dir.parent, env=_clean_env(var_dir), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_for(lambda: " ready." in log_path.read_text(), process=process, log=log_path, what="the worker")
+        yield process, log_path
+    finally:
+        _stop(process)
+
+
+def test_demo_sweep_queues_alerts_that_a_filesystem_worker_delivers(var_dir, overdue_referral, demo_worker):
+    process, log = demo_worker
+
+    output = _manage(var_dir, "sweep_clocks")  # no --deliver: each alert goes through the queue folder
+
+    assert "clocks handled: 1, alerts re-queued: 0" in output
+    _wait_for(
+        lambda: _alerts(var_dir, overdue_referral["id"]) == [(level, tier, True) for level, tier in EARNED],
+        process=process, log=log, what="the worker to deliver the alerts",
+    )  # fmt: skip
+    assert _inbox(var_dir, overdue_referral["id"]) == [("breach", "demo-clinician")]
+    assert overdue_referral["reference"] in _emails(var_dir)
+    assert "referrals.tasks.deliver_alert" in log.read_text()
+
+
+def test_make_run_worker_and_beat_sweep_and_deliver_on_their_own(var_dir, overdue_referral):
+    """The Procfile's worker and beat under honcho, as `make run` starts them, with a 2-second sweep."""
+    log_path = var_dir.parent / "honcho.log"
+    # The Procfile's own lines; honcho must pass VAR_DIR and the sweep interval through to both.
+    env = _clean_env(var_dir, CLOCK_SWEEP_INTERVAL_SECONDS="2")
+    honcho = Path(sys.executable).parent / "honcho"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(honcho), "--no-colour", "-f", str(PROJECT_ROOT / "Procfile"), "start", "worker", "beat"],
+            cwd=var_dir.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_for(
+            lambda: _alerts(var_dir, overdue_referral["id"]) == [(level, tier, True) for level, tier in EARNED],
+            process=process, log=log_path, what="beat's sweep and the worker's delivery",
+        )  # fmt: skip
+    finally:
+        _stop(process)
+    assert _inbox(var_dir, overdue_referral["id"]) == [("breach", "demo-clinician")]
+    assert overdue_referral["reference"] in _emails(var_dir)
+    assert "referrals.tasks.sweep_clocks" in log_path.read_text()
