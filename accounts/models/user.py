@@ -19,6 +19,9 @@ class User(AbstractUser):
         "localities.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     job_title = models.CharField(max_length=120, blank=True, help_text="e.g. Peer support worker, CPN, OT")
+    caseload_capacity = models.PositiveSmallIntegerField(
+        default=25, help_text="How many people this worker can hold at once (0 for staff who hold no caseload)."
+    )
     teams = models.ManyToManyField("localities.Team", through="accounts.TeamMembership", related_name="members")
 
     def __str__(self) -> str:
