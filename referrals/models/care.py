@@ -31,10 +31,46 @@ class CarePlan(models.Model):
         return f"Care plan agreed {self.agreed_at:%Y-%m-%d}"
 
 
+class CarePlanGoal(models.Model):
+    """A goal the person set, in their words, with a date to review it."""
+
+    care_plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="goals")
+    description = models.TextField()
+    review_date = models.DateField()
+    achieved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review_date", "id"]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
 class Intervention(models.Model):
+    class Kind(models.TextChoices):
+        TALKING_THERAPY = "talking_therapy", "Talking therapy"
+        PEER_SUPPORT = "peer_support", "Peer support"
+        DBT_SKILLS = "dbt_skills", "DBT skills group"
+        STRUCTURED_CLINICAL_MANAGEMENT = "scm", "Structured clinical management"
+        MEDICATION_REVIEW = "medication_review", "Medication review"
+        DEBT_ADVICE = "debt_advice", "Debt and money advice"
+        HOUSING_SUPPORT = "housing_support", "Housing support"
+        EMPLOYMENT_SUPPORT = "employment_support", "Employment support"
+        SOCIAL_ACTIVITIES = "social_activities", "Social and community activities"
+        OTHER = "other", "Other"
+
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="interventions")
+    care_plan = models.ForeignKey(
+        CarePlan, null=True, blank=True, on_delete=models.PROTECT, related_name="interventions"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
     started_at = models.DateTimeField()
     description = models.CharField(max_length=200, help_text="e.g. peer support, DBT skills group, debt advice")
+    provider = models.ForeignKey(
+        "localities.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_date = models.DateField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

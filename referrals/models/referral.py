@@ -49,6 +49,20 @@ class Referral(models.Model):
         DISCHARGED = "discharged", "Discharged"
         CLOSED = "closed", "Closed"
 
+    class Thrive(models.TextChoices):
+        # THRIVE needs-based groupings; a person's grouping can change over time.
+        GETTING_ADVICE = "getting_advice", "Getting advice and signposting"
+        GETTING_HELP = "getting_help", "Getting help"
+        GETTING_MORE_HELP = "getting_more_help", "Getting more help"
+        GETTING_RISK_SUPPORT = "getting_risk_support", "Getting risk support"
+
+    class DischargeReason(models.TextChoices):
+        GOALS_MET = "goals_met", "Goals met: back to self-care"
+        PERSON_CHOSE = "person_chose", "The person chose to stop"
+        ANOTHER_SERVICE = "another_service", "Care moved to another service"
+        NO_ENGAGEMENT = "no_engagement", "Stopped engaging despite follow-up"
+        OTHER = "other", "Other"
+
     class ClosureReason(models.TextChoices):
         DECLINED = "declined", "Person declined the service"
         NO_CONTACT = "no_contact", "Could not be contacted"
@@ -70,6 +84,8 @@ class Referral(models.Model):
         "localities.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
     routing_reason = models.CharField(max_length=200, blank=True)
+    thrive_grouping = models.CharField(max_length=32, choices=Thrive.choices, blank=True)
+    triage_next_step = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     status_changed_at = models.DateTimeField()
 
@@ -79,7 +95,9 @@ class Referral(models.Model):
     treatment_started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True)
-    discharge_note = models.TextField(blank=True)
+    discharge_note = models.TextField(blank=True, help_text="Closure note, or the return-to-self-care plan.")
+    discharge_reason = models.CharField(max_length=32, choices=DischargeReason.choices, blank=True)
+    return_route = models.TextField(blank=True, help_text="How the person can get back in touch.")
 
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -103,6 +121,10 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="closed") | ~models.Q(closure_reason=""),
                 name="closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="discharged") | ~models.Q(discharge_reason=""),
+                name="discharged_has_reason",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="allocated") | models.Q(allocated_to__isnull=False),

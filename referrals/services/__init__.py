@@ -4,10 +4,24 @@ They are keyword-only, take the acting user as ``by=`` and the current instant a
 ``now=``, run in one transaction, and write their audit rows in that transaction.
 """
 
-from .care import assessment_record, care_plan_record, intervention_record, outcome_measure_record
+from .care import (
+    assessment_record,
+    care_plan_goal_add,
+    care_plan_record,
+    intervention_record,
+    outcome_measure_record,
+)
 from .clocks import clock_pause, clock_restart, clock_resume, clock_stop, clocks_evaluate, clocks_start
 from .contacts import contact_record
 from .people import person_match_or_create
+from .person_context import (
+    carer_add,
+    carer_assessment_update,
+    consent_record,
+    consent_withdraw,
+    risk_flag_raise,
+    risk_flag_resolve,
+)
 from .referrals import (
     referral_assess,
     referral_close,
@@ -17,8 +31,18 @@ from .referrals import (
     referral_redirect,
     referral_triage,
 )
+from .trusted_assessment import trusted_assessment_add, trusted_assessment_write
 
 __all__ = [
+    "care_plan_goal_add",
+    "carer_add",
+    "carer_assessment_update",
+    "consent_record",
+    "consent_withdraw",
+    "risk_flag_raise",
+    "risk_flag_resolve",
+    "trusted_assessment_add",
+    "trusted_assessment_write",
     "assessment_record",
     "care_plan_record",
     "clock_pause",

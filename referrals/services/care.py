@@ -1,14 +1,16 @@
 """Recording the events the 'referral spell' treatment rule waits for."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
-from referrals.models import Assessment, CarePlan, Intervention, OutcomeMeasure, Referral
+from localities.models import Organisation
+from referrals.models import Assessment, CarePlan, CarePlanGoal, Intervention, OutcomeMeasure, Referral
 
 from .clocks import clocks_evaluate
 
@@ -41,11 +43,44 @@ def care_plan_record(*, referral: Referral, by: User, now: datetime, agreed_at: 
 
 
 @transaction.atomic
+def care_plan_goal_add(
+    *, care_plan: CarePlan, by: User, now: datetime, description: str, review_date: date
+) -> CarePlanGoal:
+    if not description.strip():
+        raise ValidationError({"description": ["Write the goal in the person's words."]})
+    if review_date < timezone.localdate(now):
+        raise ValidationError({"review_date": ["A review date cannot be in the past."]})
+    goal = CarePlanGoal.objects.create(care_plan=care_plan, description=description.strip(), review_date=review_date)
+    audit_record(by=by, action="care_plan.goal_add", obj=goal, now=now, person_id=care_plan.referral.person_id)
+    return goal
+
+
+@transaction.atomic
 def intervention_record(
-    *, referral: Referral, by: User, now: datetime, started_at: datetime, description: str
+    *,
+    referral: Referral,
+    by: User,
+    now: datetime,
+    started_at: datetime,
+    description: str,
+    kind: str = Intervention.Kind.OTHER,
+    care_plan: CarePlan | None = None,
+    provider: Organisation | None = None,
+    review_date: date | None = None,
 ) -> Intervention:
     _check_time(referral, started_at, now, "started_at")
-    row = Intervention.objects.create(referral=referral, started_at=started_at, description=description, recorded_by=by)
+    if kind not in Intervention.Kind.values:
+        raise ValidationError({"kind": ["Choose the kind of intervention."]})
+    row = Intervention.objects.create(
+        referral=referral,
+        started_at=started_at,
+        description=description,
+        kind=kind,
+        care_plan=care_plan,
+        provider=provider,
+        review_date=review_date,
+        recorded_by=by,
+    )
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="intervention.record", obj=row, now=now, person_id=referral.person_id)
     return row

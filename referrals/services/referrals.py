@@ -203,16 +203,38 @@ def _create(
 
 @transaction.atomic
 def referral_triage(
-    *, referral: Referral, by: User, now: datetime, urgency: str | None = None, note: str = ""
+    *,
+    referral: Referral,
+    by: User,
+    now: datetime,
+    urgency: str | None = None,
+    thrive_grouping: str = "",
+    next_step: str = "",
+    note: str = "",
 ) -> Referral:
-    """Record triage. Changing urgency does not silently move a running deadline: see clock_restart."""
+    """Record triage: urgency, THRIVE grouping and the next step.
+
+    Changing urgency does not silently move a running deadline: the clock keeps
+    the target it started with (see clock_restart to start again, with a reason).
+    """
+    errors = {}
+    if urgency and urgency not in Referral.Urgency.values:
+        errors["urgency"] = [f"Choose one of: {', '.join(Referral.Urgency.values)}."]
+    if thrive_grouping and thrive_grouping not in Referral.Thrive.values:
+        errors["thrive_grouping"] = [f"Choose one of: {', '.join(Referral.Thrive.values)}."]
+    if errors:
+        raise ValidationError(errors)
     referral = _locked(referral)
     _transition(referral, S.TRIAGED, now=now)
-    detail: dict[str, Any] = {"note": note}
+    detail: dict[str, Any] = {"note": note, "next_step": next_step}
     if urgency and urgency != referral.urgency:
         detail["urgency"] = {"from": referral.urgency, "to": urgency}
         referral.urgency = urgency
-    referral.save(update_fields=["status", "status_changed_at", "urgency"])
+    if thrive_grouping and thrive_grouping != referral.thrive_grouping:
+        detail["thrive_grouping"] = {"from": referral.thrive_grouping, "to": thrive_grouping}
+        referral.thrive_grouping = thrive_grouping
+    referral.triage_next_step = next_step.strip()
+    referral.save(update_fields=["status", "status_changed_at", "urgency", "thrive_grouping", "triage_next_step"])
     audit_record(by=by, action="referral.triage", obj=referral, now=now, person_id=referral.person_id, detail=detail)
     return referral
 
@@ -307,12 +329,28 @@ def referral_close(*, referral: Referral, by: User, now: datetime, reason: str, 
 
 
 @transaction.atomic
-def referral_discharge(*, referral: Referral, by: User, now: datetime, note: str) -> Referral:
+def referral_discharge(
+    *,
+    referral: Referral,
+    by: User,
+    now: datetime,
+    note: str,
+    reason: str = Referral.DischargeReason.GOALS_MET,
+    return_route: str = "",
+) -> Referral:
+    """Discharge with a reason, a return-to-self-care plan (``note``) and how to get back in touch."""
+    errors = {}
     if not note.strip():
-        raise ValidationError({"note": ["Write the return-to-self-care plan and how to get back in touch."]})
+        errors["note"] = ["Write the return-to-self-care plan."]
+    if reason not in Referral.DischargeReason.values:
+        errors["reason"] = [f"Choose one of: {', '.join(Referral.DischargeReason.values)}."]
+    if errors:
+        raise ValidationError(errors)
     referral = _locked(referral)
     _transition(referral, S.DISCHARGED, now=now)
     referral.discharge_note = note.strip()
+    referral.discharge_reason = reason
+    referral.return_route = return_route.strip()
     return _end(referral, by=by, now=now, action="referral.discharge")
 
 
@@ -329,6 +367,6 @@ def _end(referral: Referral, *, by: User, now: datetime, action: str) -> Referra
         obj=referral,
         now=now,
         person_id=referral.person_id,
-        detail={"reason": referral.closure_reason},
+        detail={"reason": referral.closure_reason or referral.discharge_reason},
     )
     return referral
