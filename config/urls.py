@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("dashboard/", include("referrals.reporting.urls")),
+    path("", include("caseload.urls")),
     path("", include("referrals.urls")),
 ]

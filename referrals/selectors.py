@@ -12,7 +12,7 @@ from django.http import Http404
 
 from accounts.models import TeamMembership, User
 from localities.models import Team
-from referrals.models import Alert, Clock, ClockPolicy, Notification, Referral
+from referrals.models import Alert, Clock, ClockPolicy, Notification, Person, Referral
 
 
 def policy_for_team(team: Team | None) -> ClockPolicy:
@@ -57,6 +57,19 @@ def referral_get_for_user(user: User, referral_id: int) -> Referral:
     if referral is None:
         raise Http404("No such referral.")
     return referral
+
+
+def people_visible_to(user: User) -> QuerySet[Person]:
+    """People with at least one referral the user can see."""
+    visible = referrals_visible_to(user).filter(person_id=OuterRef("pk"))
+    return Person.objects.filter(Exists(visible))
+
+
+def person_get_for_user(user: User, person_id: int) -> Person:
+    person = people_visible_to(user).select_related("gp_practice__locality").filter(pk=person_id).first()
+    if person is None:
+        raise Http404("No such person.")
+    return person
 
 
 def breached_clocks(now: datetime) -> Q:
