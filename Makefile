@@ -13,6 +13,11 @@ BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
 # Touched after a successful install: re-runs skip pip until a requirements file changes.
 STAMP := $(VENV)/.installed-requirements
+# The same for the front-end packages (NHS.UK frontend, htmx): npm ci re-runs only when package.json
+# or package-lock.json changes. node_modules/ is never committed.
+NODE_STAMP := node_modules/.installed-package-lock
+# The browser tests drive Debian's Chromium (Playwright's own browser downloads are not used).
+CHROMIUM := /usr/bin/chromium
 # `make run` and `make demo` run every step through honcho, so a .env file (if you made one from
 # .env.example) reaches migrate, load_demo and collectstatic exactly as it reaches web, worker and beat.
 HONCHO := PATH="$(BIN):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho
@@ -20,7 +25,7 @@ HONCHO := PATH="$(BIN):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test demo lint format check-migrations services bench test-browser venv clean distclean
+.PHONY: help run test demo lint format check-migrations services bench test-browser chromium venv clean distclean
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -37,12 +42,11 @@ run: demo ## Start web (http://127.0.0.1:8000), Celery worker and Celery beat to
 	@echo "Starting web, worker and beat: open http://127.0.0.1:8000 (Ctrl-C stops all three)"
 	$(HONCHO) start -f Procfile
 
-test: venv services check-migrations ## Everything CI runs: ruff, migrations check, the whole pytest suite with coverage on PostgreSQL and Redis
+test: venv chromium services check-migrations ## Everything CI runs: ruff, migrations check, the whole pytest suite (browser tests included) with coverage on PostgreSQL and Redis
 	$(BIN)/ruff check .
 	@# --create-db: a test database left from an earlier run never hides a broken migration.
+	@# tests/browser (marked `browser`) run here too, in Chromium against a live server.
 	$(BIN)/pytest --create-db --cov --cov-report=term $(PYTEST_ARGS)
-	@# Browser tests (Playwright and Chromium) join here in a later issue: make `test-browser`
-	@# install Chromium and run them, then add it as the last step of this target.
 
 # --- everyday targets -------------------------------------------------------------
 
@@ -66,12 +70,12 @@ check-migrations: venv ## Fail if a model change has no migration
 bench: venv ## Time the clock sweep over 1M synthetic referrals in PostgreSQL (own database caseload_bench)
 	$(PY) scripts/bench_sweep.py $(BENCH_ARGS)
 
-test-browser: ## (Later issue) browser tests with Playwright and Chromium
-	@echo "No browser tests yet: they arrive with the pages. This target will install Chromium and run them."
+test-browser: venv chromium services ## Only the browser tests (Playwright driving Chromium; make test runs them too)
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 # --- environment ------------------------------------------------------------------
 
-venv: $(STAMP) ## Create .venv and install requirements-dev.txt (skipped when nothing changed)
+venv: $(STAMP) $(NODE_STAMP) ## Create .venv, install requirements-dev.txt and the front-end packages (skipped when nothing changed)
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
@@ -82,6 +86,20 @@ $(PY):
 $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check --no-input -r requirements-dev.txt
 	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { \
+		echo "npm is needed for the front-end packages (NHS.UK frontend, htmx): install Node.js 20 or newer." >&2; \
+		exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+chromium: $(CHROMIUM) ## Install Debian's chromium for the browser tests (only if /usr/bin/chromium is missing)
+
+$(CHROMIUM):
+	@echo "$(CHROMIUM) is missing: installing Debian's chromium for the browser tests."
+	@if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+		$$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
 # The test settings read DATABASE_URL and REDIS_URL (defaults: postgres://postgres@127.0.0.1:5432/caseload
 # and redis://127.0.0.1:6379/15). This checks that both answer, and creates the database if it is missing.

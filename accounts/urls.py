@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401 - login, logout and account pages
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    # Django's LogoutView accepts POST only (the header's "Log out" button), then redirects to
+    # LOGOUT_REDIRECT_URL: the logged-out page below.
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logged-out/", views.LoggedOutView.as_view(), name="logged-out"),
+]

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401 - caseload pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "caseload"
-urlpatterns: list = []
+urlpatterns = [
+    path("caseload/", views.my_caseload, name="mine"),
+    path("team/", views.team_caseload, name="team"),
+    path("referrals/<int:referral_id>/allocate/", views.allocate, name="allocate"),
+]

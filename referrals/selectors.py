@@ -11,6 +11,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import TeamMembership, User
+from caseload.models import Allocation
 from localities.models import Team
 from referrals.models import Alert, Clock, ClockPolicy, Notification, Person, Referral
 
@@ -43,7 +44,13 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
     if _sees_everything(user):
         return qs
     in_my_team = TeamMembership.objects.filter(user_id=user.pk, team_id=OuterRef("team_id"))
-    return qs.filter(Exists(in_my_team) | Q(allocated_to_id=user.pk) | Q(created_by_id=user.pk))
+    # A partner team can hold someone by allocation while the referral sits with another team.
+    held_by_my_team = Allocation.objects.filter(
+        referral_id=OuterRef("pk"), ended_at__isnull=True, team__memberships__user_id=user.pk
+    )
+    return qs.filter(
+        Exists(in_my_team) | Exists(held_by_my_team) | Q(allocated_to_id=user.pk) | Q(created_by_id=user.pk)
+    )
 
 
 def referral_get_for_user(user: User, referral_id: int) -> Referral:

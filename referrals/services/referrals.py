@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from accounts.services import audit_record
 from localities.models import Practice, Team
-from localities.selectors import route_for
+from localities.selectors import Route, route_for
 from referrals.errors import InvalidTransition
-from referrals.models import ClockPolicy, Handoff, Referral
+from referrals.models import ClockPolicy, Handoff, Person, Referral
 from referrals.selectors import policy_for_team
 
 from .clocks import clocks_restart_for_redirect, clocks_start, clocks_stop_for_ended_referral
@@ -36,6 +36,11 @@ ALLOWED: dict[str, set[str]] = {
     S.DISCHARGED: set(),
     S.CLOSED: set(),
 }
+
+
+def referral_can_become(referral: Referral, status: str) -> bool:
+    """Whether the lifecycle allows this move now (pages use it to offer only what will work)."""
+    return status in ALLOWED[referral.status]
 
 
 def _transition(referral: Referral, to: str, *, now: datetime) -> None:
@@ -74,9 +79,17 @@ def referral_create(
     birth_date: date | None = None,
     postcode: str = "",
     gp_practice: Practice | None = None,
+    person: Person | None = None,
+    team_override: Team | None = None,
+    override_reason: str = "",
     idempotency_key: str | None = None,
 ) -> tuple[Referral, bool]:
     """Record a referral from any access point and start both clocks.
+
+    ``person``: someone already found (e.g. by name and date of birth); without
+    it the person is matched by NHS number or created. ``team_override`` sends
+    the referral to another team than the routing rules would, with a reason
+    that is kept on the referral and in the audit log.
 
     Returns (referral, created). With an idempotency key, a retry of the same
     request returns the referral made the first time.
@@ -99,6 +112,8 @@ def referral_create(
                 birth_date=birth_date,
                 postcode=postcode,
                 gp_practice=gp_practice.pk if gp_practice else None,
+                person=person.pk if person else None,
+                team_override=team_override.pk if team_override else None,
             )
         )
         earlier = _replay(by=by, key=idempotency_key, fingerprint=fingerprint)
@@ -119,6 +134,9 @@ def referral_create(
                 birth_date=birth_date,
                 postcode=postcode,
                 gp_practice=gp_practice,
+                person=person,
+                team_override=team_override,
+                override_reason=override_reason,
                 idempotency_key=idempotency_key or None,
                 fingerprint=fingerprint,
             )
@@ -155,22 +173,37 @@ def _create(
     birth_date: date | None,
     postcode: str,
     gp_practice: Practice | None,
+    person: Person | None,
+    team_override: Team | None,
+    override_reason: str,
     idempotency_key: str | None,
     fingerprint: str,
 ) -> Referral:
     if not presenting_need.strip():
         raise ValidationError({"presenting_need": ["Say what the person needs help with."]})
-    person, _ = person_match_or_create(
-        by=by,
-        now=now,
-        nhs_number=nhs_number,
-        given_name=given_name,
-        family_name=family_name,
-        birth_date=birth_date,
-        postcode=postcode,
-        gp_practice=gp_practice,
-    )
-    route = route_for(practice=person.gp_practice, postcode=person.postcode)
+    if team_override is not None and not override_reason.strip():
+        raise ValidationError(
+            {"override_reason": ["Say why the referral should go somewhere other than the routed team."]}
+        )
+    if person is None:
+        person, _ = person_match_or_create(
+            by=by,
+            now=now,
+            nhs_number=nhs_number,
+            given_name=given_name,
+            family_name=family_name,
+            birth_date=birth_date,
+            postcode=postcode,
+            gp_practice=gp_practice,
+        )
+    routed = route_for(practice=person.gp_practice, postcode=person.postcode)
+    route = routed
+    if team_override is not None and team_override != routed.team:
+        route = Route(
+            team_override.locality or routed.locality,
+            team_override,
+            f"override at intake: {override_reason.strip()} (rules gave {routed.team or 'no team'})",
+        )
     referral = Referral(
         person=person,
         source=source,
@@ -196,7 +229,12 @@ def _create(
         obj=referral,
         now=now,
         person_id=person.pk,
-        detail={"source": source, "urgency": urgency, "route": route.reason},
+        detail={
+            "source": source,
+            "urgency": urgency,
+            "route": route.reason,
+            "routed_team": routed.team.pk if routed.team else None,
+        },
     )
     return referral
 

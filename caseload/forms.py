@@ -1,0 +1,117 @@
+"""Forms for the caseload pages. They only adapt input: the rules live in caseload_allocate."""
+
+from django import forms
+
+from accounts.models import User
+from localities.models import Team
+from referrals.models import Referral
+
+from .selectors import OPEN_STATUSES, ClockFilter, allocatable_workers
+
+
+class CaseloadFilterForm(forms.Form):
+    """My caseload filters (GET). Unknown values are ignored rather than shown as errors."""
+
+    q = forms.CharField(
+        label="Search by name, reference or NHS number",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"enterkeyhint": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any status")] + [(s.value, s.label) for s in OPEN_STATUSES],
+    )
+    clock = forms.ChoiceField(
+        label="Clocks",
+        required=False,
+        choices=[("", "Any")] + list(ClockFilter.choices),
+    )
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters, or none at all if the query string was tampered with."""
+        if not self.is_valid():
+            return {"search": "", "status": "", "clock": ""}
+        data = self.cleaned_data
+        return {"search": data["q"], "status": data["status"], "clock": data["clock"]}
+
+
+class WorkerSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search for a worker in any partner organisation",
+        help_text="A name, job title or organisation, for example: peer support, Mind",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"enterkeyhint": "search", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class AllocateForm(forms.Form):
+    """Who will hold the person, in which team, and (when reassigning) the handover note."""
+
+    link_worker = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        widget=forms.RadioSelect,
+        label="Link worker",
+        error_messages={
+            "required": "Choose who will be the person's link worker",
+            "invalid_choice": "Choose a link worker from the list",
+        },
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"),
+        label="Team",
+        help_text="The team that holds the person with this link worker",
+        error_messages={"required": "Choose a team", "invalid_choice": "Choose a team from the list"},
+    )
+    handover_note = forms.CharField(
+        label="Handover note",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the new link worker needs to know: what has been agreed, risks, what the person prefers",
+    )
+
+    def __init__(self, *args, referral: Referral, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.referral = referral
+        # Anyone who may hold a caseload in any partner organisation; the page shows the team's
+        # workers and the search results, but the choice is checked against everybody.
+        self.fields["link_worker"].queryset = allocatable_workers()
+        if referral.team_id and "team" not in self.initial:
+            self.initial["team"] = referral.team_id
+        if referral.allocated_to_id:
+            self.fields["handover_note"].help_text = (
+                "Required when reassigning. " + self.fields["handover_note"].help_text
+            )
+
+    @property
+    def reassigning(self) -> bool:
+        return self.referral.allocated_to_id is not None
+
+    def clean(self):
+        data = super().clean()
+        worker, team = data.get("link_worker"), data.get("team")
+        if worker and team and team.pk != self.referral.team_id and not worker.memberships.filter(team=team).exists():
+            self.add_error("team", "Choose the referral's team or a team the link worker belongs to")
+        if self.reassigning and worker and worker.pk != self.referral.allocated_to_id:
+            if not data.get("handover_note", "").strip():
+                self.add_error("handover_note", "Write a handover note for the new link worker")
+        return data
+
+
+class InlineAllocateForm(AllocateForm):
+    """The one-line form on the team page: a first allocation, to a worker in the team."""
+
+    def __init__(self, *args, referral: Referral, workers: list[User], **kwargs) -> None:
+        super().__init__(*args, referral=referral, **kwargs)
+        field = self.fields["link_worker"]
+        field.widget = forms.Select()
+        field.choices = [("", "Choose a link worker")] + [(w.pk, worker_choice_label(w)) for w in workers]
+        self.fields["team"].widget = forms.HiddenInput()
+
+
+def worker_choice_label(worker: User) -> str:
+    over = " – over capacity" if worker.open_caseload >= worker.caseload_capacity else ""
+    return f"{worker} ({worker.open_caseload} of {worker.caseload_capacity}{over})"

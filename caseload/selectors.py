@@ -1,0 +1,338 @@
+"""Reads for caseloads: my people, a team's caseload and waiting list, and who can take a referral.
+
+Access control builds on ``referrals.selectors.referrals_visible_to``: every list
+here starts from it, so a caseload page never shows a referral its reader could
+not open. Each list is a fixed number of queries whatever the number of rows:
+last contact, next clock deadline and review dates are correlated subqueries,
+current clocks one prefetch, and each worker's caseload a subquery count.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Role, TeamMembership, User
+from localities.models import Team
+from referrals.models import CarePlanGoal, Clock, Contact, Intervention, Referral
+from referrals.selectors import referrals_visible_to, referrals_with_breach
+
+from .models import Allocation
+
+# Who can hold a caseload: link workers (incl. peer support and VCSE workers) and clinicians.
+ALLOCATABLE_ROLES = (Role.LINK_WORKER, Role.CLINICIAN)
+# Statuses a referral can be in while someone holds it (it has not ended).
+OPEN_STATUSES = [s for s in Referral.Status if s not in (Referral.Status.DISCHARGED, Referral.Status.CLOSED)]
+
+
+class ClockFilter:
+    BREACHED = "breached"
+    AT_RISK = "at_risk"
+    choices = ((BREACHED, "Breached"), (AT_RISK, "At risk of breach"))
+
+
+class TeamView:
+    HELD = "held"
+    UNALLOCATED = "unallocated"
+    WAITING = "waiting"
+    choices = (
+        (HELD, "Everyone held"),
+        (UNALLOCATED, "Unallocated"),
+        (WAITING, "Waiting for treatment"),
+    )
+
+
+# --- teams ------------------------------------------------------------------------------------
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    """Teams whose caseload the user may see: the teams they belong to (everything for superusers)."""
+    if not user.is_authenticated or not user.is_active:
+        return Team.objects.none()
+    if user.is_superuser:
+        return Team.objects.all()
+    return Team.objects.filter(Exists(TeamMembership.objects.filter(user_id=user.pk, team_id=OuterRef("pk"))))
+
+
+def team_get_for_user(user: User, team_id: int | None) -> Team | None:
+    """The asked-for team (404 if the user is not in it), else the user's first team, else None."""
+    teams = teams_visible_to(user).order_by("name", "pk")
+    if team_id is None:
+        return teams.first()
+    team = teams.filter(pk=team_id).first()
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+# --- caseload rows ---------------------------------------------------------------------------
+
+
+def _open_clocks() -> QuerySet[Clock]:
+    return Clock.objects.filter(referral_id=OuterRef("pk"), is_current=True, stopped_at__isnull=True)
+
+
+def _with_caseload_columns(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Last contact, next deadline, next review dates, and the current clocks (one prefetch)."""
+    last_contact = (
+        Contact.objects.filter(referral_id=OuterRef("pk"))
+        .order_by()
+        .values("referral_id")
+        .annotate(last=Max("occurred_at"))
+        .values("last")
+    )
+    goal_review = (
+        CarePlanGoal.objects.filter(care_plan__referral_id=OuterRef("pk"), achieved_at__isnull=True)
+        .order_by()
+        .values("care_plan__referral_id")
+        .annotate(first=Min("review_date"))
+        .values("first")
+    )
+    intervention_review = (
+        Intervention.objects.filter(referral_id=OuterRef("pk"), ended_at__isnull=True, review_date__isnull=False)
+        .order_by()
+        .values("referral_id")
+        .annotate(first=Min("review_date"))
+        .values("first")
+    )
+    return (
+        qs.select_related("person", "team", "allocated_to__organisation")
+        .annotate(
+            last_contact_at=Subquery(last_contact),
+            next_due_at=_next_due(),
+            next_goal_review=Subquery(goal_review),
+            next_intervention_review=Subquery(intervention_review),
+        )
+        .prefetch_related(
+            Prefetch(
+                "clocks",
+                queryset=Clock.objects.filter(is_current=True).order_by("kind", "started_at"),
+                to_attr="current_clocks",
+            )
+        )
+    )
+
+
+def _search(qs: QuerySet[Referral], text: str) -> QuerySet[Referral]:
+    """Every word must match the person's given or family name, the reference, or the NHS number."""
+    for word in text.split()[:5]:
+        compact = word.replace("-", "")
+        match = (
+            Q(person__given_name__icontains=word)
+            | Q(person__family_name__icontains=word)
+            | Q(reference__icontains=word.upper())
+        )
+        if compact.isdigit():
+            match |= Q(person__nhs_number__startswith=compact)
+        qs = qs.filter(match)
+    return qs
+
+
+def _clock_filter(qs: QuerySet[Referral], which: str, *, now: datetime) -> QuerySet[Referral]:
+    if which == ClockFilter.BREACHED:
+        return referrals_with_breach(qs, now=now, breached=True)
+    if which == ClockFilter.AT_RISK:
+        # Past the warning but not yet due, still running.
+        at_risk = _open_clocks().filter(paused_at__isnull=True, warn_at__lte=now, due_at__gte=now)
+        return qs.filter(Exists(at_risk))
+    return qs
+
+
+def _next_due() -> Subquery:
+    return Subquery(_open_clocks().filter(paused_at__isnull=True).order_by("due_at").values("due_at")[:1])
+
+
+def my_caseload(
+    user: User, *, now: datetime, status: str = "", clock: str = "", search: str = ""
+) -> QuerySet[Referral]:
+    """The open referrals the user holds as link worker, soonest deadline first.
+
+    Lean: only what the order needs. Paginate it, then ``caseload_rows_for`` the page's ids.
+    """
+    qs = referrals_visible_to(user).filter(allocated_to_id=user.pk, ended_at__isnull=True)
+    if status:
+        qs = qs.filter(status=status)
+    qs = _clock_filter(qs, clock, now=now)
+    if search.strip():
+        qs = _search(qs, search)
+    return qs.annotate(next_due_at=_next_due()).order_by(
+        F("next_due_at").asc(nulls_last=True), "person__family_name", "pk"
+    )
+
+
+def _team_referrals(user: User, team: Team) -> QuerySet[Referral]:
+    """Open referrals the team holds: routed to it, or allocated to a worker in it."""
+    held_by_allocation = Allocation.objects.filter(referral_id=OuterRef("pk"), ended_at__isnull=True, team_id=team.pk)
+    return (
+        referrals_visible_to(user).filter(ended_at__isnull=True).filter(Q(team_id=team.pk) | Exists(held_by_allocation))
+    )
+
+
+def _treatment_due() -> Subquery:
+    return Subquery(_open_clocks().filter(kind=Clock.Kind.TREATMENT).values("due_at")[:1])
+
+
+def team_caseload_counts(user: User, team: Team) -> dict[str, int]:
+    """How many people each tab of the team page lists, in one aggregate query."""
+    waiting = Exists(_open_clocks().filter(kind=Clock.Kind.TREATMENT))
+    return _team_referrals(user, team).aggregate(
+        **{
+            TeamView.HELD: Count("pk"),
+            TeamView.UNALLOCATED: Count("pk", filter=Q(allocated_to__isnull=True)),
+            TeamView.WAITING: Count("pk", filter=waiting),
+        }
+    )
+
+
+def team_caseload(user: User, team: Team, *, view: str = TeamView.HELD, search: str = "") -> QuerySet[Referral]:
+    """One tab of the team page (lean: paginate it, then ``caseload_rows_for`` the page's ids).
+
+    * held: everyone the team holds, soonest deadline first;
+    * unallocated: nobody holds them yet, longest waiting first;
+    * waiting: the treatment clock is still open, ordered by breach risk (due soonest first).
+    """
+    qs = _team_referrals(user, team)
+    if search.strip():
+        qs = _search(qs, search)
+    if view == TeamView.WAITING:
+        treatment_open = _open_clocks().filter(kind=Clock.Kind.TREATMENT)
+        return (
+            qs.filter(Exists(treatment_open))
+            .annotate(treatment_due_at=_treatment_due())
+            .order_by("treatment_due_at", "pk")
+        )
+    if view == TeamView.UNALLOCATED:
+        return qs.filter(allocated_to__isnull=True).order_by("received_at", "pk")
+    return qs.annotate(next_due_at=_next_due()).order_by(
+        F("next_due_at").asc(nulls_last=True), "person__family_name", "pk"
+    )
+
+
+def caseload_rows_for(ids: list[int], *, now: datetime) -> list[Referral]:
+    """The rows of one page, in the order of ``ids``, with every caseload column (a fixed number of
+    queries). Fetching the columns for the page only, after paginating the lean list, keeps a later
+    page as cheap as the first: PostgreSQL would otherwise work out the columns of every row that
+    OFFSET skips."""
+    found = {row.pk: row for row in _with_caseload_columns(Referral.objects.filter(pk__in=ids))}
+    return caseload_rows([found[pk] for pk in ids if pk in found], now=now)
+
+
+def caseload_row_for_user(user: User, referral_id: int, *, now: datetime) -> Referral:
+    """One referral with the caseload columns, as a list row shows it (404 if not visible)."""
+    row = _with_caseload_columns(referrals_visible_to(user).filter(pk=referral_id)).first()
+    if row is None:
+        raise Http404("No such referral.")
+    return caseload_rows([row], now=now)[0]
+
+
+# --- workers and capacity ---------------------------------------------------------------------
+
+
+def _open_caseload_count() -> Coalesce:
+    """How many open referrals a worker holds, across every team (a subquery count)."""
+    held = (
+        Referral.objects.filter(allocated_to_id=OuterRef("pk"), ended_at__isnull=True)
+        .order_by()
+        .values("allocated_to_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(held, output_field=IntegerField()), 0)
+
+
+def _in_team(team_id: int) -> Exists:
+    return Exists(TeamMembership.objects.filter(user_id=OuterRef("pk"), team_id=team_id))
+
+
+def team_workers(team: Team) -> QuerySet[User]:
+    """The team's link workers and clinicians, plus anyone outside it holding one of its people,
+    each annotated with ``open_caseload`` (one query)."""
+    holds_here = Exists(
+        Allocation.objects.filter(link_worker_id=OuterRef("pk"), team_id=team.pk, ended_at__isnull=True)
+    ) | Exists(Referral.objects.filter(allocated_to_id=OuterRef("pk"), team_id=team.pk, ended_at__isnull=True))
+    return (
+        User.objects.filter(is_active=True)
+        .filter((_in_team(team.pk) & Q(role__in=ALLOCATABLE_ROLES)) | holds_here)
+        .select_related("organisation")
+        .annotate(open_caseload=_open_caseload_count())
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def allocatable_workers() -> QuerySet[User]:
+    """Everyone who may be named link worker, in any partner organisation."""
+    return (
+        User.objects.filter(is_active=True, role__in=ALLOCATABLE_ROLES)
+        .select_related("organisation")
+        .annotate(open_caseload=_open_caseload_count())
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def allocation_candidates(*, team: Team | None, search: str = "", limit: int = 20) -> tuple[list[User], list[User]]:
+    """(members of the team who can hold a caseload, matches of ``search`` outside the team)."""
+    workers = allocatable_workers()
+    in_team = list(workers.filter(_in_team(team.pk))) if team is not None else []
+    others: list[User] = []
+    if search.strip():
+        qs = workers.exclude(pk__in=[w.pk for w in in_team])
+        for word in search.split()[:4]:
+            qs = qs.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(username__iexact=word)
+                | Q(job_title__icontains=word)
+                | Q(organisation__name__icontains=word)
+            )
+        others = list(qs[:limit])
+    return in_team, others
+
+
+# --- decorating one page of rows -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextAction:
+    text: str
+    due: date | None = None
+    overdue: bool = False
+
+
+def next_action_for(referral: Referral, *, today: date) -> NextAction:
+    """The next thing to do for a person: the soonest review, else the triage next step, else contact."""
+    reviews = [
+        (when, label)
+        for when, label in (
+            (getattr(referral, "next_goal_review", None), "Review care plan goals"),
+            (getattr(referral, "next_intervention_review", None), "Review intervention"),
+        )
+        if when is not None
+    ]
+    if reviews:
+        when, label = min(reviews)
+        return NextAction(label, due=when, overdue=when < today)
+    if referral.status == Referral.Status.RECEIVED:
+        return NextAction("Triage the referral")
+    # The triage next step stands until treatment starts; after that the care plan leads.
+    if referral.triage_next_step and referral.status != Referral.Status.IN_TREATMENT:
+        return NextAction(referral.triage_next_step)
+    if getattr(referral, "last_contact_at", None) is None:
+        return NextAction("Make first contact")
+    if referral.status == Referral.Status.IN_TREATMENT:
+        return NextAction("Set a review date in the care plan")
+    return NextAction("Agree a care plan")
+
+
+def caseload_rows(rows, *, now: datetime) -> list[Referral]:
+    """Add ``days_since_contact`` and ``next_action`` to one page of rows (no queries)."""
+    today = timezone.localdate(now)
+    out = []
+    for row in rows:
+        last = getattr(row, "last_contact_at", None)
+        row.days_since_contact = (today - timezone.localdate(last)).days if last else None
+        row.next_action = next_action_for(row, today=today)
+        out.append(row)
+    return out

@@ -1,0 +1,7 @@
+"""Caseload pages: My caseload (link worker), Team caseload and waiting list, and allocation."""
+
+from .allocate import allocate
+from .mine import my_caseload
+from .team import team_caseload
+
+__all__ = ["allocate", "my_caseload", "team_caseload"]

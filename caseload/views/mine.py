@@ -1,0 +1,31 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from caseload import selectors
+from caseload.forms import CaseloadFilterForm
+
+from .common import is_htmx, paginate, with_links
+
+
+@login_required
+@require_GET
+def my_caseload(request):
+    """The people I hold as link worker: next actions, clocks, last contact; filters and search."""
+    now = timezone.now()
+    form = CaseloadFilterForm(request.GET)
+    filters = form.filters()
+    page = paginate(request, selectors.my_caseload(request.user, now=now, **filters).values_list("pk", flat=True))
+    rows = with_links(selectors.caseload_rows_for(list(page.object_list), now=now))
+    context = {
+        "form": form,
+        "page_obj": page,
+        "rows": rows,
+        "now": now,
+        "filtered": any(filters.values()),
+    }
+    # The filter form asks htmx for the results only; a page link or no-JS GET gets the whole page.
+    if is_htmx(request) and request.headers.get("HX-Target") == "caseload-results":
+        return render(request, "caseload/_mine_results.html", context)
+    return render(request, "caseload/mine.html", context)

@@ -1,0 +1,55 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from caseload import selectors
+from caseload.selectors import TeamView
+
+from .common import capacity_state, is_htmx, paginate, with_links
+
+
+def _team_id(request) -> int | None:
+    raw = request.GET.get("team")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise Http404("No such team.") from None
+
+
+@login_required
+@require_GET
+def team_caseload(request):
+    """Everyone the team holds, the unallocated, the waiting list, and each worker's caseload."""
+    team = selectors.team_get_for_user(request.user, _team_id(request))
+    if team is None:
+        return render(request, "caseload/no_team.html")
+    now = timezone.now()
+    view = request.GET.get("view")
+    if view not in dict(TeamView.choices):
+        view = TeamView.HELD
+    search = request.GET.get("q", "").strip()[:100]
+    counts = selectors.team_caseload_counts(request.user, team)
+    qs = selectors.team_caseload(request.user, team, view=view, search=search)
+    page = paginate(request, qs.values_list("pk", flat=True), count=None if search else counts[view])
+    rows = with_links(selectors.caseload_rows_for(list(page.object_list), now=now))
+    workers = list(selectors.team_workers(team))
+    for worker in workers:
+        worker.capacity_state = capacity_state(worker)
+    context = {
+        "team": team,
+        "teams": list(selectors.teams_visible_to(request.user).order_by("name")),
+        "view": view,
+        "views": [(key, label, counts[key]) for key, label in TeamView.choices],
+        "search": search,
+        "page_obj": page,
+        "rows": rows,
+        "workers": workers,
+        "now": now,
+    }
+    if is_htmx(request) and request.headers.get("HX-Target") == "team-results":
+        return render(request, "caseload/_team_results.html", context)
+    return render(request, "caseload/team.html", context)

@@ -1,0 +1,129 @@
+"""Waiting-time clocks and times, as people read them.
+
+``{% load clocks %}`` then:
+
+* ``{% clock_badge clock now %}``: an NHS.UK tag saying where a clock stands. The words carry the
+  meaning and the colour repeats it: green "Met", grey "Stopped" or "Paused", blue "3h 20m left",
+  orange "Due in 45m" once the clock has passed its warning point (``warn_at``: 75% of the target
+  by default), red "Overdue by 2h" once breached. A clock that was met or stopped after its due
+  time stays red ("Met 2h late", "Stopped after breach"): breaches are facts. Pass the ``now`` the
+  view used for its queries; it defaults to the current time. ``hidden_label="First response: "``
+  prefixes words only screen readers hear, for badges outside a labelled table column.
+* ``{{ some_datetime|london }}``: "Sat 14 Mar 2026, 02:00" in Europe/London time (a date alone
+  gives "Sat 14 Mar 2026"). Naive datetimes are refused: everything is stored in UTC.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import timezone
+
+from referrals.models import Clock
+
+register = template.Library()
+
+LONDON = ZoneInfo("Europe/London")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Stops that mean the standard was met; the others (restart, discharge, by hand) just end the clock.
+MET_REASONS = frozenset(
+    {
+        Clock.StopReason.FIRST_COMPLETED_CONTACT,
+        Clock.StopReason.SECOND_COMPLETED_CONTACT,
+        Clock.StopReason.REFERRAL_SPELL_COMPLETE,
+        Clock.StopReason.TREATMENT_STARTED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Badge:
+    colour: str  # an NHS.UK tag colour
+    text: str  # what is shown: "3h 20m left"
+    spoken: str  # what a screen reader says: "3 hours 20 minutes left"
+
+
+def _minutes(delta: timedelta, *, round_up: bool) -> int:
+    minutes = delta.total_seconds() / 60
+    return max(1, math.ceil(minutes) if round_up else math.floor(minutes))
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def duration(delta: timedelta, *, round_up: bool = False) -> tuple[str, str]:
+    """("3h 20m", "3 hours 20 minutes"); days and hours from 48 hours up ("20d 4h").
+
+    Never less than a minute. Time left rounds up (a clock with 30 seconds to go is not "0m
+    left"); time overdue rounds down.
+    """
+    minutes = _minutes(delta, round_up=round_up)
+    if minutes >= 48 * 60:
+        days, hours = divmod(minutes // 60, 24)
+        short, long = [f"{days}d"], [_plural(days, "day")]
+        if hours:
+            short.append(f"{hours}h")
+            long.append(_plural(hours, "hour"))
+    else:
+        hours, mins = divmod(minutes, 60)
+        short, long = [], []
+        if hours:
+            short.append(f"{hours}h")
+            long.append(_plural(hours, "hour"))
+        if mins:
+            short.append(f"{mins}m")
+            long.append(_plural(mins, "minute"))
+    return " ".join(short), " ".join(long)
+
+
+def clock_status(clock: Clock, now: datetime) -> Badge:
+    """Where a clock stands at ``now``, in words and an NHS.UK tag colour."""
+    if clock.stopped_at is not None:
+        late = clock.stopped_at > clock.due_at
+        if clock.stop_reason in MET_REASONS:
+            if not late:
+                return Badge("green", "Met", "Met")
+            short, long = duration(clock.stopped_at - clock.due_at)
+            return Badge("red", f"Met {short} late", f"Met {long} late")
+        if late:
+            return Badge("red", "Stopped after breach", "Stopped after breach")
+        return Badge("grey", "Stopped", "Stopped")
+    if clock.paused_at is not None:
+        if clock.paused_at > clock.due_at:
+            return Badge("red", "Paused after breach", "Paused after breach")
+        return Badge("grey", "Paused", "Paused")
+    if now > clock.due_at:
+        short, long = duration(now - clock.due_at)
+        return Badge("red", f"Overdue by {short}", f"Overdue by {long}")
+    short, long = duration(clock.due_at - now, round_up=True)
+    if now >= clock.warn_at:
+        return Badge("orange", f"Due in {short}", f"Due in {long}")
+    return Badge("blue", f"{short} left", f"{long} left")
+
+
+@register.inclusion_tag("includes/clock_badge.html")
+def clock_badge(clock: Clock | None, now: datetime | None = None, hidden_label: str = "") -> dict:
+    if clock is None:
+        badge = Badge("white", "No clock", "No clock")
+    else:
+        badge = clock_status(clock, now or timezone.now())
+    return {"badge": badge, "hidden_label": hidden_label}
+
+
+@register.filter
+def london(value: datetime | date | None) -> str:
+    """An instant as UK staff read it: "Sat 14 Mar 2026, 02:00" (GMT or BST as the date has it)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            raise ValueError(f"london needs an aware datetime (stored in UTC), not naive {value!r}.")
+        local = value.astimezone(LONDON)
+        return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
+    if isinstance(value, date):
+        return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
+    raise TypeError(f"london needs a datetime or a date, not {type(value).__name__}.")

@@ -1,0 +1,202 @@
+"""Journey 4: the trusted assessment. Written once; later partners add dated additions to a
+section instead of retyping it. What the person agreed to share is shown, and recorded, at the top.
+
+Access comes from ``person_get_for_user`` (404 for someone the user may not see). Consent is shown
+and recorded here; the rules that use it to decide who may read the assessment come later.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from referrals.errors import InvalidTransition
+from referrals.models import Person, TrustedAssessment
+from referrals.selectors import person_get_for_user
+from referrals.services import consent_record, consent_withdraw, trusted_assessment_add, trusted_assessment_write
+
+from . import queries_care as q
+from .care import is_htmx, person_breadcrumbs, person_page_url
+from .forms_care import AssessmentAdditionForm, ConsentForm, TrustedAssessmentForm, add_service_errors
+
+SECTIONS = TrustedAssessment.Section
+
+
+def _assessment_url(person: Person, anchor: str = "") -> str:
+    url = reverse("referrals:assessment", kwargs={"person_id": person.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _render(
+    request: HttpRequest,
+    person: Person,
+    *,
+    write_form: TrustedAssessmentForm | None = None,
+    addition_form: AssessmentAdditionForm | None = None,
+    consent_form: ConsentForm | None = None,
+) -> HttpResponse:
+    assessment, sections = q.trusted_assessment_for(person)
+    if assessment is None and write_form is None:
+        write_form = TrustedAssessmentForm(referrals=q.referrals_for_assessment(request.user, person))
+    for section in sections:
+        # One "Add to this section" form per section; the one just posted keeps its errors.
+        section.form = (
+            addition_form
+            if addition_form is not None and addition_form.prefix == section.value
+            else AssessmentAdditionForm(prefix=section.value)
+        )
+    forms = [f for f in (write_form, addition_form, consent_form) if f is not None]
+    consent = q.consent_latest(person)
+    return render(
+        request,
+        "referrals/assessment/assessment.html",
+        {
+            "person": person,
+            "person_url": person_page_url(person.pk),
+            "breadcrumbs": person_breadcrumbs(person),
+            "assessment": assessment,
+            "sections": sections,
+            "write_form": write_form,
+            "addition_form": addition_form,
+            "consent": consent,
+            "consent_state": q.consent_state(consent),
+            "consent_form": consent_form or ConsentForm(),
+            "consent_open": consent_form is not None,
+            "has_errors": any(f.errors for f in forms),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The assessment with its additions; if there is none yet, the form to write it."""
+    person = person_get_for_user(request.user, person_id)
+    if request.method == "GET":
+        return _render(request, person)
+    form = TrustedAssessmentForm(request.POST, referrals=q.referrals_for_assessment(request.user, person))
+    if form.is_valid():
+        try:
+            trusted_assessment_write(
+                person=person,
+                by=request.user,
+                now=timezone.now(),
+                referral=form.cleaned_data["referral"],
+                **form.sections(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except InvalidTransition as error:
+            # Someone else wrote it first: show theirs, to add to rather than retype.
+            messages.info(request, error.message)
+            return redirect(_assessment_url(person))
+        else:
+            messages.success(request, "Trusted assessment saved. Partners add to it from now on; nobody retypes it.")
+            return redirect(_assessment_url(person))
+    return _render(request, person, write_form=form)
+
+
+@login_required
+@require_POST
+def assessment_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A dated addition to one section. htmx swaps just that section; without JS, a redirect."""
+    person = person_get_for_user(request.user, person_id)
+    section = request.POST.get("section", "")
+    if section not in SECTIONS.values:
+        return HttpResponseBadRequest("Choose the section you are adding to.")
+    assessment, _ = q.trusted_assessment_for(person)
+    if assessment is None:
+        messages.info(request, "Write the trusted assessment first; partners then add to it.")
+        return redirect(_assessment_url(person))
+    form = AssessmentAdditionForm(request.POST, prefix=section)
+    saved = False
+    if form.is_valid():
+        try:
+            trusted_assessment_add(
+                assessment=assessment,
+                by=request.user,
+                now=timezone.now(),
+                section=section,
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if not is_htmx(request):
+                label = SECTIONS(section).label
+                messages.success(request, f"Your addition to \u201c{label}\u201d is saved.")
+                return redirect(_assessment_url(person, f"section-{section}"))
+            form, saved = AssessmentAdditionForm(prefix=section), True
+    if is_htmx(request):
+        fragment = q.assessment_section(assessment, section)
+        fragment.form = form
+        return render(
+            request,
+            "referrals/assessment/_section.html",
+            {"person": person, "assessment": assessment, "section": fragment, "just_added": saved},
+        )
+    return _render(request, person, addition_form=form)
+
+
+@login_required
+@require_POST
+def assessment_consent(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Record the person's decision about sharing; it replaces the last one from now on."""
+    person = person_get_for_user(request.user, person_id)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            consent_record(
+                person=person,
+                by=request.user,
+                now=timezone.now(),
+                decision=data["decision"],
+                scope=data["scope"],
+                organisations=list(data["organisations"]),
+                note=data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The person's decision about sharing is recorded.")
+            return redirect(_assessment_url(person, "consent"))
+    return _render(request, person, consent_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_consent_withdraw(request: HttpRequest, person_id: int, consent_id: int) -> HttpResponse:
+    """Asks first (GET), then withdraws (POST). The record of what was agreed is kept."""
+    person = person_get_for_user(request.user, person_id)
+    consent = q.consent_latest(person)
+    if consent is None or consent.pk != consent_id:
+        # Only the decision in force can be withdrawn; an older one was already superseded.
+        messages.info(request, "That decision has been replaced by a newer one.")
+        return redirect(_assessment_url(person, "consent"))
+    error = ""
+    if request.method == "POST":
+        try:
+            consent_withdraw(consent=consent, by=request.user, now=timezone.now())
+        except InvalidTransition as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Consent to share is withdrawn from now on. The earlier decision is kept.")
+            return redirect(_assessment_url(person, "consent"))
+    can_withdraw = q.consent_state(consent) == "given"
+    return render(
+        request,
+        "referrals/assessment/consent_withdraw.html",
+        {
+            "person": person,
+            "consent": consent,
+            "can_withdraw": can_withdraw,
+            "error": error,
+            "errors": [("", error)] if error else [],
+            "breadcrumbs": [*person_breadcrumbs(person), ("Trusted assessment", _assessment_url(person))],
+        },
+    )

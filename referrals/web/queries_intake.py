@@ -1,0 +1,465 @@
+"""Page-shaped reads for intake, triage, contacts, the person page and the timeline.
+
+They build on referrals.selectors, so access control stays in one place: every
+query here starts from ``referrals_visible_to`` or ``person_get_for_user``. Each
+function runs a fixed number of queries whatever the number of rows.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from heapq import merge
+from itertools import islice
+
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import AuditEvent, User
+from caseload.models import Allocation
+from localities.models import Locality, Team
+from referrals.models import (
+    AssessmentAddition,
+    Carer,
+    Clock,
+    ClockEvent,
+    Contact,
+    Handoff,
+    Person,
+    Referral,
+    RiskFlag,
+    SharingConsent,
+    TrustedAssessment,
+)
+from referrals.nhs_number import normalise_nhs_number
+from referrals.selectors import referrals_visible_to
+
+FIRST_RESPONSE = Clock.Kind.FIRST_RESPONSE
+_current_clocks = Prefetch(
+    "clocks", queryset=Clock.objects.filter(is_current=True).order_by("kind"), to_attr="current_clocks"
+)
+
+
+# --- Intake: find the person first ------------------------------------------------------------
+
+
+def people_matching(*, nhs_number: str = "", family_name: str = "", birth_date: date | None = None) -> list[Person]:
+    """People who exactly match an NHS number, or a family name and date of birth.
+
+    Deliberately not limited to the people the user can already see: intake must
+    find someone held by another team, or a duplicate record is made. Only exact
+    matches are returned (no browsing), and only identifying details are shown.
+    """
+    if nhs_number:
+        query = Q(nhs_number=normalise_nhs_number(nhs_number))
+    elif family_name and birth_date:
+        query = Q(family_name__iexact=family_name.strip(), birth_date=birth_date)
+    else:
+        return []
+    return list(Person.objects.filter(query).select_related("gp_practice").order_by("family_name", "given_name")[:20])
+
+
+def person_for_intake(person_id: int) -> Person | None:
+    """The person picked from the intake search (any person, as for ``people_matching``)."""
+    return Person.objects.select_related("gp_practice__locality").filter(pk=person_id).first()
+
+
+# --- Triage queue ---------------------------------------------------------------------------
+
+
+def triage_scope_for(user: User) -> tuple[QuerySet[Team], QuerySet[Locality]]:
+    """The teams and localities whose queue the user works: their teams and those teams' localities."""
+    if user.is_superuser:
+        return Team.objects.order_by("name"), Locality.objects.order_by("name")
+    teams = Team.objects.filter(memberships__user_id=user.pk).order_by("name")
+    localities = Locality.objects.filter(teams__memberships__user_id=user.pk).distinct().order_by("name")
+    return teams, localities
+
+
+def triage_queue(
+    user: User, *, team_id: int | None = None, locality_id: int | None = None, search: str = ""
+) -> QuerySet[Referral]:
+    """Referrals awaiting a first response, the most urgent clock first.
+
+    Scope: referrals the user can see that are held by one of their teams or sit
+    in one of their teams' localities (superusers: all). Each row carries
+    ``first_response_due`` and ``current_clocks`` so a page is three queries
+    (count, rows, clocks) whatever its length.
+    """
+    open_first_response = Clock.objects.filter(
+        referral_id=OuterRef("pk"), kind=FIRST_RESPONSE, is_current=True, stopped_at__isnull=True
+    )
+    qs = (
+        referrals_visible_to(user)
+        .annotate(first_response_due=Subquery(open_first_response.values("due_at")[:1]))
+        .filter(first_response_due__isnull=False)
+        .exclude(status__in=[Referral.Status.DISCHARGED, Referral.Status.CLOSED])
+    )
+    if not user.is_superuser:
+        my_teams = Team.objects.filter(memberships__user_id=user.pk)
+        qs = qs.filter(
+            Q(team__in=my_teams.values("pk"))
+            | Q(locality__in=my_teams.exclude(locality__isnull=True).values("locality_id"))
+        )
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    if locality_id:
+        qs = qs.filter(locality_id=locality_id)
+    search = search.strip()
+    if search:
+        words = search.split()
+        by_name = Q()
+        for word in words:
+            by_name &= Q(person__given_name__icontains=word) | Q(person__family_name__icontains=word)
+        qs = qs.filter(Q(reference__iexact=search) | Q(reference__icontains=search.upper()) | by_name)
+    return (
+        qs.select_related("person", "team", "locality")
+        .prefetch_related(_current_clocks)
+        .order_by(F("first_response_due").asc(nulls_last=True), "received_at", "pk")
+    )
+
+
+def referral_row(user: User, referral_id: int) -> Referral | None:
+    """One queue or caseload row again (after a contact), with its current clocks."""
+    return (
+        referrals_visible_to(user)
+        .select_related("person", "team", "locality")
+        .prefetch_related(_current_clocks)
+        .filter(pk=referral_id)
+        .first()
+    )
+
+
+def redirect_targets(referral: Referral) -> QuerySet[Team]:
+    """Every team or service except the one holding the referral now."""
+    qs = Team.objects.select_related("locality", "organisation").order_by("kind", "name")
+    return qs.exclude(pk=referral.team_id) if referral.team_id else qs
+
+
+# --- Person page ----------------------------------------------------------------------------
+
+
+@dataclass
+class PersonPage:
+    person: Person
+    consent: SharingConsent | None
+    risk_flags: list[RiskFlag]
+    carers: list[Carer]
+    referrals: list[Referral]
+    handoffs: list[Handoff]
+    allocations: list[Allocation]
+    has_assessment: bool
+
+
+def person_page(user: User, person: Person) -> PersonPage:
+    """Everything the person page shows, in a fixed number of queries."""
+    visible = referrals_visible_to(user).filter(person=person)
+    open_allocations = Prefetch(
+        "allocations",
+        queryset=Allocation.objects.filter(ended_at__isnull=True).select_related("link_worker", "team"),
+        to_attr="open_allocations",
+    )
+    referrals = list(
+        visible.select_related("team", "locality", "allocated_to").prefetch_related(_current_clocks, open_allocations)
+    )
+    for referral in referrals:
+        referral.person = person  # the page names the person in every row: no query per row
+    referral_ids = [r.pk for r in referrals]
+    consent = (
+        SharingConsent.objects.filter(person=person)
+        .select_related("recorded_by", "withdrawn_by")
+        .prefetch_related("organisations")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    return PersonPage(
+        person=person,
+        consent=consent,
+        risk_flags=list(RiskFlag.objects.filter(person=person, resolved_at__isnull=True).select_related("raised_by")),
+        carers=list(Carer.objects.filter(person=person)),
+        referrals=referrals,
+        handoffs=list(
+            Handoff.objects.filter(referral_id__in=referral_ids)
+            .select_related("referral", "from_team", "to_team", "by")
+            .order_by("-at", "-id")
+        ),
+        allocations=list(
+            Allocation.objects.filter(referral_id__in=referral_ids)
+            .select_related("referral", "link_worker", "team", "started_by")
+            .order_by("-started_at", "-id")
+        ),
+        has_assessment=TrustedAssessment.objects.filter(person=person).exists(),
+    )
+
+
+# --- Timeline ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # referral, contact, handoff, allocation, assessment, risk, consent, clock, triage, ended
+    title: str
+    detail: str = ""
+    who: str = ""
+    referral: Referral | None = None
+    tiebreak: int = 0
+
+    @property
+    def sort_key(self) -> tuple[datetime, int, int]:
+        # At the same instant a clock event is the consequence (a contact stopped the clock),
+        # so it reads as the newer of the two.
+        return (self.at, 1 if self.kind == "clock" else 0, self.tiebreak)
+
+
+_STOP_REASONS = dict(Clock.StopReason.choices)  # a stop event's reason is the stop rule's code
+_REFERRAL_AUDIT_ACTIONS = {
+    "referral.triage": "Triaged",
+    "referral.close": "Referral closed",
+    "referral.discharge": "Discharged",
+}
+
+
+def _name(user: User | None) -> str:
+    return str(user) if user is not None else "The system"
+
+
+def person_timeline(user: User, person: Person, *, page: int, per_page: int = 25) -> tuple[list[TimelineEntry], bool]:
+    """One page of everything that happened to the person, newest first, and whether there is more.
+
+    One query per source (referrals, contacts, hand-offs, allocations, clock events,
+    triage and endings, risk flags, consent, the trusted assessment and its additions),
+    each limited to the newest ``page * per_page + 1`` rows, merged in Python. A
+    source can contribute at most that many rows to the first ``page`` pages, so the
+    merge is exact without counting everything.
+    """
+    limit = page * per_page + 1
+    referrals = {r.pk: r for r in referrals_visible_to(user).filter(person=person).select_related("team", "created_by")}
+    ids = list(referrals)
+    streams = [
+        _referral_entries(referrals.values()),
+        _contact_entries(ids, referrals, limit),
+        _handoff_entries(ids, referrals, limit),
+        _allocation_entries(ids, referrals, limit),
+        _clock_entries(ids, referrals, limit),
+        _audit_entries(person, ids, referrals, limit),
+        _risk_entries(person, limit),
+        _consent_entries(person, limit),
+        _assessment_entries(person, limit),
+    ]
+    newest_first = merge(*streams, key=lambda e: e.sort_key, reverse=True)
+    window = list(islice(newest_first, (page - 1) * per_page, page * per_page + 1))
+    return window[:per_page], len(window) > per_page
+
+
+def _referral_entries(referrals) -> list[TimelineEntry]:
+    entries = [
+        TimelineEntry(
+            at=r.received_at,
+            kind="referral",
+            title=f"Referral {r.reference} received ({r.get_source_display()})",
+            detail=f"Urgency: {r.get_urgency_display()}. Routed to {r.team or 'no team yet'} ({r.routing_reason}).",
+            who=_name(r.created_by),
+            referral=r,
+            tiebreak=r.pk,
+        )
+        for r in referrals
+    ]
+    return sorted(entries, key=lambda e: e.sort_key, reverse=True)
+
+
+def _contact_entries(ids, referrals, limit) -> list[TimelineEntry]:
+    rows = Contact.objects.filter(referral_id__in=ids).select_related("recorded_by").order_by("-occurred_at", "-id")
+    return [
+        TimelineEntry(
+            at=c.occurred_at,
+            kind="contact",
+            title=f"{c.get_mode_display()} contact: {c.get_outcome_display().split(' (')[0].lower()}",
+            detail=("Treatment started. " if c.starts_treatment else "") + c.note,
+            who=_name(c.recorded_by),
+            referral=referrals[c.referral_id],
+            tiebreak=c.pk,
+        )
+        for c in rows[:limit]
+    ]
+
+
+def _handoff_entries(ids, referrals, limit) -> list[TimelineEntry]:
+    rows = (
+        Handoff.objects.filter(referral_id__in=ids).select_related("from_team", "to_team", "by").order_by("-at", "-id")
+    )
+    return [
+        TimelineEntry(
+            at=h.at,
+            kind="handoff",
+            title=f"Handed over from {h.from_team or 'no team'} to {h.to_team}",
+            detail=h.note + (" The person was told where they have gone." if h.person_informed else ""),
+            who=_name(h.by),
+            referral=referrals[h.referral_id],
+            tiebreak=h.pk,
+        )
+        for h in rows[:limit]
+    ]
+
+
+def _allocation_entries(ids, referrals, limit) -> list[TimelineEntry]:
+    rows = (
+        Allocation.objects.filter(referral_id__in=ids)
+        .select_related("link_worker", "team", "started_by")
+        .order_by("-started_at", "-id")
+    )
+    return [
+        TimelineEntry(
+            at=a.started_at,
+            kind="allocation",
+            title=f"Allocated to {a.link_worker} ({a.team})",
+            detail=a.handover_note,
+            who=_name(a.started_by),
+            referral=referrals[a.referral_id],
+            tiebreak=a.pk,
+        )
+        for a in rows[:limit]
+    ]
+
+
+def _clock_entries(ids, referrals, limit) -> list[TimelineEntry]:
+    rows = ClockEvent.objects.filter(clock__referral_id__in=ids).select_related("clock", "by").order_by("-at", "-id")
+    return [
+        TimelineEntry(
+            at=e.at,
+            kind="clock",
+            title=f"{e.clock.get_kind_display()} clock {e.get_kind_display().lower()}",
+            detail=_STOP_REASONS.get(e.reason, e.reason),
+            who=_name(e.by),
+            referral=referrals[e.clock.referral_id],
+            tiebreak=e.pk,
+        )
+        for e in rows[:limit]
+    ]
+
+
+def _audit_entries(person, ids, referrals, limit) -> list[TimelineEntry]:
+    rows = (
+        AuditEvent.objects.filter(
+            person_id=person.pk,
+            action__in=list(_REFERRAL_AUDIT_ACTIONS),
+            object_type="referrals.referral",
+            object_id__in=[str(pk) for pk in ids],
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+    entries = []
+    for event in rows[:limit]:
+        detail = event.detail or {}
+        parts = [("Next step", detail.get("next_step")), ("Note", detail.get("note")), ("Reason", detail.get("reason"))]
+        text = " ".join(f"{label}: {str(value).strip()}" for label, value in parts if value)
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                kind="triage" if event.action == "referral.triage" else "ended",
+                title=_REFERRAL_AUDIT_ACTIONS[event.action],
+                detail=text,
+                who=_name(event.actor),
+                referral=referrals[int(event.object_id)],
+                tiebreak=event.pk,
+            )
+        )
+    return entries
+
+
+def _risk_entries(person, limit) -> list[TimelineEntry]:
+    """Raised and resolved are two entries from one row; both orders come from one query."""
+    # Ordered by each row's latest entry: a flag resolved today counts as today's news.
+    rows = (
+        RiskFlag.objects.filter(person=person)
+        .select_related("raised_by", "resolved_by")
+        .order_by(Coalesce("resolved_at", "raised_at").desc(), "-id")[:limit]
+    )
+    entries = []
+    for flag in rows:
+        entries.append(
+            TimelineEntry(
+                at=flag.raised_at,
+                kind="risk",
+                title=f"Risk flag raised: {flag.get_kind_display()}",
+                detail=flag.note,
+                who=_name(flag.raised_by),
+                tiebreak=flag.pk,
+            )
+        )
+        if flag.resolved_at is not None:
+            entries.append(
+                TimelineEntry(
+                    at=flag.resolved_at,
+                    kind="risk",
+                    title=f"Risk flag resolved: {flag.get_kind_display()}",
+                    detail=flag.resolution_note,
+                    who=_name(flag.resolved_by),
+                    tiebreak=flag.pk,
+                )
+            )
+    return sorted(entries, key=lambda e: e.sort_key, reverse=True)
+
+
+def _consent_entries(person, limit) -> list[TimelineEntry]:
+    rows = (
+        SharingConsent.objects.filter(person=person)
+        .select_related("recorded_by", "withdrawn_by")
+        .order_by(Coalesce("withdrawn_at", "recorded_at").desc(), "-id")
+    )
+    entries = []
+    for consent in rows[:limit]:
+        scope = f" ({consent.get_scope_display().lower()})" if consent.scope else ""
+        entries.append(
+            TimelineEntry(
+                at=consent.recorded_at,
+                kind="consent",
+                title=f"Consent to share: {consent.get_decision_display().lower()}{scope}",
+                detail=consent.note,
+                who=_name(consent.recorded_by),
+                tiebreak=consent.pk,
+            )
+        )
+        if consent.withdrawn_at is not None:
+            entries.append(
+                TimelineEntry(
+                    at=consent.withdrawn_at,
+                    kind="consent",
+                    title="Consent to share withdrawn",
+                    who=_name(consent.withdrawn_by),
+                    tiebreak=consent.pk,
+                )
+            )
+    return sorted(entries, key=lambda e: e.sort_key, reverse=True)
+
+
+def _assessment_entries(person, limit) -> list[TimelineEntry]:
+    """The trusted assessment and its additions (headlines only: the text lives on the assessment page)."""
+    rows = (
+        AssessmentAddition.objects.filter(assessment__person=person)
+        .select_related("added_by", "organisation")
+        .order_by("-added_at", "-id")
+    )
+    entries = [
+        TimelineEntry(
+            at=a.added_at,
+            kind="assessment",
+            title=f"Trusted assessment: addition to {a.get_section_display().lower()}",
+            detail=f"By {a.organisation}." if a.organisation else "",
+            who=_name(a.added_by),
+            tiebreak=a.pk,
+        )
+        for a in rows[:limit]
+    ]
+    written = TrustedAssessment.objects.filter(person=person).select_related("written_by", "organisation").first()
+    if written is not None:
+        entries.append(
+            TimelineEntry(
+                at=written.written_at,
+                kind="assessment",
+                title="Trusted assessment written",
+                detail=f"By {written.organisation}." if written.organisation else "",
+                who=_name(written.written_by),
+                tiebreak=0,
+            )
+        )
+    return sorted(entries, key=lambda e: e.sort_key, reverse=True)

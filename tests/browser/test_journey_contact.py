@@ -1,0 +1,108 @@
+"""Journey 3 in a real browser: record a contact in two clicks, from the triage queue and from the
+person's page; the clock badges change on the spot (htmx), and without JavaScript too."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from referrals.models import Clock, Contact
+from tests.browser.conftest import DESKTOP, PASSWORD, _new_context
+from tests.factories import make_referral
+
+
+def _first_response(referral) -> Clock:
+    return Clock.objects.get(referral=referral, kind=Clock.Kind.FIRST_RESPONSE, is_current=True)
+
+
+def test_two_clicks_from_the_triage_queue_and_the_badge_updates_in_place(
+    page, login, alice, intake, north_practice, north_team, axe_check
+):
+    referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
+    login(page, alice)
+    page.goto("/triage/")
+    row = page.locator("tr", has_text="Robin Harbour")
+    badges = row.locator(f"#clocks-{referral.pk}")
+    expect(badges).to_contain_text("left")
+    url_before = page.url
+
+    row.get_by_role("link", name=re.compile("^Record a contact with Robin Harbour")).click()  # click 1
+    expect(row.get_by_role("heading", name="Contact with Robin Harbour")).to_be_visible()
+    expect(row.get_by_label("Completed")).to_be_checked()
+    expect(row.get_by_label("Telephone")).to_be_checked()
+    axe_check(page)
+    row.get_by_role("button", name="Save contact for Robin Harbour").click()  # click 2
+
+    expect(badges).to_contain_text("Met")
+    expect(row.get_by_role("status")).to_have_text("Telephone contact completed.")
+    expect(row.get_by_role("heading", name="Contact with Robin Harbour")).to_have_count(0)
+    assert page.url == url_before  # no page load
+    assert _first_response(referral).stop_reason == Clock.StopReason.FIRST_COMPLETED_CONTACT
+    axe_check(page)
+
+
+def test_an_attempted_contact_on_a_phone_from_the_person_page(
+    phone, login, bob, intake, north_practice, north_team, axe_check
+):
+    referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
+    login(phone, bob)
+    phone.goto(f"/people/{referral.person_id}/")
+    card = phone.locator(f"#referral-{referral.pk}")
+
+    card.get_by_role("link", name=re.compile("^Record a contact with Robin Harbour")).click()
+    card.get_by_label("Attempted (no answer, did not attend)").check()
+    card.get_by_label("Text message").check()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    axe_check(phone)
+    card.get_by_role("button", name="Save contact for Robin Harbour").click()
+
+    expect(card.get_by_role("status")).to_have_text("Text message contact attempted.")
+    expect(card.locator(f"#clocks-{referral.pk}")).to_contain_text("left")  # an attempt stops no clock
+    contact = Contact.objects.get()
+    assert (contact.outcome, contact.mode) == ("attempted", "text")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_errors_come_back_into_the_row(page, login, alice, intake, north_practice, north_team):
+    referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
+    login(page, alice)
+    page.goto("/triage/")
+    row = page.locator("tr", has_text="Robin Harbour")
+    row.get_by_role("link", name=re.compile("^Record a contact")).click()
+    row.get_by_text("Earlier time, treatment start or a note").click()
+    row.get_by_label("Time of contact").fill("99:99")
+    row.get_by_role("button", name=re.compile("^Save contact")).click()
+
+    expect(row.locator(".nhsuk-error-message")).to_contain_text("Enter a time like 14:30")
+    expect(row.locator(f"#clocks-{referral.pk}")).to_contain_text("left")
+    assert not Contact.objects.exists()
+
+
+def _no_js_page(browser, live_server, user) -> Page:
+    context = _new_context(browser, live_server, viewport=DESKTOP, java_script_enabled=False)
+    page = context.new_page()
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(user.get_username())
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    return page
+
+
+def test_without_javascript_it_is_a_page_that_comes_back(
+    browser, live_server, transactional_db, alice, intake, north_practice, north_team
+):
+    referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
+    page = _no_js_page(browser, live_server, alice)
+    page.goto("/triage/")
+    page.locator("tr", has_text="Robin Harbour").get_by_role("link", name=re.compile("^Record a contact")).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record a contact")
+    page.get_by_role("button", name="Save contact").click()
+
+    expect(page).to_have_url(re.compile(r"/triage/$"))
+    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "Telephone contact completed for Robin Harbour"
+    )
+    assert _first_response(referral).stop_reason == Clock.StopReason.FIRST_COMPLETED_CONTACT
+    page.context.close()

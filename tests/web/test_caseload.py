@@ -1,0 +1,383 @@
+"""My caseload (a link worker's people) and the team caseload and waiting list (team manager, MDT)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Role
+from caseload.services import caseload_allocate
+from referrals.models import Clock, Referral
+from referrals.services import (
+    care_plan_goal_add,
+    care_plan_record,
+    contact_record,
+    intervention_record,
+    referral_discharge,
+    referral_triage,
+)
+from tests.factories import TeamFactory, UserFactory, make_referral
+
+pytestmark = pytest.mark.django_db
+
+MINE = "/caseload/"
+TEAM = "/team/"
+
+
+def held_by(worker, *, by, practice, received_hours_ago: float = 1, next_step: str = "", **extra) -> Referral:
+    """A referral received some hours ago, triaged and allocated to ``worker``."""
+    now = timezone.now()
+    referral = make_referral(by=by, practice=practice, now=now - timedelta(hours=received_hours_ago), **extra)
+    referral_triage(
+        referral=referral,
+        by=by,
+        now=now - timedelta(hours=received_hours_ago) + timedelta(minutes=1),
+        next_step=next_step,
+    )
+    caseload_allocate(referral=referral, by=by, now=now - timedelta(minutes=5), link_worker=worker)
+    referral.refresh_from_db()
+    return referral
+
+
+def waiting(*, by, practice, received_hours_ago: float = 1, **extra) -> Referral:
+    """A referral routed to a team and triaged, with nobody allocated."""
+    now = timezone.now()
+    referral = make_referral(by=by, practice=practice, now=now - timedelta(hours=received_hours_ago), **extra)
+    referral_triage(referral=referral, by=by, now=now - timedelta(hours=received_hours_ago) + timedelta(minutes=1))
+    referral.refresh_from_db()
+    return referral
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- My caseload -----------------------------------------------------------------------------
+
+
+def test_my_caseload_asks_for_login(client):
+    response = client.get(MINE)
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_my_caseload_lists_only_the_open_referrals_i_hold(client, alice, bob, tina, north_practice):
+    mine = held_by(bob, by=alice, practice=north_practice, given_name="Priya", family_name="Shah")
+    held_by(alice, by=tina, practice=north_practice, given_name="Sol", family_name="Other")
+    ended = held_by(bob, by=alice, practice=north_practice, given_name="Dee", family_name="Discharged")
+    referral_discharge(
+        referral=ended, by=bob, now=timezone.now(), reason="goals_met", note="Back to self-care", return_route="Call us"
+    )
+
+    response = login(client, bob).get(MINE)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Priya Shah" in body and mine.reference in body
+    assert "Sol Other" not in body and "Dee Discharged" not in body
+    assert "You hold 1 person" in body
+    assert f'href="/people/{mine.person_id}/"' in body
+
+
+def test_a_row_shows_next_action_clocks_and_days_since_last_contact(client, alice, bob, north_practice):
+    referral = held_by(
+        bob, by=alice, practice=north_practice, received_hours_ago=72, next_step="Offer a peer support group"
+    )
+    contact_record(
+        referral=referral,
+        by=bob,
+        now=timezone.now(),
+        occurred_at=timezone.now() - timedelta(days=3),
+        mode="telephone",
+        outcome="completed",
+    )
+
+    body = login(client, bob).get(MINE).content.decode()
+
+    assert "Offer a peer support group" in body
+    assert "3 days ago" in body
+    assert "First response:" in body and "Treatment:" in body
+    assert "Met" in body  # the completed contact stopped the first-response clock
+    assert "left" in body  # the 4-week clock is still running
+    assert f"/referrals/{referral.pk}/contacts/new/" in body  # record a contact from the row
+
+
+def test_no_contact_yet_says_so_and_suggests_first_contact(client, alice, bob, north_practice):
+    held_by(bob, by=alice, practice=north_practice)
+
+    body = login(client, bob).get(MINE).content.decode()
+
+    assert "No contact yet" in body and "Make first contact" in body
+
+
+def test_the_next_action_is_the_soonest_care_plan_review_and_says_when_overdue(client, alice, bob, north_practice):
+    referral = held_by(bob, by=alice, practice=north_practice, received_hours_ago=24 * 20, next_step="Old triage step")
+    earlier = timezone.now() - timedelta(days=12)
+    plan = care_plan_record(referral=referral, by=bob, now=earlier, agreed_at=earlier, summary="Weekly peer support")
+    today = timezone.localdate()
+    care_plan_goal_add(
+        care_plan=plan, by=bob, now=earlier, description="Walk to the shops", review_date=today - timedelta(days=2)
+    )
+    intervention_record(
+        referral=referral,
+        by=bob,
+        now=earlier,
+        started_at=earlier,
+        description="Peer support group",
+        review_date=today + timedelta(days=5),
+    )
+
+    body = login(client, bob).get(MINE).content.decode()
+
+    assert "Review care plan goals" in body and "Review overdue" in body
+    assert "Old triage step" not in body
+
+
+def test_filter_breached_and_at_risk(client, alice, bob, north_practice):
+    breached = held_by(
+        bob, by=alice, practice=north_practice, received_hours_ago=30, given_name="Bea", family_name="Late"
+    )
+    at_risk = held_by(
+        bob, by=alice, practice=north_practice, received_hours_ago=20, given_name="Ria", family_name="Soon"
+    )
+    calm = held_by(bob, by=alice, practice=north_practice, received_hours_ago=1, given_name="Cal", family_name="Fine")
+    client = login(client, bob)
+
+    body = client.get(MINE, {"clock": "breached"}).content.decode()
+    assert breached.reference in body and at_risk.reference not in body and calm.reference not in body
+
+    body = client.get(MINE, {"clock": "at_risk"}).content.decode()
+    assert at_risk.reference in body and breached.reference not in body and calm.reference not in body
+    assert "1 person matches these filters" in body
+
+
+def test_filter_by_status_and_search_by_name_or_reference(client, alice, bob, north_practice):
+    one = held_by(bob, by=alice, practice=north_practice, given_name="Morgan", family_name="Reyes")
+    two = held_by(bob, by=alice, practice=north_practice, given_name="Jo", family_name="Kettle")
+    Referral.objects.filter(pk=two.pk).update(status="in_treatment", treatment_started_at=timezone.now())
+    client = login(client, bob)
+
+    assert two.reference not in client.get(MINE, {"status": "allocated"}).content.decode()
+    assert one.reference not in client.get(MINE, {"status": "in_treatment"}).content.decode()
+    body = client.get(MINE, {"q": "morgan rey"}).content.decode()
+    assert one.reference in body and two.reference not in body
+    body = client.get(MINE, {"q": two.reference.lower()}).content.decode()
+    assert two.reference in body and one.reference not in body
+    body = client.get(MINE, {"q": two.person.nhs_number}).content.decode()
+    assert two.reference in body and one.reference not in body
+
+
+def test_tampered_filters_do_not_break_the_page(client, alice, bob, north_practice):
+    referral = held_by(bob, by=alice, practice=north_practice)
+
+    response = login(client, bob).get(MINE, {"status": "nonsense", "clock": "<script>", "page": "999"})
+
+    assert response.status_code == 200
+    assert referral.reference in response.content.decode()  # invalid filters are ignored, the last page shown
+
+
+def test_my_caseload_is_paginated(client, alice, bob, north_practice):
+    for i in range(27):
+        held_by(bob, by=alice, practice=north_practice, received_hours_ago=1 + i)
+    client = login(client, bob)
+
+    first = client.get(MINE).content.decode()
+    second = client.get(MINE, {"page": 2}).content.decode()
+
+    assert "You hold 27 people" in first
+    assert first.count('id="referral-') == 25 and second.count('id="referral-') == 2
+    assert 'aria-label="Page 2"' in first
+
+
+def test_htmx_filter_returns_only_the_results(client, alice, bob, north_practice):
+    held_by(bob, by=alice, practice=north_practice)
+
+    response = login(client, bob).get(
+        MINE, {"q": "Alex"}, headers={"HX-Request": "true", "HX-Target": "caseload-results"}
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and "<table" in body and "1 person matches these filters" in body
+
+
+def _queries_for(client, url, **params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_my_caseload_query_count_does_not_grow_with_rows(client, alice, bob, north_practice, django_assert_num_queries):
+    held_by(bob, by=alice, practice=north_practice)
+    client = login(client, bob)
+    client.get(MINE)  # warm the session
+    few = _queries_for(client, MINE)
+
+    for i in range(30):
+        referral = held_by(bob, by=alice, practice=north_practice, received_hours_ago=2 + i)
+        now = timezone.now()
+        contact_record(referral=referral, by=bob, now=now, occurred_at=now, mode="video", outcome="attempted")
+
+    with django_assert_num_queries(few):
+        assert client.get(MINE).status_code == 200
+    with django_assert_num_queries(few):
+        assert client.get(MINE, {"clock": "breached", "q": "Alex"}).status_code == 200
+
+
+# --- Team caseload -----------------------------------------------------------------------------
+
+
+def test_team_page_asks_for_login(client):
+    response = client.get(TEAM)
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_team_page_lists_everyone_the_team_holds_and_nobody_else(
+    client, alice, bob, tina, charlie, north_practice, south_practice
+):
+    held = held_by(bob, by=alice, practice=north_practice, given_name="Held", family_name="Person")
+    unallocated = waiting(by=alice, practice=north_practice, given_name="Una", family_name="Llocated")
+    south = waiting(by=charlie, practice=south_practice, given_name="South", family_name="Side")
+
+    body = login(client, tina).get(TEAM).content.decode()
+
+    assert "North IPCT" in body
+    assert held.reference in body and unallocated.reference in body and south.reference not in body
+    assert "Everyone held (2)" in body and "Unallocated (1)" in body and "Waiting for treatment (2)" in body
+    assert "The team holds 2 people" in body
+
+
+def test_unallocated_tab_offers_allocate_inline_and_without_js(client, alice, tina, north_practice):
+    referral = waiting(by=alice, practice=north_practice)
+    received = make_referral(by=alice, practice=north_practice, given_name="New", family_name="Arrival")
+
+    body = login(client, tina).get(TEAM, {"view": "unallocated"}).content.decode()
+
+    allocate = f"/referrals/{referral.pk}/allocate/"
+    assert f'href="{allocate}?next=' in body  # a normal link for no-JS
+    assert f'hx-get="{allocate}?inline=1"' in body  # htmx swaps the row for a one-line form
+    assert "Triage first" in body and f"/referrals/{received.pk}/triage/" in body
+
+
+def test_waiting_list_is_ordered_by_breach_risk(client, alice, bob, tina, north_practice):
+    later = held_by(bob, by=alice, practice=north_practice, received_hours_ago=24, given_name="Later")
+    soonest = waiting(by=alice, practice=north_practice, received_hours_ago=24 * 20, given_name="Soonest")
+    middle = held_by(bob, by=alice, practice=north_practice, received_hours_ago=24 * 10, given_name="Middle")
+    treated = held_by(bob, by=alice, practice=north_practice, received_hours_ago=24 * 25, given_name="Treated")
+    for _ in range(2):
+        contact_record(
+            referral=treated,
+            by=bob,
+            now=timezone.now(),
+            occurred_at=timezone.now() - timedelta(hours=1),
+            mode="face_to_face",
+            outcome="completed",
+        )
+    assert Clock.objects.get(referral=treated, kind="treatment").stopped_at is not None
+
+    body = login(client, tina).get(TEAM, {"view": "waiting"}).content.decode()
+
+    order = [body.index(r.reference) for r in (soonest, middle, later)]
+    assert order == sorted(order)
+    assert treated.reference not in body
+    assert "3 people waiting for treatment" in body
+
+
+def test_each_worker_shows_caseload_against_capacity(client, alice, bob, tina, north_practice, north_team):
+    bob.caseload_capacity = 2
+    bob.save()
+    for _ in range(3):
+        held_by(bob, by=alice, practice=north_practice)
+    held_by(alice, by=tina, practice=north_practice)
+
+    body = login(client, tina).get(TEAM).content.decode()
+
+    assert "3 of 2" in body and "Over capacity" in body  # bob
+    assert "1 of 25" in body and "Has space" in body  # alice
+    # The team manager holds no caseload and is not listed as a worker.
+    workers = body[body.index("Workers and capacity") : body.index('id="people"')]
+    assert str(tina) not in workers
+
+
+def test_a_worker_outside_the_team_holding_its_people_is_listed(client, alice, tina, north_practice, north_team, vcse):
+    outsider = UserFactory(role=Role.LINK_WORKER, organisation=vcse, first_name="Val", last_name="Outreach")
+    referral = waiting(by=alice, practice=north_practice)
+    caseload_allocate(referral=referral, by=tina, now=timezone.now(), link_worker=outsider)
+
+    body = login(client, tina).get(TEAM).content.decode()
+
+    workers = body[body.index("Workers and capacity") : body.index('id="people"')]
+    assert "Val Outreach" in workers and "1 of 25" in workers
+
+
+def test_another_teams_caseload_is_not_found(client, tina, south_team):
+    client = login(client, tina)
+
+    assert client.get(TEAM, {"team": south_team.pk}).status_code == 404
+    assert client.get(TEAM, {"team": "not-a-number"}).status_code == 404
+
+
+def test_a_member_of_several_teams_chooses_which(client, alice, trust, north_team, south_practice, charlie):
+    crisis = TeamFactory(name="Crisis Team", organisation=trust, locality=north_team.locality)
+    alice.memberships.create(team=crisis)
+    south_team = south_practice.locality.intake_team
+    alice.memberships.create(team=south_team)
+    south = waiting(by=charlie, practice=south_practice)
+    client = login(client, alice)
+
+    default = client.get(TEAM).content.decode()
+    chosen = client.get(TEAM, {"team": south_team.pk}).content.decode()
+
+    assert "Crisis Team" in default.split("</h1>")[0]  # alphabetical first
+    assert "Show another of your teams" in default
+    assert south.reference in chosen and south.reference not in default
+
+
+def test_someone_in_no_team_is_told_so(client, sam):
+    body = login(client, sam).get(TEAM).content.decode()
+    assert "You are not a member of a team" in body
+
+
+def test_team_search_and_htmx_partial(client, alice, bob, tina, north_practice):
+    one = held_by(bob, by=alice, practice=north_practice, given_name="Findme", family_name="Please")
+    two = waiting(by=alice, practice=north_practice, given_name="Other", family_name="Person")
+    client = login(client, tina)
+
+    body = client.get(TEAM, {"q": "findme"}).content.decode()
+    assert one.reference in body and two.reference not in body
+
+    response = client.get(TEAM, {"q": "other"}, headers={"HX-Request": "true", "HX-Target": "team-results"})
+    body = response.content.decode()
+    assert "<html" not in body and two.reference in body and one.reference not in body
+
+
+def test_team_page_is_paginated(client, alice, bob, tina, north_practice):
+    for i in range(26):
+        waiting(by=alice, practice=north_practice, received_hours_ago=1 + i)
+    client = login(client, tina)
+
+    first = client.get(TEAM, {"view": "unallocated"}).content.decode()
+    second = client.get(TEAM, {"view": "unallocated", "page": 2}).content.decode()
+
+    assert first.count('id="referral-') == 25 and second.count('id="referral-') == 1
+
+
+@pytest.mark.parametrize("view", ["held", "unallocated", "waiting"])
+def test_team_page_query_count_does_not_grow_with_rows_or_workers(
+    client, alice, bob, tina, north_practice, north_team, vcse, django_assert_num_queries, view
+):
+    held_by(bob, by=alice, practice=north_practice)
+    waiting(by=alice, practice=north_practice)
+    client = login(client, tina)
+    client.get(TEAM)
+    few = _queries_for(client, TEAM, view=view)
+
+    workers = [UserFactory(role=Role.LINK_WORKER, organisation=vcse, teams=[north_team]) for _ in range(6)]
+    for i in range(30):
+        held_by(workers[i % 6], by=alice, practice=north_practice, received_hours_ago=2 + i)
+        waiting(by=alice, practice=north_practice, received_hours_ago=2 + i)
+
+    with django_assert_num_queries(few):
+        assert client.get(TEAM, {"view": view}).status_code == 200

@@ -1,0 +1,193 @@
+"""The person page (the hub) and the person's timeline."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals.models import Carer, RiskFlag, SharingConsent
+from referrals.services import (
+    carer_add,
+    consent_record,
+    consent_withdraw,
+    contact_record,
+    referral_redirect,
+    risk_flag_raise,
+    risk_flag_resolve,
+)
+from tests.factories import make_referral
+
+from .conftest import allocate, count_queries, login
+
+pytestmark = pytest.mark.django_db
+
+
+def person_url(referral):
+    return reverse("referrals:person", args=[referral.person_id])
+
+
+def test_person_page_shows_details_risks_carers_consent_and_who_holds_them(client, alice, bob, tina, north_referral):
+    person = north_referral.person
+    now = timezone.now()
+    risk_flag_raise(person=person, by=alice, now=now, kind=RiskFlag.Kind.SELF_HARM, note="Cuts when distressed.")
+    resolved = risk_flag_raise(person=person, by=alice, now=now, kind=RiskFlag.Kind.LONE_WORKING, note="Dog.")
+    risk_flag_resolve(flag=resolved, by=alice, now=now, note="Dog rehomed.")
+    carer_add(
+        person=person,
+        by=alice,
+        now=now,
+        name="Jo Harbour",
+        relationship="sister",
+        involved_with_consent=True,
+        carers_assessment=Carer.CarersAssessment.OFFERED,
+    )
+    consent_record(person=person, by=alice, now=now, decision="given", scope=SharingConsent.Scope.CARE_TEAM)
+    allocate(north_referral, by=tina, now=now, link_worker=bob)
+
+    response = login(client, alice).get(person_url(north_referral))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Robin Harbour" in html
+    formatted = f"{person.nhs_number[:3]} {person.nhs_number[3:6]} {person.nhs_number[6:]}"
+    assert formatted in html
+    assert "Consent to share: given" in html
+    assert "nhsuk-card--warning" in html and "Cuts when distressed." in html
+    assert "Dog." not in html  # resolved risks are history, not warnings
+    assert "Jo Harbour (sister)" in html and "Offered" in html
+    assert f"<strong>{bob}</strong>" in html
+    assert reverse("referrals:contact_new", args=[north_referral.pk]) in html
+    assert reverse("referrals:timeline", args=[person.pk]) in html
+    assert north_referral.reference in html
+
+
+def test_withdrawn_consent_is_shown_as_withdrawn(client, alice, north_referral):
+    now = timezone.now()
+    consent = consent_record(
+        person=north_referral.person, by=alice, now=now, decision="given", scope=SharingConsent.Scope.CARE_TEAM
+    )
+    consent_withdraw(consent=consent, by=alice, now=now)
+
+    html = login(client, alice).get(person_url(north_referral)).content.decode()
+
+    assert "Consent to share: withdrawn" in html
+
+
+def test_person_page_shows_where_a_redirected_referral_went(client, alice, intake, sequoia, north_referral):
+    referral_redirect(
+        referral=north_referral,
+        by=intake,
+        now=timezone.now(),
+        to_team=sequoia,
+        note="Complex emotional needs: Sequoia is the right place.",
+        person_informed=True,
+    )
+
+    html = login(client, intake).get(person_url(north_referral)).content.decode()
+
+    assert "Handed over from North IPCT to Sequoia Tree Service" in html
+    assert "Complex emotional needs: Sequoia is the right place." in html
+    assert "The person was told." in html
+
+
+def test_someone_outside_the_team_gets_404(client, charlie, north_referral):
+    response = login(client, charlie).get(person_url(north_referral))
+
+    assert response.status_code == 404
+
+
+def test_anonymous_users_are_sent_to_log_in(client, north_referral):
+    response = client.get(person_url(north_referral))
+
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_referral_address_redirects_to_its_place_on_the_person_page(client, alice, charlie, north_referral):
+    url = reverse("referrals:referral", args=[north_referral.pk])
+
+    response = login(client, alice).get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{person_url(north_referral)}#referral-{north_referral.pk}"
+    assert login(client, charlie).get(url).status_code == 404
+
+
+def test_person_page_query_count_does_not_grow_with_referrals(
+    client, alice, bob, tina, intake, north_practice, north_referral
+):
+    person = north_referral.person
+    url = person_url(north_referral)
+    login(client, alice)
+    client.get(url)  # the session is read and saved once
+    few = count_queries(client, url)
+
+    for _ in range(6):
+        make_referral(by=intake, practice=north_practice, nhs_number=person.nhs_number)
+    for referral in person.referrals.all():
+        allocate(referral, by=tina, link_worker=bob)
+        now = timezone.now()
+        contact_record(referral=referral, by=bob, now=now, occurred_at=now, mode="telephone", outcome="completed")
+    many = count_queries(client, url)
+
+    assert many == few
+    assert client.get(url).content.decode().count('class="nhsuk-card" id="referral-') == 7
+
+
+def test_timeline_lists_everything_newest_first(client, alice, bob, tina, sequoia, north_referral):
+    person = north_referral.person
+    start = north_referral.received_at
+    contact_record(
+        referral=north_referral,
+        by=alice,
+        now=start + timedelta(minutes=5),
+        occurred_at=start + timedelta(minutes=5),
+        mode="telephone",
+        outcome="attempted",
+    )
+    risk_flag_raise(person=person, by=alice, now=start + timedelta(minutes=6), kind="suicide", note="Plans.")
+    allocate(north_referral, by=tina, now=start + timedelta(minutes=7), link_worker=bob)
+    consent_record(person=person, by=alice, now=start + timedelta(minutes=8), decision="given", scope="care_team")
+
+    response = login(client, alice).get(reverse("referrals:timeline", args=[person.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    order = [
+        "Consent to share: consent given",
+        f"Allocated to {bob}",
+        "Risk flag raised: Risk of suicide",
+        "Telephone contact: attempted",
+        f"Referral {north_referral.reference} received",
+    ]
+    positions = [html.index(text) for text in order]
+    assert positions == sorted(positions)
+    assert "First response clock started" in html
+
+
+def test_timeline_pages_are_exact_and_constant_in_queries(client, alice, north_referral, django_assert_max_num_queries):
+    start = north_referral.received_at
+    for minute in range(1, 60):
+        contact_record(
+            referral=north_referral,
+            by=alice,
+            now=start + timedelta(minutes=minute),
+            occurred_at=start + timedelta(minutes=minute),
+            mode="telephone",
+            outcome="attempted",
+            note=f"Try {minute}",
+        )
+    login(client, alice)
+    url = reverse("referrals:timeline", args=[north_referral.person_id])
+    seen = []
+    for page in (1, 2, 3):
+        with django_assert_max_num_queries(16):
+            response = client.get(url, {"page": page})
+        html = response.content.decode()
+        seen += [m for m in range(1, 60) if f">Try {m}<" in html]
+    # 59 contacts + referral + 2 clocks started = 62 entries over 3 pages, none twice, none lost.
+    assert sorted(seen) == list(range(1, 60))
+    assert len(seen) == len(set(seen))
+    assert client.get(url, {"page": 4}).status_code == 404
+    assert login(client, alice).get(url, {"page": "x"}).status_code == 404

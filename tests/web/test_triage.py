@@ -1,0 +1,185 @@
+"""The triage queue, triage, and redirect with a warm handover."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals.models import Handoff, Referral
+from referrals.services import contact_record
+from tests.factories import make_referral
+
+from .conftest import count_queries, login
+
+pytestmark = pytest.mark.django_db
+QUEUE = "/triage/"
+
+
+def test_queue_url_is_fixed():
+    assert reverse("referrals:triage") == QUEUE
+
+
+def test_queue_lists_referrals_awaiting_first_response_least_time_left_first(
+    client, alice, intake, north_practice, south_practice
+):
+    now = timezone.now()
+    routine = make_referral(by=intake, practice=north_practice, family_name="Plainfield", now=now)
+    very_urgent = make_referral(
+        by=intake, practice=north_practice, family_name="Quickley", urgency=Referral.Urgency.VERY_URGENT, now=now
+    )
+    older = make_referral(
+        by=intake, practice=north_practice, family_name="Oldacre", now=now, received_at=now - timedelta(hours=22)
+    )
+    answered = make_referral(by=intake, practice=north_practice, family_name="Answered", now=now)
+    contact_record(referral=answered, by=alice, now=now, occurred_at=now, mode="telephone", outcome="completed")
+    make_referral(by=intake, practice=south_practice, family_name="Southerner", now=now)
+
+    html = login(client, alice).get(QUEUE).content.decode()
+
+    assert "Answered" not in html  # responded to: no longer waiting
+    assert "Southerner" not in html  # another team's queue
+    positions = [html.index(name) for name in ("Oldacre", "Quickley", "Plainfield")]
+    assert positions == sorted(positions)
+    assert "GP or primary care" in html  # the source
+    assert "nhsuk-tag--" in html  # clock badges
+    for referral in (routine, very_urgent, older):
+        assert reverse("referrals:contact_new", args=[referral.pk]) in html
+
+
+def test_queue_filters_by_team_and_searches_by_reference_or_name(client, alice, intake, north_practice):
+    robin = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
+    make_referral(by=intake, practice=north_practice, given_name="Sam", family_name="Quayside")
+    login(client, alice)
+
+    by_name = client.get(QUEUE, {"q": "harb"}).content.decode()
+    by_reference = client.get(QUEUE, {"q": robin.reference.lower()}).content.decode()
+    by_team = client.get(QUEUE, {"team": robin.team_id}).content.decode()
+
+    assert "Robin Harbour" in by_name and "Quayside" not in by_name
+    assert "Robin Harbour" in by_reference and "Quayside" not in by_reference
+    assert "Robin Harbour" in by_team and "Quayside" in by_team
+
+
+def test_queue_ignores_a_team_filter_outside_the_users_scope(
+    client, alice, charlie, intake, north_practice, south_team
+):
+    make_referral(by=intake, practice=north_practice, family_name="Harbour")
+
+    response = login(client, alice).get(QUEUE, {"team": south_team.pk})
+
+    assert response.status_code == 200
+    assert "Harbour" in response.content.decode()  # the invalid filter is dropped, not obeyed
+
+
+def test_queue_is_paginated_25_a_page_with_constant_queries(client, alice, intake, north_practice):
+    make_referral(by=intake, practice=north_practice)
+    login(client, alice)
+    client.get(QUEUE)
+    few = count_queries(client, QUEUE)
+    for _ in range(29):
+        make_referral(by=intake, practice=north_practice)
+
+    many = count_queries(client, QUEUE)
+    page_two = client.get(QUEUE, {"page": 2}).content.decode()
+
+    assert many == few
+    assert "30 referrals waiting (page 1 of 2)" in client.get(QUEUE).content.decode()
+    assert page_two.count('<tr class="nhsuk-table__row" id="referral-') == 5
+
+
+def test_triage_records_urgency_thrive_and_next_step(client, alice, north_referral):
+    url = reverse("referrals:triage_referral", args=[north_referral.pk])
+
+    response = login(client, alice).post(
+        url,
+        {
+            "urgency": "urgent",
+            "thrive_grouping": "getting_more_help",
+            "next_step": "Call today; offer assessment this week.",
+            "note": "Spoke to GP.",
+            "next": QUEUE,
+        },
+    )
+
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    north_referral.refresh_from_db()
+    assert north_referral.status == Referral.Status.TRIAGED
+    assert north_referral.urgency == "urgent"
+    assert north_referral.thrive_grouping == "getting_more_help"
+    assert north_referral.triage_next_step == "Call today; offer assessment this week."
+
+
+def test_triage_shows_an_error_summary_and_inline_errors(client, alice, north_referral):
+    url = reverse("referrals:triage_referral", args=[north_referral.pk])
+
+    response = login(client, alice).post(url, {"urgency": "urgent"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: " in html
+    assert "There is a problem" in html
+    assert 'href="#id_thrive_grouping_0"' in html and 'href="#id_next_step"' in html
+    assert "nhsuk-error-message" in html
+    north_referral.refresh_from_db()
+    assert north_referral.status == Referral.Status.RECEIVED
+
+
+def test_triage_refused_by_the_lifecycle_is_shown_not_crashed(client, alice, north_referral):
+    from referrals.services import referral_close
+
+    referral_close(referral=north_referral, by=alice, now=timezone.now(), reason="duplicate")
+    url = reverse("referrals:triage_referral", args=[north_referral.pk])
+
+    response = login(client, alice).post(
+        url, {"urgency": "routine", "thrive_grouping": "getting_help", "next_step": "x"}
+    )
+
+    assert response.status_code == 200
+    assert "cannot become triaged" in response.content.decode()
+
+
+def test_triage_and_redirect_of_a_referral_the_user_cannot_see_are_404(client, charlie, north_referral):
+    login(client, charlie)
+    for name in ("referrals:triage_referral", "referrals:redirect"):
+        url = reverse(name, args=[north_referral.pk])
+        assert client.get(url).status_code == 404
+        assert client.post(url, {}).status_code == 404
+
+
+def test_redirect_offers_every_other_team_and_needs_a_note(client, alice, sequoia, south_team, north_referral):
+    url = reverse("referrals:redirect", args=[north_referral.pk])
+    login(client, alice)
+
+    page = client.get(url).content.decode()
+    response = client.post(url, {"to_team": sequoia.pk, "note": "  "})
+
+    assert "Sequoia Tree Service" in page and "South IPCT" in page
+    assert f'value="{north_referral.team_id}"' not in page  # not the team it is with now
+    assert "Write a handover note for the receiving team" in response.content.decode()
+    assert not Handoff.objects.exists()
+
+
+def test_redirect_hands_over_with_a_note_and_the_person_record_shows_where(
+    client, alice, intake, sequoia, north_referral
+):
+    url = reverse("referrals:redirect", args=[north_referral.pk])
+
+    response = login(client, intake).post(
+        url, {"to_team": sequoia.pk, "note": "Complex emotional needs.", "person_informed": "on"}
+    )
+
+    handoff = Handoff.objects.get()
+    assert (handoff.from_team.name, handoff.to_team, handoff.person_informed) == ("North IPCT", sequoia, True)
+    north_referral.refresh_from_db()
+    assert north_referral.status == Referral.Status.REDIRECTED and north_referral.team == sequoia
+    # intake made the referral, so still sees the person: back to the record, at the hand-offs.
+    assert response["Location"] == reverse("referrals:person", args=[north_referral.person_id]) + "#handoffs"
+
+
+def test_redirect_by_a_team_that_loses_sight_goes_back_to_the_queue(client, alice, sequoia, north_referral):
+    response = login(client, alice).post(
+        reverse("referrals:redirect", args=[north_referral.pk]), {"to_team": sequoia.pk, "note": "Over to you."}
+    )
+
+    assert response.status_code == 302 and response["Location"] == QUEUE
