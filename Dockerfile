@@ -1,5 +1,12 @@
 # Production-like image for web (gunicorn), the Celery worker and Celery beat.
 # Every setting comes from the environment at run time (see .env.example and docker-compose.yml).
+# Front-end packages (nhsuk-frontend, htmx) pinned in package-lock.json; only their
+# built files reach the final image, through collectstatic.
+FROM node:20-slim AS frontend
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,6 +27,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+COPY --from=frontend /app/node_modules ./node_modules
 
 # Static files are baked into the image and served by WhiteNoise. collectstatic needs
 # no database; the throwaway key only lets the settings load during the build.

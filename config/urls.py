@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.templatetags.static import static
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
@@ -11,4 +13,9 @@ urlpatterns = [
     path("dashboard/", include("referrals.reporting.urls")),
     path("", include("caseload.urls")),
     path("", include("referrals.urls")),
+    # The NHS.UK stylesheet asks for its icons at /assets/images/...: send it to the static copy.
+    re_path(
+        r"^assets/(?P<path>images/[\w.-]+\.svg)$",
+        RedirectView.as_view(url=static("nhsuk/assets/") + "%(path)s", permanent=True),
+    ),
 ]
