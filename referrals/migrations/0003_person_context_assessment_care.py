@@ -5,6 +5,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def give_earlier_discharges_a_reason(apps, schema_editor):
+    """Discharges recorded before reasons existed: say so rather than guess."""
+    Referral = apps.get_model("referrals", "Referral")
+    Referral.objects.filter(status="discharged", discharge_reason="").update(discharge_reason="other")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -150,6 +156,7 @@ class Migration(migrations.Migration):
             name='discharge_note',
             field=models.TextField(blank=True, help_text='Closure note, or the return-to-self-care plan.'),
         ),
+        migrations.RunPython(give_earlier_discharges_a_reason, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='referral',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'discharged'), _negated=True), models.Q(('discharge_reason', ''), _negated=True), _connector='OR'), name='discharged_has_reason'),

@@ -84,3 +84,36 @@ def _fill_blanks(person: Person, *, postcode: str, gp_practice: Practice | None,
         changed.append("birth_date")
     if changed:
         person.save(update_fields=changed)
+
+
+@transaction.atomic
+def person_equality_record(
+    *,
+    person: Person,
+    by: User,
+    now: datetime,
+    ethnicity: str = Person.Ethnicity.NOT_STATED,
+    gender: str = Person.Gender.NOT_STATED,
+    sexual_orientation: str = Person.SexualOrientation.NOT_STATED,
+    disability: str = Person.Disability.NOT_STATED,
+) -> Person:
+    """Record the person's equality-monitoring answers; any may stay 'not stated'."""
+    answers = {
+        "ethnicity": (ethnicity, Person.Ethnicity),
+        "gender": (gender, Person.Gender),
+        "sexual_orientation": (sexual_orientation, Person.SexualOrientation),
+        "disability": (disability, Person.Disability),
+    }
+    errors = {
+        name: ["Choose an answer, or 'not stated'."]
+        for name, (value, choices) in answers.items()
+        if value not in choices.values
+    }
+    if errors:
+        raise ValidationError(errors)
+    for name, (value, _) in answers.items():
+        setattr(person, name, value)
+    person.save(update_fields=list(answers))
+    # The answers themselves stay out of the audit log: it records that they changed.
+    audit_record(by=by, action="person.equality_record", obj=person, now=now, person_id=person.pk)
+    return person

@@ -220,7 +220,8 @@ def _create(
         idempotency_key=idempotency_key,
         idempotency_fingerprint=fingerprint,
     )
-    referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"])
+    # Field checks give per-field messages; constraints are the database's job (and cost queries).
+    referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"], validate_constraints=False)
     referral.save()
     clocks_start(referral=referral, by=by, now=now)
     audit_record(

@@ -176,3 +176,16 @@ def test_discharge_needs_a_known_reason_and_a_self_care_plan(referral, alice, bo
     )
     referral.refresh_from_db()
     assert referral.discharge_reason == "goals_met" and "24/7" in referral.return_route
+
+
+def test_equality_answers_are_recorded_and_audited_without_their_values(referral, alice):
+    from referrals.services import person_equality_record
+
+    person_equality_record(person=referral.person, by=alice, now=T0, ethnicity="N", disability="yes")
+    referral.person.refresh_from_db()
+    assert (referral.person.ethnicity, referral.person.gender, referral.person.disability) == ("N", "not_stated", "yes")
+    event = AuditEvent.objects.get(action="person.equality_record")
+    assert event.detail == {}
+    with pytest.raises(ValidationError) as info:
+        person_equality_record(person=referral.person, by=alice, now=T0, gender="robot")
+    assert set(info.value.message_dict) == {"gender"}
