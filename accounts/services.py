@@ -1,9 +1,12 @@
 """Writes for staff and the audit log."""
 
+from base64 import b32encode
 from datetime import datetime
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import AuditEvent, User
 
@@ -12,20 +15,121 @@ def audit_record(
     *,
     by: User | None,
     action: str,
-    obj: models.Model,
+    obj: models.Model | None,
     now: datetime,
     person_id: int | None = None,
     detail: dict[str, Any] | None = None,
     source_ip: str | None = None,
+    object_type: str = "",
+    object_id: str = "",
 ) -> AuditEvent:
-    """Append one audit row. Call inside the transaction of the change it records."""
+    """Append one audit row. Call inside the transaction of the change it records.
+
+    ``obj`` names the record; an event about something that is not a row (a failed login for a
+    username that may not exist) passes ``obj=None`` with ``object_type`` and ``object_id``.
+    """
+    if obj is not None:
+        object_type, object_id = obj._meta.label_lower, str(obj.pk)
+    elif not object_type:
+        raise ValueError("audit_record needs obj, or object_type when there is no row")
     return AuditEvent.objects.create(
         at=now,
         actor=by,
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        object_type=object_type,
+        object_id=object_id,
         person_id=person_id,
         detail=detail or {},
         source_ip=source_ip,
     )
+
+
+# --- Authentication events ---------------------------------------------------------------
+# Nothing in our own data changes when someone logs in: these only append to the audit log.
+
+
+def auth_login_record(*, user: User, now: datetime, source_ip: str | None) -> AuditEvent:
+    """A correct password. Where a second factor is due, auth.two_factor_verified follows."""
+    return audit_record(by=user, action="auth.login", obj=user, now=now, source_ip=source_ip)
+
+
+def auth_logout_record(*, user: User, now: datetime, source_ip: str | None) -> AuditEvent:
+    return audit_record(by=user, action="auth.logout", obj=user, now=now, source_ip=source_ip)
+
+
+def auth_login_failed_record(
+    *, username: str, now: datetime, source_ip: str | None, locked_out: bool = False
+) -> AuditEvent:
+    """A failed password login. The attempted username goes in ``detail`` (it may name no one);
+    the password is never recorded."""
+    return _audit_username(
+        action="auth.login_failed", username=username, now=now, source_ip=source_ip, locked_out=locked_out
+    )
+
+
+def auth_lockout_record(*, username: str, now: datetime, source_ip: str | None) -> AuditEvent:
+    """django-axes refused, or has just locked, this username from this address."""
+    return _audit_username(action="auth.locked_out", username=username, now=now, source_ip=source_ip)
+
+
+def _audit_username(*, action: str, username: str, now: datetime, source_ip: str | None, **detail) -> AuditEvent:
+    username = (username or "")[:150]  # the form allows no more; a crafted POST might
+    # The account, when the username names one, so its history shows attempts on it too.
+    account = User.objects.filter(username=username).first() if username else None
+    return audit_record(
+        by=None,
+        action=action,
+        obj=account,
+        object_type="accounts.user",
+        object_id="",
+        now=now,
+        source_ip=source_ip,
+        detail={"username": username, **detail},
+    )
+
+
+# --- Two-factor authentication -------------------------------------------------------------
+
+
+def totp_secret_for_display(key_hex: str) -> str:
+    """The base32 secret an authenticator app asks for, in groups of four for typing."""
+    secret = b32encode(bytes.fromhex(key_hex)).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def totp_device_confirm(
+    *, user: User, key_hex: str, token: str, now: datetime, source_ip: str | None
+) -> TOTPDevice | None:
+    """Enrol an authenticator app: save its device only when ``token`` proves the app holds
+    ``key_hex``. Returns the confirmed device, or None when the code is wrong."""
+    device = TOTPDevice(user=user, name="Authenticator app", key=key_hex, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = now.timestamp()
+    if not token.isdigit() or not totp.verify(int(token), device.tolerance):
+        return None
+    # The code just used may not be used again to verify.
+    device.last_t = totp.t()
+    with transaction.atomic():
+        device.save()
+        audit_record(by=user, action="auth.two_factor_enrolled", obj=user, now=now, source_ip=source_ip)
+    return device
+
+
+def two_factor_verify(*, user: User, token: str, now: datetime, source_ip: str | None) -> TOTPDevice | None:
+    """Check a code against the user's confirmed devices (django-otp throttles wrong guesses),
+    and audit the outcome. Returns the device that accepted it, or None."""
+    accepted = None
+    with transaction.atomic():
+        # Locked, so two guesses at once cannot both slip under django-otp's throttle.
+        for device in TOTPDevice.objects.devices_for_user(user, confirmed=True).select_for_update():
+            if device.verify_token(token):
+                accepted = device
+                break
+        audit_record(
+            by=user,
+            action="auth.two_factor_verified" if accepted else "auth.two_factor_failed",
+            obj=user,
+            now=now,
+            source_ip=source_ip,
+        )
+    return accepted

@@ -10,4 +10,6 @@ urlpatterns = [
     # LOGOUT_REDIRECT_URL: the logged-out page below.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("logged-out/", views.LoggedOutView.as_view(), name="logged-out"),
+    path("two-factor/", views.TwoFactorVerifyView.as_view(), name="two-factor-verify"),
+    path("two-factor/set-up/", views.TwoFactorSetupView.as_view(), name="two-factor-setup"),
 ]

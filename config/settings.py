@@ -9,13 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
-from .env import env_bool, env_int, env_list, env_seconds, env_str
+from .env import ImproperSetting, env_bool, env_int, env_list, env_seconds, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+PRODUCTION = env_bool("DJANGO_PRODUCTION", False)
 SECRET_KEY = env_str(
     "DJANGO_SECRET_KEY",
     # Only the demo may run without a secret; production settings must set one.
@@ -36,6 +38,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "guardian",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "accounts",
     "localities",
     "referrals",
@@ -44,13 +50,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # django-csp's middleware (subclassed to loosen the policy for the Swagger UI page only).
+    "accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Adds request.user.is_verified(): has this session passed a second factor?
+    "django_otp.middleware.OTPMiddleware",
+    # Sends a signed-in browser that still owes a second factor to the verify or set-up page.
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout flagged during the request into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,6 +164,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username+address before any password is checked. It checks
+    # nothing else (no permissions); ModelBackend and guardian do the rest, as before.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -165,6 +182,72 @@ LOGIN_REDIRECT_URL = "referrals:home"
 LOGOUT_REDIRECT_URL = "accounts:logged-out"
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
+
+# How many proxies in front of us append to X-Forwarded-For. 0 (the default): believe only
+# REMOTE_ADDR, because anyone can send an X-Forwarded-For header. Used for the audit log's
+# source_ip and for django-axes' lockouts (accounts.request_ip.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperSetting(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 or more")
+
+# Lockout after repeated failed logins (django-axes): the same username from the same address is
+# refused for 15 minutes after AXES_FAILURE_LIMIT failures. Locking by the pair, not by username
+# alone, keeps an attacker from locking a colleague out from elsewhere; not by address alone,
+# because a whole NHS site can share one address.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperSetting(f"AXES_FAILURE_LIMIT={AXES_FAILURE_LIMIT} must be 1 or more")
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lock lifts 15 minutes after it started, as the lockout page says; retrying does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.request_ip.client_ip"
+# Our own audit log (accounts.AuditEvent) records every login; axes keeps only its failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+
+# Two-factor authentication (django-otp, TOTP apps). When required, every signed-in person must
+# pass a code from an authenticator app, enrolling one first if they have none. When not required
+# (the demo and the tests), anyone who has enrolled anyway is still asked for a code.
+REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", PRODUCTION)
+OTP_TOTP_ISSUER = "Community mental health referrals"
+
+# Idle timeout: the session ends after this many minutes without a request (each request
+# renews it), and when the browser closes. Shared computers are common on wards and in clinics.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperSetting(f"SESSION_IDLE_MINUTES={SESSION_IDLE_MINUTES} must be 1 or more")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# A sliding session is written on every request: with Redis that is one cheap SET, not a
+# PostgreSQL UPDATE per page view. A Redis restart logs everyone out, which an idle timeout of
+# half an hour makes a small cost. The demo without Redis keeps sessions in its database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+# The pages send the CSRF token from the template (hx-headers on <body>); no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp 4): our own files only, no inline script or style, the
+# NHS.UK web fonts from assets.nhs.uk, and never inside a frame.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF, "https://assets.nhs.uk"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- I18N / time ------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -190,8 +273,11 @@ STORAGES = {
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Tokens are issued by an administrator to a system (drf_create_token), not typed by a
+        # person, so they skip the browser's second factor; a browser session counts only once
+        # it has passed two-factor, where that is due (accounts.api_auth).
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -208,7 +294,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security (production) -------------------------------------------------
-if env_bool("DJANGO_PRODUCTION", False):
+if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

@@ -354,7 +354,7 @@ def _queries(client, path) -> int:
     return len(captured)
 
 
-ASSESSMENT_PAGE_QUERIES = 9
+ASSESSMENT_PAGE_QUERIES = 8
 
 
 def test_the_assessment_page_reads_the_same_number_of_queries_however_many_additions(
@@ -385,7 +385,7 @@ def test_the_assessment_page_reads_the_same_number_of_queries_however_many_addit
     assert few == ASSESSMENT_PAGE_QUERIES
 
 
-WRITE_FORM_QUERIES = 9
+WRITE_FORM_QUERIES = 8
 
 
 def test_the_write_form_reads_a_fixed_number_of_queries(client, alice, person, django_assert_num_queries):

@@ -578,9 +578,9 @@ def _count(client, path) -> int:
     return len(captured)
 
 
-CARE_PLAN_QUERIES = 9
-OUTCOMES_QUERIES = 6
-DISCHARGE_QUERIES = 6
+CARE_PLAN_QUERIES = 8
+OUTCOMES_QUERIES = 5
+DISCHARGE_QUERIES = 5
 
 
 def test_the_care_plan_page_reads_the_same_queries_however_many_goals_and_interventions(

@@ -1,0 +1,78 @@
+"""Two-factor enforcement for browsers, and the Content Security Policy."""
+
+from collections.abc import Callable
+from functools import cache
+from urllib.parse import urlencode
+
+from csp.constants import UNSAFE_INLINE
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from .two_factor import second_factor_due
+
+
+@cache
+def _exempt_prefixes() -> tuple[str, ...]:
+    return (
+        # Logging in and out, and the two-factor pages themselves.
+        reverse("accounts:login"),
+        reverse("accounts:logout"),
+        reverse("accounts:logged-out"),
+        reverse("accounts:two-factor-verify"),
+        reverse("accounts:two-factor-setup"),
+        reverse("admin:login"),
+        reverse("admin:logout"),
+        "/" + settings.STATIC_URL.lstrip("/"),
+        "/assets/",
+        # Systems calling the API with an admin-issued token have no one to type a code; a browser
+        # session reaching the API is refused there until verified (accounts.api_auth).
+        "/api/",
+    )
+
+
+class TwoFactorMiddleware:
+    """Sends a signed-in browser that still owes a second factor to the verify page (which sends
+    someone with no authenticator app on to set one up), then back to where they were going.
+
+    After django_otp.middleware.OTPMiddleware, which gives request.user.is_verified()."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if second_factor_due(request) and not request.path_info.startswith(_exempt_prefixes()):
+            return self._to_verify(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _to_verify(request: HttpRequest) -> HttpResponse:
+        target = reverse("accounts:two-factor-verify")
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("HX-Request"):
+            # An htmx fragment would swap the verify page into part of a page: load it whole.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)
+
+
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with one exception: the Swagger UI page (/api/docs/) is
+    drf-spectacular's, loads swagger-ui from a CDN and has inline script and style. Only that
+    page gets them; every page of ours keeps the strict policy in settings."""
+
+    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and request.path_info.startswith(reverse("api-docs")):
+            parts.update = {
+                "script-src": [SWAGGER_CDN, UNSAFE_INLINE],
+                "style-src": [SWAGGER_CDN, UNSAFE_INLINE],
+                "img-src": [SWAGGER_CDN],
+            }
+        return parts
