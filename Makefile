@@ -25,7 +25,7 @@ HONCHO := PATH="$(BIN):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help run test demo lint format check-migrations services bench test-browser chromium venv clean distclean
+.PHONY: help run test demo lint format check-migrations services bench bench-dashboard test-browser chromium venv clean distclean
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -69,6 +69,9 @@ check-migrations: venv ## Fail if a model change has no migration
 
 bench: venv ## Time the clock sweep over 1M synthetic referrals in PostgreSQL (own database caseload_bench)
 	$(PY) scripts/bench_sweep.py $(BENCH_ARGS)
+
+bench-dashboard: venv ## Time the dashboards over 1M synthetic referrals in PostgreSQL (own database caseload_dash_bench)
+	$(PY) scripts/bench_dashboard.py $(BENCH_ARGS)
 
 test-browser: venv chromium services ## Only the browser tests (Playwright driving Chromium; make test runs them too)
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)

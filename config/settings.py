@@ -146,7 +146,15 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep older than one interval is stale: the next one covers it.
         "options": {"expires": float(CLOCK_SWEEP_INTERVAL_SECONDS)},
     },
+    # Keeps the dashboards' reporting tables' catch-up small (pages also catch up first).
+    "refresh-reporting": {
+        "task": "referrals.reporting.tasks.refresh_reporting",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
+# autodiscover finds <app>/tasks.py; the reporting tasks live one level down.
+CELERY_IMPORTS = ["referrals.reporting.tasks"]
 # How long a sender holds an alert before another may take it over.
 ALERT_DELIVERY_LEASE = env_seconds("ALERT_DELIVERY_LEASE_SECONDS", timedelta(minutes=5))
 

@@ -6,9 +6,15 @@ from .person import Person
 from .person_context import Carer, RiskFlag, SharingConsent
 from .policy import ClockPolicy, ResponseTarget
 from .referral import Handoff, Referral
+from .rollups import ClockFact, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
 from .trusted_assessment import AssessmentAddition, TrustedAssessment
 
 __all__ = [
+    "ClockFact",
+    "ReferralFact",
+    "ReportingState",
+    "WeeklyPercentile",
+    "WeeklyRollup",
     "AssessmentAddition",
     "Carer",
     "CarePlanGoal",

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401 - filled in by the dashboards work
+from django.urls import path
+
+from . import views
 
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.waits, name="waits"),
+    path("breaches/", views.breaches, name="breaches"),
+    path("capacity/", views.capacity, name="capacity"),
+    path("equality/", views.equality, name="equality"),
+    path("flow/", views.flow, name="flow"),
+]

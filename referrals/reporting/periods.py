@@ -1,0 +1,118 @@
+"""Reporting periods and weeks, in Europe/London dates, turned into UTC instants for queries.
+
+A period is whole London days, first to last inclusive: it starts at midnight London time
+on its first day and ends at midnight after its last. Weeks run Monday to Sunday. On the
+nights the clocks change a day is 23 or 25 hours long; the instants come from the time
+zone, never from adding 24 hours.
+"""
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+# Presets offered in the filter form: key -> (label, days). Each ends today.
+PRESETS: dict[str, tuple[str, int]] = {
+    "4w": ("Last 4 weeks", 28),
+    "13w": ("Last 13 weeks", 91),
+    "52w": ("Last 52 weeks", 364),
+}
+DEFAULT_PRESET = "13w"
+LONGEST_PERIOD_DAYS = 366 * 3
+
+
+def london_midnight(day: date) -> datetime:
+    """The instant (UTC) at which a London day starts."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def london_date(instant: datetime) -> date:
+    return instant.astimezone(LONDON).date()
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Period:
+    first_day: date
+    last_day: date
+    preset: str = ""  # the preset key it came from; "" for dates chosen by hand
+
+    @property
+    def start(self) -> datetime:
+        return london_midnight(self.first_day)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight after the last day."""
+        return london_midnight(self.last_day + timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def label(self) -> str:
+        return f"{_day(self.first_day)} to {_day(self.last_day)}"
+
+    def trend_weeks(self, now: datetime) -> list[date]:
+        """Mondays of the whole weeks that overlap the period and have ended by ``now``."""
+        weeks = []
+        monday = monday_of(self.first_day)
+        while monday <= self.last_day:
+            if london_midnight(monday + timedelta(days=7)) <= now:
+                weeks.append(monday)
+            monday += timedelta(days=7)
+        return weeks
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def period_for_preset(key: str, *, today: date) -> Period:
+    _, days = PRESETS[key]
+    return Period(first_day=today - timedelta(days=days - 1), last_day=today, preset=key)
+
+
+def week_start(monday: date) -> datetime:
+    return london_midnight(monday)
+
+
+def week_end(monday: date) -> datetime:
+    """The instant a week ends: midnight London time at the start of the next Monday."""
+    return london_midnight(monday + timedelta(days=7))
+
+
+class WeekFinder:
+    """Monday (London) of the week an instant falls in, fast enough for millions of instants.
+
+    It keeps the instants at which weeks start, in UTC, and bisects; this avoids a time
+    zone conversion per instant when the whole reporting store is rebuilt.
+    """
+
+    def __init__(self) -> None:
+        self._mondays: list[date] = []
+        self._starts: list[datetime] = []
+
+    def _cover(self, instant: datetime) -> None:
+        """Know the start of the instant's week and of the week after it."""
+        wanted = monday_of(london_date(instant))
+        if not self._mondays:
+            self._mondays, self._starts = [wanted], [london_midnight(wanted)]
+        while wanted < self._mondays[0]:
+            self._mondays.insert(0, self._mondays[0] - timedelta(days=7))
+            self._starts.insert(0, london_midnight(self._mondays[0]))
+        while self._mondays[-1] <= wanted:
+            self._mondays.append(self._mondays[-1] + timedelta(days=7))
+            self._starts.append(london_midnight(self._mondays[-1]))
+
+    def __call__(self, instant: datetime) -> date:
+        index = bisect_right(self._starts, instant) - 1
+        if index < 0 or index >= len(self._starts) - 1:
+            self._cover(instant)
+            index = bisect_right(self._starts, instant) - 1
+        return self._mondays[index]

@@ -1,0 +1,154 @@
+"""The dashboard pages. Thin: read the query string, bring the reporting tables up to date,
+call one ``*_page`` function, and render it, or send one of its tables as CSV (``?csv=key``)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .breaches import breaches_page
+from .capacity import capacity_page
+from .csv import csv_filename, csv_response
+from .equality import equality_page
+from .filters import DashboardFilterForm, Filters
+from .flow import flow_page
+from .percentiles import reporting_reads
+from .periods import Period
+from .rebuild import facts_ensure_current
+from .waits import waits_page
+
+PAGES = (
+    ("waits", "Waits", "dashboard:waits"),
+    ("breaches", "Breaches", "dashboard:breaches"),
+    ("capacity", "Demand and capacity", "dashboard:capacity"),
+    ("equality", "Equality of access", "dashboard:equality"),
+    ("flow", "Flow and outcomes", "dashboard:flow"),
+)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """What the request asks for, parsed once."""
+
+    form: DashboardFilterForm
+    period: Period
+    filters: Filters
+    now: datetime
+    csv: str
+
+
+def _ask(request: HttpRequest) -> Ask:
+    now = timezone.now()
+    form = DashboardFilterForm(request.GET, today=timezone.localdate(now))
+    return Ask(
+        form=form, period=form.chosen_period(), filters=form.chosen_filters(), now=now, csv=request.GET.get("csv", "")
+    )
+
+
+def _respond(request: HttpRequest, ask: Ask, name: str, page, freshness, **context) -> HttpResponse:
+    if ask.csv:
+        tables = {t.key: t for t in page.tables} | {c.table.key: c.table for c in page.charts}
+        table = tables.get(ask.csv)
+        if table is None:
+            raise Http404("No such table on this page.")
+        return csv_response(table, filename=csv_filename(name, table, ask.period))
+    title = dict((key, label) for key, label, _ in PAGES)[name]
+    return render(
+        request,
+        f"dashboard/{name}.html",
+        {
+            "page": page,
+            "form": ask.form,
+            "period": ask.period,
+            "filter_labels": ask.form.labels(),
+            "errors": ask.form.errors_for_summary(),
+            "now": ask.now,
+            "freshness": freshness,
+            "pages": PAGES,
+            "current": name,
+            "title": title,
+            "breadcrumbs": [("Home", "/")],
+            **context,
+        },
+    )
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _not_ready(request: HttpRequest, ask: Ask, name: str, freshness) -> HttpResponse:
+    return render(
+        request,
+        "dashboard/not_ready.html",
+        {"pages": PAGES, "current": name, "title": dict((k, v) for k, v, _ in PAGES)[name], "freshness": freshness},
+        status=503,
+    )
+
+
+@login_required
+def waits(request: HttpRequest) -> HttpResponse:
+    ask = _ask(request)
+    freshness = facts_ensure_current(now=ask.now)
+    if not freshness.ready:
+        return _not_ready(request, ask, "waits", freshness)
+    with reporting_reads():
+        page = waits_page(user=request.user, period=ask.period, filters=ask.filters, now=ask.now)
+    return _respond(request, ask, "waits", page, freshness)
+
+
+@login_required
+def breaches(request: HttpRequest) -> HttpResponse:
+    ask = _ask(request)
+    freshness = facts_ensure_current(now=ask.now)
+    if not freshness.ready:
+        return _not_ready(request, ask, "breaches", freshness)
+    with reporting_reads():
+        page = breaches_page(
+            user=request.user,
+            period=ask.period,
+            filters=ask.filters,
+            now=ask.now,
+            page_number=_page_number(request),
+            whole_list=ask.csv == "list",
+        )
+    return _respond(request, ask, "breaches", page, freshness)
+
+
+@login_required
+def capacity(request: HttpRequest) -> HttpResponse:
+    ask = _ask(request)
+    freshness = facts_ensure_current(now=ask.now)
+    if not freshness.ready:
+        return _not_ready(request, ask, "capacity", freshness)
+    with reporting_reads():
+        page = capacity_page(period=ask.period, filters=ask.filters, now=ask.now)
+    return _respond(request, ask, "capacity", page, freshness)
+
+
+@login_required
+def equality(request: HttpRequest) -> HttpResponse:
+    ask = _ask(request)
+    freshness = facts_ensure_current(now=ask.now)
+    if not freshness.ready:
+        return _not_ready(request, ask, "equality", freshness)
+    with reporting_reads():
+        page = equality_page(period=ask.period, filters=ask.filters, now=ask.now, by=request.GET.get("by", ""))
+    return _respond(request, ask, "equality", page, freshness)
+
+
+@login_required
+def flow(request: HttpRequest) -> HttpResponse:
+    ask = _ask(request)
+    freshness = facts_ensure_current(now=ask.now)
+    if not freshness.ready:
+        return _not_ready(request, ask, "flow", freshness)
+    with reporting_reads():
+        page = flow_page(period=ask.period, filters=ask.filters, now=ask.now)
+    return _respond(request, ask, "flow", page, freshness)

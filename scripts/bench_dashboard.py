@@ -1,0 +1,336 @@
+"""Benchmark the dashboards on a million synthetic referrals in PostgreSQL. Not a test.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python scripts/bench_dashboard.py --referrals 1000000
+
+DATABASE_URL names the server; the script works only in its own database (``--database``,
+default ``caseload_dash_bench``), which it creates, migrates and fills on the first run
+(scripts/bench_dashboard_data.py: people with equality answers, referrals over two years,
+clocks, contacts, hand-offs, outcome measures, allocations and alerts, all by
+``INSERT ... SELECT``), then builds the reporting tables with ``facts_rebuild``. Later runs
+reuse both when the count matches (``--rebuild`` starts again, ``--rebuild-facts`` rebuilds
+only the reporting tables).
+
+It prints:
+  (a) each dashboard page for the last 52 weeks across all localities, rendered through
+      Django's test client as a superuser and as a service manager: server-side time (median
+      of ``--runs``, after a warm-up) and the number of queries; the same with filters set;
+  (b) EXPLAIN (ANALYZE, BUFFERS) of the heaviest query of the waits page;
+  (c) the reporting tables staying exact: a few hundred contacts and redirects recorded
+      through the services, the catch-up from the audit log timed, and the refreshed rows,
+      the weekly counters and the weekly centiles checked against the records; all of it
+      in a transaction that is rolled back, so the next run finds the same data.
+      ``--verify`` also recomputes every reporting row of the million (minutes).
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+
+from bench_sweep import ensure_database, fmt_seconds, server_and_bench_url  # noqa: E402
+
+PAGES = [
+    ("waits", "/dashboard/"),
+    ("breaches", "/dashboard/breaches/"),
+    ("capacity", "/dashboard/capacity/"),
+    ("equality", "/dashboard/equality/"),
+    ("flow", "/dashboard/flow/"),
+]
+
+
+def meta() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS dash_bench_meta (key text PRIMARY KEY, value text NOT NULL)")
+        cur.execute("SELECT key, value FROM dash_bench_meta")
+        return dict(cur.fetchall())
+
+
+def set_meta(**values: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for key, value in values.items():
+            cur.execute(
+                "INSERT INTO dash_bench_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = %s",
+                [key, value, value],
+            )
+
+
+def vacuum() -> None:
+    from django.db import connection
+
+    old = connection.autocommit
+    connection.set_autocommit(True)
+    with connection.cursor() as cur:
+        cur.execute("VACUUM (ANALYZE)")
+    connection.set_autocommit(old)
+
+
+def render(client, url: str, params: dict, runs: int) -> tuple[list[float], int, list[dict], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url, params)  # warm-up: connection, caches, the catch-up check
+    times, queries, status = [], [], 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url, params)
+            times.append(time.perf_counter() - started)
+        status = response.status_code
+        queries = captured.captured_queries
+    return times, len(queries), queries, status
+
+
+def explain(sql: str) -> list[str]:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL jit = off")
+        cur.execute("SET LOCAL work_mem = '128MB'")
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return [row[0] for row in cur.fetchall()]
+
+
+def stays_exact(changes: int) -> None:
+    """Record contacts and redirects through the services, catch up, check, roll back."""
+    from django.db import connection, transaction
+    from django.db.models import Count, Sum
+    from django.utils import timezone
+
+    from accounts.models import User
+    from localities.models import Team
+    from referrals.models import (
+        Clock,
+        ClockFact,
+        Contact,
+        Referral,
+        ReferralFact,
+        WeeklyPercentile,
+        WeeklyRollup,
+    )
+    from referrals.reporting.facts import COUNTERS, _percentile_rows, facts_catch_up
+    from referrals.reporting.rebuild import facts_verify
+    from referrals.services import contact_record, referral_redirect
+
+    class Rollback(Exception):
+        pass
+
+    rng = random.Random(2026)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            open_ids = list(
+                Clock.objects.filter(is_current=True, stopped_at__isnull=True, kind=Clock.Kind.TREATMENT)
+                .order_by("?")
+                .values_list("referral_id", flat=True)[: changes + changes // 4]
+            )
+            by = User.objects.get(username="admin")
+            teams = list(Team.objects.all())
+            started = time.perf_counter()
+            touched = []
+            for referral in Referral.objects.filter(pk__in=open_ids[:changes]):
+                contact_record(
+                    referral=referral,
+                    by=by,
+                    now=now,
+                    occurred_at=max(referral.received_at, now - timedelta(minutes=rng.randint(1, 600))),
+                    mode=Contact.Mode.FACE_TO_FACE,
+                    outcome=Contact.Outcome.COMPLETED,
+                )
+                touched.append(referral.pk)
+            for referral in Referral.objects.filter(pk__in=open_ids[changes:]):
+                to_team = rng.choice([t for t in teams if t.pk != referral.team_id])
+                referral_redirect(
+                    referral=referral, by=by, now=now, to_team=to_team, note="Benchmark handover.", person_informed=True
+                )
+                touched.append(referral.pk)
+            recorded = time.perf_counter() - started
+            started = time.perf_counter()
+            events = facts_catch_up(now=now)
+            caught_up = time.perf_counter() - started
+            started = time.perf_counter()
+            problems = facts_verify(referral_ids=touched)
+            # Weekly counters against the rows they count, summed over all of time.
+            sums = WeeklyRollup.objects.aggregate(**{name: Sum(name) for name in COUNTERS})
+            clocks = ClockFact.objects.aggregate(
+                started=Count("pk"),
+                stopped=Count("stopped_at"),
+                counted=Count("wait_seconds"),
+            )
+            clocks["met"] = ClockFact.objects.filter(met=True).count()
+            clocks["received"] = ReferralFact.objects.count()
+            # Every clock has a warning and a due time; every stopped one a later-of-each.
+            clocks |= {"warned": clocks["started"], "due": clocks["started"]}
+            clocks |= {"warned_or_stopped": clocks["stopped"], "due_or_stopped": clocks["stopped"]}
+            for name, value in clocks.items():
+                if sums[name] != value:
+                    problems.append(f"weekly {name} add up to {sums[name]}, the rows say {value}")
+            # Weekly centiles of the weeks touched, against a fresh computation.
+            weeks = set(
+                ClockFact.objects.filter(referral_id__in=touched, wait_seconds__isnull=False).values_list(
+                    "stopped_week", "kind"
+                )
+            )
+            fresh = {(p.week, p.kind, p.dimension, p.value): (p.n, p.p50, p.p90) for p in _percentile_rows(weeks)}
+            stored = {
+                (p.week, p.kind, p.dimension, p.value): (p.n, p.p50, p.p90)
+                for p in WeeklyPercentile.objects.filter(week__in={w for w, _ in weeks})
+                if (p.week, p.kind) in weeks
+            }
+            if fresh != stored:
+                problems.append(f"weekly centiles differ in {len(set(fresh.items()) ^ set(stored.items()))} cells")
+            checked = time.perf_counter() - started
+            print(f"  changes recorded through the services   {len(touched):>8,}  in {fmt_seconds(recorded)}")
+            print(f"  facts_catch_up (audit events read)      {events:>8,}  in {fmt_seconds(caught_up)}")
+            print(
+                f"  refreshed rows, counters, centiles      {'exact' if not problems else 'DIFFERENT':>8}  "
+                f"(checked in {fmt_seconds(checked)}; {len(weeks)} week-and-clock centile sets)"
+            )
+            for problem in problems[:10]:
+                print(f"    {problem}")
+            raise Rollback
+    except Rollback:
+        pass
+    connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--referrals", type=int, default=1_000_000)
+    parser.add_argument("--database", default="caseload_dash_bench", help="Bench database (name must contain 'bench').")
+    parser.add_argument("--rebuild", action="store_true", help="Drop the bench database and load it again.")
+    parser.add_argument("--rebuild-facts", action="store_true", help="Rebuild the reporting tables only.")
+    parser.add_argument("--runs", type=int, default=5, help="Timed renders per page (median reported).")
+    parser.add_argument(
+        "--changes", type=int, default=400, help="Contacts recorded for (c); a quarter as many redirects."
+    )
+    parser.add_argument("--verify", action="store_true", help="Also recompute every reporting row (slow).")
+    args = parser.parse_args()
+
+    server, bench_url = server_and_bench_url(args.database)
+    created = ensure_database(server, args.database, rebuild=args.rebuild)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    import bench_dashboard_data
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import User
+    from localities.models import Locality
+    from referrals.models import ClockFact, Referral, ReportingState, WeeklyPercentile, WeeklyRollup
+    from referrals.reporting.rebuild import facts_rebuild, facts_verify
+
+    settings.ALLOWED_HOSTS = ["*"]
+    print(f"Benchmark database: {args.database}{' (new)' if created else ''}", flush=True)
+    call_command("migrate", verbosity=0)
+    if meta().get("referrals") != str(args.referrals) and not created:
+        print(f"It holds {meta().get('referrals', 'no')} benchmark referrals, not {args.referrals:,}: rebuilding.")
+        connection.close()
+        ensure_database(server, args.database, rebuild=True)
+        call_command("migrate", verbosity=0)
+    load_seconds = facts_seconds = None
+    if meta().get("referrals") != str(args.referrals):
+        print(f"Loading {args.referrals:,} referrals and everything around them...", flush=True)
+        started = time.monotonic()
+        bench_dashboard_data.build(args.referrals, timezone.now())
+        load_seconds = time.monotonic() - started
+        set_meta(referrals=str(args.referrals))
+        vacuum()
+    state = ReportingState.objects.filter(pk=1).first()
+    if args.rebuild_facts or state is None or state.rebuilt_at is None:
+        print("Building the reporting tables (facts_rebuild)...", flush=True)
+        started = time.monotonic()
+        facts_rebuild(now=timezone.now(), progress=lambda step: print(f"  {step}...", flush=True))
+        facts_seconds = time.monotonic() - started
+        vacuum()
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()")
+        version = cur.fetchone()[0].split(" on ")[0]
+        sizes = {}
+        for model in (ClockFact, WeeklyRollup, WeeklyPercentile):
+            cur.execute("SELECT pg_size_pretty(pg_total_relation_size(%s))", [model._meta.db_table])
+            sizes[model.__name__] = cur.fetchone()[0]
+    load = os.getloadavg()
+    print()
+    print(
+        f"Dashboard benchmark: {version}, {os.cpu_count()} CPU cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
+    print(f"  referrals                  {Referral.objects.count():>12,}")
+    print(f"  clocks (ClockFact rows)    {ClockFact.objects.count():>12,}  ({sizes['ClockFact']} with indexes)")
+    print(f"  weekly counter cells       {WeeklyRollup.objects.count():>12,}  ({sizes['WeeklyRollup']})")
+    print(f"  weekly centile cells       {WeeklyPercentile.objects.count():>12,}  ({sizes['WeeklyPercentile']})")
+    if load_seconds is not None:
+        print(f"  bulk load                  {fmt_seconds(load_seconds):>12}")
+    if facts_seconds is not None:
+        print(f"  facts_rebuild              {fmt_seconds(facts_seconds):>12}")
+
+    print()
+    print(f"(a) Each page for the last 52 weeks, all localities: median of {args.runs} renders (min-max), queries")
+    locality = Locality.objects.order_by("name").first()
+    views = [
+        ("superuser", User.objects.get(username="admin"), {"period": "52w"}),
+        ("service manager", User.objects.get(username="service-manager"), {"period": "52w"}),
+        ("superuser, 1 locality", User.objects.get(username="admin"), {"period": "52w", "locality": locality.pk}),
+        (
+            "superuser, 2 filters",
+            User.objects.get(username="admin"),
+            {"period": "52w", "urgency": "routine", "source": "gp"},
+        ),
+    ]
+    heaviest = None
+    for label, user, params in views:
+        client = Client()
+        client.force_login(user)
+        for name, url in PAGES:
+            if label.startswith("superuser, ") and name not in ("waits", "equality"):
+                continue
+            times, count, queries, status = render(client, url, params, args.runs)
+            print(
+                f"    {name:<10} {label:<22} {fmt_seconds(statistics.median(times)):>10} "
+                f"({fmt_seconds(min(times))}-{fmt_seconds(max(times))})  {count:>3} queries  HTTP {status}",
+                flush=True,
+            )
+            if name == "waits" and label == "superuser":
+                heaviest = max(queries, key=lambda q: float(q["time"]))
+    print()
+    print(
+        f"(b) EXPLAIN (ANALYZE, BUFFERS) of the waits page's heaviest query ({float(heaviest['time']) * 1000:.0f} ms):"
+    )
+    print(f"    {heaviest['sql'][:600]}{'...' if len(heaviest['sql']) > 600 else ''}")
+    for line in explain(heaviest["sql"]):
+        print(f"    {line}")
+
+    print()
+    print("(c) The reporting tables stay exact while the records change (then rolled back):")
+    stays_exact(args.changes)
+    if args.verify:
+        started = time.monotonic()
+        problems = facts_verify()
+        verdict = "exact" if not problems else f"{len(problems)} differences"
+        print(f"  facts_verify over every referral         {verdict:>8}  in {fmt_seconds(time.monotonic() - started)}")
+        for problem in problems:
+            print(f"    {problem}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Demand and capacity, and flow and outcomes, on hand-made services with known answers."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import User
+from referrals.models import OutcomeMeasure, Referral
+from referrals.services import outcome_measure_record, referral_discharge, referral_redirect
+from tests.factories import make_referral
+from tests.reporting.conftest import NOW, PERIOD, T0, allocate, contact, csv_table, page_tables, row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_north(alice, bob, tina, north_team, north_practice):
+    """North IPCT at NOW (Monday 16 March 2026):
+
+    * 16 referrals received 30 days ago started treatment 20 days ago (week of 23 February):
+      16 in the last 4 whole weeks, 4 a week. 9 of them are held by a link worker.
+    * 8 have waited 35 days (past their 28); 8 have waited 27 days (due tomorrow); 8 came in an
+      hour ago (due in 28 days less an hour): 24 waiting.
+    * At 4 a week, oldest first, the 27-day ones start 1.75, 3.5 ... 14 days from now: all 8
+      breach. The new ones are 9th to 16th: 15.75 ... 28 days, due in 27 days 23 hours; only the
+      16th breaches. Forecast: 9. Weeks to clear 24 waiting at 4 a week: 6.0.
+    * Capacity: alice 20, bob 15, tina 0 = 35; open caseload 9: 26%.
+    """
+    User.objects.filter(pk=alice.pk).update(caseload_capacity=20)
+    User.objects.filter(pk=bob.pk).update(caseload_capacity=15)
+    User.objects.filter(pk=tina.pk).update(caseload_capacity=0)
+    started = []
+    for _ in range(16):
+        received = NOW - timedelta(days=30)
+        referral = make_referral(by=alice, received_at=received, now=received, practice=north_practice)
+        contact(referral, alice, received + timedelta(hours=1))
+        contact(referral, alice, NOW - timedelta(days=20))
+        started.append(referral)
+    for referral in started[:9]:
+        allocate(referral, alice, bob, NOW - timedelta(days=19))
+    for days_ago, count in ((35, 8), (27, 8)):
+        for _ in range(count):
+            received = NOW - timedelta(days=days_ago)
+            make_referral(by=alice, received_at=received, now=received, practice=north_practice)
+    for _ in range(8):
+        make_referral(
+            by=alice, received_at=NOW - timedelta(hours=1), now=NOW - timedelta(hours=1), practice=north_practice
+        )
+
+
+def test_capacity_table_has_demand_caseload_waiting_list_and_forecast(client, sam, busy_north, south_team, at_now):
+    client.force_login(sam)
+
+    tables = page_tables(client.get("/dashboard/capacity/", {"period": "4w"}))
+
+    north = row(tables["teams"], "North IPCT")
+    assert north == {
+        "Team": "North IPCT",
+        "Referrals in per week": "2.0",  # 8 came in in the week of 16 February; 4 whole weeks
+        "Treatments started per week": "4.0",
+        "Open caseload": "9",
+        "Caseload capacity": "35",
+        "Caseload as % of capacity": "26%",
+        "Waiting for treatment now": "24",
+        "Started per week, last 4 weeks": "4.0",
+        "Weeks to clear the waiting list": "6.0",
+        "Already past 4 weeks": "8",
+        "Forecast to breach 4 weeks": "9",
+    }
+    assert row(tables["teams"], "South IPCT")["Waiting for treatment now"] == "0"
+
+
+def test_capacity_downloads_match_the_page(client, tina, busy_north, at_now):
+    client.force_login(tina)
+    params = {"period": "4w"}
+    tables = page_tables(client.get("/dashboard/capacity/", params))
+
+    for key in ("teams", "weekly", "weekly-by-team"):
+        assert csv_table(client, "/dashboard/capacity/", params, key) == tables[key], key
+    weekly = tables["weekly"]
+    assert row(weekly, "23 Feb 2026") == {
+        "Week beginning": "23 Feb 2026",
+        "Referrals in": "0",
+        "Treatments started": "16",
+    }
+
+
+@pytest.fixture
+def handed_off(alice, bob, charlie, north_team, south_team, north_practice):
+    """From North to South at T0 + 2 days: 8 seen within 28 days (then discharged, each with
+    ReQoL-10 at 10 then 20), 8 never seen again (lost), and 1 a week ago (too recent)."""
+    kept = []
+    for i in range(17):
+        received = T0 if i < 16 else NOW - timedelta(days=10)
+        referral = make_referral(by=alice, received_at=received, now=received, practice=north_practice)
+        at = received + timedelta(days=2)
+        referral_redirect(
+            referral=referral, by=alice, now=at, to_team=south_team, note="Warm handover.", person_informed=True
+        )
+        if i < 8:
+            seen = at + timedelta(days=10)
+            contact(referral, charlie, seen)
+            referral = allocate(Referral.objects.get(pk=referral.pk), charlie, charlie, seen)
+            for stage, score, when in (("baseline", 10, seen), ("discharge", 20, seen + timedelta(days=20))):
+                outcome_measure_record(
+                    referral=referral,
+                    by=charlie,
+                    now=when,
+                    recorded_at=when,
+                    instrument="ReQoL-10",
+                    score=Decimal(score),
+                    stage=stage,
+                )
+            referral_discharge(referral=referral, by=charlie, now=seen + timedelta(days=21), note="Goals met.")
+            kept.append(referral)
+    return kept
+
+
+def test_redirects_people_lost_and_outcomes(client, tina, handed_off, at_now):
+    client.force_login(tina)
+
+    tables = page_tables(client.get("/dashboard/flow/", PERIOD))
+
+    by_team = tables["redirects-by-team"]
+    assert row(by_team, "North IPCT") == {
+        "From team": "North IPCT",
+        "To team": "South IPCT",
+        "Redirects": "17",
+        "Lost (no completed contact within 28 days)": "8",
+        "Lost (%)": "50.0%",
+        "Too recent to tell": "*",
+    }
+    assert row(tables["redirects-by-service"], "Locality team")["Redirects"] == "17"
+    outcomes = row(tables["outcomes"], "South IPCT")
+    assert outcomes == {
+        "Team": "South IPCT",
+        "Measure": "ReQoL-10",
+        "Discharged": "8",
+        "With start and discharge scores": "8",
+        "Mean score at start": "10.0",
+        "Mean score at discharge": "20.0",
+        "Mean change": "10.0",
+        "Improved (%)": "100.0%",
+    }
+    assert OutcomeMeasure.objects.count() == 16
+    re_referrals = tables["re-referrals"]
+    assert row(re_referrals, "All")["Re-referrals within 12 months"] == "0"
+
+
+def test_flow_downloads_match_the_page(client, tina, handed_off, at_now):
+    client.force_login(tina)
+    tables = page_tables(client.get("/dashboard/flow/", PERIOD))
+
+    for key in ("redirects-by-team", "redirects-by-service", "re-referrals", "outcomes", "chart-improved"):
+        assert csv_table(client, "/dashboard/flow/", PERIOD, key) == tables[key], key

@@ -1,0 +1,184 @@
+"""The waits dashboard computes each measure right, on the page and in the CSV alike.
+
+The service (conftest.py) is small enough to work out by hand; the expected figures are
+written out there.
+"""
+
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.reporting.conftest import PERIOD, csv_table, page_tables, row
+
+pytestmark = pytest.mark.django_db
+
+URL = "/dashboard/"
+
+
+def test_dashboard_needs_a_login(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"] or "login" in response["Location"]
+
+
+def test_headline_figures_are_the_hand_worked_ones(client, alice, service, at_now):
+    client.force_login(alice)
+
+    response = client.get(URL, PERIOD)
+
+    assert response.status_code == 200
+    tables = page_tables(response)
+    headline = tables["headline"]
+    assert row(headline, "Completed waits") == {
+        "Measure": "Completed waits",
+        "First response": "10",
+        "Treatment (4-week wait)": "10",
+    }
+    assert row(headline, "Within target (%)")["First response"] == "90.0%"
+    assert row(headline, "Within target (%)")["Treatment (4-week wait)"] == "80.0%"
+    assert row(headline, "Median wait")["First response"] == "5.5 hours"
+    assert row(headline, "90th centile wait")["First response"] == "11.1 hours"
+    assert row(headline, "Median wait")["Treatment (4-week wait)"] == "19.0 days"
+    assert row(headline, "90th centile wait")["Treatment (4-week wait)"] == "31.0 days"
+    assert row(tables["received"], "20 Jan 2026 to 16 Mar 2026")["Referrals"] == "13"
+
+
+def test_small_counts_are_suppressed_and_zero_is_shown(client, alice, service, at_now):
+    client.force_login(alice)
+
+    headline = page_tables(client.get(URL, PERIOD))["headline"]
+
+    # Two referrals closed before any contact: 2 is a small number.
+    assert row(headline, "Ended without a wait: referral ended first")["First response"] == "*"
+    assert row(headline, "Ended without a wait: restarted")["First response"] == "0"
+    # Referral 13 is 20 hours into its 24: open and at risk, one of each.
+    assert row(headline, "Open now")["First response"] == "*"
+    assert row(headline, "At risk now (past 75% of target)")["First response"] == "*"
+    assert row(headline, "Breached now")["Treatment (4-week wait)"] == "0"
+
+
+def test_a_rate_from_a_small_count_is_withheld(client, alice, service, at_now):
+    """In the last 4 weeks (from 17 February) three treatment clocks stopped, at 24, 30 and 40
+    days: 1 of 3 within 4 weeks is withheld, as both are small numbers. No first response
+    completed: nothing to measure, shown as a dash."""
+    client.force_login(alice)
+
+    tables = page_tables(client.get(URL, {"period": "4w"}))
+
+    headline = tables["headline"]
+    assert row(headline, "Completed waits")["Treatment (4-week wait)"] == "*"
+    assert row(headline, "Within target")["Treatment (4-week wait)"] == "*"
+    assert row(headline, "Within target (%)")["Treatment (4-week wait)"] == "*"
+    assert row(headline, "Median wait")["Treatment (4-week wait)"] == "*"
+    assert row(headline, "Completed waits")["First response"] == "0"
+    assert row(headline, "Within target (%)")["First response"] == "–"
+    assert row(tables["received"], tables["received"][1][0])["Referrals"] == "*"  # referral 13 alone
+
+
+def test_the_csv_is_exactly_the_table_on_the_page(client, alice, service, at_now):
+    client.force_login(alice)
+    tables = page_tables(client.get(URL, PERIOD))
+
+    for key in ("received", "headline", "longest", "trend-wait-first-response", "trend-received"):
+        assert csv_table(client, URL, PERIOD, key) == tables[key], key
+
+
+def test_weekly_trend_has_the_centiles_of_each_week(client, alice, service, at_now):
+    """Nine first responses (1 to 9 hours) stopped in the week of 19 January: median 5.0 hours,
+    90th centile 8 + 0.2 x 1 = 8.2 hours. The tenth (30 hours) stopped the week after: alone, withheld."""
+    client.force_login(alice)
+
+    tables = page_tables(client.get(URL, PERIOD))
+
+    trend = tables["trend-wait-first-response"]
+    assert row(trend, "19 Jan 2026") == {"Week beginning": "19 Jan 2026", "Median": "5.0", "90th centile": "8.2"}
+    assert row(trend, "26 Jan 2026") == {"Week beginning": "26 Jan 2026", "Median": "*", "90th centile": "*"}
+    received = tables["trend-received"]
+    assert row(received, "19 Jan 2026")["Referrals received"] == "12"
+    assert row(received, "2 Mar 2026")["Referrals received"] == "0"
+
+
+def test_weekly_open_at_risk_and_breached_are_counted_at_each_weeks_end(client, alice, service, at_now):
+    """At the end of the week of 19 January (midnight, Sunday 25 January) all twelve referrals of T0
+    were twelve hours old: none had a second contact, so twelve treatment clocks were open, none at
+    risk. By the end of 16 February's week, ten clocks had stopped (or closed); the two closed
+    referrals' clocks stopped at T0 + 3 days."""
+    client.force_login(alice)
+
+    trend = page_tables(client.get(URL, PERIOD))["trend-open-treatment"]
+
+    assert row(trend, "19 Jan 2026") == {"Week beginning": "19 Jan 2026", "Open": "12", "At risk": "0", "Breached": "0"}
+    # Week of 16 February ends 23 February = T0 + 29 days: the 30- and 40-day ones are open and breached.
+    assert row(trend, "16 Feb 2026") == {"Week beginning": "16 Feb 2026", "Open": "*", "At risk": "0", "Breached": "*"}
+    assert row(trend, "9 Mar 2026")["Open"] == "*"  # referral 13, received Sunday 15 March
+
+
+def test_filters_narrow_the_figures(client, alice, service, at_now, south_team):
+    client.force_login(alice)
+
+    tables = page_tables(client.get(URL, {**PERIOD, "team": south_team.pk}))
+
+    assert row(tables["headline"], "Completed waits")["First response"] == "0"
+    assert row(tables["received"], "20 Jan 2026 to 16 Mar 2026")["Referrals"] == "0"
+
+
+def test_the_longest_waits_link_to_referrals_the_user_can_open(client, alice, service, at_now):
+    client.force_login(alice)
+
+    response = client.get(URL, PERIOD)
+
+    longest = page_tables(response)["longest"]
+    assert longest[1][0] == service.referrals[12].reference  # the only running clocks are referral 13's
+    assert f'href="/referrals/{service.referrals[12].pk}/"' in response.content.decode()
+
+
+def test_someone_in_another_team_sees_the_aggregates_but_none_of_the_referrals(client, charlie, service, at_now):
+    client.force_login(charlie)
+
+    response = client.get(URL, PERIOD)
+
+    tables = page_tables(response)
+    assert row(tables["headline"], "Completed waits")["First response"] == "10"
+    assert len(tables["longest"]) == 0  # the table is replaced by "No running clocks..."
+    assert service.referrals[12].reference not in response.content.decode()
+
+
+def test_a_service_manager_sees_aggregates_only(client, sam, service, at_now):
+    client.force_login(sam)
+
+    response = client.get(URL, PERIOD)
+
+    tables = page_tables(response)
+    assert "longest" not in tables
+    assert "Lists of individual referrals are for the teams who hold them." in response.content.decode()
+    assert all(r.reference not in response.content.decode() for r in service.referrals)
+
+
+def test_the_page_says_what_starts_and_stops_each_clock(client, alice, at_now):
+    client.force_login(alice)
+
+    body = client.get(URL).content.decode()
+
+    assert "Stops at the first completed contact" in body
+    assert "second completed contact" in body
+    assert "percentile_cont" in body
+    assert "shown as <strong>*</strong>" in body
+
+
+def test_a_bad_date_is_reported_and_the_default_period_used(client, alice, at_now):
+    client.force_login(alice)
+
+    response = client.get(URL, {"from-day": "31", "from-month": "2", "from-year": "2026"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert "Enter a real date." in body
+    assert "16 Dec 2025 to 16 Mar 2026" in body  # the last 13 weeks
+
+
+def test_an_unknown_table_cannot_be_downloaded(client, alice, at_now):
+    client.force_login(alice)
+
+    assert client.get(URL + "?" + urlencode({"csv": "nope"})).status_code == 404
