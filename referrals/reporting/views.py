@@ -1,6 +1,7 @@
 """The dashboard pages. Thin: read the query string, bring the reporting tables up to date,
 call one ``*_page`` function, and render it, or send one of its tables as CSV (``?csv=key``)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,63 +93,58 @@ def _not_ready(request: HttpRequest, ask: Ask, name: str, freshness) -> HttpResp
     )
 
 
-@login_required
-def waits(request: HttpRequest) -> HttpResponse:
+def _dashboard(request: HttpRequest, name: str, build: Callable[[Ask], object]) -> HttpResponse:
+    """Catch the reporting tables up, then draw one dashboard page (or its CSV)."""
     ask = _ask(request)
     freshness = facts_ensure_current(now=ask.now)
     if not freshness.ready:
-        return _not_ready(request, ask, "waits", freshness)
+        return _not_ready(request, ask, name, freshness)
     with reporting_reads():
-        page = waits_page(user=request.user, period=ask.period, filters=ask.filters, now=ask.now)
-    return _respond(request, ask, "waits", page, freshness)
+        page = build(ask)
+    return _respond(request, ask, name, page, freshness)
+
+
+@login_required
+def waits(request: HttpRequest) -> HttpResponse:
+    return _dashboard(
+        request,
+        "waits",
+        lambda ask: waits_page(user=request.user, period=ask.period, filters=ask.filters, now=ask.now),
+    )
 
 
 @login_required
 def breaches(request: HttpRequest) -> HttpResponse:
-    ask = _ask(request)
-    freshness = facts_ensure_current(now=ask.now)
-    if not freshness.ready:
-        return _not_ready(request, ask, "breaches", freshness)
-    with reporting_reads():
-        page = breaches_page(
+    return _dashboard(
+        request,
+        "breaches",
+        lambda ask: breaches_page(
             user=request.user,
             period=ask.period,
             filters=ask.filters,
             now=ask.now,
             page_number=_page_number(request),
             whole_list=ask.csv == "list",
-        )
-    return _respond(request, ask, "breaches", page, freshness)
+        ),
+    )
 
 
 @login_required
 def capacity(request: HttpRequest) -> HttpResponse:
-    ask = _ask(request)
-    freshness = facts_ensure_current(now=ask.now)
-    if not freshness.ready:
-        return _not_ready(request, ask, "capacity", freshness)
-    with reporting_reads():
-        page = capacity_page(period=ask.period, filters=ask.filters, now=ask.now)
-    return _respond(request, ask, "capacity", page, freshness)
+    return _dashboard(
+        request, "capacity", lambda ask: capacity_page(period=ask.period, filters=ask.filters, now=ask.now)
+    )
 
 
 @login_required
 def equality(request: HttpRequest) -> HttpResponse:
-    ask = _ask(request)
-    freshness = facts_ensure_current(now=ask.now)
-    if not freshness.ready:
-        return _not_ready(request, ask, "equality", freshness)
-    with reporting_reads():
-        page = equality_page(period=ask.period, filters=ask.filters, now=ask.now, by=request.GET.get("by", ""))
-    return _respond(request, ask, "equality", page, freshness)
+    return _dashboard(
+        request,
+        "equality",
+        lambda ask: equality_page(period=ask.period, filters=ask.filters, now=ask.now, by=request.GET.get("by", "")),
+    )
 
 
 @login_required
 def flow(request: HttpRequest) -> HttpResponse:
-    ask = _ask(request)
-    freshness = facts_ensure_current(now=ask.now)
-    if not freshness.ready:
-        return _not_ready(request, ask, "flow", freshness)
-    with reporting_reads():
-        page = flow_page(period=ask.period, filters=ask.filters, now=ask.now)
-    return _respond(request, ask, "flow", page, freshness)
+    return _dashboard(request, "flow", lambda ask: flow_page(period=ask.period, filters=ask.filters, now=ask.now))
