@@ -28,7 +28,9 @@ class Allocation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["link_worker"], condition=models.Q(ended_at__isnull=True), name="open_allocation_idx")
+            models.Index(fields=["link_worker"], condition=models.Q(ended_at__isnull=True), name="open_allocation_idx"),
+            # Team caseload and the capacity dashboard: who the team holds now.
+            models.Index(fields=["team"], condition=models.Q(ended_at__isnull=True), name="open_allocation_team_idx"),
         ]
 
     def __str__(self) -> str:

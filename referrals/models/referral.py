@@ -162,6 +162,7 @@ class Handoff(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(from_team=models.F("to_team")), name="handoff_changes_team")
         ]
+        indexes = [models.Index(fields=["at"], name="handoff_at_idx")]  # flow dashboard: hand-offs in a period
 
     def __str__(self) -> str:
         return f"{self.referral} → {self.to_team}"
