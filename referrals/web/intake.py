@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from localities.selectors import route_for
 from referrals.models import Carer, Person, Referral
-from referrals.selectors import people_visible_to
+from referrals.selectors import people_visible_to, referral_get_for_user
 from referrals.services import carer_add, referral_create, risk_flag_raise
 from referrals.services.referrals import IdempotencyConflict
 
@@ -156,7 +156,7 @@ def _create(request: HttpRequest) -> HttpResponse:
         form.data = form.data.copy()
         form.data["idempotency_key"] = uuid.uuid4().hex  # a deliberate second referral gets its own key
         return _render_form(request, form, person)
-    referral = Referral.objects.select_related("team", "person").get(pk=referral.pk)
+    referral = referral_get_for_user(request.user, referral.pk)  # the creator always sees what they referred
     if created:
         where = f"{referral.team} ({referral.routing_reason})" if referral.team else "no team yet: it needs routing"
         messages.success(request, f"Referral {referral.reference} recorded for {referral.person}. Routed to {where}.")
