@@ -44,6 +44,40 @@ def audit_record(
     )
 
 
+def audit_read(
+    *,
+    by: User,
+    action: str,
+    now: datetime,
+    people: list[int] | set[int],
+    object_type: str,
+    object_id: str = "",
+    source_ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """Record that ``by`` saw these people's records: one row per person, in one INSERT.
+
+    ``action`` is ``record.view`` (a page or API read about one person), ``record.list`` (people
+    shown in a list or search result), or ``record.export`` (a download). One row per person, so
+    "who has looked at this person's record?" is an indexed lookup on ``person_id``.
+    """
+    rows = [
+        AuditEvent(
+            at=now,
+            actor=by,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            person_id=person_id,
+            detail=detail or {},
+            source_ip=source_ip,
+        )
+        for person_id in sorted(set(people))
+    ]
+    AuditEvent.objects.bulk_create(rows)
+    return len(rows)
+
+
 # --- Authentication events ---------------------------------------------------------------
 # Nothing in our own data changes when someone logs in: these only append to the audit log.
 

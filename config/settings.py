@@ -152,9 +152,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    # Expired break-glass and cover grants are already refused by the selectors; this removes
+    # the rows so django-guardian's own checks agree.
+    "expire-grants": {
+        "task": "accounts.tasks.expire_grants",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
 }
 # autodiscover finds <app>/tasks.py; the reporting tasks live one level down.
 CELERY_IMPORTS = ["referrals.reporting.tasks"]
+# How long a break-glass opening lasts before the clinician must give a reason again.
+BREAK_GLASS_DURATION = env_seconds("BREAK_GLASS_SECONDS", timedelta(hours=8))
 # How long a sender holds an alert before another may take it over.
 ALERT_DELIVERY_LEASE = env_seconds("ALERT_DELIVERY_LEASE_SECONDS", timedelta(minutes=5))
 

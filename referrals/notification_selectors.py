@@ -1,6 +1,6 @@
 """Reads for the in-app alerts inbox: a user's own notifications, and nobody else's."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -16,7 +16,15 @@ def notifications_for(user: User, *, level: str = "", unseen_only: bool = False)
         qs = qs.filter(alert__level=level)
     if unseen_only:
         qs = qs.filter(seen_at__isnull=True)
-    return qs.select_related("alert__referral__person", "alert__referral__team").order_by("-created_at", "-pk")
+    # Escalations reach managers who may not open the record: they see the reference, not the name.
+    from referrals.selectors import referrals_visible_to
+
+    can_open = Exists(referrals_visible_to(user).filter(pk=OuterRef("alert__referral_id")))
+    return (
+        qs.select_related("alert__referral__person", "alert__referral__team")
+        .annotate(can_open=can_open)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def notification_get_for_user(user: User, notification_id: int) -> Notification:

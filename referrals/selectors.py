@@ -5,15 +5,17 @@ up one object through ``*_get_for_user(user, id)``, which raises Http404 when th
 user may not see it (so existence is not leaked).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from accounts.models import TeamMembership, User
+from accounts.models import PersonGrant, PersonShare, RecordScope, TeamMembership, User
 from caseload.models import Allocation
 from localities.models import Team
-from referrals.models import Alert, Clock, ClockPolicy, Notification, Person, Referral
+from referrals.models import Alert, Clock, ClockPolicy, Notification, Person, Referral, SharingConsent
 
 
 def policy_for_team(team: Team | None) -> ClockPolicy:
@@ -28,35 +30,74 @@ def policy_for_team(team: Team | None) -> ClockPolicy:
     return default
 
 
-def _sees_everything(user: User) -> bool:
-    return user.is_superuser
+def _people_granted_to(user: User, now: datetime) -> QuerySet:
+    """Person ids this user holds an explicit grant for: break-glass, cover, or a share with
+    their organisation (clinical staff only; link workers see only the people they hold)."""
+    return PersonGrant.objects.filter(user_id=user.pk, expires_at__gt=now).values("content_object_id").order_by()
+
+
+def _people_shared_with(user: User) -> QuerySet:
+    return PersonShare.objects.filter(organisation_id=user.organisation_id).values("content_object_id").order_by()
 
 
 def referrals_visible_to(user: User) -> QuerySet[Referral]:
-    """Referrals held by the user's teams, allocated to them, or that they referred.
+    """The referrals this user may open. Nothing else decides it (docs/adr/0006).
 
-    The full cross-organisation rules (consent, break-glass) build on this one
-    function; nothing else decides which referrals a person can see.
+    Everyday access comes from relationships, by the role's record scope:
+
+    * everyone clinical: the referrals allocated to them and still open;
+    * clinicians and team managers (and managers who also work clinically): their teams'
+      referrals, referrals a partner team of theirs holds by allocation, and the triage queue
+      (received, not yet triaged) of their teams' localities;
+    * service managers, IG leads and administrators: none (they see aggregates).
+
+    Explicit grants add to that: break-glass and cover (per user, until they expire) and a
+    consent-based share with the user's organisation. Each relationship is one indexed
+    SELECT; their UNION is the set of ids, so a list costs the same whatever the table's size.
     """
     qs = Referral.objects.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    if _sees_everything(user):
-        return qs
-    in_my_team = TeamMembership.objects.filter(user_id=user.pk, team_id=OuterRef("team_id"))
-    # A partner team can hold someone by allocation while the referral sits with another team.
-    held_by_my_team = Allocation.objects.filter(
-        referral_id=OuterRef("pk"), ended_at__isnull=True, team__memberships__user_id=user.pk
-    )
-    return qs.filter(
-        Exists(in_my_team) | Exists(held_by_my_team) | Q(allocated_to_id=user.pk) | Q(created_by_id=user.pk)
-    )
+    now = timezone.now()
+    scope = user.record_scope
+    branches = [Referral.objects.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by()]
+    if scope != RecordScope.NONE:
+        branches.append(Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True).values("pk").order_by())
+    if scope == RecordScope.TEAM:
+        my_teams = TeamMembership.objects.filter(user_id=user.pk).values("team_id").order_by()
+        my_localities = (
+            Team.objects.filter(memberships__user_id=user.pk, locality__isnull=False).values("locality_id").order_by()
+        )
+        branches += [
+            Referral.objects.filter(team_id__in=my_teams).values("pk").order_by(),
+            # A partner team can hold someone by allocation while the referral sits with another team.
+            Allocation.objects.filter(ended_at__isnull=True, team_id__in=my_teams).values("referral_id").order_by(),
+            Referral.objects.filter(status=Referral.Status.RECEIVED, locality_id__in=my_localities)
+            .values("pk")
+            .order_by(),
+        ]
+        if user.organisation_id is not None:
+            branches.append(Referral.objects.filter(person_id__in=_people_shared_with(user)).values("pk").order_by())
+    return qs.filter(pk__in=branches[0].union(*branches[1:]))
 
 
 def referral_get_for_user(user: User, referral_id: int) -> Referral:
+    return _one_referral(referrals_visible_to(user), referral_id)
+
+
+def referral_submitted_by(user: User, referral_id: int) -> Referral:
+    """The referral this user has just sent in, read back for their receipt.
+
+    Only the intake endpoints use it, straight after ``referral_create`` (a first send or an
+    idempotent replay of it): a referrer, such as an intake system's account, learns where their
+    referral went without being able to open the person's record afterwards.
+    """
+    return _one_referral(Referral.objects.filter(created_by_id=user.pk), referral_id)
+
+
+def _one_referral(qs: QuerySet[Referral], referral_id: int) -> Referral:
     referral = (
-        referrals_visible_to(user)
-        .select_related("person__gp_practice", "locality", "team")
+        qs.select_related("person__gp_practice", "locality", "team")
         .prefetch_related(Prefetch("clocks", queryset=Clock.objects.order_by("kind", "started_at")))
         .filter(pk=referral_id)
         .first()
@@ -68,8 +109,7 @@ def referral_get_for_user(user: User, referral_id: int) -> Referral:
 
 def people_visible_to(user: User) -> QuerySet[Person]:
     """People with at least one referral the user can see."""
-    visible = referrals_visible_to(user).filter(person_id=OuterRef("pk"))
-    return Person.objects.filter(Exists(visible))
+    return Person.objects.filter(pk__in=referrals_visible_to(user).values("person_id").order_by())
 
 
 def person_get_for_user(user: User, person_id: int) -> Person:
@@ -98,9 +138,57 @@ def alerts_visible_to(user: User) -> QuerySet[Alert]:
     qs = Alert.objects.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    if _sees_everything(user):
-        return qs
     visible = referrals_visible_to(user).filter(pk=OuterRef("referral_id"))
     # Escalations reach team and service managers who may not hold the referral.
     addressed_to_me = Notification.objects.filter(alert_id=OuterRef("pk"), recipient_id=user.pk)
     return qs.filter(Exists(visible) | Exists(addressed_to_me))
+
+
+# --- What crosses an organisation boundary --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotesAccess:
+    """Whose trusted assessment and clinical notes this user may read for one person.
+
+    Opening a record (the selectors above) shows who the person is, their referrals, clocks,
+    risks and plan. The trusted assessment, contact notes and clinical assessments written by
+    *another* organisation are shown only under the person's consent in force, or break-glass.
+    Withdrawal is read here on every request, so it takes effect at once; nothing is deleted.
+    """
+
+    everything: bool
+    organisation_id: int | None
+    why: str
+
+    def allows(self, organisation_id: int | None) -> bool:
+        return self.everything or organisation_id == self.organisation_id
+
+
+def notes_access_for(user: User, person: Person, *, consent: SharingConsent | None | object = ...) -> NotesAccess:
+    """Pass ``consent`` when the page has already read the decision in force (saves a query)."""
+    own = user.organisation_id
+    now = timezone.now()
+    if PersonGrant.objects.filter(
+        user_id=user.pk, content_object_id=person.pk, kind=PersonGrant.Kind.BREAK_GLASS, expires_at__gt=now
+    ).exists():
+        return NotesAccess(True, own, "break_glass")
+    if consent is ...:
+        consent = consent_in_force(person)
+    if consent is None or consent.withdrawn_at is not None or consent.decision != SharingConsent.Decision.GIVEN:
+        return NotesAccess(False, own, "no_consent")
+    if consent.scope == SharingConsent.Scope.CARE_TEAM:
+        return NotesAccess(True, own, "consent")
+    named = {org.pk for org in consent.organisations.all()}
+    return NotesAccess(own in named, own, "consent" if own in named else "not_named")
+
+
+def consent_in_force(person: Person) -> SharingConsent | None:
+    """The person's latest decision about sharing (a new one supersedes the last; 2 queries)."""
+    return (
+        SharingConsent.objects.select_related("recorded_by__organisation", "withdrawn_by")
+        .prefetch_related("organisations")
+        .filter(person=person)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )

@@ -4,7 +4,7 @@ they can grow independently; all share the "referrals" namespace."""
 from django.urls import include, path
 
 from . import views
-from .web import urls_alerts, urls_care, urls_intake
+from .web import urls_access, urls_alerts, urls_care, urls_intake
 
 app_name = "referrals"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include(urls_intake)),  # take a referral, triage, redirect, contacts, person page and timeline
     path("", include(urls_care)),  # trusted assessment, care plan, outcomes, discharge
     path("", include(urls_alerts)),  # alerts inbox
+    path("", include(urls_access)),  # break-glass, consent-based shares
 ]

@@ -1,4 +1,14 @@
 from .audit import AuditEvent
-from .user import Role, TeamMembership, User
+from .grants import BreakGlassReview, PersonGrant, PersonShare
+from .user import RecordScope, Role, TeamMembership, User
 
-__all__ = ["AuditEvent", "Role", "TeamMembership", "User"]
+__all__ = [
+    "AuditEvent",
+    "BreakGlassReview",
+    "PersonGrant",
+    "PersonShare",
+    "RecordScope",
+    "Role",
+    "TeamMembership",
+    "User",
+]

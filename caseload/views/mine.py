@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.reads import LIST, seen
 from caseload import selectors
 from caseload.forms import CaseloadFilterForm
 
@@ -18,6 +19,7 @@ def my_caseload(request):
     filters = form.filters()
     page = paginate(request, selectors.my_caseload(request.user, now=now, **filters).values_list("pk", flat=True))
     rows = with_links(selectors.caseload_rows_for(list(page.object_list), now=now))
+    seen(request, LIST, [row.person_id for row in rows], what="referrals.referral")
     context = {
         "form": form,
         "page_obj": page,

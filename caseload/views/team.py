@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.reads import LIST, seen
 from caseload import selectors
 from caseload.selectors import TeamView
 
@@ -36,6 +37,7 @@ def team_caseload(request):
     qs = selectors.team_caseload(request.user, team, view=view, search=search)
     page = paginate(request, qs.values_list("pk", flat=True), count=None if search else counts[view])
     rows = with_links(selectors.caseload_rows_for(list(page.object_list), now=now))
+    seen(request, LIST, [row.person_id for row in rows], what="referrals.referral")
     workers = list(selectors.team_workers(team))
     for worker in workers:
         worker.capacity_state = capacity_state(worker)

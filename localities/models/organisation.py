@@ -15,6 +15,15 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
     ods_code = models.CharField("ODS code", max_length=12, blank=True)
+    staff_group = models.OneToOneField(
+        "auth.Group",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="organisation",
+        help_text="The organisation's staff as a permission group: what a consent-based share is granted to.",
+    )
 
     class Meta:
         ordering = ["name"]

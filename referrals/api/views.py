@@ -14,8 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.reads import LIST, VIEW, seen
 from referrals.models import Alert, Clock, Referral
-from referrals.selectors import alerts_visible_to, referral_get_for_user, referrals_visible_to
+from referrals.selectors import (
+    alerts_visible_to,
+    referral_get_for_user,
+    referral_submitted_by,
+    referrals_visible_to,
+)
 from referrals.services import contact_record, referral_create
 
 from .errors import validation_error_detail
@@ -79,6 +85,7 @@ class ReferralListCreateApi(generics.GenericAPIView):
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         data = ReferralOutputSerializer(page, many=True, context={"now": timezone.now()}).data
+        seen(request, LIST, [r.person_id for r in page], what="referrals.referral")
         return self.get_paginated_response(data)
 
     @extend_schema(
@@ -129,7 +136,7 @@ class ReferralListCreateApi(generics.GenericAPIView):
         except DjangoValidationError as exc:
             # The person's checks name their fields flatly; report them where the caller sent them.
             raise serializers.ValidationError(validation_error_detail(exc, nest={"person": PERSON_FIELDS})) from exc
-        referral = referral_get_for_user(request.user, referral.pk)
+        referral = referral_submitted_by(request.user, referral.pk)
         headers = {"Location": reverse("api:referral-detail", kwargs={"referral_id": referral.pk})}
         if not created:
             headers["Idempotent-Replayed"] = "true"
@@ -145,6 +152,7 @@ class ReferralDetailApi(APIView):
     )
     def get(self, request: Request, referral_id: int) -> Response:
         referral = referral_get_for_user(request.user, referral_id)
+        seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
         return Response(ReferralOutputSerializer(referral, context={"now": timezone.now()}).data)
 
 

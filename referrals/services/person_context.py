@@ -5,6 +5,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.grants import shares_end_beyond_consent
 from accounts.models import User
 from accounts.services import audit_record
 from localities.models import Organisation
@@ -127,6 +128,8 @@ def consent_record(
         person_id=person.pk,
         detail={"decision": decision, "scope": scope, "organisations": [o.pk for o in organisations or []]},
     )
+    # A narrower decision ends the shares it no longer covers, in this same transaction.
+    shares_end_beyond_consent(person=person, by=by, now=now)
     return consent
 
 
@@ -141,4 +144,6 @@ def consent_withdraw(*, consent: SharingConsent, by: User, now: datetime) -> Sha
     consent.withdrawn_at, consent.withdrawn_by = now, by
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
     audit_record(by=by, action="consent.withdraw", obj=consent, now=now, person_id=consent.person_id)
+    # At once: the shares made under it end now; the selectors read the withdrawal on every request.
+    shares_end_beyond_consent(person=consent.person, by=by, now=now)
     return consent

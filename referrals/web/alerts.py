@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.reads import LIST, seen
 from referrals.models import Alert
 from referrals.notification_selectors import notification_get_for_user, notifications_for, unseen_count
 from referrals.services.notifications import notification_mark_seen, notifications_mark_all_seen
@@ -57,10 +58,12 @@ def inbox(request):
     form = InboxFilterForm(request.GET)
     filters = form.filters()
     page = Paginator(notifications_for(request.user, **filters), PER_PAGE).get_page(request.GET.get("page"))
+    notifications = [_decorate(n) for n in page.object_list]
+    seen(request, LIST, [n.alert.referral.person_id for n in notifications if n.can_open], what="referrals.notification")
     context = {
         "form": form,
         "page_obj": page,
-        "notifications": [_decorate(n) for n in page.object_list],
+        "notifications": notifications,
         "unseen": unseen_count(request.user),
         "filtered": bool(filters["level"] or filters["unseen_only"]),
         "now": timezone.now(),

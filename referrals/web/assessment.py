@@ -1,8 +1,9 @@
 """Journey 4: the trusted assessment. Written once; later partners add dated additions to a
 section instead of retyping it. What the person agreed to share is shown, and recorded, at the top.
 
-Access comes from ``person_get_for_user`` (404 for someone the user may not see). Consent is shown
-and recorded here; the rules that use it to decide who may read the assessment come later.
+Access comes from ``person_get_for_user`` (404 for someone the user may not see). The assessment
+and additions written by another organisation show only under the person's consent in force
+(``notes_access_for``); every view of it is audited.
 """
 
 from django.contrib import messages
@@ -14,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import RecordScope
+from accounts.reads import VIEW, seen
 from referrals.errors import InvalidTransition
 from referrals.models import Person, TrustedAssessment
-from referrals.selectors import person_get_for_user
+from referrals.selectors import notes_access_for, person_get_for_user
 from referrals.services import consent_record, consent_withdraw, trusted_assessment_add, trusted_assessment_write
 
 from . import queries_care as q
@@ -31,26 +34,38 @@ def _assessment_url(person: Person, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _render(
+def render_assessment(
     request: HttpRequest,
     person: Person,
     *,
     write_form: TrustedAssessmentForm | None = None,
     addition_form: AssessmentAdditionForm | None = None,
     consent_form: ConsentForm | None = None,
+    share_form=None,
 ) -> HttpResponse:
+    from .access import ShareForm
+
+    consent = q.consent_latest(person)
+    notes = notes_access_for(request.user, person, consent=consent)
     assessment, sections = q.trusted_assessment_for(person)
+    withheld = assessment is not None and not notes.allows(assessment.organisation_id)
+    if withheld:
+        sections = []  # another organisation's assessment, and the person has not agreed to share it with us
     if assessment is None and write_form is None:
         write_form = TrustedAssessmentForm(referrals=q.referrals_for_assessment(request.user, person))
     for section in sections:
+        section.additions = [a for a in section.additions if notes.allows(a.organisation_id)]
         # One "Add to this section" form per section; the one just posted keeps its errors.
         section.form = (
             addition_form
             if addition_form is not None and addition_form.prefix == section.value
             else AssessmentAdditionForm(prefix=section.value)
         )
-    forms = [f for f in (write_form, addition_form, consent_form) if f is not None]
-    consent = q.consent_latest(person)
+    forms = [f for f in (write_form, addition_form, consent_form, share_form) if f is not None]
+    consent_state = q.consent_state(consent)
+    may_share = consent_state == "given" and request.user.record_scope == RecordScope.TEAM
+    if assessment is not None:
+        seen(request, VIEW, [person.pk], what="referrals.trustedassessment", object_id=str(assessment.pk))
     return render(
         request,
         "referrals/assessment/assessment.html",
@@ -59,13 +74,17 @@ def _render(
             "person_url": person_page_url(person.pk),
             "breadcrumbs": person_breadcrumbs(person),
             "assessment": assessment,
+            "withheld": withheld,
+            "notes_access": notes,
             "sections": sections,
             "write_form": write_form,
             "addition_form": addition_form,
             "consent": consent,
-            "consent_state": q.consent_state(consent),
+            "consent_state": consent_state,
             "consent_form": consent_form or ConsentForm(),
             "consent_open": consent_form is not None,
+            "share_form": (share_form or ShareForm(user=request.user)) if may_share else None,
+            "shares": q.shares_for(person) if may_share else [],
             "has_errors": any(f.errors for f in forms),
         },
     )
@@ -77,7 +96,7 @@ def assessment(request: HttpRequest, person_id: int) -> HttpResponse:
     """The assessment with its additions; if there is none yet, the form to write it."""
     person = person_get_for_user(request.user, person_id)
     if request.method == "GET":
-        return _render(request, person)
+        return render_assessment(request, person)
     form = TrustedAssessmentForm(request.POST, referrals=q.referrals_for_assessment(request.user, person))
     if form.is_valid():
         try:
@@ -97,7 +116,7 @@ def assessment(request: HttpRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, "Trusted assessment saved. Partners add to it from now on; nobody retypes it.")
             return redirect(_assessment_url(person))
-    return _render(request, person, write_form=form)
+    return render_assessment(request, person, write_form=form)
 
 
 @login_required
@@ -111,6 +130,10 @@ def assessment_add(request: HttpRequest, person_id: int) -> HttpResponse:
     assessment, _ = q.trusted_assessment_for(person)
     if assessment is None:
         messages.info(request, "Write the trusted assessment first; partners then add to it.")
+        return redirect(_assessment_url(person))
+    if not notes_access_for(request.user, person).allows(assessment.organisation_id):
+        # Adding to a story you may not read would be writing blind: record consent first.
+        messages.info(request, "This assessment is not shared with your organisation, so you cannot add to it.")
         return redirect(_assessment_url(person))
     form = AssessmentAdditionForm(request.POST, prefix=section)
     saved = False
@@ -139,7 +162,7 @@ def assessment_add(request: HttpRequest, person_id: int) -> HttpResponse:
             "referrals/assessment/_section.html",
             {"person": person, "assessment": assessment, "section": fragment, "just_added": saved},
         )
-    return _render(request, person, addition_form=form)
+    return render_assessment(request, person, addition_form=form)
 
 
 @login_required
@@ -165,7 +188,7 @@ def assessment_consent(request: HttpRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, "The person's decision about sharing is recorded.")
             return redirect(_assessment_url(person, "consent"))
-    return _render(request, person, consent_form=form)
+    return render_assessment(request, person, consent_form=form)
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.reads import VIEW, seen
 from referrals.errors import InvalidTransition
 from referrals.models import Person, Referral
 from referrals.selectors import referral_get_for_user
@@ -67,6 +68,7 @@ def person_breadcrumbs(person: Person, *more: tuple[str, str]) -> list[tuple[str
 def _page(request: HttpRequest, template: str, referral: Referral, current: str, **context) -> HttpResponse:
     """A referral page with the person, the referral and links between its care pages."""
     forms = [value for key, value in context.items() if key.endswith("_form") and value is not None]
+    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     return render(
         request,
         template,

@@ -24,9 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.reads import SEARCH, seen
 from localities.selectors import route_for
 from referrals.models import Carer, Person, Referral
-from referrals.selectors import people_visible_to, referral_get_for_user
+from referrals.selectors import people_visible_to, referral_submitted_by, referrals_visible_to
 from referrals.services import carer_add, referral_create, risk_flag_raise
 from referrals.services.referrals import IdempotencyConflict
 
@@ -89,6 +90,8 @@ def _search(request: HttpRequest) -> HttpResponse:
         matches = people_matching(
             nhs_number=data["nhs_number"], family_name=data["family_name"], birth_date=data["birth_date"]
         )
+        # Intake searches everyone (to avoid a second record), so every search that finds someone is recorded.
+        seen(request, SEARCH, [p.pk for p in matches], what="referrals.person")
         context |= {
             "searched": True,
             "matches": [
@@ -156,12 +159,15 @@ def _create(request: HttpRequest) -> HttpResponse:
         form.data = form.data.copy()
         form.data["idempotency_key"] = uuid.uuid4().hex  # a deliberate second referral gets its own key
         return _render_form(request, form, person)
-    referral = referral_get_for_user(request.user, referral.pk)  # the creator always sees what they referred
+    referral = referral_submitted_by(request.user, referral.pk)
     if created:
         where = f"{referral.team} ({referral.routing_reason})" if referral.team else "no team yet: it needs routing"
         messages.success(request, f"Referral {referral.reference} recorded for {referral.person}. Routed to {where}.")
     else:
         messages.info(request, f"Referral {referral.reference} was already recorded; nothing was added twice.")
+    if not referrals_visible_to(request.user).filter(pk=referral.pk).exists():
+        # Routed somewhere the referrer does not work: they get the receipt, not the record.
+        return render(request, "referrals/intake/receipt.html", {"referral": referral, "breadcrumbs": _breadcrumbs()})
     return redirect(f"{reverse('referrals:person', args=[referral.person_id])}#referral-{referral.pk}")
 
 

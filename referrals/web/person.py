@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.reads import VIEW, seen
 from referrals.models import Referral
 from referrals.selectors import person_get_for_user, referral_get_for_user
 
@@ -49,6 +50,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = person_get_for_user(request.user, person_id)
     now = timezone.now()
     page = person_page(request.user, person)
+    seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
     referrals = [
         {
             "referral": referral,
@@ -115,6 +117,7 @@ def person_timeline_view(request: HttpRequest, person_id: int) -> HttpResponse:
     except (ValueError, InvalidPage):
         raise Http404("No such page.") from None
     entries, has_next = person_timeline(request.user, person, page=page_number, per_page=TIMELINE_PAGE_SIZE)
+    seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
     if not entries and page_number > 1:
         raise Http404("No such page.")
     return render(

@@ -26,7 +26,7 @@ from referrals.models import (
     SharingConsent,
     TrustedAssessment,
 )
-from referrals.selectors import referrals_visible_to
+from referrals.selectors import consent_in_force, referrals_visible_to
 
 from .forms_care import INSTRUMENTS
 
@@ -94,14 +94,15 @@ def referrals_for_assessment(user: User, person: Person) -> QuerySet[Referral]:
 
 
 def consent_latest(person: Person) -> SharingConsent | None:
-    """The person's current decision about sharing (a new decision supersedes the last; 2 queries)."""
-    return (
-        SharingConsent.objects.select_related("recorded_by__organisation", "withdrawn_by")
-        .prefetch_related("organisations")
-        .filter(person=person)
-        .order_by("-recorded_at", "-id")
-        .first()
-    )
+    """The person's current decision about sharing (2 queries)."""
+    return consent_in_force(person)
+
+
+def shares_for(person: Person) -> list:
+    """Organisations the record is shared with now, under the consent in force (1 query)."""
+    from accounts.models import PersonShare
+
+    return list(PersonShare.objects.filter(content_object=person).select_related("organisation", "granted_by"))
 
 
 def consent_state(consent: SharingConsent | None) -> str:

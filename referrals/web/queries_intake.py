@@ -30,7 +30,7 @@ from referrals.models import (
     TrustedAssessment,
 )
 from referrals.nhs_number import normalise_nhs_number
-from referrals.selectors import referrals_visible_to
+from referrals.selectors import NotesAccess, notes_access_for, referrals_visible_to
 
 FIRST_RESPONSE = Clock.Kind.FIRST_RESPONSE
 _current_clocks = Prefetch(
@@ -222,7 +222,9 @@ def _name(user: User | None) -> str:
     return str(user) if user is not None else "The system"
 
 
-def person_timeline(user: User, person: Person, *, page: int, per_page: int = 25) -> tuple[list[TimelineEntry], bool]:
+def person_timeline(
+    user: User, person: Person, *, page: int, per_page: int = 25, notes: NotesAccess | None = None
+) -> tuple[list[TimelineEntry], bool]:
     """One page of everything that happened to the person, newest first, and whether there is more.
 
     One query per source (referrals, contacts, hand-offs, allocations, clock events,
@@ -236,7 +238,7 @@ def person_timeline(user: User, person: Person, *, page: int, per_page: int = 25
     ids = list(referrals)
     streams = [
         _referral_entries(referrals.values()),
-        _contact_entries(ids, referrals, limit),
+        _contact_entries(ids, referrals, limit, notes or notes_access_for(user, person)),
         _handoff_entries(ids, referrals, limit),
         _allocation_entries(ids, referrals, limit),
         _clock_entries(ids, referrals, limit),
@@ -266,14 +268,18 @@ def _referral_entries(referrals) -> list[TimelineEntry]:
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)
 
 
-def _contact_entries(ids, referrals, limit) -> list[TimelineEntry]:
+WITHHELD = "Note withheld: another organisation wrote it, and the person has not agreed to share it with yours."
+
+
+def _contact_entries(ids, referrals, limit, notes: NotesAccess) -> list[TimelineEntry]:
     rows = Contact.objects.filter(referral_id__in=ids).select_related("recorded_by").order_by("-occurred_at", "-id")
     return [
         TimelineEntry(
             at=c.occurred_at,
             kind="contact",
             title=f"{c.get_mode_display()} contact: {c.get_outcome_display().split(' (')[0].lower()}",
-            detail=("Treatment started. " if c.starts_treatment else "") + c.note,
+            detail=("Treatment started. " if c.starts_treatment else "")
+            + (c.note if not c.note or notes.allows(c.recorded_by.organisation_id) else WITHHELD),
             who=_name(c.recorded_by),
             referral=referrals[c.referral_id],
             tiebreak=c.pk,

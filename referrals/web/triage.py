@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.reads import LIST, VIEW, seen
 from referrals.errors import InvalidTransition
 from referrals.models import RiskFlag
 from referrals.selectors import people_visible_to, referral_get_for_user
@@ -60,6 +61,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         search=chosen.get("q") or "",
     )
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    seen(request, LIST, [r.person_id for r in page.object_list], what="referrals.referral")
     return render(
         request,
         "referrals/triage/queue.html",
@@ -112,6 +114,7 @@ def triage_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             messages.success(request, f"Referral {referral.reference} for {referral.person} triaged.")
             return redirect(safe_next(request, reverse("referrals:triage")))
     context = _referral_context(request, referral) | {"form": form, "next": safe_next(request, "")}
+    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     return render(request, "referrals/triage/triage.html", context)
 
 
