@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEvent, TeamMembership, User
+from .models import TeamMembership, User
 
 
 class TeamMembershipInline(admin.TabularInline):
@@ -12,24 +12,13 @@ class TeamMembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (("Service", {"fields": ("role", "organisation", "job_title")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Service", {"fields": ("role", "also_clinician", "organisation", "job_title", "caseload_capacity")}),
+    )
     list_display = ["username", "first_name", "last_name", "role", "organisation", "is_active"]
     list_filter = ["role", "organisation", "is_active"]
     inlines = [TeamMembershipInline]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "person_id"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "actor__username"]
-
-    # The audit log is append-only: nobody edits or deletes it, not even here.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# The audit log names people: the information governance lead reads it at /audit/, where every
+# search and export is itself recorded, not here.

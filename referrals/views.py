@@ -10,14 +10,29 @@ _CASELOAD = ("My caseload", "/caseload/", "The people you are the named link wor
 _TEAM = ("Team caseload", "/team/", "Everyone your team holds, who holds them and their clocks.")
 _DASHBOARD = ("Dashboard", "/dashboard/", "Waiting times, breaches and capacity across teams and localities.")
 _ALERTS = ("Alerts", "/alerts/", "Warnings, breaches and escalations sent to you.")
+_BREAK_GLASS = (
+    "Break-glass",
+    "/break-glass/",
+    "In an emergency, open a record you do not otherwise see. Recorded and reviewed.",
+)
+_AUDIT = ("Audit log", "/audit/", "Who looked at or changed a person's record, by person, user and date.")
+_REVIEWS = (
+    "Break-glass reviews",
+    "/audit/break-glass/",
+    "Every emergency opening of a record, waiting for your review.",
+)
+_ADMIN = ("Reference data", "/admin/", "Organisations, localities, teams, practices, clock targets and staff accounts.")
 HOME_LINKS = {
-    Role.CLINICIAN: [_TRIAGE, _CASELOAD, _TEAM, _ALERTS],
+    Role.CLINICIAN: [_TRIAGE, _CASELOAD, _TEAM, _ALERTS, _BREAK_GLASS],
     Role.LINK_WORKER: [_CASELOAD, _ALERTS, _TEAM],
-    Role.TEAM_MANAGER: [_TEAM, _TRIAGE, _DASHBOARD, _ALERTS],
-    Role.SERVICE_MANAGER: [_DASHBOARD, _ALERTS, _TEAM],
-    Role.IG_LEAD: [_DASHBOARD, _ALERTS],
-    Role.ADMINISTRATOR: [_TRIAGE, _DASHBOARD, _ALERTS],
+    Role.TEAM_MANAGER: [_TEAM, _TRIAGE, _DASHBOARD, _ALERTS, _BREAK_GLASS],
+    # Aggregates only: no identifiable records (docs/adr/0006).
+    Role.SERVICE_MANAGER: [_DASHBOARD, _ALERTS],
+    Role.IG_LEAD: [_AUDIT, _REVIEWS, _DASHBOARD],
+    Role.ADMINISTRATOR: [_ADMIN, _DASHBOARD],
 }
+# A manager who also works clinically gets a clinician's pages first.
+CLINICAL_EXTRA = [_TRIAGE, _CASELOAD, _TEAM, _BREAK_GLASS]
 
 
 def _where(team_names: list[str]) -> str:
@@ -28,6 +43,13 @@ def _where(team_names: list[str]) -> str:
     return f"{team_names[0]} and {others} other team{'s' if others > 1 else ''}"
 
 
+def _links_for(user) -> list[tuple[str, str, str]]:
+    links = HOME_LINKS.get(user.role, [_ALERTS])
+    if user.also_clinician and user.role not in (Role.CLINICIAN, Role.TEAM_MANAGER, Role.LINK_WORKER):
+        links = CLINICAL_EXTRA + links
+    return links
+
+
 @login_required
 def home(request):
     user = request.user
@@ -35,7 +57,7 @@ def home(request):
         request,
         "home.html",
         {
-            "links": HOME_LINKS.get(user.role, [_ALERTS]),
+            "links": _links_for(user),
             "role": user.get_role_display(),
             "where": _where(list(user.teams.order_by("name").values_list("name", flat=True))),
         },
