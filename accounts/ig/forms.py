@@ -63,6 +63,9 @@ class AuditSearchForm(forms.Form):
         digits = normalise_nhs_number(typed)
         if not digits.isdigit() or len(digits) > 10:
             raise ValidationError("Enter an NHS number (10 digits) or a person ID (a number)")
+        if digits != typed and len(digits) != 10:
+            # Spaces or dashes: someone typing an NHS number, not a person ID.
+            raise ValidationError("An NHS number is 10 digits, for example 943 476 5919")
         if len(digits) == 10:
             if not is_valid_nhs_number(digits):
                 raise ValidationError(f"{spaced_nhs_number(digits)} is not a valid NHS number: check the digits")

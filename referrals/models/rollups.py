@@ -181,6 +181,39 @@ class WeeklyPercentile(models.Model):
         return f"{self.kind} week of {self.week} {self.dimension}={self.value}"
 
 
+class DailyEqualityRollup(models.Model):
+    """One London day, clock kind (or ``referral``) and equality group: what the equality page
+    shows, for every period, without reading a clock.
+
+    Counts add up over the days of a period. Centiles do not, so the row keeps the waits
+    themselves: every completed wait of the day and group, sorted, packed as 8-byte
+    big-endian integers (``referrals.reporting.equality_rollup``). A period's median and
+    90th centile are taken from the merged waits of its days: the same values, so the same
+    figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
+    every period is a run of whole rows. Pages with a filter set compute their own.
+    """
+
+    day = models.DateField(help_text="London date of the event counted.")
+    kind = models.CharField(max_length=16, help_text="A clock kind, or 'referral' for referrals received.")
+    dimension = models.CharField(max_length=20, help_text="The equality column: ethnicity, age_band, ...")
+    value = models.CharField(max_length=32, help_text="Its value as text ('None': no deprivation decile).")
+    received = models.IntegerField(default=0, help_text="Referrals received on the day.")
+    due = models.IntegerField(default=0, help_text="Clocks whose due time fell on the day.")
+    breached = models.IntegerField(default=0, help_text="...of which stopped late, still running, or paused late.")
+    completed = models.IntegerField(default=0, help_text="Clocks stopped by their rule on the day.")
+    met = models.IntegerField(default=0, help_text="...of which on or before their due time.")
+    waits = models.BinaryField(default=b"", help_text="The completed waits in seconds, sorted, 8 bytes each.")
+
+    class Meta:
+        constraints = [
+            # Leading with dimension and day: a page reads one dimension over a run of days.
+            models.UniqueConstraint(fields=["dimension", "day", "kind", "value"], name="one_equality_row_per_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.day} {self.dimension}={self.value}"
+
+
 class ReportingState(models.Model):
     """How far the reporting tables have caught up with the audit log (one row)."""
 

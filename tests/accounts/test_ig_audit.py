@@ -201,6 +201,7 @@ def test_results_are_newest_first_fifty_to_a_page(ig_client, alice, robin):
         ({"person": "robin"}, "Enter an NHS number (10 digits) or a person ID (a number)"),
         ({"person": "943 476 5918"}, "943 476 5918 is not a valid NHS number: check the digits"),
         ({"person": "123 456 7806"}, "No one with NHS number 123 456 7806 is on the system"),
+        ({"person": "943 476 591"}, "An NHS number is 10 digits, for example 943 476 5919"),
         ({"person": "99999999"}, "No one with person ID 99999999 is on the system"),
         ({"person": "1" * 30}, "Enter an NHS number (10 digits) or a person ID"),
         ({"date_from_day": "31", "date_from_month": "2", "date_from_year": "2026"}, "must be a real date"),

@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Role
 from caseload.services import caseload_allocate
 from referrals.services import contact_record, referral_triage
 from tests.factories import PostcodeDistrictFactory, UserFactory, make_referral
 
-from .conftest import REFERRALS, T0, clock, instant, referral_url
+from .conftest import REFERRALS, T0, clock, instant, referral_body, referral_url
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -48,12 +49,41 @@ def test_a_clinician_in_the_team_sees_the_referral_with_its_clocks(client_for, a
     assert instant(clock(body, "treatment")["due_at"]) == T0 + timedelta(days=28)
 
 
-def test_a_link_worker_in_the_team_sees_the_referral(client_for, bob, north_referral):
-    assert client_for(bob).get(referral_url(north_referral.pk)).status_code == 200
+def test_a_link_worker_in_the_team_sees_a_referral_only_once_it_is_allocated_to_them(
+    client_for, bob, tina, north_referral
+):
+    before = client_for(bob).get(referral_url(north_referral.pk))
+    referral_triage(referral=north_referral, by=tina, now=timezone.now())
+    caseload_allocate(referral=north_referral, by=tina, now=timezone.now(), link_worker=bob)
+
+    after = client_for(bob).get(referral_url(north_referral.pk))
+
+    assert before.status_code == 404
+    assert after.status_code == 200
 
 
-def test_whoever_made_the_referral_sees_it(client_for, intake, north_referral):
-    assert client_for(intake).get(referral_url(north_referral.pk)).status_code == 200
+def test_a_link_worker_does_not_see_a_referral_allocated_to_a_colleague(client_for, bob, tina, north_referral):
+    colleague = UserFactory(role=Role.LINK_WORKER)
+    referral_triage(referral=north_referral, by=tina, now=timezone.now())
+    caseload_allocate(referral=north_referral, by=tina, now=timezone.now(), link_worker=colleague)
+
+    assert client_for(colleague).get(referral_url(north_referral.pk)).status_code == 200
+    assert client_for(bob).get(referral_url(north_referral.pk)).status_code == 404
+
+
+def test_whoever_made_the_referral_reads_it_back_once_but_cannot_open_it_afterwards(
+    client_for, intake, north_team, north_practice
+):
+    client = client_for(intake)
+
+    created = client.post(REFERRALS, referral_body(), format="json")
+    later = client.get(referral_url(created.json()["id"]))
+    listed = client.get(REFERRALS)
+
+    assert created.status_code == 201
+    assert created.json()["team"] == north_team.pk
+    assert later.status_code == 404
+    assert ids(listed) == []
 
 
 @pytest.mark.parametrize("outsider", ["charlie", "sam"])
@@ -72,7 +102,7 @@ def test_a_referral_that_does_not_exist_is_the_same_404(client_for, alice, charl
 
 
 def test_a_link_worker_allocated_from_outside_the_team_sees_it(client_for, tina, north_referral):
-    outsider = UserFactory()
+    outsider = UserFactory(role=Role.LINK_WORKER)
     referral_triage(referral=north_referral, by=tina, now=timezone.now())
     caseload_allocate(referral=north_referral, by=tina, now=timezone.now(), link_worker=outsider)
 
@@ -113,10 +143,10 @@ def test_each_row_has_the_same_shape_as_the_detail(client_for, alice, north_refe
     assert listed == detail
 
 
-def test_the_list_is_paginated_fifty_to_a_page(client_for, intake, north_team, north_practice):
+def test_the_list_is_paginated_fifty_to_a_page(client_for, alice, intake, north_team, north_practice):
     for _ in range(51):
         make_referral(by=intake, practice=north_practice)
-    client = client_for(intake)
+    client = client_for(alice)
 
     first = client.get(REFERRALS).json()
     second = client.get(first["next"]).json()
@@ -129,10 +159,10 @@ def test_the_list_is_paginated_fifty_to_a_page(client_for, intake, north_team, n
     assert {r["id"] for r in first["results"]}.isdisjoint({r["id"] for r in second["results"]})
 
 
-def test_a_caller_may_ask_for_smaller_pages(client_for, intake, north_team, north_practice):
+def test_a_caller_may_ask_for_smaller_pages(client_for, alice, intake, north_team, north_practice):
     made = [make_referral(by=intake, practice=north_practice, received_at=T0 - timedelta(minutes=n)) for n in range(3)]
 
-    response = client_for(intake).get(REFERRALS, {"page_size": 2, "page": 2})
+    response = client_for(alice).get(REFERRALS, {"page_size": 2, "page": 2})
 
     assert ids(response) == [made[2].pk]
     assert response.json()["previous"] is not None
@@ -150,8 +180,9 @@ def test_the_list_takes_the_same_number_of_queries_however_many_rows(
         make_referral(by=intake, practice=north_practice)
     client = client_for(alice)
 
-    # A count, the page of referrals with their people and practices, and their clocks.
-    with django_assert_num_queries(3):
+    # A count, the page of referrals with their people and practices, their clocks,
+    # and one INSERT into the audit log for the people listed.
+    with django_assert_num_queries(4):
         response = client.get(REFERRALS)
 
     assert len(response.json()["results"]) == how_many
@@ -164,7 +195,7 @@ def test_a_filtered_list_takes_no_more_queries_either(
     for _ in range(how_many):
         make_referral(by=intake, practice=north_practice)
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         client_for(alice).get(REFERRALS, {"breached": "false", "status": "received", "urgency": "routine"})
 
 
@@ -180,10 +211,10 @@ def test_filter_by_status(client_for, alice, north_referral, intake, north_pract
     assert ids(client.get(REFERRALS, {"status": "received"})) == [north_referral.pk]
 
 
-def test_filter_by_urgency(client_for, intake, north_team, north_practice):
+def test_filter_by_urgency(client_for, alice, intake, north_team, north_practice):
     routine = make_referral(by=intake, practice=north_practice, urgency="routine")
     emergency = make_referral(by=intake, practice=north_practice, urgency="emergency")
-    client = client_for(intake)
+    client = client_for(alice)
 
     assert ids(client.get(REFERRALS, {"urgency": "emergency"})) == [emergency.pk]
     assert ids(client.get(REFERRALS, {"urgency": "routine"})) == [routine.pk]
@@ -191,9 +222,10 @@ def test_filter_by_urgency(client_for, intake, north_team, north_practice):
 
 
 def test_filter_by_locality_and_team(
-    client_for, intake, north, south, north_team, south_team, north_referral, south_referral
+    client_for, trust, north, south, north_team, south_team, north_referral, south_referral
 ):
-    client = client_for(intake)  # made both, so sees both
+    in_both = UserFactory(role=Role.CLINICIAN, organisation=trust, teams=[north_team, south_team])
+    client = client_for(in_both)  # a clinician in both teams, so sees both
 
     assert ids(client.get(REFERRALS, {"locality": north.pk})) == [north_referral.pk]
     assert ids(client.get(REFERRALS, {"locality": south.pk})) == [south_referral.pk]
@@ -253,11 +285,11 @@ def test_a_filter_value_that_cannot_be_read_is_a_400_naming_it(client_for, alice
     assert param in response.json()
 
 
-def test_the_postcode_route_shows_in_the_list(client_for, intake, south, south_team):
+def test_the_postcode_route_shows_in_the_list(client_for, intake, charlie, south, south_team):
     PostcodeDistrictFactory(outward_code="BS5", locality=south)
     referral = make_referral(by=intake, postcode="BS5 6XX")
 
-    [row] = client_for(intake).get(REFERRALS, {"team": south_team.pk}).json()["results"]
+    [row] = client_for(charlie).get(REFERRALS, {"team": south_team.pk}).json()["results"]
 
     assert row["id"] == referral.pk
     assert row["routing_reason"] == "postcode district BS5"

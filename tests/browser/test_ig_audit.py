@@ -43,7 +43,7 @@ def test_ig_lead_finds_who_looked_at_a_record_and_reviews_a_break_glass_opening(
     page.get_by_label("Person", exact=True).fill("943 476 591")
     page.get_by_role("button", name="Search the audit log").click()
     expect(page).to_have_title("Error: Audit log – Community mental health referrals")
-    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Enter an NHS number (10 digits) or a person ID")
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("An NHS number is 10 digits")
     axe_check(page)
 
     page.get_by_label("Person", exact=True).fill("943 476 5919")
