@@ -219,7 +219,8 @@ def _object_noun(object_type: str) -> str:
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):
-        return object_type
+        # Not a model (a page, "caseload.team"): its last word says enough.
+        return object_type.rpartition(".")[2].replace("_", " ").capitalize()
     return str(model._meta.verbose_name).capitalize()
 
 

@@ -222,6 +222,6 @@ def _review_post(request: HttpRequest, review) -> HttpResponse:
 
 
 def _review_page(request: HttpRequest, review, form: BreakGlassReviewForm | None) -> HttpResponse:
-    context = {"review": review, "form": form, "now": timezone.now(), **_ig_context(request, "break_glass")}
+    context = {"review": review, "form": form, "now": timezone.now(), **_ig_context(request, "review")}
     context["breadcrumbs"] = [("Home", "/"), ("Break-glass openings", reverse("ig:break_glass"))]
     return render(request, "accounts/ig/review.html", context)

@@ -14,6 +14,7 @@ from referrals.models import Clock, Referral
 from referrals.selectors import policy_for_team
 
 from . import catalogue as c
+from .access import access_examples
 from .journeys import Journey, Planner
 from .reference import reference_build
 from .runner import JourneyRunner
@@ -51,6 +52,8 @@ def demo_load(
                 runner.run(journey)
         if progress is not None:
             progress(start + len(chunk), len(journeys))
+    with transaction.atomic():
+        access_examples(cast=cast, rng=rng, now=now)
     return len(journeys)
 
 

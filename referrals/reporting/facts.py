@@ -6,7 +6,8 @@ records, and this module is the only writer:
 
 * ``facts_refresh(referral_ids=...)`` recomputes those referrals' rows from the records,
   and moves the weekly counters by the difference between the old rows and the new, then
-  recomputes the weekly centiles of the weeks touched. Run twice, it changes nothing.
+  recomputes the weekly centiles of the weeks touched and the equality rollup's rows of the
+  days touched (``equality_rollup``). Run twice, it changes nothing.
 * ``facts_catch_up(now=...)`` finds what changed since it last ran from the audit log
   (every service writes an audit row naming the person, in the transaction of the
   change) and refreshes those people's referrals. It remembers audit ids it has not yet
@@ -39,7 +40,7 @@ from referrals.models import (
     WeeklyRollup,
 )
 
-from . import deprivation
+from . import deprivation, equality_rollup
 from .percentiles import MEDIAN_AND_P90, interpolate, on_postgresql
 from .periods import LONDON, WeekFinder
 
@@ -374,6 +375,7 @@ def facts_refresh(*, referral_ids: Iterable[int]) -> int:
     ids = sorted(set(referral_ids))
     weeks = WeekFinder()
     touched: set[tuple[date, str]] = set()
+    equality_days: set[equality_rollup.Day] = set()
     for chunk in _chunks(ids):
         old_referrals = list(ReferralFact.objects.filter(pk__in=chunk))
         old_clocks = list(ClockFact.objects.filter(referral_id__in=chunk))
@@ -387,7 +389,11 @@ def facts_refresh(*, referral_ids: Iterable[int]) -> int:
         ClockFact.objects.bulk_create(new_clocks, batch_size=1000)
         _apply_counter_changes(cells)
         touched |= _waited_weeks(old_clocks) | _waited_weeks(new_clocks)
+        equality_days |= equality_rollup.changed_days(
+            equality_rollup.days_of(old_referrals, old_clocks), equality_rollup.days_of(new_referrals, new_clocks)
+        )
     _refresh_percentiles(touched)
+    equality_rollup.refresh_days(equality_days)
     return len(ids)
 
 

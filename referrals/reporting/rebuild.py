@@ -19,8 +19,9 @@ from django.db.models import Max
 
 from accounts.models import AuditEvent
 from referrals.models import ClockFact, Referral, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
+from referrals.models.rollups import DailyEqualityRollup
 
-from . import deprivation
+from . import deprivation, equality_rollup
 from .facts import (
     AGE_BANDS,
     CATCH_UP_LIMIT,
@@ -84,7 +85,7 @@ def facts_rebuild(
         # now are remembered as pending, as a catch-up would.
         newest = AuditEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
         recent = set(AuditEvent.objects.filter(pk__gt=newest - 1000, pk__lte=newest).values_list("pk", flat=True))
-        for model in (WeeklyPercentile, WeeklyRollup, ClockFact, ReferralFact):
+        for model in (DailyEqualityRollup, WeeklyPercentile, WeeklyRollup, ClockFact, ReferralFact):
             _empty(model)
         if on_postgresql():
             _rebuild_in_postgresql(say)
@@ -92,6 +93,11 @@ def facts_rebuild(
             _rebuild_in_python(say)
         say("weekly centiles")
         WeeklyPercentile.objects.bulk_create(_percentile_rows(None), batch_size=5000)
+        say("equality rollup")
+        if on_postgresql():
+            equality_rollup.rebuild_in_postgresql()
+        else:
+            DailyEqualityRollup.objects.bulk_create(equality_rollup.daily_rows(None), batch_size=2000)
         state.last_audit_id = newest
         state.pending_ids = {
             str(pk): now.isoformat() for pk in range(max(newest - 999, 1), newest + 1) if pk not in recent
@@ -325,6 +331,7 @@ def facts_verify(
             problem(f"weekly centiles for {p} should be {expected}")
     for key in fresh:
         problem(f"weekly centiles for {key} are missing")
+    equality_rollup.verify(problem)
     return problems
 
 

@@ -8,9 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from referrals.models import Alert, Clock, Notification
 from referrals.services.notifications import notification_mark_seen, notifications_mark_all_seen
 from tests.factories import make_referral
+
+from .conftest import allocate
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +56,7 @@ def test_inbox_asks_for_login(client):
 
 def test_inbox_shows_my_alerts_newest_first_linking_to_the_person(client, alice, bob, north_practice):
     older, newer = notify(bob, count=2, by=alice, practice=north_practice, given_name="Ola", family_name="Newman")
+    allocate(newer.alert.referral, by=alice, link_worker=bob)  # bob holds Ola, so may open the record
     notify(alice, count=1, by=alice, practice=north_practice, given_name="Not", family_name="Bobs")
     client.force_login(bob)
 
@@ -64,6 +68,31 @@ def test_inbox_shows_my_alerts_newest_first_linking_to_the_person(client, alice,
     assert "Ola Newman" in body and newer.alert.referral.reference in body
     assert "2 not seen yet" in body and body.count(">New<") == 2
     assert "Breach" in body and "Warning" in body
+
+
+def test_an_alert_on_a_referral_i_cannot_open_names_only_the_referral(client, alice, sam, north_practice):
+    [escalation] = notify(sam, count=1, by=alice, practice=north_practice, given_name="Ola", family_name="Newman")
+    referral = escalation.alert.referral
+    client.force_login(sam)
+
+    body = client.get(INBOX).content.decode()
+
+    assert f'id="notification-{escalation.pk}"' in body
+    assert f"Referral {referral.reference}" in body
+    assert "Ola" not in body and "Newman" not in body
+    assert f'href="/people/{referral.person_id}/"' not in body
+    assert not AuditEvent.objects.filter(actor=sam, person_id=referral.person_id).exists()
+
+
+def test_an_alert_i_can_open_records_that_i_saw_the_person(client, alice, north_practice):
+    [notification] = notify(alice, count=1, by=alice, practice=north_practice)
+    client.force_login(alice)
+
+    client.get(INBOX)
+
+    assert AuditEvent.objects.filter(
+        actor=alice, action="record.list", person_id=notification.alert.referral.person_id
+    ).exists()
 
 
 def test_seen_alerts_are_not_highlighted(client, alice, bob, north_practice):
