@@ -131,7 +131,8 @@ def assessment_add(request: HttpRequest, person_id: int) -> HttpResponse:
     if assessment is None:
         messages.info(request, "Write the trusted assessment first; partners then add to it.")
         return redirect(_assessment_url(person))
-    if not notes_access_for(request.user, person).allows(assessment.organisation_id):
+    notes = notes_access_for(request.user, person)
+    if not notes.allows(assessment.organisation_id):
         # Adding to a story you may not read would be writing blind: record consent first.
         messages.info(request, "This assessment is not shared with your organisation, so you cannot add to it.")
         return redirect(_assessment_url(person))
@@ -156,6 +157,8 @@ def assessment_add(request: HttpRequest, person_id: int) -> HttpResponse:
             form, saved = AssessmentAdditionForm(prefix=section), True
     if is_htmx(request):
         fragment = q.assessment_section(assessment, section)
+        # The same consent gate as the full page: another organisation's additions only if shared.
+        fragment.additions = [a for a in fragment.additions if notes.allows(a.organisation_id)]
         fragment.form = form
         return render(
             request,

@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Assessment, AssessmentAddition, SharingConsent, TrustedAssessment
-from referrals.services import consent_record, trusted_assessment_add, trusted_assessment_write
+from referrals.services import consent_record, consent_withdraw, trusted_assessment_add, trusted_assessment_write
 from tests.factories import make_referral
+
+from .conftest import allocate
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -35,6 +37,19 @@ def written(person, alice, referral):
         presenting_needs="Low mood since losing my job.",
         housing="Private rented flat; rent arrears building up.",
     )
+
+
+@pytest.fixture
+def bob_holds(referral, alice, bob):
+    """bob, a VCSE link worker, opens only the records of people allocated to him."""
+    return allocate(referral, by=alice, link_worker=bob)
+
+
+@pytest.fixture
+def shared(person, alice):
+    """The person agreed to share with every partner in their care team: bob (Synthetic Mind)
+    may read alice's (the trust's) assessment, and alice may read bob's additions."""
+    return consent_record(person=person, by=alice, now=timezone.now(), decision="given", scope="care_team")
 
 
 def url(person, name="assessment", **kwargs):
@@ -95,6 +110,7 @@ def test_an_assessment_without_presenting_needs_shows_the_services_message_in_su
     assert not TrustedAssessment.objects.exists()
 
 
+@pytest.mark.usefixtures("bob_holds", "shared")
 def test_a_second_writer_is_sent_to_add_to_the_first_assessment_instead_of_retyping(client, bob, person, written):
     client.force_login(bob)
 
@@ -118,6 +134,7 @@ def test_a_referral_of_someone_else_cannot_be_chosen(client, alice, person, inta
 # --- Building on it ----------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("shared")
 def test_each_section_shows_the_original_then_dated_additions_with_who_and_which_organisation(
     client, alice, bob, person, written, vcse
 ):
@@ -137,6 +154,7 @@ def test_each_section_shows_the_original_then_dated_additions_with_who_and_which
     assert body.count("Add to this section") >= len(TrustedAssessment.Section)
 
 
+@pytest.mark.usefixtures("bob_holds", "shared")
 def test_adding_to_a_section_without_javascript_saves_and_returns_to_that_section(client, bob, person, written, vcse):
     client.force_login(bob)
 
@@ -157,6 +175,7 @@ def test_adding_to_a_section_without_javascript_saves_and_returns_to_that_sectio
     assert TrustedAssessment.objects.get().money == ""
 
 
+@pytest.mark.usefixtures("bob_holds", "shared")
 def test_an_empty_addition_shows_the_error_summary_linking_to_that_sections_box(client, bob, person, written):
     client.force_login(bob)
 
@@ -169,6 +188,7 @@ def test_an_empty_addition_shows_the_error_summary_linking_to_that_sections_box(
     assert not AssessmentAddition.objects.exists()
 
 
+@pytest.mark.usefixtures("bob_holds", "shared")
 def test_adding_with_htmx_returns_just_the_section_with_the_new_addition(client, bob, person, written):
     client.force_login(bob)
 
@@ -185,6 +205,7 @@ def test_adding_with_htmx_returns_just_the_section_with_the_new_addition(client,
     assert "Your addition is saved." in body
 
 
+@pytest.mark.usefixtures("bob_holds", "shared")
 def test_an_invalid_htmx_addition_returns_the_section_with_its_error(client, bob, person, written):
     client.force_login(bob)
 
@@ -197,6 +218,7 @@ def test_an_invalid_htmx_addition_returns_the_section_with_its_error(client, bob
     assert "There is a problem" in body
 
 
+@pytest.mark.usefixtures("bob_holds")
 def test_an_unknown_section_is_a_bad_request(client, bob, person, written):
     client.force_login(bob)
 
@@ -205,6 +227,7 @@ def test_an_unknown_section_is_a_bad_request(client, bob, person, written):
     assert response.status_code == 400
 
 
+@pytest.mark.usefixtures("bob_holds")
 def test_adding_before_anything_is_written_asks_for_the_assessment_first(client, bob, person):
     client.force_login(bob)
 
@@ -212,6 +235,81 @@ def test_adding_before_anything_is_written_asks_for_the_assessment_first(client,
 
     assert "Write the trusted assessment first" in text(response)
     assert not AssessmentAddition.objects.exists()
+
+
+# --- What crosses an organisation boundary ------------------------------------------------------
+
+
+def test_a_link_worker_in_the_team_opens_the_assessment_only_once_he_holds_the_person(
+    client, alice, bob, referral, person, written
+):
+    client.force_login(bob)
+    before = client.get(url(person))
+
+    allocate(referral, by=alice, link_worker=bob)
+
+    assert before.status_code == 404
+    assert client.get(url(person)).status_code == 200
+
+
+@pytest.mark.usefixtures("bob_holds")
+def test_without_consent_another_organisations_assessment_is_withheld_and_cannot_be_added_to(
+    client, bob, person, written
+):
+    client.force_login(bob)
+
+    body = text(client.get(url(person)))
+    response = client.post(url(person, "assessment_add"), {"section": "money", "money-text": "Debt advice."}, follow=True)
+
+    assert 'id="withheld"' in body
+    assert "has not agreed to share it with other organisations" in body
+    assert "rent arrears" not in body and "Low mood since losing my job." not in body
+    assert "not shared with your organisation" in text(response)
+    assert not AssessmentAddition.objects.exists()
+
+
+def test_consent_naming_other_organisations_still_withholds_it_from_mine(client, alice, bob, person, written, trust):
+    consent_record(
+        person=person, by=alice, now=timezone.now(), decision="given", scope="named_organisations", organisations=[trust]
+    )
+    allocate(written.referral, by=alice, link_worker=bob)
+    client.force_login(bob)
+
+    body = text(client.get(url(person)))
+
+    assert 'id="withheld"' in body
+    assert "agreed to share it only with the organisations named" in body
+    assert "rent arrears" not in body
+
+
+@pytest.mark.usefixtures("bob_holds")
+def test_withdrawing_consent_hides_the_partners_additions_at_once_and_keeps_my_own(
+    client, alice, bob, person, written, shared
+):
+    trusted_assessment_add(assessment=written, by=bob, now=timezone.now(), section="housing", text="Tenancy team.")
+    consent_withdraw(consent=shared, by=alice, now=timezone.now())
+    client.force_login(alice)
+
+    body = text(client.get(url(person)))
+
+    assert "rent arrears building up" in body  # alice's own organisation wrote it
+    assert "Tenancy team." not in body
+    assert AssessmentAddition.objects.filter(text="Tenancy team.").exists()  # nothing is deleted
+
+
+@pytest.mark.usefixtures("bob_holds")
+def test_the_htmx_section_after_adding_shows_only_additions_i_may_read(client, alice, bob, person, written, shared):
+    trusted_assessment_add(assessment=written, by=bob, now=timezone.now(), section="housing", text="Tenancy team.")
+    consent_withdraw(consent=shared, by=alice, now=timezone.now())
+    client.force_login(alice)
+
+    response = client.post(
+        url(person, "assessment_add"), {"section": "housing", "housing-text": "Moved to supported housing."}, **HTMX
+    )
+
+    body = text(response)
+    assert "Moved to supported housing." in body
+    assert "Tenancy team." not in body
 
 
 # --- Consent to share --------------------------------------------------------------------------
@@ -354,7 +452,10 @@ def _queries(client, path) -> int:
     return len(captured)
 
 
-ASSESSMENT_PAGE_QUERIES = 8
+# The page as before (8), then access control: the break-glass check of notes_access_for, the
+# INSERT that audits the read, and (consent being given) the shares list and the share form's
+# organisations.
+ASSESSMENT_PAGE_QUERIES = 12
 
 
 def test_the_assessment_page_reads_the_same_number_of_queries_however_many_additions(
@@ -385,7 +486,8 @@ def test_the_assessment_page_reads_the_same_number_of_queries_however_many_addit
     assert few == ASSESSMENT_PAGE_QUERIES
 
 
-WRITE_FORM_QUERIES = 8
+# With nothing written there is nothing to withhold or audit: only the break-glass check is added.
+WRITE_FORM_QUERIES = 9
 
 
 def test_the_write_form_reads_a_fixed_number_of_queries(client, alice, person, django_assert_num_queries):
