@@ -49,11 +49,9 @@ class TeamView:
 
 
 def teams_visible_to(user: User) -> QuerySet[Team]:
-    """Teams whose caseload the user may see: the teams they belong to (everything for superusers)."""
+    """Teams whose caseload the user may see: the teams they belong to."""
     if not user.is_authenticated or not user.is_active:
         return Team.objects.none()
-    if user.is_superuser:
-        return Team.objects.all()
     return Team.objects.filter(Exists(TeamMembership.objects.filter(user_id=user.pk, team_id=OuterRef("pk"))))
 
 

@@ -67,8 +67,6 @@ def person_for_intake(person_id: int) -> Person | None:
 
 def triage_scope_for(user: User) -> tuple[QuerySet[Team], QuerySet[Locality]]:
     """The teams and localities whose queue the user works: their teams and those teams' localities."""
-    if user.is_superuser:
-        return Team.objects.order_by("name"), Locality.objects.order_by("name")
     teams = Team.objects.filter(memberships__user_id=user.pk).order_by("name")
     localities = Locality.objects.filter(teams__memberships__user_id=user.pk).distinct().order_by("name")
     return teams, localities
@@ -80,7 +78,7 @@ def triage_queue(
     """Referrals awaiting a first response, the most urgent clock first.
 
     Scope: referrals the user can see that are held by one of their teams or sit
-    in one of their teams' localities (superusers: all). Each row carries
+    in one of their teams' localities. Each row carries
     ``first_response_due`` and ``current_clocks`` so a page is three queries
     (count, rows, clocks) whatever its length.
     """
@@ -93,12 +91,11 @@ def triage_queue(
         .filter(first_response_due__isnull=False)
         .exclude(status__in=[Referral.Status.DISCHARGED, Referral.Status.CLOSED])
     )
-    if not user.is_superuser:
-        my_teams = Team.objects.filter(memberships__user_id=user.pk)
-        qs = qs.filter(
-            Q(team__in=my_teams.values("pk"))
-            | Q(locality__in=my_teams.exclude(locality__isnull=True).values("locality_id"))
-        )
+    my_teams = Team.objects.filter(memberships__user_id=user.pk)
+    qs = qs.filter(
+        Q(team__in=my_teams.values("pk"))
+        | Q(locality__in=my_teams.exclude(locality__isnull=True).values("locality_id"))
+    )
     if team_id:
         qs = qs.filter(team_id=team_id)
     if locality_id:
