@@ -342,6 +342,40 @@ PAGES += [
     Shot("alerts-link-worker", "/alerts/?level=breach", role=Role.LINK_WORKER),
 ]
 
+
+# --- Access control: break-glass, an assessment another organisation may not read, IG pages ---
+
+
+def _break_glass_without_reason(page: Page) -> None:
+    page.get_by_label("NHS number").fill("943 476 5919")
+    page.get_by_role("button", name="Open the record").click()
+    page.locator(".nhsuk-error-summary").wait_for()
+
+
+def _withheld_assessment_path(user: User) -> str:
+    """A person the link worker holds whose assessment another organisation wrote, unshared."""
+    from referrals.models import SharingConsent
+    from referrals.selectors import people_visible_to
+
+    people = (
+        people_visible_to(user)
+        .filter(trusted_assessment__isnull=False)
+        .exclude(trusted_assessment__organisation=user.organisation)
+    )
+    shared = SharingConsent.objects.filter(decision="given", withdrawn_at__isnull=True).values("person_id")
+    person = people.exclude(pk__in=shared).first() or people.first()
+    if person is None:
+        raise SystemExit(f"No assessment from another organisation for {user.username}: load the demo first.")
+    return f"/people/{person.pk}/assessment/"
+
+
+PAGES += [
+    Shot("break-glass-errors", "/break-glass/", prepare=_break_glass_without_reason),
+    Shot("assessment-withheld", _withheld_assessment_path, role=Role.LINK_WORKER),
+    Shot("ig-audit", "/audit/", role=Role.IG_LEAD),
+    Shot("ig-break-glass", "/audit/break-glass/", role=Role.IG_LEAD),
+]
+
 # --- data -------------------------------------------------------------------------
 
 
