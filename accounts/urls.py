@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import oidc, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("logged-out/", views.LoggedOutView.as_view(), name="logged-out"),
     path("two-factor/", views.TwoFactorVerifyView.as_view(), name="two-factor-verify"),
     path("two-factor/set-up/", views.TwoFactorSetupView.as_view(), name="two-factor-setup"),
+    # Single sign-on (OpenID Connect): 404 unless configured (settings.OIDC_ENABLED).
+    path("sso/", oidc.sso_login, name="sso-login"),
+    path("sso/callback/", oidc.sso_callback, name="sso-callback"),
 ]

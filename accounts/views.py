@@ -32,6 +32,11 @@ class LoginView(auth_views.LoginView):
     # Someone already logged in goes straight on to where they were heading.
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso_label"] = settings.OIDC_SSO_LABEL if settings.OIDC_ENABLED else ""
+        return context
+
 
 class LoggedOutView(TemplateView):
     """Where LOGOUT_REDIRECT_URL lands after the POST to logout."""

@@ -193,6 +193,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Single sign-on with OpenID Connect (e.g. NHS Care Identity Service 2 with a smartcard), off
+# unless OIDC_RP_CLIENT_ID is set. Staff accounts are made and given roles by an administrator;
+# a sign-on only logs in the one active account with the same email address (never creates one).
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso-callback"
+OIDC_SSO_LABEL = env_str("OIDC_SSO_LABEL", "Log in with your NHS smartcard")
+# The assurance levels (the id token's "acr" claim) that count as two factors already, so no
+# authenticator code is asked for afterwards: a smartcard and its PIN are two factors.
+OIDC_TWO_FACTOR_ACR_VALUES = env_list("OIDC_TWO_FACTOR_ACR_VALUES", ["AAL3"])
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(1, "accounts.oidc.StaffOIDCBackend")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "referrals:home"
 # Logging out is a POST; the redirect lands on a plain page, so refreshing it never re-posts.

@@ -308,7 +308,28 @@ def test_a_person_held_elsewhere_can_be_picked_only_from_a_search_result(client,
     assert by_token.status_code == 200 and "Referral for Kit Hillcrest" in by_token.content.decode()
     assert tampered.status_code == 404
     assert posted_by_id.status_code == 404
-    assert created.status_code == 302 and other.person.referrals.count() == 2
+    assert other.person.referrals.count() == 2
+    # Routed to South, where alice does not work: she gets a receipt, not Kit's record.
+    [referral] = other.person.referrals.exclude(pk=other.pk)
+    assert created.status_code == 200
+    assert "Referral recorded" in created.content.decode() and referral.reference in created.content.decode()
+    assert client.get(f"/people/{other.person_id}/").status_code == 404
+
+
+def test_an_intake_account_gets_a_receipt_naming_where_the_referral_went_not_the_record(
+    client, intake, north_practice, north_team
+):
+    data = referral_data(**new_person(nhs_number=valid_nhs_number(), practice_ods="L81001"), idempotency_key="r1")
+
+    response = login(client, intake).post(URL, data)
+
+    referral = Referral.objects.get()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Referral recorded" in html and referral.reference in html
+    assert "North IPCT (GP practice L81001)" in html
+    assert f"/people/{referral.person_id}/" not in html
+    assert client.get(f"/people/{referral.person_id}/").status_code == 404
 
 
 def test_anonymous_users_are_sent_to_log_in(client):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from referrals.models import Carer, RiskFlag, SharingConsent
 from referrals.services import (
     carer_add,
@@ -16,7 +17,7 @@ from referrals.services import (
     risk_flag_raise,
     risk_flag_resolve,
 )
-from tests.factories import make_referral
+from tests.factories import UserFactory, make_referral
 
 from .conftest import allocate, count_queries, login
 
@@ -74,21 +75,24 @@ def test_withdrawn_consent_is_shown_as_withdrawn(client, alice, north_referral):
     assert "Consent to share: withdrawn" in html
 
 
-def test_person_page_shows_where_a_redirected_referral_went(client, alice, intake, sequoia, north_referral):
+def test_person_page_shows_where_a_redirected_referral_went(client, alice, trust, sequoia, north_referral):
     referral_redirect(
         referral=north_referral,
-        by=intake,
+        by=alice,
         now=timezone.now(),
         to_team=sequoia,
         note="Complex emotional needs: Sequoia is the right place.",
         person_informed=True,
     )
+    sequoia_clinician = UserFactory(role=Role.CLINICIAN, organisation=trust, teams=[sequoia])
 
-    html = login(client, intake).get(person_url(north_referral)).content.decode()
+    html = login(client, sequoia_clinician).get(person_url(north_referral)).content.decode()
 
     assert "Handed over from North IPCT to Sequoia Tree Service" in html
     assert "Complex emotional needs: Sequoia is the right place." in html
     assert "The person was told." in html
+    # North handed the person over, so no longer opens the record.
+    assert login(client, alice).get(person_url(north_referral)).status_code == 404
 
 
 def test_someone_outside_the_team_gets_404(client, charlie, north_referral):

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from referrals.models import Handoff, Referral
 from referrals.services import contact_record
-from tests.factories import make_referral
+from tests.factories import UserFactory, make_referral
 
 from .conftest import count_queries, login
 
@@ -161,11 +162,12 @@ def test_redirect_offers_every_other_team_and_needs_a_note(client, alice, sequoi
 
 
 def test_redirect_hands_over_with_a_note_and_the_person_record_shows_where(
-    client, alice, intake, sequoia, north_referral
+    client, trust, north_team, sequoia, north_referral
 ):
+    in_both = UserFactory(role=Role.CLINICIAN, organisation=trust, teams=[north_team, sequoia])
     url = reverse("referrals:redirect", args=[north_referral.pk])
 
-    response = login(client, intake).post(
+    response = login(client, in_both).post(
         url, {"to_team": sequoia.pk, "note": "Complex emotional needs.", "person_informed": "on"}
     )
 
@@ -173,8 +175,17 @@ def test_redirect_hands_over_with_a_note_and_the_person_record_shows_where(
     assert (handoff.from_team.name, handoff.to_team, handoff.person_informed) == ("North IPCT", sequoia, True)
     north_referral.refresh_from_db()
     assert north_referral.status == Referral.Status.REDIRECTED and north_referral.team == sequoia
-    # intake made the referral, so still sees the person: back to the record, at the hand-offs.
+    # They also work in Sequoia, so still see the person: back to the record, at the hand-offs.
     assert response["Location"] == reverse("referrals:person", args=[north_referral.person_id]) + "#handoffs"
+
+
+def test_whoever_sent_the_referral_in_cannot_redirect_it(client, intake, sequoia, north_referral):
+    response = login(client, intake).post(
+        reverse("referrals:redirect", args=[north_referral.pk]), {"to_team": sequoia.pk, "note": "Over to you."}
+    )
+
+    assert response.status_code == 404
+    assert not Handoff.objects.exists()
 
 
 def test_redirect_by_a_team_that_loses_sight_goes_back_to_the_queue(client, alice, sequoia, north_referral):
