@@ -84,3 +84,17 @@ def audit_export_record(
         detail={"filters": filters.as_detail(), "rows": rows, "capped": capped},
         source_ip=source_ip,
     )
+
+
+def audit_search_record(*, by: User, now: datetime, filters: AuditFilters, source_ip: str | None) -> AuditEvent:
+    """Looking up one person's audit trail is itself a look at that person: it is recorded too."""
+    return audit_record(
+        by=by,
+        action="audit.search",
+        obj=None,
+        object_type="accounts.auditevent",
+        now=now,
+        person_id=filters.person.pk if filters.person is not None else None,
+        detail={"filters": filters.as_detail()},
+        source_ip=source_ip,
+    )

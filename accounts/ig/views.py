@@ -36,7 +36,7 @@ from .selectors import (
     record_viewers,
     spaced_nhs_number,
 )
-from .services import audit_export_record, break_glass_review
+from .services import audit_export_record, audit_search_record, break_glass_review
 
 PER_PAGE = 50
 # A download is for a report or an investigation, not a copy of the whole log.
@@ -97,6 +97,9 @@ def audit_search(request: HttpRequest) -> HttpResponse:
             "person_nhs_number": spaced_nhs_number(filters.person.nhs_number) if filters.person else "",
             "capped": page.paginator.count > EXPORT_CAP,
         }
+        if filters.person is not None:
+            # Recorded after the rows are read, so the search does not list itself.
+            audit_search_record(by=request.user, now=timezone.now(), filters=filters, source_ip=client_ip(request))
     return render(request, "accounts/ig/audit.html", context)
 
 
