@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.reads import VIEW, seen
 from caseload import selectors
 from caseload.forms import AllocateForm, InlineAllocateForm, WorkerSearchForm
 from caseload.models import Allocation
@@ -86,6 +87,7 @@ def allocate(request, referral_id: int):
     ]
     for i, choice in enumerate(choices):
         choice["id"] = f"id_link_worker_{i}"  # the error summary links to the first: id_link_worker_0
+    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     context = {
         "referral": referral,
         "person": referral.person,

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.reads import VIEW, seen
 from referrals.errors import InvalidTransition
 from referrals.selectors import referral_get_for_user
 from referrals.services import contact_record
@@ -77,6 +78,7 @@ def contact_new(request: HttpRequest, referral_id: int) -> HttpResponse:
                 )
             messages.success(request, f"{summary} for {referral.person} ({referral.reference}).")
             return redirect(back)
+    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     context = {
         "form": form,
         "referral": referral,
