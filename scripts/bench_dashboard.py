@@ -15,11 +15,13 @@ It prints:
   (a) each dashboard page for the last 52 weeks across all localities, rendered through
       Django's test client as a superuser and as a service manager: server-side time (median
       of ``--runs``, after a warm-up) and the number of queries; the same with filters set;
-  (b) EXPLAIN (ANALYZE, BUFFERS) of the heaviest query of the waits page;
+  (b) EXPLAIN (ANALYZE, BUFFERS) of the heaviest query of each page (superuser, 52 weeks);
   (c) the reporting tables staying exact: a few hundred contacts and redirects recorded
       through the services, the catch-up from the audit log timed, and the refreshed rows,
-      the weekly counters and the weekly centiles checked against the records; all of it
-      in a transaction that is rolled back, so the next run finds the same data.
+      the weekly counters, the weekly centiles and the equality rollup's days checked
+      against the records, and the equality page's figures against a direct computation
+      over the clocks; all of it in a transaction that is rolled back, so the next run finds
+      the same data.
       ``--verify`` also recomputes every reporting row of the million (minutes).
 """
 
@@ -29,6 +31,7 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,11 +42,12 @@ sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 from bench_sweep import ensure_database, fmt_seconds, server_and_bench_url  # noqa: E402
 
 PAGES = [
-    ("waits", "/dashboard/"),
-    ("breaches", "/dashboard/breaches/"),
-    ("capacity", "/dashboard/capacity/"),
-    ("equality", "/dashboard/equality/"),
-    ("flow", "/dashboard/flow/"),
+    ("waits", "/dashboard/", {}),
+    ("breaches", "/dashboard/breaches/", {}),
+    ("capacity", "/dashboard/capacity/", {}),
+    ("equality", "/dashboard/equality/", {}),  # by ethnicity
+    ("equality-age", "/dashboard/equality/", {"by": "age_band"}),
+    ("flow", "/dashboard/flow/", {}),
 ]
 
 
@@ -120,7 +124,11 @@ def stays_exact(changes: int) -> None:
         WeeklyPercentile,
         WeeklyRollup,
     )
+    from referrals.models.rollups import DailyEqualityRollup
+    from referrals.reporting import equality, equality_rollup
     from referrals.reporting.facts import COUNTERS, _percentile_rows, facts_catch_up
+    from referrals.reporting.filters import Filters
+    from referrals.reporting.periods import period_for_preset
     from referrals.reporting.rebuild import facts_verify
     from referrals.services import contact_record, referral_redirect
 
@@ -191,12 +199,51 @@ def stays_exact(changes: int) -> None:
             }
             if fresh != stored:
                 problems.append(f"weekly centiles differ in {len(set(fresh.items()) ^ set(stored.items()))} cells")
+            # The equality rollup's days these referrals count in, against a fresh computation.
+            days = {
+                (cell[0], cell[1])
+                for cells in equality_rollup.contributions(
+                    ReferralFact.objects.filter(pk__in=touched), ClockFact.objects.filter(referral_id__in=touched)
+                ).values()
+                for cell, *_ in cells
+            }
+            fresh_days = {(r.day, r.kind, r.dimension, r.value): r for r in equality_rollup.daily_rows(days)}
+            for r in DailyEqualityRollup.objects.filter(day__in={d for d, _ in days}):
+                if (r.day, r.kind) not in days:
+                    continue
+                expected = fresh_days.pop((r.day, r.kind, r.dimension, r.value), None)
+                if expected is None or (r.received, r.due, r.breached, r.completed, r.met, bytes(r.waits)) != (
+                    expected.received,
+                    expected.due,
+                    expected.breached,
+                    expected.completed,
+                    expected.met,
+                    expected.waits,
+                ):
+                    problems.append(f"equality rollup {r} differs from the reporting rows")
+            problems += [f"equality rollup {key} is missing" for key in fresh_days]
+            # The equality page's figures (from the rollup) against a direct computation.
+            period = period_for_preset("52w", today=timezone.localdate(now))
+            for by in ("ethnicity", "locality_id"):
+                found = []
+                for source in (equality._from_rollup, equality._live):
+                    rows = {}
+
+                    def row_for(value, rows=rows):
+                        return rows.setdefault(str(value), equality.GroupRow(value=str(value), label=""))
+
+                    extra = {} if source is equality._from_rollup else {"filters": Filters()}
+                    source(row_for=row_for, column=by, period=period, now=now, **extra)
+                    found.append({key: asdict(r) for key, r in rows.items()})
+                if found[0] != found[1]:
+                    problems.append(f"the equality page by {by} differs from a direct computation")
             checked = time.perf_counter() - started
             print(f"  changes recorded through the services   {len(touched):>8,}  in {fmt_seconds(recorded)}")
             print(f"  facts_catch_up (audit events read)      {events:>8,}  in {fmt_seconds(caught_up)}")
             print(
                 f"  refreshed rows, counters, centiles      {'exact' if not problems else 'DIFFERENT':>8}  "
-                f"(checked in {fmt_seconds(checked)}; {len(weeks)} week-and-clock centile sets)"
+                f"(checked in {fmt_seconds(checked)}; {len(weeks)} week-and-clock centile sets, "
+                f"{len(days)} equality rollup days; equality page by ethnicity and locality = direct computation)"
             )
             for problem in problems[:10]:
                 print(f"    {problem}")
@@ -237,6 +284,7 @@ def main() -> None:
     from accounts.models import User
     from localities.models import Locality
     from referrals.models import ClockFact, Referral, ReportingState, WeeklyPercentile, WeeklyRollup
+    from referrals.models.rollups import DailyEqualityRollup
     from referrals.reporting.rebuild import facts_rebuild, facts_verify
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -267,7 +315,7 @@ def main() -> None:
         cur.execute("SELECT version()")
         version = cur.fetchone()[0].split(" on ")[0]
         sizes = {}
-        for model in (ClockFact, WeeklyRollup, WeeklyPercentile):
+        for model in (ClockFact, WeeklyRollup, WeeklyPercentile, DailyEqualityRollup):
             cur.execute("SELECT pg_size_pretty(pg_total_relation_size(%s))", [model._meta.db_table])
             sizes[model.__name__] = cur.fetchone()[0]
     load = os.getloadavg()
@@ -279,6 +327,7 @@ def main() -> None:
     print(f"  clocks (ClockFact rows)    {ClockFact.objects.count():>12,}  ({sizes['ClockFact']} with indexes)")
     print(f"  weekly counter cells       {WeeklyRollup.objects.count():>12,}  ({sizes['WeeklyRollup']})")
     print(f"  weekly centile cells       {WeeklyPercentile.objects.count():>12,}  ({sizes['WeeklyPercentile']})")
+    print(f"  equality rollup rows       {DailyEqualityRollup.objects.count():>12,}  ({sizes['DailyEqualityRollup']})")
     if load_seconds is not None:
         print(f"  bulk load                  {fmt_seconds(load_seconds):>12}")
     if facts_seconds is not None:
@@ -297,28 +346,29 @@ def main() -> None:
             {"period": "52w", "urgency": "routine", "source": "gp"},
         ),
     ]
-    heaviest = None
+    heaviest = {}
     for label, user, params in views:
         client = Client()
         client.force_login(user)
-        for name, url in PAGES:
+        for name, url, extra in PAGES:
             if label.startswith("superuser, ") and name not in ("waits", "equality"):
                 continue
-            times, count, queries, status = render(client, url, params, args.runs)
+            times, count, queries, status = render(client, url, {**params, **extra}, args.runs)
             print(
-                f"    {name:<10} {label:<22} {fmt_seconds(statistics.median(times)):>10} "
+                f"    {name:<12} {label:<22} {fmt_seconds(statistics.median(times)):>10} "
                 f"({fmt_seconds(min(times))}-{fmt_seconds(max(times))})  {count:>3} queries  HTTP {status}",
                 flush=True,
             )
-            if name == "waits" and label == "superuser":
-                heaviest = max(queries, key=lambda q: float(q["time"]))
+            if label == "superuser":
+                heaviest[name] = max(queries, key=lambda q: float(q["time"]))
     print()
-    print(
-        f"(b) EXPLAIN (ANALYZE, BUFFERS) of the waits page's heaviest query ({float(heaviest['time']) * 1000:.0f} ms):"
-    )
-    print(f"    {heaviest['sql'][:600]}{'...' if len(heaviest['sql']) > 600 else ''}")
-    for line in explain(heaviest["sql"]):
-        print(f"    {line}")
+    print("(b) EXPLAIN (ANALYZE, BUFFERS) of each page's heaviest query (superuser, 52 weeks):")
+    for name, query in heaviest.items():
+        print()
+        print(f"  {name}: {float(query['time']) * 1000:.0f} ms when the page ran it")
+        print(f"    {query['sql'][:600]}{'...' if len(query['sql']) > 600 else ''}")
+        for line in explain(query["sql"]):
+            print(f"    {line}")
 
     print()
     print("(c) The reporting tables stay exact while the records change (then rolled back):")

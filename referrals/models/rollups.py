@@ -14,8 +14,10 @@ old enough to count as lost) is worked out when the page is drawn, never stored.
 
 from django.db import models
 
-# The dashboards' filters: the last columns of the covering indexes below.
+# The dashboards' filters, then the equality page's breakdowns: the last columns of the
+# covering indexes below, so a page with filters set reads only an index.
 FILTERED_BY = ["locality_id", "team_id", "service", "source", "urgency"]
+EQUALITY_GROUPS = ["ethnicity", "gender", "sexual_orientation", "disability", "age_band", "deprivation_decile"]
 
 
 class ReferralFact(models.Model):
@@ -51,7 +53,9 @@ class ReferralFact(models.Model):
     outcome_end = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["received_at", *FILTERED_BY], name="referralfact_received_idx")]
+        indexes = [
+            models.Index(fields=["received_at", *FILTERED_BY, *EQUALITY_GROUPS], name="referralfact_received_idx")
+        ]
 
     def __str__(self) -> str:
         return f"Reporting row for referral {self.referral_id}"
@@ -95,7 +99,7 @@ class ClockFact(models.Model):
         indexes = [
             # Completed waits in a period, per kind, and their weeks (headline and trend centiles).
             models.Index(
-                fields=["kind", "stopped_at", "wait_seconds", "met", "stopped_week", *FILTERED_BY],
+                fields=["kind", "stopped_at", "wait_seconds", "met", "stopped_week", *FILTERED_BY, *EQUALITY_GROUPS],
                 name="clockfact_stopped_idx",
             ),
             # Clocks that ended without a wait (restarted, referral ended, stopped by hand): few.
@@ -105,7 +109,10 @@ class ClockFact(models.Model):
                 name="clockfact_other_stop_idx",
             ),
             # Clocks due in a period (breaches).
-            models.Index(fields=["due_at", "kind", "stopped_at", "paused_at", *FILTERED_BY], name="clockfact_due_idx"),
+            models.Index(
+                fields=["due_at", "kind", "stopped_at", "paused_at", *FILTERED_BY, *EQUALITY_GROUPS],
+                name="clockfact_due_idx",
+            ),
             # Clocks running now: the snapshot, the longest waits and the waiting list.
             models.Index(
                 fields=["kind", "started_at", "warn_at", "due_at", "paused_at", *FILTERED_BY],

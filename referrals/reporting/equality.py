@@ -13,7 +13,6 @@ page reads a few thousand rows, never a year of clocks. With a filter set it com
 the reporting rows, which the filter narrows.
 """
 
-from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,7 +140,7 @@ def _from_rollup(*, row_for, column: str, period: Period, now: datetime) -> None
     """Every group's figures from the daily rollup: one query, plus one for the clocks due
     earlier today (the rollup counts a day's due clocks whole; today's are not all due yet)."""
     today = london_date(now)
-    waits: dict[tuple[str, str], array] = defaultdict(lambda: array("q"))
+    waits: dict[tuple[str, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
     for day, kind, value, received, due, breached, completed, met, packed in (
         DailyEqualityRollup.objects.filter(dimension=column, day__gte=period.first_day, day__lte=period.last_day)
         .order_by()
@@ -161,15 +160,13 @@ def _from_rollup(*, row_for, column: str, period: Period, now: datetime) -> None
             row.tr_n += completed
             row.tr_met += met
         if completed:
-            equality_rollup.unpack_into(waits[(value, kind)], packed)
-    for (value, kind), found in waits.items():
-        # Sorted runs, one per day: the sort merges them.
-        ordered = sorted(equality_rollup.finish(found))
+            waits[(value, kind)].add(packed)
+    for (value, kind), runs in waits.items():
         row = row_for(value)
         if kind == FR:
-            row.fr_p50 = percentiles.interpolate(ordered, 0.5)
+            (row.fr_p50,) = runs.centiles([0.5])
         elif kind == TR:
-            row.tr_p50, row.tr_p90 = (percentiles.interpolate(ordered, f) for f in percentiles.MEDIAN_AND_P90)
+            row.tr_p50, row.tr_p90 = runs.centiles(percentiles.MEDIAN_AND_P90)
     due_today = Period(first_day=max(period.first_day, today), last_day=period.last_day)
     if due_today.first_day <= due_today.last_day and due_today.start < now:
         _add_due(row_for=row_for, column=column, period=due_today, filters=Filters(), now=now)
@@ -182,7 +179,7 @@ def _live(*, row_for, column: str, period: Period, filters: Filters, now: dateti
         ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end)
         .order_by()
         .values(column)
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("received_at"))  # not "pk": everything this needs is in the received index
         .values_list(column, "n")
     ):
         row_for(value).received = n
@@ -211,7 +208,8 @@ def _add_due(*, row_for, column: str, period: Period, filters: Filters, now: dat
         due_in_period(period=period, filters=filters, now=now)
         .order_by()
         .values(column)
-        .annotate(due=Count("pk"), breached=Count("pk", filter=breached_q(now)))
+        # Count("kind"), not "pk": everything this needs is in the due index.
+        .annotate(due=Count("kind"), breached=Count("kind", filter=breached_q(now)))
         .values_list(column, "due", "breached")
     ):
         row = row_for(value)

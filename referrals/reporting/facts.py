@@ -6,8 +6,8 @@ records, and this module is the only writer:
 
 * ``facts_refresh(referral_ids=...)`` recomputes those referrals' rows from the records,
   and moves the weekly counters by the difference between the old rows and the new, then
-  recomputes the weekly centiles of the weeks touched and the equality rollup's rows of the
-  days touched (``equality_rollup``). Run twice, it changes nothing.
+  recomputes the weekly centiles of the weeks touched; the equality rollup's cells move by
+  the same difference (``equality_rollup``). Run twice, it changes nothing.
 * ``facts_catch_up(now=...)`` finds what changed since it last ran from the audit log
   (every service writes an audit row naming the person, in the transaction of the
   change) and refreshes those people's referrals. It remembers audit ids it has not yet
@@ -67,6 +67,8 @@ NOT_STATED = "not_stated"
 
 CHUNK = 2000  # referrals per batch: keeps IN lists and memory small on either database
 CATCH_UP_LIMIT = 50_000  # audit events one catch-up takes on; the rest wait for the next
+# Audit actions that record a read, a grant of access or a sign-in, never a change to a referral.
+NOT_CHANGES = ("record.", "audit.", "access.", "auth.")
 PENDING_FOR = timedelta(hours=1)  # an audit id unseen this long was rolled back, not in flight
 
 
@@ -375,7 +377,6 @@ def facts_refresh(*, referral_ids: Iterable[int]) -> int:
     ids = sorted(set(referral_ids))
     weeks = WeekFinder()
     touched: set[tuple[date, str]] = set()
-    equality_days: set[equality_rollup.Day] = set()
     for chunk in _chunks(ids):
         old_referrals = list(ReferralFact.objects.filter(pk__in=chunk))
         old_clocks = list(ClockFact.objects.filter(referral_id__in=chunk))
@@ -389,11 +390,11 @@ def facts_refresh(*, referral_ids: Iterable[int]) -> int:
         ClockFact.objects.bulk_create(new_clocks, batch_size=1000)
         _apply_counter_changes(cells)
         touched |= _waited_weeks(old_clocks) | _waited_weeks(new_clocks)
-        equality_days |= equality_rollup.changed_days(
-            equality_rollup.days_of(old_referrals, old_clocks), equality_rollup.days_of(new_referrals, new_clocks)
+        equality_rollup.apply_changes(
+            equality_rollup.contributions(old_referrals, old_clocks),
+            equality_rollup.contributions(new_referrals, new_clocks),
         )
     _refresh_percentiles(touched)
-    equality_rollup.refresh_days(equality_days)
     return len(ids)
 
 
@@ -437,9 +438,11 @@ def facts_catch_up(
         events = list(
             AuditEvent.objects.filter(Q(pk__gt=start, pk__lte=upper) | Q(pk__in=list(pending)))
             .order_by()
-            .values_list("pk", "person_id", "object_type", "object_id")
+            .values_list("pk", "person_id", "object_type", "object_id", "action")
         )
         seen = {pk for pk, *_ in events}
+        # Reads, access grants and sign-ins change no referral: only changes need refreshing.
+        events = [e for e in events if not e[4].startswith(NOT_CHANGES)]
         stamp = now.isoformat()
         still_pending = {
             pk: since
@@ -447,9 +450,9 @@ def facts_catch_up(
             if pk not in seen and datetime.fromisoformat(since) > now - PENDING_FOR
         }
         still_pending.update({pk: stamp for pk in range(start + 1, upper + 1) if pk not in seen})
-        people = {person_id for _, person_id, _, _ in events if person_id is not None}
+        people = {person_id for _, person_id, _, _, _ in events if person_id is not None}
         referral_label = Referral._meta.label_lower
-        named = {int(object_id) for _, _, object_type, object_id in events if object_type == referral_label}
+        named = {int(object_id) for _, _, object_type, object_id, _ in events if object_type == referral_label}
         referral_ids = list(
             Referral.objects.filter(Q(person_id__in=people) | Q(pk__in=named)).order_by().values_list("pk", flat=True)
         )
@@ -458,4 +461,4 @@ def facts_catch_up(
         locked.pending_ids = {str(pk): since for pk, since in still_pending.items()}
         locked.refreshed_at = now
         locked.save(update_fields=["last_audit_id", "pending_ids", "refreshed_at"])
-    return max(len(events), upper - start)
+    return max(len(seen), upper - start)

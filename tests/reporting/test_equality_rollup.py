@@ -1,0 +1,157 @@
+"""The equality page's daily rollup stays exact: across the whole service the page reads it,
+and its every figure (counts, rates, medians, 90th centiles) equals the same figure computed
+directly from the reporting rows (``percentile_cont`` over the clocks), after a rebuild and
+after the refresh has taken in changes."""
+
+import random
+from dataclasses import asdict
+from datetime import date, timedelta
+
+import pytest
+
+from referrals.models import Clock, Person, Referral
+from referrals.models.rollups import DailyEqualityRollup
+from referrals.reporting import equality, equality_rollup
+from referrals.reporting.facts import facts_catch_up
+from referrals.reporting.filters import Filters
+from referrals.reporting.percentiles import interpolate, reporting_reads
+from referrals.reporting.periods import Period
+from referrals.reporting.rebuild import facts_rebuild, facts_verify
+from referrals.services import clock_pause, clock_restart, referral_close, referral_redirect
+from tests.factories import make_referral
+from tests.reporting.conftest import NOW, PERIOD, contact, page_tables, row
+
+pytestmark = pytest.mark.django_db
+
+URL = "/dashboard/equality/"
+WHOLE_PERIOD = Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16))
+BREAKDOWNS = ("ethnicity", "age_band", "gender", "sexual_orientation", "disability", "locality_id")
+
+
+def figures(source, *, by: str, period: Period, now) -> dict[str, dict]:
+    """Every group's figures, read from the rollup or computed directly from the reporting rows."""
+    rows: dict[str, equality.GroupRow] = {}
+
+    def row_for(value) -> equality.GroupRow:
+        return rows.setdefault(str(value), equality.GroupRow(value=str(value), label=str(value)))
+
+    with reporting_reads():
+        if source == "rollup":
+            equality._from_rollup(row_for=row_for, column=by, period=period, now=now)
+        else:  # the direct computation, as the page does with a filter set
+            equality._live(row_for=row_for, column=by, period=period, filters=Filters(), now=now)
+    return {value: asdict(r) for value, r in rows.items()}
+
+
+def assert_page_equals_direct_computation(*, period: Period = WHOLE_PERIOD, now=NOW) -> None:
+    for by in BREAKDOWNS:
+        assert figures("rollup", by=by, period=period, now=now) == figures("direct", by=by, period=period, now=now)
+
+
+def test_every_breakdown_from_the_rollup_equals_a_direct_computation(service, alice, south_team):
+    late = NOW - timedelta(days=2)
+    referral_redirect(
+        referral=service.referrals[12], by=alice, now=late, to_team=south_team, note="South.", person_informed=True
+    )
+    Person.objects.filter(pk=service.referrals[4].person_id).update(gender=Person.Gender.FEMALE)
+    facts_rebuild(now=NOW)
+
+    assert_page_equals_direct_computation()
+    # A period that starts and ends mid-week, and one that crosses no wait at all.
+    assert_page_equals_direct_computation(period=Period(first_day=date(2026, 1, 25), last_day=date(2026, 2, 18)))
+    assert_page_equals_direct_computation(period=Period(first_day=date(2025, 6, 1), last_day=date(2025, 6, 30)))
+
+
+def test_the_page_across_the_service_shows_the_rollup_figures(client, tina, service, at_now):
+    """What the reader sees is the rollup's figures, and they are the known ones."""
+    client.force_login(tina)
+
+    table = page_tables(client.get(URL, {**PERIOD, "by": "ethnicity"}))["by-ethnicity"]
+
+    assert DailyEqualityRollup.objects.filter(dimension="ethnicity").exists()
+    white = row(table, "White: British")
+    assert white["Median wait to first response"] == "5.0 hours"
+    assert white["Median wait to treatment"] == "18.0 days"
+    assert white["90th centile wait to treatment"] == "25.2 days"  # ranks 7 and 8: 24 + 0.2 x (30 - 24) days
+    assert white["Clocks due"] == "18"
+    assert white["Breached (%)"] == "*"  # the 30-day treatment: 1 of 18, a small number withheld
+
+
+def test_clocks_due_earlier_today_count_and_those_due_later_do_not(service):
+    """Referral 13 came in 20 hours before NOW: its first response is due at NOW + 4 h, today."""
+    facts_rebuild(now=NOW)
+    today = Period(first_day=date(2026, 3, 16), last_day=date(2026, 3, 16))
+
+    before = figures("rollup", by="ethnicity", period=today, now=NOW)
+    after = figures("rollup", by="ethnicity", period=today, now=NOW + timedelta(hours=5))
+
+    caribbean = Person.Ethnicity.BLACK_CARIBBEAN
+    assert before.get(caribbean, {}).get("due", 0) == 0
+    assert (after[caribbean]["due"], after[caribbean]["breached"]) == (1, 1)
+    assert after == figures("direct", by="ethnicity", period=today, now=NOW + timedelta(hours=5))
+
+
+def test_the_refresh_keeps_the_rollup_exact_through_every_kind_of_change(
+    service, alice, tina, south_team, north_practice
+):
+    """Contacts, a redirect to another locality, a closure, a restarted and a paused clock, a new
+    referral and a changed equality answer: caught up from the audit log, the rollup equals a
+    fresh computation and the page equals the direct one."""
+    facts_rebuild(now=NOW)
+    later = NOW + timedelta(hours=1)
+    waiting = service.referrals[12]
+
+    contact(waiting, alice, later)
+    referral_redirect(
+        referral=service.referrals[0], by=alice, now=later, to_team=south_team, note="South.", person_informed=True
+    )
+    Person.objects.filter(pk=service.referrals[1].person_id).update(ethnicity=Person.Ethnicity.CHINESE)
+    contact(service.referrals[1], alice, later)  # an audited event about that person
+    referral_close(referral=service.referrals[2], by=alice, now=later, reason=Referral.ClosureReason.NO_CONTACT)
+    clock = Clock.objects.get(referral=waiting, kind=Clock.Kind.TREATMENT, is_current=True)
+    restarted = clock_restart(clock=clock, by=tina, now=later, reason="Urgency re-assessed")
+    clock_pause(clock=restarted, by=tina, now=later + timedelta(minutes=5), reason="Person in hospital")
+    make_referral(by=alice, received_at=later, now=later, practice=north_practice)
+
+    assert facts_catch_up(now=later + timedelta(minutes=10)) > 0
+
+    assert facts_verify() == []  # every rollup row equals a fresh computation
+    whole = Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 17))
+    assert_page_equals_direct_computation(period=whole, now=later + timedelta(minutes=10))
+    chinese = figures("rollup", by="ethnicity", period=whole, now=later)[Person.Ethnicity.CHINESE]
+    assert (chinese["received"], chinese["fr_n"], chinese["tr_n"]) == (1, 1, 1)
+
+
+def test_a_rebuild_in_sql_writes_the_rows_the_python_builder_computes(service):
+    facts_rebuild(now=NOW)
+
+    stored = {
+        (r.day, r.kind, r.dimension, r.value): (r.received, r.due, r.breached, r.completed, r.met, bytes(r.waits))
+        for r in DailyEqualityRollup.objects.all()
+    }
+    fresh = {
+        (r.day, r.kind, r.dimension, r.value): (r.received, r.due, r.breached, r.completed, r.met, r.waits)
+        for r in equality_rollup.daily_rows(None)
+    }
+    assert stored == fresh
+    assert len(stored) > 0
+
+
+def test_day_runs_give_the_centiles_of_all_their_waits_without_sorting_them_all():
+    """Many days, duplicates and a long run of equal waits (which defeats the first bracket)."""
+    rng = random.Random(5)
+    days = [sorted(rng.randint(0, 3_000_000) for _ in range(rng.randint(0, 400))) for _ in range(300)]
+    days += [[1_500_000] * 20_000, sorted(rng.choice([60, 120, 180]) for _ in range(5000))]
+    runs = equality_rollup.Runs()
+    for waits in days:
+        runs.add(equality_rollup.pack(waits))
+    everything = sorted(w for waits in days for w in waits)
+
+    assert len(runs) > equality_rollup.Runs.SORT_UP_TO
+    fractions = (0.0, 0.1, 0.5, 0.9, 0.99, 1.0)
+    assert runs.centiles(fractions) == [interpolate(everything, f) for f in fractions]
+    assert runs.centiles([0.5]) == [interpolate(everything, 0.5)]  # asking again gives the same
+
+
+def test_an_empty_period_has_no_centiles():
+    assert equality_rollup.Runs().centiles([0.5, 0.9]) == [None, None]
