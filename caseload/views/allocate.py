@@ -49,6 +49,7 @@ def _with_capacity(workers):
 def allocate(request, referral_id: int):
     """Allocate or reassign the person's link worker (any partner organisation) and team."""
     referral = referral_get_for_user(request.user, referral_id)
+    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     if request.GET.get("inline") or request.POST.get("inline"):
         if not is_htmx(request):
             raise Http404("The inline form is an htmx fragment; use the allocation page.")
@@ -87,7 +88,6 @@ def allocate(request, referral_id: int):
     ]
     for i, choice in enumerate(choices):
         choice["id"] = f"id_link_worker_{i}"  # the error summary links to the first: id_link_worker_0
-    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     context = {
         "referral": referral,
         "person": referral.person,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.reads import VIEW, seen
 from referrals.errors import InvalidTransition
 from referrals.models import Person, Referral
-from referrals.selectors import referral_get_for_user
+from referrals.selectors import referral_get_for_user, referrals_visible_to
 from referrals.services import (
     care_plan_goal_add,
     care_plan_record,
@@ -298,5 +298,8 @@ def discharge(request: HttpRequest, referral_id: int) -> HttpResponse:
             f"{referral.person.given_name} {referral.person.family_name} was discharged. "
             "Their clocks have stopped and they are no longer on anyone's caseload.",
         )
+        if not referrals_visible_to(request.user).filter(pk=referral.pk).exists():
+            # A link worker sees only the open referrals they hold: this one has just ended.
+            return redirect("caseload:mine")
         return redirect("referrals:discharge", referral_id=referral.pk)
     return _discharge_page(request, referral, form, confirm=False)

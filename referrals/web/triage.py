@@ -76,7 +76,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _referral_context(request: HttpRequest, referral) -> dict:
+    """What the triage and redirect pages show of the referral (a read of the record: audited)."""
     person = referral.person
+    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     referral.current_clocks = [clock for clock in referral.clocks.all() if clock.is_current]
     return {
         "referral": referral,
@@ -114,7 +116,6 @@ def triage_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
             messages.success(request, f"Referral {referral.reference} for {referral.person} triaged.")
             return redirect(safe_next(request, reverse("referrals:triage")))
     context = _referral_context(request, referral) | {"form": form, "next": safe_next(request, "")}
-    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     return render(request, "referrals/triage/triage.html", context)
 
 

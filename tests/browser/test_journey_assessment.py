@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from caseload.services import caseload_allocate
 from referrals.models import AssessmentAddition, SharingConsent, TrustedAssessment
-from referrals.services import trusted_assessment_write
+from referrals.services import consent_record, referral_triage, trusted_assessment_write
 from tests.browser.conftest import DESKTOP, PASSWORD
 from tests.factories import make_referral
 
@@ -40,6 +41,21 @@ def written(person, referral, alice):
         presenting_needs="Anxious about leaving the house since a fall.",
         housing="Lives alone in a council flat on the fourth floor.",
     )
+
+
+@pytest.fixture
+def bob_holds(referral, alice, bob):
+    """bob, a VCSE link worker, opens only the records of people allocated to him."""
+    now = timezone.now()
+    referral_triage(referral=referral, by=alice, now=now)
+    return caseload_allocate(referral=referral, by=alice, now=now, link_worker=bob)
+
+
+@pytest.fixture
+def shared(person, alice):
+    """Robin agreed to share with all partners in their care team, so bob (Synthetic Mind) reads
+    the trust's assessment."""
+    return consent_record(person=person, by=alice, now=timezone.now(), decision="given", scope="care_team")
 
 
 def assessment_url(person) -> str:
@@ -81,6 +97,7 @@ def test_a_clinician_writes_the_assessment_once_with_consent_shown_at_the_top(
     axe_check(page)
 
 
+@pytest.mark.usefixtures("bob_holds", "shared")
 def test_a_vcse_link_worker_adds_to_a_section_in_place_without_retyping(
     page: Page, login, axe_check, bob, person, written
 ):
@@ -148,6 +165,7 @@ def test_consent_is_recorded_for_named_organisations_then_withdrawn_after_confir
     assert SharingConsent.objects.get().withdrawn_by == alice
 
 
+@pytest.mark.usefixtures("bob_holds", "shared")
 def test_on_a_phone_the_assessment_fits_the_screen(phone: Page, login, axe_check, bob, person, written):
     login(phone, bob)
     phone.goto(assessment_url(person))
@@ -157,6 +175,7 @@ def test_on_a_phone_the_assessment_fits_the_screen(phone: Page, login, axe_check
     axe_check(phone)
 
 
+@pytest.mark.usefixtures("bob_holds", "shared")
 def test_without_javascript_an_addition_posts_and_comes_back_to_its_section(
     transactional_db, browser, live_server, bob, person, written
 ):

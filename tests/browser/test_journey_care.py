@@ -1,6 +1,7 @@
 """Journey 7 in Chromium: a link worker agrees a care plan with goals and interventions, records
 outcome scores at the start and at review, then discharges through a confirmation step."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -139,8 +140,10 @@ def test_discharge_asks_for_confirmation_then_stops_the_clocks_and_ends_the_allo
 
     page.get_by_role("button", name="Confirm discharge").click()
 
-    expect(page.locator(".nhsuk-panel")).to_contain_text("Discharged")
-    expect(page.get_by_text("Call the team or self-refer online within six months.")).to_be_visible()
+    # bob sees only the open referrals he holds, so he is back on his caseload, without Robin.
+    expect(page).to_have_url(re.compile(r"/caseload/$"))
+    expect(page.get_by_text("Robin Ash was discharged.")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Robin Ash"))).to_have_count(0)
     referral.refresh_from_db()
     assert referral.status == Referral.Status.DISCHARGED
     assert not Clock.objects.filter(referral=referral, is_current=True, stopped_at__isnull=True).exists()

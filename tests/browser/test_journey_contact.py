@@ -3,9 +3,12 @@ person's page; the clock badges change on the spot (htmx), and without JavaScrip
 
 import re
 
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from caseload.services import caseload_allocate
 from referrals.models import Clock, Contact
+from referrals.services import referral_triage
 from tests.browser.conftest import DESKTOP, PASSWORD, _new_context
 from tests.factories import make_referral
 
@@ -41,9 +44,12 @@ def test_two_clicks_from_the_triage_queue_and_the_badge_updates_in_place(
 
 
 def test_an_attempted_contact_on_a_phone_from_the_person_page(
-    phone, login, bob, intake, north_practice, north_team, axe_check
+    phone, login, alice, bob, intake, north_practice, north_team, axe_check
 ):
     referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
+    # bob, a link worker, opens only the records of people allocated to him.
+    referral_triage(referral=referral, by=alice, now=timezone.now())
+    caseload_allocate(referral=referral, by=alice, now=timezone.now(), link_worker=bob)
     login(phone, bob)
     phone.goto(f"/people/{referral.person_id}/")
     card = phone.locator(f"#referral-{referral.pk}")

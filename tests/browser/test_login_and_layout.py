@@ -167,17 +167,31 @@ def test_home_fits_a_phone_without_sideways_scrolling(phone, login, bob):
     assert boxes and all(box["x"] >= 0 and box["x"] + box["width"] <= 375 for box in boxes)
 
 
-def test_phone_header_offers_every_page(phone, login, bob, axe_check):
-    login(phone, bob)
-
+def _phone_menu(phone):
     nav = phone.get_by_role("navigation", name="Menu")
     # NHS.UK's header folds links that do not fit into a "More" menu.
     more = nav.get_by_role("button", name="Browse More")
     if more.is_visible():
         more.click()
+    return nav
+
+
+def test_phone_header_offers_every_page(phone, login, alice, axe_check):
+    login(phone, alice)
+
+    nav = _phone_menu(phone)
     for name in ("Home", "Triage", "My caseload", "Team", "Dashboard", "Alerts"):
         expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
     axe_check(phone)
+
+
+def test_a_link_worker_is_not_offered_the_triage_queue(phone, login, bob):
+    login(phone, bob)
+
+    nav = _phone_menu(phone)
+    for name in ("Home", "My caseload", "Team", "Dashboard", "Alerts"):
+        expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Triage", exact=True)).to_have_count(0)
 
 
 def test_pages_work_without_javascript(browser, live_server, transactional_db, alice):

@@ -259,7 +259,9 @@ def test_without_consent_another_organisations_assessment_is_withheld_and_cannot
     client.force_login(bob)
 
     body = text(client.get(url(person)))
-    response = client.post(url(person, "assessment_add"), {"section": "money", "money-text": "Debt advice."}, follow=True)
+    response = client.post(
+        url(person, "assessment_add"), {"section": "money", "money-text": "Debt advice."}, follow=True
+    )
 
     assert 'id="withheld"' in body
     assert "has not agreed to share it with other organisations" in body
@@ -270,7 +272,12 @@ def test_without_consent_another_organisations_assessment_is_withheld_and_cannot
 
 def test_consent_naming_other_organisations_still_withholds_it_from_mine(client, alice, bob, person, written, trust):
     consent_record(
-        person=person, by=alice, now=timezone.now(), decision="given", scope="named_organisations", organisations=[trust]
+        person=person,
+        by=alice,
+        now=timezone.now(),
+        decision="given",
+        scope="named_organisations",
+        organisations=[trust],
     )
     allocate(written.referral, by=alice, link_worker=bob)
     client.force_login(bob)

@@ -1,5 +1,6 @@
 """Journey 7: discharge with a reason, a self-care plan and a way back in, after a confirmation."""
 
+from django.urls import reverse
 from django.utils import timezone
 
 from caseload.models import Allocation
@@ -57,6 +58,19 @@ def test_confirming_discharges_stops_the_clocks_and_ends_the_allocation(client, 
     assert not Allocation.objects.filter(referral=allocated, ended_at__isnull=True).exists()
     page = text(client.get(url(allocated, "discharge")))
     assert "Discharged" in page and DISCHARGE["return_route"] in page
+
+
+def test_a_link_worker_who_discharges_goes_back_to_their_caseload_as_the_record_closes_to_them(client, bob, allocated):
+    client.force_login(bob)
+
+    response = client.post(url(allocated, "discharge"), {**DISCHARGE, "confirm": "yes"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("caseload:mine"), 302)]
+    assert "was discharged" in text(response)
+    allocated.refresh_from_db()
+    assert allocated.status == Referral.Status.DISCHARGED
+    # Link workers see only the open referrals they hold.
+    assert client.get(url(allocated, "discharge")).status_code == 404
 
 
 def test_missing_answers_show_the_error_summary_before_any_confirmation(client, alice, allocated):
