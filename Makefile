@@ -73,6 +73,10 @@ bench: venv ## Time the clock sweep over 1M synthetic referrals in PostgreSQL (o
 bench-dashboard: venv ## Time the dashboards over 1M synthetic referrals in PostgreSQL (own database caseload_dash_bench)
 	$(PY) scripts/bench_dashboard.py $(BENCH_ARGS)
 
+.PHONY: bench-access
+bench-access: venv ## Time access-controlled lists (caseloads, API, exports) over 1M referrals (own database caseload_access_bench)
+	$(PY) scripts/bench_access.py $(BENCH_ARGS)
+
 test-browser: venv chromium services ## Only the browser tests (Playwright driving Chromium; make test runs them too)
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Role, TeamMembership, User
 from localities.models import Team
 from referrals.models import CarePlanGoal, Clock, Contact, Intervention, Referral
-from referrals.selectors import referrals_visible_to, referrals_with_breach
+from referrals.selectors import referrals_visible_to, referrals_with_breach, team_referrals_visible_to
 
 from .models import Allocation
 
@@ -150,7 +150,7 @@ def my_caseload(
 
     Lean: only what the order needs. Paginate it, then ``caseload_rows_for`` the page's ids.
     """
-    qs = referrals_visible_to(user).filter(allocated_to_id=user.pk, ended_at__isnull=True)
+    qs = referrals_visible_to(user, open_only=True).filter(allocated_to_id=user.pk)
     if status:
         qs = qs.filter(status=status)
     qs = _clock_filter(qs, clock, now=now)
@@ -162,26 +162,30 @@ def my_caseload(
 
 
 def _team_referrals(user: User, team: Team) -> QuerySet[Referral]:
-    """Open referrals the team holds: routed to it, or allocated to a worker in it."""
-    held_by_allocation = Allocation.objects.filter(referral_id=OuterRef("pk"), ended_at__isnull=True, team_id=team.pk)
-    return (
-        referrals_visible_to(user).filter(ended_at__isnull=True).filter(Q(team_id=team.pk) | Exists(held_by_allocation))
-    )
+    """Open referrals the team holds (routed to it, or allocated to a worker in it) that the user may see."""
+    return team_referrals_visible_to(user, team, open_only=True)
 
 
 def _treatment_due() -> Subquery:
-    return Subquery(_open_clocks().filter(kind=Clock.Kind.TREATMENT).values("due_at")[:1])
+    return Subquery(_open_clocks().filter(kind=Clock.Kind.TREATMENT).order_by("due_at").values("due_at")[:1])
 
 
 def team_caseload_counts(user: User, team: Team) -> dict[str, int]:
-    """How many people each tab of the team page lists, in one aggregate query."""
-    waiting = Exists(_open_clocks().filter(kind=Clock.Kind.TREATMENT))
-    return _team_referrals(user, team).aggregate(
-        **{
-            TeamView.HELD: Count("pk"),
-            TeamView.UNALLOCATED: Count("pk", filter=Q(allocated_to__isnull=True)),
-            TeamView.WAITING: Count("pk", filter=waiting),
-        }
+    """How many people each tab of the team page lists, in one aggregate query.
+
+    "Waiting" tests each row's open treatment clock through the index (a scalar subquery per
+    row); an EXISTS here would be turned into a hash of every open treatment clock in the service.
+    """
+    return (
+        _team_referrals(user, team)
+        .annotate(treatment_due_at=_treatment_due())
+        .aggregate(
+            **{
+                TeamView.HELD: Count("pk"),
+                TeamView.UNALLOCATED: Count("pk", filter=Q(allocated_to__isnull=True)),
+                TeamView.WAITING: Count("pk", filter=Q(treatment_due_at__isnull=False)),
+            }
+        )
     )
 
 
@@ -196,10 +200,10 @@ def team_caseload(user: User, team: Team, *, view: str = TeamView.HELD, search: 
     if search.strip():
         qs = _search(qs, search)
     if view == TeamView.WAITING:
-        treatment_open = _open_clocks().filter(kind=Clock.Kind.TREATMENT)
+        # As in team_caseload_counts: the row's own clock through the index, not an EXISTS.
         return (
-            qs.filter(Exists(treatment_open))
-            .annotate(treatment_due_at=_treatment_due())
+            qs.annotate(treatment_due_at=_treatment_due())
+            .filter(treatment_due_at__isnull=False)
             .order_by("treatment_due_at", "pk")
         )
     if view == TeamView.UNALLOCATED:
@@ -248,12 +252,15 @@ def _in_team(team_id: int) -> Exists:
 def team_workers(team: Team) -> QuerySet[User]:
     """The team's link workers and clinicians, plus anyone outside it holding one of its people,
     each annotated with ``open_caseload`` (one query)."""
-    holds_here = Exists(
-        Allocation.objects.filter(link_worker_id=OuterRef("pk"), team_id=team.pk, ended_at__isnull=True)
-    ) | Exists(Referral.objects.filter(allocated_to_id=OuterRef("pk"), team_id=team.pk, ended_at__isnull=True))
+    # Ids first (each an index-only scan), then those users: not every user row tested in turn.
+    members = TeamMembership.objects.filter(team_id=team.pk, user__role__in=ALLOCATABLE_ROLES).values("user_id")
+    holders = Allocation.objects.filter(team_id=team.pk, ended_at__isnull=True).values("link_worker_id")
+    allocated = Referral.objects.filter(team_id=team.pk, ended_at__isnull=True, allocated_to__isnull=False).values(
+        "allocated_to_id"
+    )
     return (
         User.objects.filter(is_active=True)
-        .filter((_in_team(team.pk) & Q(role__in=ALLOCATABLE_ROLES)) | holds_here)
+        .filter(pk__in=members.order_by().union(holders.order_by(), allocated.order_by()))
         .select_related("organisation")
         .annotate(open_caseload=_open_caseload_count())
         .order_by("last_name", "first_name", "pk")

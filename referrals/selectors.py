@@ -40,7 +40,7 @@ def _people_shared_with(user: User) -> QuerySet:
     return PersonShare.objects.filter(organisation_id=user.organisation_id).values("content_object_id").order_by()
 
 
-def referrals_visible_to(user: User) -> QuerySet[Referral]:
+def referrals_visible_to(user: User, *, open_only: bool = False) -> QuerySet[Referral]:
     """The referrals this user may open. Nothing else decides it (docs/adr/0006).
 
     Everyday access comes from relationships, by the role's record scope:
@@ -54,13 +54,17 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
     Explicit grants add to that: break-glass and cover (per user, until they expire) and a
     consent-based share with the user's organisation. Each relationship is one indexed
     SELECT; their UNION is the set of ids, so a list costs the same whatever the table's size.
+
+    ``open_only`` (the caseload, team and triage lists) keeps to referrals that have not ended,
+    inside every branch, so a team's set is its caseload, not its whole history.
     """
     qs = Referral.objects.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     now = timezone.now()
     scope = user.record_scope
-    branches = [Referral.objects.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by()]
+    referrals = Referral.objects.filter(ended_at__isnull=True) if open_only else Referral.objects.all()
+    branches = [referrals.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by()]
     if scope != RecordScope.NONE:
         branches.append(Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True).values("pk").order_by())
     if scope == RecordScope.TEAM:
@@ -69,7 +73,7 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
             Team.objects.filter(memberships__user_id=user.pk, locality__isnull=False).values("locality_id").order_by()
         )
         branches += [
-            Referral.objects.filter(team_id__in=my_teams).values("pk").order_by(),
+            referrals.filter(team_id__in=my_teams).values("pk").order_by(),
             # A partner team can hold someone by allocation while the referral sits with another team.
             Allocation.objects.filter(ended_at__isnull=True, team_id__in=my_teams).values("referral_id").order_by(),
             Referral.objects.filter(status=Referral.Status.RECEIVED, locality_id__in=my_localities)
@@ -77,8 +81,35 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
             .order_by(),
         ]
         if user.organisation_id is not None:
-            branches.append(Referral.objects.filter(person_id__in=_people_shared_with(user)).values("pk").order_by())
+            branches.append(referrals.filter(person_id__in=_people_shared_with(user)).values("pk").order_by())
+    if open_only:
+        qs = qs.filter(ended_at__isnull=True)
     return qs.filter(pk__in=branches[0].union(*branches[1:]))
+
+
+def team_referrals_visible_to(user: User, team: Team, *, open_only: bool = True) -> QuerySet[Referral]:
+    """A team's referrals (routed to it, or held by one of its workers by allocation) that this
+    user may see: the team caseload, its waiting list and its download.
+
+    For a clinician or team manager in the team that is all of them: ``referrals_visible_to``'s
+    team and allocation relationships cover exactly these, so the page need not build that
+    whole set to intersect with it. For anyone else (a link worker in the team) it is the
+    intersection with ``referrals_visible_to``. Either way one indexed UNION of ids.
+    """
+    referrals = Referral.objects.filter(ended_at__isnull=True) if open_only else Referral.objects.all()
+    held = Allocation.objects.filter(team_id=team.pk, ended_at__isnull=True).values("referral_id").order_by()
+    qs = Referral.objects.filter(pk__in=referrals.filter(team_id=team.pk).values("pk").order_by().union(held))
+    if open_only:
+        qs = qs.filter(ended_at__isnull=True)
+    member = (
+        user.is_authenticated
+        and user.is_active
+        and user.record_scope == RecordScope.TEAM
+        and TeamMembership.objects.filter(user_id=user.pk, team_id=team.pk).exists()
+    )
+    if not member:
+        qs = qs.filter(pk__in=referrals_visible_to(user, open_only=open_only).values("pk"))
+    return qs
 
 
 def referral_get_for_user(user: User, referral_id: int) -> Referral:

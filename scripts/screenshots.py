@@ -197,7 +197,7 @@ def _submit_empty_discharge(page: Page) -> None:
 
 PAGES += [
     Shot("assessment", _assessment_path, role=Role.LINK_WORKER, prepare=_add_to_housing),
-    Shot("assessment-write", _assessment_write_path, role=Role.LINK_WORKER),
+    Shot("assessment-write", _assessment_write_path),
     Shot("care-plan", _care_plan_path, role=Role.LINK_WORKER, prepare=_add_a_goal),
     Shot("outcomes", _outcomes_path, role=Role.LINK_WORKER, prepare=_record_a_review_score),
     Shot("discharge-errors", _discharge_path, role=Role.LINK_WORKER, prepare=_submit_empty_discharge),

@@ -29,8 +29,14 @@ class Allocation(models.Model):
         ]
         indexes = [
             models.Index(fields=["link_worker"], condition=models.Q(ended_at__isnull=True), name="open_allocation_idx"),
-            # Team caseload and the capacity dashboard: who the team holds now.
-            models.Index(fields=["team"], condition=models.Q(ended_at__isnull=True), name="open_allocation_team_idx"),
+            # Team caseload, access control and the capacity dashboard: who the team holds now
+            # (the referral ids come from the index alone).
+            models.Index(
+                fields=["team", "referral"],
+                include=["link_worker"],
+                condition=models.Q(ended_at__isnull=True),
+                name="open_allocation_team_idx",
+            ),
         ]
 
     def __str__(self) -> str:

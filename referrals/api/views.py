@@ -75,7 +75,10 @@ class ReferralListCreateApi(generics.GenericAPIView):
     pagination_class = ReferralPagination
 
     def get_queryset(self) -> QuerySet[Referral]:
-        return _with_clocks(referrals_visible_to(self.request.user))
+        # Lean: the page is chosen on the referral's own columns (ids and the ordering), then
+        # only its rows are read whole, so a clinician whose teams hold 12,000 referrals pays
+        # for 50 people, not 12,000 joins.
+        return referrals_visible_to(self.request.user).only("pk", "received_at").order_by("-received_at", "-pk")
 
     @extend_schema(
         operation_id="referrals_list",
@@ -83,7 +86,9 @@ class ReferralListCreateApi(generics.GenericAPIView):
         responses={200: ReferralOutputSerializer(many=True), 400: _BAD_INPUT},
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        chosen = [r.pk for r in self.paginate_queryset(self.filter_queryset(self.get_queryset()))]
+        whole = {r.pk: r for r in _with_clocks(Referral.objects.filter(pk__in=chosen))}
+        page = [whole[pk] for pk in chosen]
         data = ReferralOutputSerializer(page, many=True, context={"now": timezone.now()}).data
         seen(request, LIST, [r.person_id for r in page], what="referrals.referral")
         return self.get_paginated_response(data)

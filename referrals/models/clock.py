@@ -86,6 +86,14 @@ class Clock(models.Model):
             models.Index(
                 fields=["next_check_at"], condition=models.Q(next_check_at__isnull=False), name="clock_next_check_idx"
             ),
+            # Caseload and team lists: each referral's open clocks and their deadlines, read from
+            # the index alone for every row a list sorts (next deadline, waiting for treatment).
+            models.Index(
+                fields=["referral", "kind", "due_at"],
+                include=["paused_at"],
+                condition=models.Q(is_current=True, stopped_at__isnull=True),
+                name="clock_open_referral_idx",
+            ),
         ]
 
     def __str__(self) -> str:

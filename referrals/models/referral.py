@@ -139,6 +139,13 @@ class Referral(models.Model):
             models.Index(fields=["status", "team"]),
             models.Index(fields=["locality", "status"]),
             models.Index(fields=["allocated_to", "status"]),
+            # Access control (referrals.selectors.referrals_visible_to): a team's referrals, or only
+            # its open ones (ended_at IS NULL), as ids read from the index alone.
+            models.Index(fields=["team", "ended_at", "id"], include=["allocated_to"], name="referral_team_access_idx"),
+            # Each worker's open caseload (a count per worker on the team and allocation pages).
+            models.Index(
+                fields=["allocated_to", "id"], condition=models.Q(ended_at__isnull=True), name="referral_held_open_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -59,7 +59,9 @@ def inbox(request):
     filters = form.filters()
     page = Paginator(notifications_for(request.user, **filters), PER_PAGE).get_page(request.GET.get("page"))
     notifications = [_decorate(n) for n in page.object_list]
-    seen(request, LIST, [n.alert.referral.person_id for n in notifications if n.can_open], what="referrals.notification")
+    seen(
+        request, LIST, [n.alert.referral.person_id for n in notifications if n.can_open], what="referrals.notification"
+    )
     context = {
         "form": form,
         "page_obj": page,

@@ -86,7 +86,7 @@ def triage_queue(
         referral_id=OuterRef("pk"), kind=FIRST_RESPONSE, is_current=True, stopped_at__isnull=True
     )
     qs = (
-        referrals_visible_to(user)
+        referrals_visible_to(user, open_only=True)
         .annotate(first_response_due=Subquery(open_first_response.values("due_at")[:1]))
         .filter(first_response_due__isnull=False)
         .exclude(status__in=[Referral.Status.DISCHARGED, Referral.Status.CLOSED])

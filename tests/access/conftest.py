@@ -35,8 +35,14 @@ from referrals.defaults import ensure_default_policy
 from referrals.models import ClockPolicy, Person, Referral, ResponseTarget, SharingConsent
 from referrals.services import consent_record, consent_withdraw, contact_record, referral_triage
 from referrals.services.trusted_assessment import trusted_assessment_write
-from tests.factories import LocalityFactory, OrganisationFactory, PracticeFactory, TeamFactory, UserFactory
-from tests.factories import make_referral
+from tests.factories import (
+    LocalityFactory,
+    OrganisationFactory,
+    PracticeFactory,
+    TeamFactory,
+    UserFactory,
+    make_referral,
+)
 
 ROLES = (
     "clinician",
@@ -122,7 +128,10 @@ def build_world() -> World:
     trust = OrganisationFactory(name="Synthetic Partnership NHS Trust", kind=Organisation.Kind.NHS_TRUST)
     vcse = OrganisationFactory(name="Synthetic Mind", kind=Organisation.Kind.VCSE)
     w.orgs = {"trust": trust, "vcse": vcse}
-    north, south = LocalityFactory(name="North and West", code="north-west"), LocalityFactory(name="South", code="south")
+    north, south = (
+        LocalityFactory(name="North and West", code="north-west"),
+        LocalityFactory(name="South", code="south"),
+    )
     for key, locality in (("north", north), ("south", south)):
         team = TeamFactory(name=f"{locality.name} IPCT", organisation=trust, locality=locality, kind=Team.Kind.LOCALITY)
         locality.intake_team = team

@@ -15,7 +15,7 @@ from accounts.grants import break_glass_open, cover_arrange, share_with_organisa
 from accounts.models import AuditEvent, BreakGlassReview, PersonShare
 from caseload.services import caseload_allocate
 from referrals.models import SharingConsent
-from referrals.services import consent_record, consent_withdraw, referral_triage
+from referrals.services import consent_record, consent_withdraw, referral_close, referral_triage
 from tests.factories import make_referral
 
 REASON = "Found in crisis at A&E; the record is needed now."
@@ -122,7 +122,9 @@ def test_cover_lets_a_colleague_open_the_absent_workers_people_until_the_date(w)
 def test_cover_does_not_reach_people_allocated_to_the_absent_worker_afterwards(w):
     tina, bob, wendy = w.users["team_manager"], w.users["link_worker"], w.users["wendy"]
     now = timezone.now()
-    cover_arrange(by=tina, absent=bob, covering=wendy, until=now + timedelta(days=3), now=now, reason="Bob is on leave.")
+    cover_arrange(
+        by=tina, absent=bob, covering=wendy, until=now + timedelta(days=3), now=now, reason="Bob is on leave."
+    )
     later = make_referral(by=w.users["administrator"], practice=w.practices["north"], family_name="Zqlaterx")
     referral_triage(referral=later, by=tina, now=timezone.now())
     caseload_allocate(referral=later, by=tina, now=timezone.now(), link_worker=bob)
@@ -181,6 +183,17 @@ def test_after_a_handover_the_old_link_worker_keeps_a_person_they_still_hold_ano
     assert referral_api(bob, record.referral) == 404, "the referral handed over is no longer bob's"
 
 
+def test_a_link_worker_loses_a_person_when_their_referral_ends_and_the_team_keeps_it(w):
+    bob, alice = w.users["link_worker"], w.users["clinician"]
+    record = w.record("link_worker", "own")
+
+    referral_close(referral=record.referral, by=alice, now=timezone.now(), reason="no_contact")
+
+    assert person_page(bob, record) == 404, "a link worker holds only open referrals"
+    assert referral_api(bob, record.referral) == 404
+    assert person_page(alice, record) == 200, "the team's referrals stay open to the team after they end"
+
+
 # --- Consent: shares with another organisation, withdrawal, named organisations --------------------
 
 
@@ -189,12 +202,16 @@ def test_a_share_with_an_organisation_opens_the_record_to_its_clinicians_and_end
     record = w.record("clinician", "own")  # North, trust-written; vera is a VCSE clinician outside North
     assert person_page(vera, record) == 404
     with pytest.raises(ValidationError):
-        share_with_organisation(person=record.person, organisation=w.orgs["vcse"], by=alice, now=timezone.now(), reason=REASON)
+        share_with_organisation(
+            person=record.person, organisation=w.orgs["vcse"], by=alice, now=timezone.now(), reason=REASON
+        )
     consent = consent_record(
         person=record.person, by=alice, now=timezone.now(), decision=SharingConsent.Decision.GIVEN, scope="care_team"
     )
 
-    share_with_organisation(person=record.person, organisation=w.orgs["vcse"], by=alice, now=timezone.now(), reason=REASON)
+    share_with_organisation(
+        person=record.person, organisation=w.orgs["vcse"], by=alice, now=timezone.now(), reason=REASON
+    )
 
     assert person_page(vera, record) == 200
     assert referral_api(vera, record.referral) == 200
@@ -206,6 +223,27 @@ def test_a_share_with_an_organisation_opens_the_record_to_its_clinicians_and_end
     assert not PersonShare.objects.filter(content_object=record.person).exists()
     assert person_page(vera, record) == 404
     assert referral_api(vera, record.referral) == 404
+
+
+def test_a_new_consent_that_no_longer_covers_the_organisation_ends_its_share(w):
+    alice, vera = w.users["clinician"], w.users["vera"]
+    record = w.record("clinician", "own")
+    now = timezone.now()
+    consent_record(person=record.person, by=alice, now=now, decision=SharingConsent.Decision.GIVEN, scope="care_team")
+    share_with_organisation(person=record.person, organisation=w.orgs["vcse"], by=alice, now=now, reason=REASON)
+    assert person_page(vera, record) == 200
+
+    consent_record(
+        person=record.person,
+        by=alice,
+        now=timezone.now(),
+        decision=SharingConsent.Decision.GIVEN,
+        scope="named_organisations",
+        organisations=[w.orgs["trust"]],
+    )
+
+    assert not PersonShare.objects.filter(content_object=record.person).exists()
+    assert person_page(vera, record) == 404
 
 
 def test_withdrawal_withholds_the_other_organisations_notes_on_the_very_next_request(w):

@@ -28,6 +28,7 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -39,7 +40,9 @@ from .conftest import RELATIONS, ROLES
 
 # --- The expected answers (docs/adr/0006-access-control.md) -------------------------------------
 #
-# view      the person page, timeline, assessment page, triage page, care plan, API referral detail
+# view      every page and fragment that shows one person's record (VIEW_PAGES below: person page,
+#           timeline, assessment, triage, care plan, outcomes, discharge, redirect, allocate and
+#           record-a-contact pages and their htmx fragments, the API referral detail)
 # edit      record a contact: web form POST, API POST
 # notes     the other organisation's assessment text (assessment page) and contact note (timeline)
 # caseload / team / triage / api_list   the person appears in /caseload/, /team/, /triage/, API list
@@ -105,13 +108,27 @@ EXPECTED = _parse(EXPECTED_TABLE)
 assert set(EXPECTED) == {(role, relation) for role in ROLES for relation in RELATIONS}, "one row per role and relation"
 
 # Each action: (column of the table, page). Pages are the test id's last part.
+HTMX = {"HTTP_HX_REQUEST": "true"}
+# Every page and fragment that shows one person's record: path template (person p, referral r),
+# request headers. A {r} or {p} is replaced by the record's id, or by NO_SUCH_ID for the check
+# that a hidden record answers exactly as a missing one.
+VIEW_PAGES = {
+    "person_page": ("/people/{p}/", {}),
+    "timeline": ("/people/{p}/timeline/", {}),
+    "assessment_page": ("/people/{p}/assessment/", {}),
+    "triage_page": ("/referrals/{r}/triage/", {}),
+    "care_plan": ("/referrals/{r}/care-plan/", {}),
+    "outcomes": ("/referrals/{r}/outcomes/", {}),
+    "discharge": ("/referrals/{r}/discharge/", {}),
+    "redirect_page": ("/referrals/{r}/redirect/", {}),
+    "allocate_page": ("/referrals/{r}/allocate/", {}),
+    "allocate_fragment": ("/referrals/{r}/allocate/?inline=1", HTMX),
+    "contact_form": ("/referrals/{r}/contacts/new/", {}),
+    "contact_form_fragment": ("/referrals/{r}/contacts/new/", HTMX),
+    "api_detail": ("/api/v1/referrals/{r}/", {}),
+}
 ACTIONS = [
-    ("view", "person_page"),
-    ("view", "timeline"),
-    ("view", "assessment_page"),
-    ("view", "triage_page"),
-    ("view", "care_plan"),
-    ("view", "api_detail"),
+    *(("view", page) for page in VIEW_PAGES),
     ("edit", "web_contact"),
     ("edit", "api_contact"),
     ("notes", "assessment_text"),
@@ -134,22 +151,7 @@ COLUMN = {
 
 NO_SUCH_ID = 2_000_000_000  # an id nobody has: the answer for a hidden record must be the same
 
-VIEW_URLS = {
-    "person_page": lambda r: f"/people/{r.person.pk}/",
-    "timeline": lambda r: f"/people/{r.person.pk}/timeline/",
-    "assessment_page": lambda r: f"/people/{r.person.pk}/assessment/",
-    "triage_page": lambda r: f"/referrals/{r.referral.pk}/triage/",
-    "care_plan": lambda r: f"/referrals/{r.referral.pk}/care-plan/",
-    "api_detail": lambda r: f"/api/v1/referrals/{r.referral.pk}/",
-}
-# The same pages for an id that does not exist.
-MISSING_URLS = {
-    "person_page": f"/people/{NO_SUCH_ID}/",
-    "timeline": f"/people/{NO_SUCH_ID}/timeline/",
-    "assessment_page": f"/people/{NO_SUCH_ID}/assessment/",
-    "triage_page": f"/referrals/{NO_SUCH_ID}/triage/",
-    "care_plan": f"/referrals/{NO_SUCH_ID}/care-plan/",
-    "api_detail": f"/api/v1/referrals/{NO_SUCH_ID}/",
+MISSING_CONTACT_URLS = {
     "web_contact": f"/referrals/{NO_SUCH_ID}/contacts/new/",
     "api_contact": f"/api/v1/referrals/{NO_SUCH_ID}/contacts/",
 }
@@ -163,12 +165,19 @@ def _cases():
                 yield pytest.param(role, relation, column, page, id=f"{role}-{relation}-{column}-{page}")
 
 
-def _web(user):
-    from django.test import Client
+@pytest.fixture(scope="module")
+def browsers(world):
+    """One signed-in browser per user for the whole module (the session lives in Redis, outside the
+    rolled-back transactions), so each case pays for its requests, not for a login."""
+    return {}
 
-    client = Client()
-    client.force_login(user)
-    return client
+
+def _browser(browsers: dict, user) -> Client:
+    if user.pk not in browsers:
+        client = Client()
+        client.force_login(user)
+        browsers[user.pk] = client
+    return browsers[user.pk]
 
 
 def _api(user):
@@ -181,8 +190,12 @@ def _audited(user, action: str, person_id: int) -> bool:
     return AuditEvent.objects.filter(actor=user, action=action, person_id=person_id).exists()
 
 
-def _any_read_audited(user, person_id: int) -> bool:
-    return AuditEvent.objects.filter(actor=user, action__startswith="record.", person_id=person_id).exists()
+def _read_audited(user, person_id: int, actions: str | tuple[str, ...] = "") -> bool:
+    """A read of the person by the user is in the audit log (any record.* read if no action is named)."""
+    reads = AuditEvent.objects.filter(actor=user, person_id=person_id, action__startswith="record.")
+    if actions:
+        reads = reads.filter(action__in=[actions] if isinstance(actions, str) else actions)
+    return reads.exists()
 
 
 def _assert_hidden_like_missing(response, missing, what: str) -> None:
@@ -197,35 +210,44 @@ def _contact_body() -> dict:
 
 
 @pytest.mark.parametrize(("role", "relation", "column", "page"), list(_cases()))
-def test_matrix(w, role, relation, column, page):
+def test_matrix(w, browsers, role, relation, column, page):
+    def _web(user) -> Client:
+        return _browser(browsers, user)
+
     user = w.users[role]
     record = w.record(role, relation)
     person_id = record.person.pk
     may_open = EXPECTED[(role, relation)]["view"]
 
     if column == "view":
-        client = _api(user) if page == "api_detail" else _web(user)
-        response = client.get(VIEW_URLS[page](record))
+        path, headers = VIEW_PAGES[page]
+        client = _api(user) if page.startswith("api_") else _web(user)
+        response = client.get(path.format(p=person_id, r=record.referral.pk), **headers)
         if may_open:
             assert response.status_code == 200, response.status_code
-            assert _audited(user, "record.view", person_id), "the read is not in the audit log"
+            action = "record.view" if not headers else ("record.view", "record.list")
+            assert _read_audited(user, person_id, action), f"{page} showed the record but the read is not audited"
         else:
-            _assert_hidden_like_missing(response, client.get(MISSING_URLS[page]), page)
-            assert not _any_read_audited(user, person_id)
+            missing = client.get(path.format(p=NO_SUCH_ID, r=NO_SUCH_ID), **headers)
+            _assert_hidden_like_missing(response, missing, page)
+            assert not _read_audited(user, person_id)
 
     elif column == "edit":
         before = Contact.objects.filter(referral=record.referral).count()
         if page == "web_contact":
             client = _web(user)
             url = f"/referrals/{record.referral.pk}/contacts/new/"
-            data = {f"contact-{record.referral.pk}-outcome": "attempted", f"contact-{record.referral.pk}-mode": "telephone"}
+            data = {
+                f"contact-{record.referral.pk}-outcome": "attempted",
+                f"contact-{record.referral.pk}-mode": "telephone",
+            }
             response = client.post(url, data)
-            missing = client.post(MISSING_URLS[page], data)
+            missing = client.post(MISSING_CONTACT_URLS[page], data)
             recorded_status = 302
         else:
             client = _api(user)
             response = client.post(f"/api/v1/referrals/{record.referral.pk}/contacts/", _contact_body(), format="json")
-            missing = client.post(MISSING_URLS[page], _contact_body(), format="json")
+            missing = client.post(MISSING_CONTACT_URLS[page], _contact_body(), format="json")
             recorded_status = 201
         after = Contact.objects.filter(referral=record.referral).count()
         if may_open:
@@ -289,8 +311,8 @@ def test_matrix(w, role, relation, column, page):
 
 
 def test_the_matrix_covers_every_page_the_adr_names():
-    """A reviewer's check that the table and the cases agree: 7 roles x 6 relations x 16 actions."""
-    assert len(ROLES) == 7 and len(RELATIONS) == 6 and len(ACTIONS) == 16
-    assert len(list(_cases())) == 7 * 6 * 16
+    """A reviewer's check that the table and the cases agree: 7 roles x 6 relations x 23 actions."""
+    assert len(ROLES) == 7 and len(RELATIONS) == 6 and len(ACTIONS) == 23
+    assert len(list(_cases())) == 7 * 6 * 23
     assert reverse("caseload:mine_csv") == "/caseload/export.csv"
     assert reverse("caseload:team_csv") == "/team/export.csv"

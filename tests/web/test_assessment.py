@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from referrals.models import Assessment, AssessmentAddition, SharingConsent, TrustedAssessment
 from referrals.services import consent_record, consent_withdraw, trusted_assessment_add, trusted_assessment_write
@@ -149,7 +150,7 @@ def test_each_section_shows_the_original_then_dated_additions_with_who_and_which
     housing = housing[: housing.index("</section>")]
     assert "Private rented flat; rent arrears building up." in housing
     assert "Council tenancy team involved." in housing
-    assert str(bob) in housing and "Synthetic Mind" in housing
+    assert escape(str(bob)) in housing and "Synthetic Mind" in housing
     assert f"Added {timezone.localtime(timezone.now()):%-d %B %Y}" in housing
     assert body.count("Add to this section") >= len(TrustedAssessment.Section)
 
