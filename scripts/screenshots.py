@@ -196,13 +196,13 @@ def _submit_empty_discharge(page: Page) -> None:
 
 
 PAGES += [
-    Shot("assessment", _assessment_path, role=Role.LINK_WORKER, prepare=_add_to_housing),
+    Shot("assessment", _assessment_path, prepare=_add_to_housing),
     Shot("assessment-write", _assessment_write_path),
-    Shot("care-plan", _care_plan_path, role=Role.LINK_WORKER, prepare=_add_a_goal),
-    Shot("outcomes", _outcomes_path, role=Role.LINK_WORKER, prepare=_record_a_review_score),
-    Shot("discharge-errors", _discharge_path, role=Role.LINK_WORKER, prepare=_submit_empty_discharge),
-    Shot("discharge-confirm", _discharge_path, role=Role.LINK_WORKER, prepare=_fill_discharge_and_continue),
-    Shot("discharged", _discharged_path, role=Role.LINK_WORKER),
+    Shot("care-plan", _care_plan_path, prepare=_add_a_goal),
+    Shot("outcomes", _outcomes_path, prepare=_record_a_review_score),
+    Shot("discharge-errors", _discharge_path, prepare=_submit_empty_discharge),
+    Shot("discharge-confirm", _discharge_path, prepare=_fill_discharge_and_continue),
+    Shot("discharged", _discharged_path),
 ]
 
 
