@@ -206,7 +206,9 @@ def notes_access_for(user: User, person: Person, *, consent: SharingConsent | No
         return NotesAccess(True, own, "break_glass")
     if consent is ...:
         consent = consent_in_force(person)
-    if consent is None or consent.withdrawn_at is not None or consent.decision != SharingConsent.Decision.GIVEN:
+    if consent is not None and consent.withdrawn_at is not None:
+        return NotesAccess(False, own, "withdrawn")
+    if consent is None or consent.decision != SharingConsent.Decision.GIVEN:
         return NotesAccess(False, own, "no_consent")
     if consent.scope == SharingConsent.Scope.CARE_TEAM:
         return NotesAccess(True, own, "consent")

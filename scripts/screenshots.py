@@ -369,9 +369,19 @@ def _withheld_assessment_path(user: User) -> str:
     return f"/people/{person.pk}/assessment/"
 
 
+def _withdraw_consent(page: Page) -> None:
+    """If the person had agreed to share, they withdraw it (confirming), and the page withholds."""
+    withdraw = page.get_by_role("button", name="Withdraw consent")
+    if withdraw.count():
+        withdraw.first.click()
+        page.get_by_role("button", name="Yes, withdraw consent").click()
+    page.locator("#withheld").wait_for()
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 PAGES += [
     Shot("break-glass-errors", "/break-glass/", prepare=_break_glass_without_reason),
-    Shot("assessment-withheld", _withheld_assessment_path, role=Role.LINK_WORKER),
+    Shot("assessment-withheld", _withheld_assessment_path, role=Role.LINK_WORKER, prepare=_withdraw_consent),
     Shot("ig-audit", "/audit/", role=Role.IG_LEAD),
     Shot("ig-break-glass", "/audit/break-glass/", role=Role.IG_LEAD),
 ]

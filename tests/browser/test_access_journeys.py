@@ -111,6 +111,6 @@ def test_withdrawing_consent_hides_the_assessment_from_the_other_organisation_at
     expect(page.locator("#consent .nhsuk-tag")).to_contain_text("Withdrawn")
 
     other_page.reload()
-    expect(other_page.locator("#withheld")).to_be_visible()
+    expect(other_page.locator("#withheld")).to_contain_text("withdrew their consent to share it")
     expect(other_page.locator("main")).not_to_contain_text(STORY)
     axe_check(other_page)

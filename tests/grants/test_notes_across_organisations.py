@@ -93,7 +93,9 @@ def test_withdrawal_takes_effect_on_the_very_next_request_and_keeps_the_record(c
 
     consent_withdraw(consent=consent, by=alice, now=timezone.now())
 
-    assert STORY not in assessment_page(client, written)
+    page = assessment_page(client, written)
+    assert STORY not in page
+    assert "withdrew their consent to share it" in page
     assert ALICE_NOTE not in timeline(client, written)
     assert TrustedAssessment.objects.get(person=written).presenting_needs == STORY  # kept
 
