@@ -9,7 +9,6 @@ service in accounts.services.
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -49,12 +48,3 @@ def audit_login_failed(sender, credentials, request=None, **kwargs) -> None:
 @receiver(user_locked_out, dispatch_uid="accounts.audit_lockout")
 def audit_lockout(sender, request, username, ip_address, **kwargs) -> None:
     services.auth_lockout_record(username=str(username or ""), now=timezone.now(), source_ip=ip_address)
-
-
-@receiver(post_save, sender="accounts.User", dispatch_uid="accounts.staff_group")
-def keep_staff_group(sender, instance, update_fields=None, **kwargs) -> None:
-    """A consent-based share is granted to an organisation's staff group: keep members in it."""
-    if update_fields is None or "organisation" in update_fields:
-        from .grants import staff_group_sync
-
-        staff_group_sync(instance)

@@ -15,12 +15,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from access.selectors import referrals_visible_to, team_referrals_visible_to
 from accounts.models import Role, TeamMembership, User
 from localities.models import Team
-from referrals.models import CarePlanGoal, Clock, Contact, Intervention, Referral
-from referrals.selectors import referrals_visible_to, referrals_with_breach, team_referrals_visible_to
-
-from .models import Allocation
+from referrals.models import Allocation, CarePlanGoal, Clock, Contact, Intervention, Referral
+from referrals.selectors import referrals_with_breach
 
 # Who can hold a caseload: link workers (incl. peer support and VCSE workers) and clinicians.
 ALLOCATABLE_ROLES = (Role.LINK_WORKER, Role.CLINICIAN)

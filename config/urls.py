@@ -7,13 +7,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("audit/", include("accounts.ig.urls")),
+    path("audit/", include("access.ig.urls")),
     path("api/v1/", include("referrals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("dashboard/", include("referrals.reporting.urls")),
+    path("dashboard/", include("reporting.urls")),
     path("", include("caseload.urls")),
-    path("", include("referrals.urls")),
+    path("", include("referrals.web.urls")),
     # The NHS.UK stylesheet asks for its icons at /assets/images/...: send it to the static copy.
     re_path(
         r"^assets/(?P<path>images/[\w.-]+\.svg)$",

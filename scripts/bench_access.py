@@ -90,7 +90,7 @@ def build_access(now: datetime) -> None:
     from django.contrib.auth.models import Permission
     from django.db import connection, transaction
 
-    from accounts.grants import organisation_staff_group
+    from access.grants import organisation_staff_group
     from accounts.models import Role, TeamMembership, User
     from localities.models import Locality, Organisation, Team
     from referrals.models import Referral
@@ -478,10 +478,10 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from accounts.models import AuditEvent, PersonGrant, PersonShare, User
-    from caseload.models import Allocation
+    from access.models import PersonGrant, PersonShare
+    from accounts.models import AuditEvent, User
     from localities.models import Team
-    from referrals.models import Referral
+    from referrals.models import Allocation, Referral
 
     settings.ALLOWED_HOSTS = ["*"]
     print(f"Benchmark database: {args.database}{' (new)' if created else ''}", flush=True)

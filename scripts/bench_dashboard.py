@@ -115,22 +115,14 @@ def stays_exact(changes: int) -> None:
 
     from accounts.models import User
     from localities.models import Team
-    from referrals.models import (
-        Clock,
-        ClockFact,
-        Contact,
-        Referral,
-        ReferralFact,
-        WeeklyPercentile,
-        WeeklyRollup,
-    )
-    from referrals.models.rollups import DailyEqualityRollup
-    from referrals.reporting import equality, equality_rollup
-    from referrals.reporting.facts import COUNTERS, _percentile_rows, facts_catch_up
-    from referrals.reporting.filters import Filters
-    from referrals.reporting.periods import period_for_preset
-    from referrals.reporting.rebuild import facts_verify
+    from referrals.models import Clock, Contact, Referral
     from referrals.services import contact_record, referral_redirect
+    from reporting import equality, equality_rollup
+    from reporting.facts import COUNTERS, _percentile_rows, facts_catch_up
+    from reporting.filters import Filters
+    from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact, WeeklyPercentile, WeeklyRollup
+    from reporting.periods import period_for_preset
+    from reporting.rebuild import facts_verify
 
     class Rollback(Exception):
         pass
@@ -283,9 +275,9 @@ def main() -> None:
 
     from accounts.models import User
     from localities.models import Locality
-    from referrals.models import ClockFact, Referral, ReportingState, WeeklyPercentile, WeeklyRollup
-    from referrals.models.rollups import DailyEqualityRollup
-    from referrals.reporting.rebuild import facts_rebuild, facts_verify
+    from referrals.models import Referral
+    from reporting.models import ClockFact, DailyEqualityRollup, ReportingState, WeeklyPercentile, WeeklyRollup
+    from reporting.rebuild import facts_rebuild, facts_verify
 
     settings.ALLOWED_HOSTS = ["*"]
     print(f"Benchmark database: {args.database}{' (new)' if created else ''}", flush=True)

@@ -290,9 +290,18 @@ def build(n: int, now: datetime) -> None:
     from django.db import connection, transaction
 
     from accounts.models import Role, User
-    from caseload.models import Allocation
     from localities.models import Locality, Organisation, Team
-    from referrals.models import Alert, Clock, ClockPolicy, Contact, Handoff, OutcomeMeasure, Person, Referral
+    from referrals.models import (
+        Alert,
+        Allocation,
+        Clock,
+        ClockPolicy,
+        Contact,
+        Handoff,
+        OutcomeMeasure,
+        Person,
+        Referral,
+    )
 
     with transaction.atomic():
         trust = Organisation.objects.create(name="Benchmark Partnership NHS Trust", kind=Organisation.Kind.NHS_TRUST)

@@ -73,10 +73,19 @@ def build(people: int, *, rebuild: bool) -> None:
     from django.utils import timezone
 
     from accounts.models import Role, TeamMembership, User
-    from caseload.models import Allocation
     from localities.models import Locality, Organisation, Team
     from referrals.defaults import ensure_default_policy
-    from referrals.models import CarePlan, CarePlanGoal, Clock, ClockPolicy, Contact, Person, Referral, ResponseTarget
+    from referrals.models import (
+        Allocation,
+        CarePlan,
+        CarePlanGoal,
+        Clock,
+        ClockPolicy,
+        Contact,
+        Person,
+        Referral,
+        ResponseTarget,
+    )
 
     existing = Team.objects.filter(name=TEAM_NAME).first()
     if existing is not None and not rebuild:

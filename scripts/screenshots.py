@@ -94,7 +94,7 @@ PAGES: list[Shot] = [
 
 def _care_referral(user: User, **filters) -> int:
     """The most recent referral ``user`` can see that has the given things recorded."""
-    from referrals.selectors import referrals_visible_to
+    from access.selectors import referrals_visible_to
 
     referral = referrals_visible_to(user).filter(**filters).order_by("-received_at").first()
     if referral is None:
@@ -103,7 +103,7 @@ def _care_referral(user: User, **filters) -> int:
 
 
 def _assessment_path(user: User) -> str:
-    from referrals.selectors import people_visible_to
+    from access.selectors import people_visible_to
 
     people = people_visible_to(user).filter(trusted_assessment__isnull=False)
     person = (people.filter(consents__isnull=False) or people).order_by("-trusted_assessment__written_at").first()
@@ -113,7 +113,7 @@ def _assessment_path(user: User) -> str:
 
 
 def _assessment_write_path(user: User) -> str:
-    from referrals.selectors import people_visible_to
+    from access.selectors import people_visible_to
 
     person = people_visible_to(user).filter(trusted_assessment__isnull=True).order_by("-created_at").first()
     if person is None:
@@ -221,7 +221,7 @@ def _queue_referral(user: User) -> int:
 
 def _rich_person(user: User) -> int:
     """A person the user can see with open risks, a carer and a hand-off, if the data has one."""
-    from referrals.selectors import people_visible_to
+    from access.selectors import people_visible_to
 
     people = people_visible_to(user).order_by("-created_at")
     person = (
@@ -292,8 +292,8 @@ def _my_caseload(user: User, query: str = "") -> str:
     them a few people from colleagues (caseload_allocate with a handover note, as at an MDT),
     leaving the team's unallocated people for the other pictures."""
     from caseload.selectors import team_get_for_user
-    from caseload.services import caseload_allocate
     from referrals.models import Referral
+    from referrals.services import caseload_allocate
 
     if not Referral.objects.filter(allocated_to=user, ended_at__isnull=True).exists():
         team = team_get_for_user(user, None)
@@ -354,8 +354,8 @@ def _break_glass_without_reason(page: Page) -> None:
 
 def _withheld_assessment_path(user: User) -> str:
     """A person the link worker holds whose assessment another organisation wrote, unshared."""
+    from access.selectors import people_visible_to
     from referrals.models import SharingConsent
-    from referrals.selectors import people_visible_to
 
     people = (
         people_visible_to(user)
@@ -392,7 +392,7 @@ PAGES += [
 def ensure_data() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     try:
-        from referrals.demo import demo_is_loaded
+        from demo.loader import demo_is_loaded
     except ImportError:
         demo_is_loaded = None
     if demo_is_loaded is not None:

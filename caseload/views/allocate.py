@@ -6,13 +6,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from access.selectors import referral_get_for_user
 from accounts.reads import VIEW, seen
 from caseload import selectors
 from caseload.forms import AllocateForm, InlineAllocateForm, WorkerSearchForm
-from caseload.models import Allocation
-from caseload.services import caseload_allocate
 from referrals.errors import InvalidTransition
-from referrals.selectors import referral_get_for_user
+from referrals.models import Allocation
+from referrals.services import caseload_allocate
 
 from .common import capacity_state, is_htmx, person_url, safe_next, with_links
 

@@ -14,14 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.selectors import alerts_visible_to, referral_get_for_user, referral_submitted_by, referrals_visible_to
 from accounts.reads import LIST, VIEW, seen
 from referrals.models import Alert, Clock, Referral
-from referrals.selectors import (
-    alerts_visible_to,
-    referral_get_for_user,
-    referral_submitted_by,
-    referrals_visible_to,
-)
 from referrals.services import contact_record, referral_create
 
 from .errors import validation_error_detail

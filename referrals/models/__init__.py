@@ -1,4 +1,5 @@
 from .alert import Alert, Notification
+from .allocation import Allocation
 from .care import Assessment, CarePlan, CarePlanGoal, Intervention, OutcomeMeasure
 from .clock import Clock, ClockEvent
 from .contact import Contact
@@ -6,15 +7,9 @@ from .person import Person
 from .person_context import Carer, RiskFlag, SharingConsent
 from .policy import ClockPolicy, ResponseTarget
 from .referral import Handoff, Referral
-from .rollups import ClockFact, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
 from .trusted_assessment import AssessmentAddition, TrustedAssessment
 
 __all__ = [
-    "ClockFact",
-    "ReferralFact",
-    "ReportingState",
-    "WeeklyPercentile",
-    "WeeklyRollup",
     "AssessmentAddition",
     "Carer",
     "CarePlanGoal",
@@ -22,6 +17,7 @@ __all__ = [
     "SharingConsent",
     "TrustedAssessment",
     "Alert",
+    "Allocation",
     "Assessment",
     "CarePlan",
     "Clock",

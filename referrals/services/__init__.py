@@ -4,6 +4,7 @@ They are keyword-only, take the acting user as ``by=`` and the current instant a
 ``now=``, run in one transaction, and write their audit rows in that transaction.
 """
 
+from .allocation import caseload_allocate
 from .care import (
     assessment_record,
     care_plan_goal_add,
@@ -17,8 +18,6 @@ from .people import person_equality_record, person_match_or_create
 from .person_context import (
     carer_add,
     carer_assessment_update,
-    consent_record,
-    consent_withdraw,
     risk_flag_raise,
     risk_flag_resolve,
 )
@@ -34,12 +33,11 @@ from .referrals import (
 from .trusted_assessment import trusted_assessment_add, trusted_assessment_write
 
 __all__ = [
+    "caseload_allocate",
     "person_equality_record",
     "care_plan_goal_add",
     "carer_add",
     "carer_assessment_update",
-    "consent_record",
-    "consent_withdraw",
     "risk_flag_raise",
     "risk_flag_resolve",
     "trusted_assessment_add",

@@ -18,7 +18,7 @@ from accounts.services import audit_record
 from localities.models import Practice, Team
 from localities.selectors import Route, route_for
 from referrals.errors import InvalidTransition
-from referrals.models import ClockPolicy, Handoff, Person, Referral
+from referrals.models import Allocation, ClockPolicy, Handoff, Person, Referral
 from referrals.selectors import policy_for_team
 
 from .clocks import clocks_restart_for_redirect, clocks_start, clocks_stop_for_ended_referral
@@ -334,9 +334,7 @@ def referral_redirect(
         referral.locality_id = to_team.locality_id
     referral.allocated_to = None
     referral.save(update_fields=["status", "status_changed_at", "team", "locality", "allocated_to"])
-    from caseload.services import allocation_end_open
-
-    allocation_end_open(referral=referral, now=now)
+    _allocation_end_open(referral=referral, now=now)
     policy: ClockPolicy = policy_for_team(to_team)
     if policy.restart_clocks_on_redirect:
         clocks_restart_for_redirect(
@@ -397,9 +395,7 @@ def _end(referral: Referral, *, by: User, now: datetime, action: str) -> Referra
     referral.ended_at = now
     referral.save()
     clocks_stop_for_ended_referral(referral=referral, by=by, now=now)
-    from caseload.services import allocation_end_open
-
-    allocation_end_open(referral=referral, now=now)
+    _allocation_end_open(referral=referral, now=now)
     audit_record(
         by=by,
         action=action,
@@ -409,3 +405,8 @@ def _end(referral: Referral, *, by: User, now: datetime, action: str) -> Referra
         detail={"reason": referral.closure_reason or referral.discharge_reason},
     )
     return referral
+
+
+def _allocation_end_open(*, referral: Referral, now: datetime) -> None:
+    """A referral that ends (discharge, closure, redirect) is held by nobody from that moment."""
+    Allocation.objects.filter(referral=referral, ended_at__isnull=True).update(ended_at=now)

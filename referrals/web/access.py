@@ -1,6 +1,6 @@
 """Break-glass (open a record outside your access, in an emergency) and consent-based shares.
 
-The views adapt the request; ``accounts.grants`` decides and records. Finding the person for
+The views adapt the request; ``access.grants`` decides and records. Finding the person for
 break-glass is an exact match only (as at intake), and only after a reason is given, so the
 search itself cannot be used to browse who is known to the service.
 """
@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.grants import MIN_REASON, break_glass_open, share_with_organisation
+from access.grants import MIN_REASON, break_glass_open, share_with_organisation
+from access.selectors import person_get_for_user
 from accounts.models import RecordScope
 from accounts.request_ip import client_ip
 from accounts.services import audit_record
 from localities.models import Organisation
-from referrals.selectors import person_get_for_user
 
 from .forms_intake import PersonSearchForm, add_service_errors
 from .queries_intake import people_matching

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from access.selectors import notification_get_for_user, notifications_for, unseen_count
 from accounts.reads import LIST, seen
 from referrals.models import Alert
-from referrals.notification_selectors import notification_get_for_user, notifications_for, unseen_count
 from referrals.services.notifications import notification_mark_seen, notifications_mark_all_seen
 
 PER_PAGE = 20

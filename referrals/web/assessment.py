@@ -15,12 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from access.consent import consent_record, consent_withdraw
+from access.selectors import notes_access_for, person_get_for_user
 from accounts.models import RecordScope
 from accounts.reads import VIEW, seen
 from referrals.errors import InvalidTransition
 from referrals.models import Person, TrustedAssessment
-from referrals.selectors import notes_access_for, person_get_for_user
-from referrals.services import consent_record, consent_withdraw, trusted_assessment_add, trusted_assessment_write
+from referrals.services import trusted_assessment_add, trusted_assessment_write
 
 from . import queries_care as q
 from .care import is_htmx, person_breadcrumbs, person_page_url

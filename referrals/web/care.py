@@ -15,10 +15,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from access.selectors import referral_get_for_user, referrals_visible_to
 from accounts.reads import VIEW, seen
 from referrals.errors import InvalidTransition
 from referrals.models import Person, Referral
-from referrals.selectors import referral_get_for_user, referrals_visible_to
 from referrals.services import (
     care_plan_goal_add,
     care_plan_record,

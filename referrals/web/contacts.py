@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from access.selectors import referral_get_for_user
 from accounts.reads import VIEW, seen
 from referrals.errors import InvalidTransition
-from referrals.selectors import referral_get_for_user
 from referrals.services import contact_record
 
 from .forms_contacts import ContactForm

@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from access.selectors import people_visible_to, referral_submitted_by, referrals_visible_to
 from accounts.reads import SEARCH, seen
 from localities.selectors import route_for
 from referrals.models import Carer, Person, Referral
-from referrals.selectors import people_visible_to, referral_submitted_by, referrals_visible_to
 from referrals.services import carer_add, referral_create, risk_flag_raise
 from referrals.services.referrals import IdempotencyConflict
 

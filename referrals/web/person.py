@@ -10,9 +10,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from access.selectors import person_get_for_user, referral_get_for_user
 from accounts.reads import VIEW, seen
 from referrals.models import Referral
-from referrals.selectors import person_get_for_user, referral_get_for_user
 
 from .queries_intake import person_page, person_timeline
 

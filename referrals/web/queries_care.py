@@ -13,9 +13,10 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from access.selectors import referrals_visible_to
 from accounts.models import User
-from caseload.models import Allocation
 from referrals.models import (
+    Allocation,
     AssessmentAddition,
     CarePlan,
     CarePlanGoal,
@@ -26,7 +27,7 @@ from referrals.models import (
     SharingConsent,
     TrustedAssessment,
 )
-from referrals.selectors import consent_in_force, referrals_visible_to
+from referrals.selectors import consent_in_force
 
 from .forms_care import INSTRUMENTS
 
@@ -100,7 +101,7 @@ def consent_latest(person: Person) -> SharingConsent | None:
 
 def shares_for(person: Person) -> list:
     """Organisations the record is shared with now, under the consent in force (1 query)."""
-    from accounts.models import PersonShare
+    from access.models import PersonShare
 
     return list(PersonShare.objects.filter(content_object=person).select_related("organisation", "granted_by"))
 

@@ -13,10 +13,11 @@ from itertools import islice
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from access.selectors import NotesAccess, notes_access_for, referrals_visible_to
 from accounts.models import AuditEvent, User
-from caseload.models import Allocation
 from localities.models import Locality, Team
 from referrals.models import (
+    Allocation,
     AssessmentAddition,
     Carer,
     Clock,
@@ -30,7 +31,6 @@ from referrals.models import (
     TrustedAssessment,
 )
 from referrals.nhs_number import normalise_nhs_number
-from referrals.selectors import NotesAccess, notes_access_for, referrals_visible_to
 
 FIRST_RESPONSE = Clock.Kind.FIRST_RESPONSE
 _current_clocks = Prefetch(

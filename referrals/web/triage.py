@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from access.selectors import people_visible_to, referral_get_for_user
 from accounts.reads import LIST, VIEW, seen
 from referrals.errors import InvalidTransition
 from referrals.models import RiskFlag
-from referrals.selectors import people_visible_to, referral_get_for_user
 from referrals.services import referral_redirect, referral_triage
 
 from .forms_intake import add_service_errors

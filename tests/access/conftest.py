@@ -28,12 +28,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from access.consent import consent_record, consent_withdraw
 from accounts.models import Role
-from caseload.services import caseload_allocate
 from localities.models import Organisation, Team
 from referrals.defaults import ensure_default_policy
 from referrals.models import ClockPolicy, Person, Referral, ResponseTarget, SharingConsent
-from referrals.services import consent_record, consent_withdraw, contact_record, referral_triage
+from referrals.services import caseload_allocate, contact_record, referral_triage
 from referrals.services.trusted_assessment import trusted_assessment_write
 from tests.factories import (
     LocalityFactory,

@@ -11,11 +11,12 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.grants import break_glass_open, cover_arrange, share_with_organisation
-from accounts.models import AuditEvent, BreakGlassReview, PersonShare
-from caseload.services import caseload_allocate
+from access.consent import consent_record, consent_withdraw
+from access.grants import break_glass_open, cover_arrange, share_with_organisation
+from access.models import BreakGlassReview, PersonShare
+from accounts.models import AuditEvent
 from referrals.models import SharingConsent
-from referrals.services import consent_record, consent_withdraw, referral_close, referral_triage
+from referrals.services import caseload_allocate, referral_close, referral_triage
 from tests.factories import make_referral
 
 REASON = "Found in crisis at A&E; the record is needed now."

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.ig import views as ig_views
+from access.ig import views as ig_views
 from accounts.models import AuditEvent, Role
 from accounts.services import audit_read, audit_record, auth_login_failed_record
 from tests.factories import PersonFactory, UserFactory

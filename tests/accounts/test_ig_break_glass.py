@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.ig.services import break_glass_review
-from accounts.models import AuditEvent, BreakGlassReview, Role
+from access.ig.services import break_glass_review
+from access.models import BreakGlassReview
+from accounts.models import AuditEvent, Role
 from tests.factories import PersonFactory, UserFactory
 
 LIST = reverse("ig:break_glass")
@@ -152,7 +153,7 @@ def test_an_ig_lead_marks_an_opening_appropriate_and_it_is_audited(ig_client, ig
     assert review.review_note == "Crisis team confirmed."
     audited = AuditEvent.objects.get(action="access.break_glass_reviewed")
     assert (audited.actor, audited.person_id, audited.at) == (ig, robin.pk, NOW)
-    assert (audited.object_type, audited.object_id) == ("accounts.breakglassreview", str(review.pk))
+    assert (audited.object_type, audited.object_id) == ("access.breakglassreview", str(review.pk))
     assert audited.detail["outcome"] == "appropriate"
     assert audited.source_ip == "198.51.100.3"
     page = ig_client.get(LIST).content.decode()

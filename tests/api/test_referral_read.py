@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from caseload.services import caseload_allocate
-from referrals.services import contact_record, referral_triage
+from referrals.services import caseload_allocate, contact_record, referral_triage
 from tests.factories import PostcodeDistrictFactory, UserFactory, make_referral
 
 from .conftest import REFERRALS, T0, clock, instant, referral_body, referral_url

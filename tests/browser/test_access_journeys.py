@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from accounts.models import AuditEvent, BreakGlassReview
-from caseload.services import caseload_allocate
-from referrals.services import referral_triage, trusted_assessment_write
+from access.models import BreakGlassReview
+from accounts.models import AuditEvent
+from referrals.services import caseload_allocate, referral_triage, trusted_assessment_write
 from tests.browser.conftest import DESKTOP, _new_context, _watched_page
 from tests.factories import make_referral
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import AuditEvent, BreakGlassReview, Role
+from access.models import BreakGlassReview
+from accounts.models import AuditEvent, Role
 from accounts.services import audit_read
 from tests.factories import PersonFactory, UserFactory
 

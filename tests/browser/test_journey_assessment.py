@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from caseload.services import caseload_allocate
+from access.consent import consent_record
 from referrals.models import AssessmentAddition, SharingConsent, TrustedAssessment
-from referrals.services import consent_record, referral_triage, trusted_assessment_write
+from referrals.services import caseload_allocate, referral_triage, trusted_assessment_write
 from tests.browser.conftest import DESKTOP, PASSWORD
 from tests.factories import make_referral
 

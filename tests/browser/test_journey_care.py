@@ -10,10 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from caseload.models import Allocation
-from caseload.services import caseload_allocate
-from referrals.models import CarePlanGoal, Clock, Intervention, Referral
-from referrals.services import care_plan_record, outcome_measure_record, referral_triage
+from referrals.models import Allocation, CarePlanGoal, Clock, Intervention, Referral
+from referrals.services import care_plan_record, caseload_allocate, outcome_measure_record, referral_triage
 from tests.factories import make_referral
 
 

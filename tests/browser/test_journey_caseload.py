@@ -10,10 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
-from caseload.services import caseload_allocate
 from localities.models import Organisation
 from referrals.models import Referral
-from referrals.services import contact_record, referral_triage
+from referrals.services import caseload_allocate, contact_record, referral_triage
 from tests.browser.conftest import DESKTOP, PASSWORD, _new_context
 from tests.factories import OrganisationFactory, UserFactory, make_referral
 

@@ -6,9 +6,8 @@ import re
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from caseload.services import caseload_allocate
 from referrals.models import Clock, Contact
-from referrals.services import referral_triage
+from referrals.services import caseload_allocate, referral_triage
 from tests.browser.conftest import DESKTOP, PASSWORD, _new_context
 from tests.factories import make_referral
 

@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from caseload.services import caseload_allocate
+from access.consent import consent_record
 from localities.models import Team
 from referrals.models import Carer
 from referrals.services import (
     carer_add,
-    consent_record,
+    caseload_allocate,
     contact_record,
     referral_redirect,
     referral_triage,

@@ -4,8 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from caseload.services import caseload_allocate
-from referrals.services import referral_triage
+from referrals.services import caseload_allocate, referral_triage
 from tests.factories import UserFactory, make_referral
 
 

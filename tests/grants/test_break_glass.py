@@ -9,10 +9,11 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.grants import break_glass_open
-from accounts.models import AuditEvent, BreakGlassReview, PersonGrant
-from accounts.tasks import expire_grants, notify_ig_of_break_glass
-from referrals.selectors import notes_access_for, people_visible_to, referrals_visible_to
+from access.grants import break_glass_open
+from access.models import BreakGlassReview, PersonGrant
+from access.selectors import notes_access_for, people_visible_to, referrals_visible_to
+from access.tasks import expire_grants, notify_ig_of_break_glass
+from accounts.models import AuditEvent
 from referrals.services import trusted_assessment_write
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.grants import cover_arrange, share_with_organisation
-from accounts.models import AuditEvent, PersonShare, Role
+from access.consent import consent_record, consent_withdraw
+from access.grants import cover_arrange, share_with_organisation
+from access.models import PersonShare
+from access.selectors import people_visible_to, referrals_visible_to
+from accounts.models import AuditEvent, Role
 from localities.models import Organisation
-from referrals.selectors import people_visible_to, referrals_visible_to
-from referrals.services import consent_record, consent_withdraw
 from tests.factories import OrganisationFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access.consent import consent_record, consent_withdraw
 from referrals.models import AssessmentAddition, TrustedAssessment
-from referrals.services import consent_record, consent_withdraw, contact_record, trusted_assessment_write
+from referrals.services import contact_record, trusted_assessment_write
 
 pytestmark = pytest.mark.django_db
 STORY = "Lost their job in March; sleeping two hours a night."

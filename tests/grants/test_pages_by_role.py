@@ -90,7 +90,7 @@ def test_a_service_manager_who_also_works_clinically_gets_a_clinicians_pages_and
 def test_the_admin_holds_reference_data_and_no_clinical_records():
     registered = {model._meta.label for model in admin.site._registry}
     assert {"localities.Organisation", "localities.Team", "referrals.ClockPolicy", "accounts.User"} <= registered
-    clinical = {"referrals.Person", "referrals.Referral", "referrals.Contact", "referrals.Alert", "caseload.Allocation"}
+    clinical = {"referrals.Person", "referrals.Referral", "referrals.Contact", "referrals.Alert", "referrals.Allocation"}
     assert not registered & clinical
     assert "accounts.AuditEvent" not in registered
 

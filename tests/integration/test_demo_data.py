@@ -14,10 +14,11 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from accounts.models import AuditEvent, Role, User
-from caseload.models import Allocation
+from demo.catalogue import DEMO_PASSWORD
+from demo.loader import clock_states
 from localities.models import Locality, Organisation, PostcodeDistrict, Practice, Team
-from referrals.demo import DEMO_PASSWORD, clock_states
 from referrals.models import (
+    Allocation,
     Clock,
     ClockEvent,
     Handoff,

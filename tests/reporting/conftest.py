@@ -25,9 +25,8 @@ from html.parser import HTMLParser
 import pytest
 import time_machine
 
-from caseload.services import caseload_allocate
 from referrals.models import Contact, Person, Referral
-from referrals.services import contact_record, referral_close, referral_triage
+from referrals.services import caseload_allocate, contact_record, referral_close, referral_triage
 from tests.factories import make_referral
 
 NOW = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)

@@ -10,14 +10,14 @@ from datetime import date, timedelta
 import pytest
 
 from referrals.models import Clock, Person, Referral
-from referrals.models.rollups import DailyEqualityRollup
-from referrals.reporting import equality, equality_rollup
-from referrals.reporting.facts import facts_catch_up
-from referrals.reporting.filters import Filters
-from referrals.reporting.percentiles import interpolate, reporting_reads
-from referrals.reporting.periods import Period
-from referrals.reporting.rebuild import facts_rebuild, facts_verify
 from referrals.services import clock_pause, clock_restart, referral_close, referral_redirect
+from reporting import equality, equality_rollup
+from reporting.facts import facts_catch_up
+from reporting.filters import Filters
+from reporting.models import DailyEqualityRollup
+from reporting.percentiles import interpolate, reporting_reads
+from reporting.periods import Period
+from reporting.rebuild import facts_rebuild, facts_verify
 from tests.factories import make_referral
 from tests.reporting.conftest import NOW, PERIOD, contact, page_tables, row
 

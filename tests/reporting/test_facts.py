@@ -10,19 +10,7 @@ from django.db import connection, connections, transaction
 from django.test.utils import override_settings
 
 from accounts.models import AuditEvent
-from referrals.models import (
-    Clock,
-    ClockFact,
-    OutcomeMeasure,
-    Person,
-    Referral,
-    ReferralFact,
-    ReportingState,
-    WeeklyPercentile,
-    WeeklyRollup,
-)
-from referrals.reporting.facts import age_band, facts_catch_up, facts_refresh
-from referrals.reporting.rebuild import facts_ensure_current, facts_rebuild, facts_verify
+from referrals.models import Clock, OutcomeMeasure, Person, Referral
 from referrals.services import (
     clock_pause,
     clock_restart,
@@ -30,6 +18,9 @@ from referrals.services import (
     referral_discharge,
     referral_redirect,
 )
+from reporting.facts import age_band, facts_catch_up, facts_refresh
+from reporting.models import ClockFact, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
+from reporting.rebuild import facts_ensure_current, facts_rebuild, facts_verify
 from tests.factories import make_referral
 from tests.reporting.conftest import NOW, T0, allocate, contact
 
@@ -289,7 +280,7 @@ def test_person_answers_changed_with_an_audited_event_are_picked_up(service, ali
 
 
 def test_the_celery_tasks_catch_up_and_rebuild(service, alice):
-    from referrals.reporting.tasks import rebuild_reporting, refresh_reporting
+    from reporting.tasks import rebuild_reporting, refresh_reporting
 
     rebuild_reporting()
     assert facts_verify() == []
@@ -301,7 +292,7 @@ def test_the_celery_tasks_catch_up_and_rebuild(service, alice):
 
 
 def test_a_big_store_never_built_is_left_to_the_background(client, tina, service, monkeypatch):
-    from referrals.reporting import rebuild
+    from reporting import rebuild
 
     monkeypatch.setattr(rebuild, "INLINE_REBUILD_LIMIT", 5)
     client.force_login(tina)

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db import connection
 
-from referrals.reporting.charts import Series, bar_chart, line_chart
-from referrals.reporting.csv import _safe
-from referrals.reporting.filters import DashboardFilterForm, Filters, parse_date_parts
-from referrals.reporting.percentiles import interpolate
-from referrals.reporting.periods import Period, WeekFinder, london_midnight, period_for_preset
-from referrals.reporting.suppression import count, derived, rate, statistic
+from reporting.charts import Series, bar_chart, line_chart
+from reporting.csv import _safe
+from reporting.filters import DashboardFilterForm, Filters, parse_date_parts
+from reporting.percentiles import interpolate
+from reporting.periods import Period, WeekFinder, london_midnight, period_for_preset
+from reporting.suppression import count, derived, rate, statistic
 
 
 @pytest.mark.parametrize(("n", "shown"), [(0, "0"), (1, "*"), (7, "*"), (8, "8"), (1234, "1,234")])

@@ -99,8 +99,7 @@ def test_an_unrouted_referral_still_reaches_someone(alice, sam):
 
 def test_the_allocated_link_worker_is_always_told(alice, bob, north_practice, trust):
     from accounts.models import Role
-    from caseload.services import caseload_allocate
-    from referrals.services import referral_triage
+    from referrals.services import caseload_allocate, referral_triage
     from tests.factories import UserFactory
 
     outside = UserFactory(username="dana", role=Role.LINK_WORKER, organisation=trust)  # not in North team

@@ -6,11 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEvent
-from caseload.models import Allocation
-from caseload.services import caseload_allocate
 from referrals.errors import InvalidTransition
-from referrals.models import Clock, Contact, Referral
+from referrals.models import Allocation, Clock, Contact, Referral
 from referrals.services import (
+    caseload_allocate,
     contact_record,
     referral_assess,
     referral_close,

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from access.consent import consent_record, consent_withdraw
 from accounts.models import AuditEvent
 from referrals.errors import InvalidTransition
 from referrals.models import Clock, SharingConsent
@@ -12,8 +13,6 @@ from referrals.services import (
     care_plan_goal_add,
     care_plan_record,
     carer_add,
-    consent_record,
-    consent_withdraw,
     intervention_record,
     outcome_measure_record,
     referral_discharge,
@@ -159,7 +158,7 @@ def test_care_plan_goals_interventions_and_outcomes_complete_the_referral_spell(
 
 
 def test_discharge_needs_a_known_reason_and_a_self_care_plan(referral, alice, bob):
-    from caseload.services import caseload_allocate
+    from referrals.services import caseload_allocate
 
     referral_triage(referral=referral, by=alice, now=T0 + timedelta(hours=1))
     caseload_allocate(referral=referral, by=alice, now=T0 + timedelta(hours=2), link_worker=bob)

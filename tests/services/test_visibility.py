@@ -2,10 +2,9 @@
 
 import pytest
 
+from access.selectors import alerts_visible_to, people_visible_to, referrals_visible_to
 from accounts.models import Role
-from caseload.services import caseload_allocate
-from referrals.selectors import alerts_visible_to, people_visible_to, referrals_visible_to
-from referrals.services import referral_triage
+from referrals.services import caseload_allocate, referral_triage
 from tests.factories import TeamFactory, UserFactory, make_referral
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.template import Context, RequestContext, Template, TemplateSyntaxErr
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from accounts.context_processors import unread_alerts
+from referrals.context_processors import unread_alerts
 from referrals.models import Clock
 from referrals.templatetags.clocks import clock_status, duration, london
 
@@ -505,7 +505,7 @@ def test_unread_alert_count_prints_as_a_number():
     ],
 )
 def test_home_caption_names_the_first_team_and_counts_the_rest(teams, caption):
-    from referrals.views import _where
+    from referrals.web.home import _where
 
     assert _where(teams) == caption
 

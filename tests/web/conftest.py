@@ -31,9 +31,8 @@ def allocate(referral, *, by, link_worker, now=None):
     """Triage (if still new) and allocate a link worker, as a team would."""
     from django.utils import timezone
 
-    from caseload.services import caseload_allocate
     from referrals.models import Referral
-    from referrals.services import referral_triage
+    from referrals.services import caseload_allocate, referral_triage
 
     now = now or timezone.now()
     referral.refresh_from_db()

@@ -6,10 +6,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from caseload.models import Allocation
-from caseload.services import caseload_allocate
 from localities.models import Organisation
-from referrals.services import referral_triage
+from referrals.models import Allocation
+from referrals.services import caseload_allocate, referral_triage
 from tests.factories import OrganisationFactory, TeamFactory, UserFactory, make_referral
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from access.consent import consent_record, consent_withdraw
 from referrals.models import Assessment, AssessmentAddition, SharingConsent, TrustedAssessment
-from referrals.services import consent_record, consent_withdraw, trusted_assessment_add, trusted_assessment_write
+from referrals.services import trusted_assessment_add, trusted_assessment_write
 from tests.factories import make_referral
 
 from .conftest import allocate

@@ -8,11 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Role
-from caseload.services import caseload_allocate
 from referrals.models import Clock, Referral
 from referrals.services import (
     care_plan_goal_add,
     care_plan_record,
+    caseload_allocate,
     contact_record,
     intervention_record,
     referral_discharge,

@@ -6,17 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from access.consent import consent_record, consent_withdraw
 from accounts.models import Role
 from referrals.models import Carer, RiskFlag, SharingConsent
-from referrals.services import (
-    carer_add,
-    consent_record,
-    consent_withdraw,
-    contact_record,
-    referral_redirect,
-    risk_flag_raise,
-    risk_flag_resolve,
-)
+from referrals.services import carer_add, contact_record, referral_redirect, risk_flag_raise, risk_flag_resolve
 from tests.factories import UserFactory, make_referral
 
 from .conftest import allocate, count_queries, login

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from caseload.services import caseload_allocate
 from referrals.models import Referral
 from referrals.services import (
     care_plan_record,
+    caseload_allocate,
     outcome_measure_record,
     referral_triage,
 )

@@ -3,8 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from caseload.models import Allocation
-from referrals.models import Clock, Referral
+from referrals.models import Allocation, Clock, Referral
 from referrals.services import (
     referral_close,
 )

@@ -1,0 +1,145 @@
+"""The audit search (GET: every search is a link that can be bookmarked and downloaded) and the
+break-glass review form. A value we cannot read is reported beside its field, never guessed at."""
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from access.models import BreakGlassReview
+from accounts.models import User
+from referrals.nhs_number import is_valid_nhs_number, normalise_nhs_number
+
+from .selectors import ACTION_CATEGORIES, AuditFilters, person_find_for_audit, spaced_nhs_number
+
+# The audit log starts well after 2000; the bounds also keep "the day after" a real date.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _date_field(label: str) -> forms.DateField:
+    """A London date typed into the NHS.UK day/month/year boxes (``nhsuk_field`` draws SelectDateWidget so)."""
+    return forms.DateField(
+        label=label,
+        required=False,
+        help_text="For example, 27 3 2026",
+        widget=forms.SelectDateWidget,
+        error_messages={"invalid": f"The ‘{label.lower()}’ date must be a real date, for example 27 3 2026"},
+    )
+
+
+class AuditSearchForm(forms.Form):
+    person = forms.CharField(
+        label="Person",
+        required=False,
+        max_length=20,
+        help_text="Their NHS number (for example, 943 476 5919) or their person ID",
+        error_messages={"max_length": "Enter an NHS number (10 digits) or a person ID"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "nhsuk-input--width-10"}),
+    )
+    user = forms.CharField(
+        label="Member of staff",
+        required=False,
+        max_length=150,
+        help_text="Their username, for example alice. Failed sign-ins with that username are included",
+        error_messages={"max_length": "A username has at most 150 characters"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "nhsuk-input--width-20"}),
+    )
+    date_from = _date_field("From")
+    date_to = _date_field("To")
+    action = forms.ChoiceField(
+        label="What they did",
+        required=False,
+        choices=[("", "Anything")] + [(key, label) for key, (label, _) in ACTION_CATEGORIES.items()],
+        error_messages={"invalid_choice": "Choose what they did from the list"},
+    )
+
+    def __init__(self, data, *, user: User, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+
+    def clean_person(self):
+        typed = self.cleaned_data["person"].strip()
+        if not typed:
+            return None
+        digits = normalise_nhs_number(typed)
+        if not digits.isdigit() or len(digits) > 10:
+            raise ValidationError("Enter an NHS number (10 digits) or a person ID (a number)")
+        if digits != typed and len(digits) != 10:
+            # Spaces or dashes: someone typing an NHS number, not a person ID.
+            raise ValidationError("An NHS number is 10 digits, for example 943 476 5919")
+        if len(digits) == 10:
+            if not is_valid_nhs_number(digits):
+                raise ValidationError(f"{spaced_nhs_number(digits)} is not a valid NHS number: check the digits")
+            person = person_find_for_audit(self.user, nhs_number=digits)
+            if person is None:
+                raise ValidationError(f"No one with NHS number {spaced_nhs_number(digits)} is on the system")
+            return person
+        person = person_find_for_audit(self.user, person_id=int(digits))
+        if person is None:
+            raise ValidationError(f"No one with person ID {int(digits)} is on the system")
+        return person
+
+    def clean_user(self) -> str:
+        return self.cleaned_data["user"].strip()
+
+    def _clean_day(self, name: str, label: str) -> date | None:
+        day = self.cleaned_data[name]
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValidationError(f"The ‘{label}’ date must be between {FIRST_YEAR} and {LAST_YEAR}")
+        return day
+
+    def clean_date_from(self) -> date | None:
+        return self._clean_day("date_from", "from")
+
+    def clean_date_to(self) -> date | None:
+        return self._clean_day("date_to", "to")
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("date_from"), data.get("date_to")
+        if first and last and first > last:
+            self.add_error("date_to", "The ‘to’ date must be the same as or after the ‘from’ date")
+        return data
+
+    def filters(self) -> AuditFilters | None:
+        """What to search for, or None while any field has an error."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        return AuditFilters(
+            person=data["person"],
+            username=data["user"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            action=data["action"],
+        )
+
+
+class BreakGlassReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Was this break-glass opening appropriate?",
+        choices=BreakGlassReview.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the opening was appropriate"},
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        help_text="Needed when it was not appropriate: say why, and what follow-up is needed",
+        error_messages={"max_length": "The note must be 2,000 characters or fewer"},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put the service's ValidationError on the form: field errors inline, the rest at the top."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, messages in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+
+def review_form_prefix(review: BreakGlassReview) -> str:
+    """Each opening's form on the list page has its own prefix, so every control's id is unique."""
+    return f"review-{review.pk}"

@@ -1,0 +1,3 @@
+from .grants import BreakGlassReview, PersonGrant, PersonShare
+
+__all__ = ["BreakGlassReview", "PersonGrant", "PersonShare"]

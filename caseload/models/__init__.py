@@ -1,3 +1,0 @@
-from .allocation import Allocation
-
-__all__ = ["Allocation"]

@@ -1,0 +1,300 @@
+"""Equality of access: the wait and breach measures for each group of people.
+
+Groups are people's own answers, recorded as given: "Not stated" is a group like any
+other and is always shown, never dropped or spread across the others. Age is the age
+band on the day the referral was received. Deprivation needs a postcode lookup
+(``deprivation.py``); without one it is not offered. Every count from 1 to 7 is shown as
+``*`` and every rate or centile drawn from one is withheld (``suppression.py``), so no
+cell can point to a person.
+
+Across the whole service (no filter set) every figure comes from the daily rollup
+(``equality_rollup``: counts, and the completed waits themselves for the centiles), so the
+page reads a few thousand rows, never a year of clocks. With a filter set it computes from
+the reporting rows, which the filter narrows.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from localities.models import Locality
+from referrals.models import Person
+from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact
+
+from . import deprivation, equality_rollup, percentiles
+from .breaches import breached_q, due_in_period
+from .charts import Chart, bar_chart
+from .equality_rollup import REFERRAL
+from .facts import AGE_BANDS, NOT_STATED, UNDER_16
+from .filters import Filters
+from .periods import Period, london_date
+from .suppression import count, rate, statistic, text
+from .tables import Column, Table
+from .units import in_units, wait_formatter
+from .waits import KINDS
+
+FR, TR = KINDS
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str  # the reporting column
+    label: str
+    groups: list[tuple[str, str]]  # (stored value, label), in the order shown
+
+
+def dimensions() -> dict[str, Dimension]:
+    """The breakdowns offered, in order. Localities and deprivation depend on configuration."""
+    found = [
+        Dimension("ethnicity", "Ethnicity", _not_stated_last(Person.Ethnicity.choices, Person.Ethnicity.NOT_STATED)),
+        Dimension(
+            "age_band",
+            "Age band",
+            [(UNDER_16, "Under 16")] + [(band, band) for band in AGE_BANDS] + [(NOT_STATED, "Not stated")],
+        ),
+        Dimension("gender", "Sex or gender", _not_stated_last(Person.Gender.choices, Person.Gender.NOT_STATED)),
+        Dimension(
+            "sexual_orientation",
+            "Sexual orientation",
+            _not_stated_last(Person.SexualOrientation.choices, Person.SexualOrientation.NOT_STATED),
+        ),
+        Dimension(
+            "disability", "Disability", _not_stated_last(Person.Disability.choices, Person.Disability.NOT_STATED)
+        ),
+        Dimension(
+            "locality_id",
+            "Locality",
+            [(str(pk), name) for pk, name in Locality.objects.order_by("name").values_list("pk", "name")]
+            + [("0", "Not routed to a locality")],
+        ),
+    ]
+    if deprivation.is_configured():
+        deciles = [
+            (str(d), f"{d}{' (most deprived)' if d == 1 else ' (least deprived)' if d == 10 else ''}")
+            for d in range(1, 11)
+        ]
+        found.append(Dimension("deprivation_decile", "Deprivation decile", deciles + [("None", "Postcode not found")]))
+    return {d.key: d for d in found}
+
+
+def _not_stated_last(choices, not_stated) -> list[tuple[str, str]]:
+    return [(v, label) for v, label in choices if v != not_stated] + [(not_stated, "Not stated")]
+
+
+@dataclass
+class GroupRow:
+    value: str
+    label: str
+    received: int = 0
+    fr_n: int = 0
+    fr_met: int = 0
+    fr_p50: float | None = None
+    tr_n: int = 0
+    tr_met: int = 0
+    tr_p50: float | None = None
+    tr_p90: float | None = None
+    due: int = 0
+    breached: int = 0
+
+
+@dataclass
+class EqualityPage:
+    dimension: Dimension
+    options: list[Dimension]
+    rows: list[GroupRow]
+    deprivation_configured: bool
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+def equality_page(*, period: Period, filters: Filters, now: datetime, by: str) -> EqualityPage:
+    options = dimensions()
+    dimension = options.get(by) or options["ethnicity"]
+    column = dimension.key
+    rows = {value: GroupRow(value=value, label=label) for value, label in dimension.groups}
+
+    def row_for(value) -> GroupRow:
+        key = str(value)
+        if key not in rows:  # a value the choices do not list (data older than the list): show it as it is
+            rows[key] = GroupRow(value=key, label=key)
+        return rows[key]
+
+    if filters.active():
+        _live(row_for=row_for, column=column, period=period, filters=filters, now=now)
+    else:
+        _from_rollup(row_for=row_for, column=column, period=period, now=now)
+    page = EqualityPage(
+        dimension=dimension,
+        options=list(options.values()),
+        rows=list(rows.values()),
+        deprivation_configured=deprivation.is_configured(),
+    )
+    page.tables = [_table(page)]
+    page.charts = _charts(page)
+    return page
+
+
+def _from_rollup(*, row_for, column: str, period: Period, now: datetime) -> None:
+    """Every group's figures from the daily rollup: one query, plus one for the clocks due
+    earlier today (the rollup counts a day's due clocks whole; today's are not all due yet)."""
+    today = london_date(now)
+    waits: dict[tuple[str, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
+    for day, kind, value, received, due, breached, completed, met, packed in (
+        DailyEqualityRollup.objects.filter(dimension=column, day__gte=period.first_day, day__lte=period.last_day)
+        .order_by()
+        .values_list("day", "kind", "value", "received", "due", "breached", "completed", "met", "waits")
+    ):
+        row = row_for(value)
+        if kind == REFERRAL:
+            row.received += received
+            continue
+        if day < today:
+            row.due += due
+            row.breached += breached
+        if kind == FR:
+            row.fr_n += completed
+            row.fr_met += met
+        elif kind == TR:
+            row.tr_n += completed
+            row.tr_met += met
+        if completed:
+            waits[(value, kind)].add(packed)
+    for (value, kind), runs in waits.items():
+        row = row_for(value)
+        if kind == FR:
+            (row.fr_p50,) = runs.centiles([0.5])
+        elif kind == TR:
+            row.tr_p50, row.tr_p90 = runs.centiles(percentiles.MEDIAN_AND_P90)
+    due_today = Period(first_day=max(period.first_day, today), last_day=period.last_day)
+    if due_today.first_day <= due_today.last_day and due_today.start < now:
+        _add_due(row_for=row_for, column=column, period=due_today, filters=Filters(), now=now)
+
+
+def _live(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
+    """With filters set: computed from the reporting rows (the rollup keeps no filter cells)."""
+    # 1. Referrals received.
+    for value, n in (
+        ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end)
+        .order_by()
+        .values(column)
+        .annotate(n=Count("received_at"))  # not "pk": everything this needs is in the received index
+        .values_list(column, "n")
+    ):
+        row_for(value).received = n
+    # 2. Completed waits, with centiles, per group and clock.
+    stopped = ClockFact.objects.filter(filters.q(), stopped_at__gte=period.start, stopped_at__lt=period.end)
+    groups = percentiles.grouped(
+        stopped,
+        by=[column, "kind"],
+        value="wait_seconds",
+        extra={"met": Count("kind", filter=Q(met=True))},
+        split=("kind", KINDS),
+    )
+    for (value, kind), group in groups.items():
+        row = row_for(value)
+        if kind == FR:
+            row.fr_n, row.fr_met, row.fr_p50 = group.n, group.extra["met"], group.centiles[0]
+        else:
+            row.tr_n, row.tr_met, (row.tr_p50, row.tr_p90) = group.n, group.extra["met"], group.centiles
+    # 3. Breaches of either clock due in the period.
+    _add_due(row_for=row_for, column=column, period=period, filters=filters, now=now)
+
+
+def _add_due(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
+    """Clocks of either kind due in the period (and by now), and how many of them breached."""
+    for value, due, breached in (
+        due_in_period(period=period, filters=filters, now=now)
+        .order_by()
+        .values(column)
+        # Count("kind"), not "pk": everything this needs is in the due index.
+        .annotate(due=Count("kind"), breached=Count("kind", filter=breached_q(now)))
+        .values_list(column, "due", "breached")
+    ):
+        row = row_for(value)
+        row.due += due
+        row.breached += breached
+
+
+def _table(page: EqualityPage) -> Table:
+    table = Table(
+        key=f"by-{page.dimension.key}",
+        title=f"Waits and breaches by {page.dimension.label.lower()}",
+        columns=[
+            Column(page.dimension.label, numeric=False),
+            Column("Referrals received"),
+            Column("First responses completed"),
+            Column("First response within target (%)"),
+            Column("Median wait to first response"),
+            Column("Treatments started"),
+            Column("Treatment within 4 weeks (%)"),
+            Column("Median wait to treatment"),
+            Column("90th centile wait to treatment"),
+            Column("Clocks due"),
+            Column("Breached (%)"),
+        ],
+    )
+    fr_text, tr_text = wait_formatter(FR), wait_formatter(TR)
+    for r in page.rows:
+        table.add(
+            [
+                text(r.label),
+                count(r.received),
+                count(r.fr_n),
+                rate(r.fr_met, r.fr_n),
+                statistic(r.fr_p50, r.fr_n, formatter=fr_text),
+                count(r.tr_n),
+                rate(r.tr_met, r.tr_n),
+                statistic(r.tr_p50, r.tr_n, formatter=tr_text),
+                statistic(r.tr_p90, r.tr_n, formatter=tr_text),
+                count(r.due),
+                rate(r.breached, r.due),
+            ]
+        )
+    return table
+
+
+def _charts(page: EqualityPage) -> list[Chart]:
+    charts = []
+    labels = [r.label for r in page.rows]
+    for key, title, column, cells in (
+        (
+            "chart-within-4-weeks",
+            f"Treatment within 4 weeks (%) by {page.dimension.label.lower()}",
+            "Within 4 weeks (%)",
+            [rate(r.tr_met, r.tr_n) for r in page.rows],
+        ),
+        (
+            "chart-median-treatment",
+            f"Median wait to treatment (days) by {page.dimension.label.lower()}",
+            "Median wait (days)",
+            [
+                statistic(None if r.tr_p50 is None else float(in_units(TR, r.tr_p50)), r.tr_n, formatter=_one_place)
+                for r in page.rows
+            ],
+        ),
+    ):
+        table = Table(key=key, title=title, columns=[Column(page.dimension.label, numeric=False), Column(column)])
+        for label, cell in zip(labels, cells, strict=True):
+            table.add([text(label), cell])
+        charts.append(
+            Chart(
+                key=key,
+                title=title,
+                svg=bar_chart(
+                    key=key,
+                    title=title,
+                    labels=labels,
+                    values=table.column_values(1),
+                    texts=table.column_texts(1),
+                    unit=column,
+                ),
+                table=table,
+            )
+        )
+    return charts
+
+
+def _one_place(value: float) -> str:
+    return f"{value:.1f}"

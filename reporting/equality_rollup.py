@@ -1,0 +1,382 @@
+"""The equality page's daily rollup: counts and the completed waits themselves, per London
+day, clock kind and equality group (``DailyEqualityRollup``).
+
+Grouped centiles over a year of clocks cost a sort of a million rows on every page view;
+centiles do not add up, so they cannot be summed from smaller ones either. The rollup keeps
+each day's completed waits of each group, sorted. A period's waits are its days' (periods
+are whole London days), one sorted run per day, and ``Runs`` picks the ranks it needs out
+of them without sorting them all. The figures are the ones ``percentile_cont`` gives over
+the clocks: the same values, interpolated the same way.
+
+A row is a pure function of the reporting rows of its day: ``daily_rows`` computes it in
+Python (SQLite, verify), ``rebuild_in_postgresql`` set-based. ``facts_refresh`` moves
+exactly the cells its changed rows count in, in its transaction (``apply_changes``);
+``facts_verify`` compares every stored row with a fresh computation.
+"""
+
+import math
+import sys
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from itertools import chain
+
+from django.db import connection
+from django.db.models import Q
+
+from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact
+
+from .percentiles import interpolate
+from .periods import LONDON, london_midnight
+
+REFERRAL = "referral"  # rows that count referrals received
+# The equality page's breakdowns (reporting.equality.dimensions), as reporting columns.
+DIMENSIONS = (
+    "ethnicity",
+    "age_band",
+    "gender",
+    "sexual_orientation",
+    "disability",
+    "locality_id",
+    "deprivation_decile",
+)
+
+
+def london_day(instant: datetime) -> date:
+    return instant.astimezone(LONDON).date()
+
+
+# --- packing waits ---------------------------------------------------------------------------
+
+
+def pack(sorted_waits: list[int]) -> bytes:
+    """8-byte big-endian integers: what PostgreSQL's int8send gives, so SQL and Python agree."""
+    packed = array("q", sorted_waits)
+    if sys.byteorder == "little":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack(packed: bytes | memoryview) -> list[int]:
+    values = array("q")
+    values.frombytes(packed)
+    if sys.byteorder == "little":
+        values.byteswap()
+    return values.tolist()
+
+
+class Runs:
+    """A period's waits for one group: each day's sorted waits, one after another.
+
+    ``centiles`` gives exactly what ``percentile_cont`` over all the waits gives, without
+    sorting them all: a sample brackets each rank, a binary search in every day's run counts
+    the waits below the bracket, and only the waits inside it are sorted.
+    """
+
+    STRIDE = 32  # one wait in this many makes the sample
+    MARGIN = 24  # sample places either side of the guess, at first
+    SORT_UP_TO = 5_000  # this many waits or fewer: just sort them
+
+    def __init__(self) -> None:
+        self.values = array("q")
+        self.bounds: list[tuple[int, int]] = []  # [start, end) of each day's run in values
+        self.native = False  # byte order swapped from the stored one yet
+
+    def add(self, packed: bytes | memoryview) -> None:
+        start = len(self.values)
+        self.values.frombytes(packed)
+        self.bounds.append((start, len(self.values)))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def centiles(self, fractions: Iterable[float]) -> list[float | None]:
+        if sys.byteorder == "little" and not self.native:
+            self.values.byteswap()  # stored big-endian (int8send); now in this machine's order
+        self.native = True
+        n = len(self.values)
+        if n <= self.SORT_UP_TO:
+            ordered = sorted(self.values)
+            return [interpolate(ordered, f) for f in fractions]
+        sample = sorted(self.values[:: self.STRIDE])
+        found: list[float | None] = []
+        for fraction in fractions:
+            position = fraction * (n - 1)
+            rank = math.floor(position)
+            low, high = self._ranks(rank, min(rank + 1, n - 1), sample)
+            found.append(low + (high - low) * (position - rank))
+        return found
+
+    def _ranks(self, first: int, second: int, sample: list[int]) -> tuple[float, float]:
+        """The waits at two neighbouring ranks (0-based) of the sorted whole."""
+        # A narrow bracket nearly always holds the ranks; each run can put the sample at most
+        # one stride out, so one more per run always does (unless many waits are equal).
+        for margin in (self.MARGIN, len(self.bounds) + 2):
+            found = self._bracketed(first, second, sample, margin)
+            if found is not None:
+                return found
+        ordered = sorted(self.values)  # still exact, just slower
+        return float(ordered[first]), float(ordered[second])
+
+    def _bracketed(self, first: int, second: int, sample: list[int], margin: int) -> tuple[float, float] | None:
+        guess = first // self.STRIDE
+        floor_value = sample[max(guess - margin, 0)]
+        ceiling_value = sample[min(guess + margin, len(sample) - 1)]
+        below = inside = 0
+        slices = []
+        for start, end in self.bounds:
+            left = bisect_left(self.values, floor_value, start, end)
+            right = bisect_right(self.values, ceiling_value, start, end)
+            below += left - start
+            inside += right - left
+            if right > left:
+                slices.append((left, right))
+        if not (below <= first and second < below + inside):
+            return None  # the ranks are outside the bracket
+        band = sorted(chain.from_iterable(self.values[left:right] for left, right in slices))
+        return float(band[first - below]), float(band[second - below])
+
+
+# --- computing rows --------------------------------------------------------------------------
+
+
+def is_breached(clock: ClockFact) -> bool:
+    """``breaches.breached_q`` for a clock whose due time has passed: stopped late, still
+    running, or paused after its due time."""
+    if clock.stopped_at is not None:
+        return clock.stopped_at > clock.due_at
+    return clock.paused_at is None or clock.paused_at > clock.due_at
+
+
+def _day_ranges(days: Iterable[date]) -> list[tuple[datetime, datetime]]:
+    """Consecutive days merged into [start, end) instants."""
+    ranges: list[list[date]] = []
+    for day in sorted(set(days)):
+        if ranges and ranges[-1][1] + timedelta(days=1) == day:
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [(london_midnight(first), london_midnight(last + timedelta(days=1))) for first, last in ranges]
+
+
+def _within(field: str, days: Iterable[date]) -> Q:
+    q = Q(pk__in=[])
+    for start, end in _day_ranges(days):
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return q
+
+
+def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup]:
+    """The rollup rows of these (day, kind) pairs (every day, with None), from the reporting rows."""
+    referrals = ReferralFact.objects.all()
+    clocks = ClockFact.objects.all()
+    if wanted is not None:
+        by_kind: dict[str, set[date]] = {}
+        for day, kind in wanted:
+            by_kind.setdefault(kind, set()).add(day)
+        referrals = referrals.filter(_within("received_at", by_kind.pop(REFERRAL, ())))
+        q = Q(pk__in=[])
+        for kind, days in by_kind.items():
+            q |= Q(kind=kind) & (_within("due_at", days) | _within("stopped_at", days))
+        clocks = clocks.filter(q)
+    cells: dict[tuple, list] = {}
+
+    def cell(day: date, kind: str, dimension: str, value) -> list:
+        key = (day, kind, dimension, str(value))
+        found = cells.get(key)
+        if found is None:
+            found = cells[key] = [0, 0, 0, 0, 0, []]  # received, due, breached, completed, met, waits
+        return found
+
+    for received_at, *values in referrals.order_by().values_list("received_at", *DIMENSIONS).iterator(chunk_size=5000):
+        day = london_day(received_at)
+        if wanted is None or (day, REFERRAL) in wanted:
+            for dimension, value in zip(DIMENSIONS, values, strict=True):
+                cell(day, REFERRAL, dimension, value)[0] += 1
+    for clock in (
+        clocks.order_by()
+        .only("kind", "due_at", "stopped_at", "paused_at", "wait_seconds", "met", *DIMENSIONS)
+        .iterator(chunk_size=5000)
+    ):
+        values = [getattr(clock, name) for name in DIMENSIONS]
+        due_day = london_day(clock.due_at)
+        if wanted is None or (due_day, clock.kind) in wanted:
+            breached = is_breached(clock)
+            for dimension, value in zip(DIMENSIONS, values, strict=True):
+                row = cell(due_day, clock.kind, dimension, value)
+                row[1] += 1
+                row[2] += breached
+        if clock.wait_seconds is not None:
+            stop_day = london_day(clock.stopped_at)
+            if wanted is None or (stop_day, clock.kind) in wanted:
+                for dimension, value in zip(DIMENSIONS, values, strict=True):
+                    row = cell(stop_day, clock.kind, dimension, value)
+                    row[3] += 1
+                    row[4] += bool(clock.met)
+                    row[5].append(clock.wait_seconds)
+    return [
+        DailyEqualityRollup(
+            day=day,
+            kind=kind,
+            dimension=dimension,
+            value=value,
+            received=received,
+            due=due,
+            breached=breached,
+            completed=completed,
+            met=met,
+            waits=pack(sorted(waits)),
+        )
+        for (day, kind, dimension, value), (received, due, breached, completed, met, waits) in cells.items()
+    ]
+
+
+# --- keeping them exact -----------------------------------------------------------------------
+
+
+Cell = tuple[date, str, str, str]  # (day, kind, dimension, value)
+# What one reporting row adds to one cell: received, due, breached, completed, met, its wait.
+Contribution = tuple[Cell, int, int, int, int, int, int | None]
+
+
+def contributions(
+    referral_facts: Iterable[ReferralFact], clock_facts: Iterable[ClockFact]
+) -> dict[tuple, list[Contribution]]:
+    """{a row, as every field the rollup reads from it: what it adds to which cells}.
+
+    Comparing the old rows' with the new rows' gives what a refresh must take away and add."""
+    found: dict[tuple, list[Contribution]] = {}
+    for r in referral_facts:
+        values = [getattr(r, name) for name in DIMENSIONS]
+        day = london_day(r.received_at)
+        found[(REFERRAL, r.referral_id, r.received_at, *values)] = [
+            ((day, REFERRAL, name, str(value)), 1, 0, 0, 0, 0, None)
+            for name, value in zip(DIMENSIONS, values, strict=True)
+        ]
+    for c in clock_facts:
+        values = [getattr(c, name) for name in DIMENSIONS]
+        key = (c.kind, c.clock_id, c.due_at, c.stopped_at, c.paused_at, c.wait_seconds, c.met, *values)
+        due_day, breached = london_day(c.due_at), int(is_breached(c))
+        cells: list[Contribution] = [
+            ((due_day, c.kind, name, str(value)), 0, 1, breached, 0, 0, None)
+            for name, value in zip(DIMENSIONS, values, strict=True)
+        ]
+        if c.wait_seconds is not None:
+            stop_day, met = london_day(c.stopped_at), int(bool(c.met))
+            cells += [
+                ((stop_day, c.kind, name, str(value)), 0, 0, 0, 1, met, c.wait_seconds)
+                for name, value in zip(DIMENSIONS, values, strict=True)
+            ]
+        found[key] = cells
+    return found
+
+
+def apply_changes(old: dict[tuple, list[Contribution]], new: dict[tuple, list[Contribution]]) -> None:
+    """Take away what the rows no longer there contributed and add what the new ones do, in
+    exactly the cells they count in: counts by difference, waits taken out and put in, one
+    by one, keeping each cell's waits sorted. Rows in both (unchanged) are left alone."""
+    changes: dict[Cell, list] = {}  # cell -> [received, due, breached, completed, met, added, removed]
+    for rows, sign in ((old.keys() - new.keys(), -1), (new.keys() - old.keys(), 1)):
+        for row in rows:
+            for cell, *counts, wait in (old if sign < 0 else new)[row]:
+                change = changes.get(cell)
+                if change is None:
+                    change = changes[cell] = [0, 0, 0, 0, 0, [], []]
+                for i, n in enumerate(counts):
+                    change[i] += sign * n
+                if wait is not None:
+                    change[5 if sign > 0 else 6].append(wait)
+    for cell, (*counts, added, removed) in list(changes.items()):
+        if not any(counts) and sorted(added) == sorted(removed):
+            del changes[cell]  # what left came back (a redirect leaves every group but locality as it was)
+    if not changes:
+        return
+    keys = list(changes)
+    stored: dict[Cell, DailyEqualityRollup] = {}
+    for start in range(0, len(keys), 500):
+        q = Q(pk__in=[])
+        for day, kind, dimension, value in keys[start : start + 500]:
+            q |= Q(day=day, kind=kind, dimension=dimension, value=value)
+        for row in DailyEqualityRollup.objects.filter(q):
+            stored[(row.day, row.kind, row.dimension, row.value)] = row
+    fresh = []
+    for cell, (received, due, breached, completed, met, added, removed) in changes.items():
+        row = stored.get(cell) or DailyEqualityRollup(day=cell[0], kind=cell[1], dimension=cell[2], value=cell[3])
+        waits = unpack(row.waits)
+        for wait in removed:
+            del waits[bisect_left(waits, wait)]  # it is there: the old row put it there
+        for wait in added:
+            insort(waits, wait)
+        row.received += received
+        row.due += due
+        row.breached += breached
+        row.completed += completed
+        row.met += met
+        row.waits = pack(waits)
+        if row.received or row.due or row.completed:  # a cell that counts nothing is not kept
+            fresh.append(row)
+    DailyEqualityRollup.objects.filter(pk__in=[row.pk for row in stored.values()]).delete()
+    for row in fresh:
+        row.pk = None
+    DailyEqualityRollup.objects.bulk_create(fresh, batch_size=2000)
+
+
+def rebuild_in_postgresql() -> None:
+    """Every row at once, set-based, by the same rules as ``daily_rows``: one statement per
+    dimension, counts by hashing, waits sorted within each day and group only."""
+    table = DailyEqualityRollup._meta.db_table
+    referrals, clocks = ReferralFact._meta.db_table, ClockFact._meta.db_table
+
+    def day(column: str) -> str:
+        return f"({column} AT TIME ZONE 'Europe/London')::date"
+
+    breached = (
+        "CASE WHEN stopped_at IS NOT NULL THEN stopped_at > due_at ELSE paused_at IS NULL OR paused_at > due_at END"
+    )
+    with connection.cursor() as cursor:
+        for name in DIMENSIONS:
+            value = f"COALESCE({name}::text, 'None')"  # as Python's str() writes it: NULL is 'None'
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (day, kind, dimension, value, received, due, breached, completed, met, waits)
+                SELECT day, kind, %s, value, COALESCE(c.received, 0), COALESCE(c.due, 0), COALESCE(c.breached, 0),
+                       COALESCE(w.completed, 0), COALESCE(w.met, 0), COALESCE(w.waits, ''::bytea)
+                FROM (
+                    SELECT day, kind, value, sum(received) AS received, sum(due) AS due, sum(breached) AS breached
+                    FROM (
+                        SELECT {day("received_at")} AS day, '{REFERRAL}' AS kind, {value} AS value,
+                               1 AS received, 0 AS due, 0 AS breached
+                        FROM {referrals}
+                        UNION ALL
+                        SELECT {day("due_at")}, kind, {value}, 0, 1, ({breached})::int
+                        FROM {clocks}
+                    ) events
+                    GROUP BY day, kind, value
+                ) c
+                FULL JOIN (
+                    SELECT {day("stopped_at")} AS day, kind, {value} AS value, count(*) AS completed,
+                           sum(met::int) AS met, string_agg(int8send(wait_seconds), ''::bytea ORDER BY wait_seconds) AS waits
+                    FROM {clocks}
+                    WHERE wait_seconds IS NOT NULL
+                    GROUP BY 1, 2, 3
+                ) w USING (day, kind, value)
+                """,
+                [name],
+            )
+        cursor.execute(f"ANALYZE {table}")
+
+
+def verify(problem) -> None:
+    """Report every stored row that differs from a fresh computation, and every missing one."""
+    fresh = {(r.day, r.kind, r.dimension, r.value): r for r in daily_rows(None)}
+    fields = ("received", "due", "breached", "completed", "met")
+    for stored in DailyEqualityRollup.objects.all().iterator(chunk_size=2000):
+        expected = fresh.pop((stored.day, stored.kind, stored.dimension, stored.value), None)
+        if expected is None:
+            problem(f"equality rollup {stored} should not exist")
+            continue
+        if any(getattr(stored, f) != getattr(expected, f) for f in fields) or bytes(stored.waits) != expected.waits:
+            problem(f"equality rollup {stored} differs from the reporting rows")
+    for key in fresh:
+        problem(f"equality rollup {key} is missing")

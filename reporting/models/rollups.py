@@ -1,0 +1,243 @@
+"""Reporting copies of the records, shaped for the dashboards. Never edited by hand.
+
+The waits, breaches, capacity and equality dashboards read these tables instead of
+joining referrals, people, teams and clocks on every page: a year of a million
+referrals is too much to join and sort in under a second. They hold nothing that is
+not derived from the records, and ``reporting.facts`` keeps them exact:
+every audited change (every service writes an audit row naming the person) makes the
+refresh recompute that person's referrals, in one transaction with the rollup's
+counters. ``facts_verify`` rebuilds them in memory and compares, row by row.
+
+Anything that depends on the current instant (is a clock at risk *now*, is a hand-off
+old enough to count as lost) is worked out when the page is drawn, never stored.
+"""
+
+from django.db import models
+
+# The dashboards' filters, then the equality page's breakdowns: the last columns of the
+# covering indexes below, so a page with filters set reads only an index.
+FILTERED_BY = ["locality_id", "team_id", "service", "source", "urgency"]
+EQUALITY_GROUPS = ["ethnicity", "gender", "sexual_orientation", "disability", "age_band", "deprivation_decile"]
+
+
+class ReferralFact(models.Model):
+    """One row per referral: who, where, from which access point, and how it ended."""
+
+    referral = models.OneToOneField(
+        "referrals.Referral", primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    person_id = models.BigIntegerField(db_index=True)
+    received_at = models.DateTimeField()
+    received_week = models.DateField(help_text="Monday (Europe/London) of the week it was received.")
+    # Where it sits now (a redirect moves it), and how it arrived.
+    locality_id = models.BigIntegerField(default=0, help_text="0: not routed to a locality.")
+    team_id = models.BigIntegerField(default=0, help_text="0: not routed to a team.")
+    service = models.CharField(max_length=32, blank=True, help_text="The team's kind; blank with no team.")
+    source = models.CharField(max_length=32)
+    urgency = models.CharField(max_length=16)
+    # Equality monitoring, as answered (never guessed); age band at the date received.
+    ethnicity = models.CharField(max_length=1)
+    gender = models.CharField(max_length=16)
+    sexual_orientation = models.CharField(max_length=16)
+    disability = models.CharField(max_length=16)
+    age_band = models.CharField(max_length=12)
+    deprivation_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    previous_discharge_at = models.DateTimeField(
+        null=True, blank=True, help_text="The person's latest discharge from another referral before this one."
+    )
+    # Paired outcome measure: first baseline, last discharge score on the same instrument.
+    outcome_instrument = models.CharField(max_length=32, blank=True)
+    outcome_start = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    outcome_end = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        db_table = "referrals_referralfact"  # kept from before the move (docs/adr/0007)
+        indexes = [
+            models.Index(fields=["received_at", *FILTERED_BY, *EQUALITY_GROUPS], name="referralfact_received_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reporting row for referral {self.referral_id}"
+
+
+class ClockFact(models.Model):
+    """One row per clock (superseded ones too), with its referral's dimensions copied on."""
+
+    clock = models.OneToOneField(
+        "referrals.Clock", primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    referral_id = models.BigIntegerField(db_index=True)
+    kind = models.CharField(max_length=16)
+    is_current = models.BooleanField()
+    started_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=32, blank=True)
+    stopped_week = models.DateField(null=True, blank=True)
+    wait_seconds = models.BigIntegerField(
+        null=True, blank=True, help_text="Whole seconds from start to stop, for a clock stopped by its rule."
+    )
+    met = models.BooleanField(null=True, help_text="Stopped by its rule on or before its due time; NULL otherwise.")
+    locality_id = models.BigIntegerField(default=0)
+    team_id = models.BigIntegerField(default=0)
+    service = models.CharField(max_length=32, blank=True)
+    source = models.CharField(max_length=32)
+    urgency = models.CharField(max_length=16)
+    ethnicity = models.CharField(max_length=1)
+    gender = models.CharField(max_length=16)
+    sexual_orientation = models.CharField(max_length=16)
+    disability = models.CharField(max_length=16)
+    age_band = models.CharField(max_length=12)
+    deprivation_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "referrals_clockfact"  # kept from before the move (docs/adr/0007)
+        # Covering indexes: each page's queries read only an index, with or without filters (the
+        # filter columns come last). Key columns, not INCLUDE, which SQLite does not have.
+        indexes = [
+            # Completed waits in a period, per kind, and their weeks (headline and trend centiles).
+            models.Index(
+                fields=["kind", "stopped_at", "wait_seconds", "met", "stopped_week", *FILTERED_BY, *EQUALITY_GROUPS],
+                name="clockfact_stopped_idx",
+            ),
+            # Clocks that ended without a wait (restarted, referral ended, stopped by hand): few.
+            models.Index(
+                fields=["stopped_at", "kind", "stop_reason", *FILTERED_BY],
+                condition=models.Q(stopped_at__isnull=False, wait_seconds__isnull=True),
+                name="clockfact_other_stop_idx",
+            ),
+            # Clocks due in a period (breaches).
+            models.Index(
+                fields=["due_at", "kind", "stopped_at", "paused_at", *FILTERED_BY, *EQUALITY_GROUPS],
+                name="clockfact_due_idx",
+            ),
+            # Clocks running now: the snapshot, the longest waits and the waiting list.
+            models.Index(
+                fields=["kind", "started_at", "warn_at", "due_at", "paused_at", *FILTERED_BY],
+                condition=models.Q(is_current=True, stopped_at__isnull=True),
+                name="clockfact_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reporting row for clock {self.clock_id}"
+
+
+class WeeklyRollup(models.Model):
+    """Counts per week (Monday, Europe/London) and filter cell, kept by adding and taking away.
+
+    ``kind`` is a clock kind, or ``referral`` for rows that only count referrals received.
+    The event counters (started, stopped, warned...) each count clocks whose event fell in
+    the week; summing them over every week up to a week's end gives how many clocks were
+    open, at risk and breached at that moment (see reporting.waits).
+    """
+
+    week = models.DateField()
+    kind = models.CharField(max_length=16)
+    locality_id = models.BigIntegerField(default=0)
+    team_id = models.BigIntegerField(default=0)
+    service = models.CharField(max_length=32, blank=True)
+    source = models.CharField(max_length=32)
+    urgency = models.CharField(max_length=16)
+    received = models.IntegerField(default=0)
+    started = models.IntegerField(default=0)
+    stopped = models.IntegerField(default=0)
+    warned = models.IntegerField(default=0, help_text="Clocks whose warning time fell in the week.")
+    due = models.IntegerField(default=0, help_text="Clocks whose due time fell in the week.")
+    warned_or_stopped = models.IntegerField(default=0, help_text="...whose later of warning and stop fell in it.")
+    due_or_stopped = models.IntegerField(default=0, help_text="...whose later of due time and stop fell in it.")
+    counted = models.IntegerField(default=0, help_text="Clocks stopped by their rule in the week.")
+    met = models.IntegerField(default=0, help_text="...of which on or before their due time.")
+
+    class Meta:
+        db_table = "referrals_weeklyrollup"  # kept from before the move (docs/adr/0007)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "kind", "locality_id", "team_id", "service", "source", "urgency"],
+                name="one_rollup_row_per_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} week of {self.week}"
+
+
+class WeeklyPercentile(models.Model):
+    """Median and 90th centile of the waits completed in a week, for the whole service and for
+    each value of one filter (a locality, a team, a service, a source, an urgency).
+
+    Centiles do not add up across cells, so they are kept per cell that a page can ask for
+    with at most one filter set; a page with two or more filters computes its own.
+    """
+
+    week = models.DateField()
+    kind = models.CharField(max_length=16)
+    dimension = models.CharField(max_length=16, blank=True, help_text="Blank: the whole service.")
+    value = models.CharField(max_length=32, blank=True)
+    n = models.IntegerField()
+    p50 = models.FloatField()
+    p90 = models.FloatField()
+
+    class Meta:
+        db_table = "referrals_weeklypercentile"  # kept from before the move (docs/adr/0007)
+        constraints = [
+            models.UniqueConstraint(fields=["week", "kind", "dimension", "value"], name="one_percentile_per_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} week of {self.week} {self.dimension}={self.value}"
+
+
+class DailyEqualityRollup(models.Model):
+    """One London day, clock kind (or ``referral``) and equality group: what the equality page
+    shows, for every period, without reading a clock.
+
+    Counts add up over the days of a period. Centiles do not, so the row keeps the waits
+    themselves: every completed wait of the day and group, sorted, packed as 8-byte
+    big-endian integers (``reporting.equality_rollup``). A period's median and
+    90th centile are taken from the merged waits of its days: the same values, so the same
+    figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
+    every period is a run of whole rows. Pages with a filter set compute their own.
+    """
+
+    day = models.DateField(help_text="London date of the event counted.")
+    kind = models.CharField(max_length=16, help_text="A clock kind, or 'referral' for referrals received.")
+    dimension = models.CharField(max_length=20, help_text="The equality column: ethnicity, age_band, ...")
+    value = models.CharField(max_length=32, help_text="Its value as text ('None': no deprivation decile).")
+    received = models.IntegerField(default=0, help_text="Referrals received on the day.")
+    due = models.IntegerField(default=0, help_text="Clocks whose due time fell on the day.")
+    breached = models.IntegerField(default=0, help_text="...of which stopped late, still running, or paused late.")
+    completed = models.IntegerField(default=0, help_text="Clocks stopped by their rule on the day.")
+    met = models.IntegerField(default=0, help_text="...of which on or before their due time.")
+    waits = models.BinaryField(default=b"", help_text="The completed waits in seconds, sorted, 8 bytes each.")
+
+    class Meta:
+        db_table = "referrals_dailyequalityrollup"  # kept from before the move (docs/adr/0007)
+        constraints = [
+            # Leading with dimension and day: a page reads one dimension over a run of days.
+            models.UniqueConstraint(fields=["dimension", "day", "kind", "value"], name="one_equality_row_per_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.day} {self.dimension}={self.value}"
+
+
+class ReportingState(models.Model):
+    """How far the reporting tables have caught up with the audit log (one row)."""
+
+    last_audit_id = models.BigIntegerField(default=0)
+    # Audit ids below last_audit_id not seen yet: a transaction still in flight when we
+    # looked (ids are handed out before commit), or one rolled back. Kept for an hour.
+    pending_ids = models.JSONField(default=dict, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "referrals_reportingstate"  # kept from before the move (docs/adr/0007)
+
+    def __str__(self) -> str:
+        return f"Reporting caught up to audit event {self.last_audit_id}"
