@@ -42,8 +42,10 @@ run: demo ## Start web (http://127.0.0.1:8000), Celery worker and Celery beat to
 	@echo "Starting web, worker and beat: open http://127.0.0.1:8000 (Ctrl-C stops all three)"
 	$(HONCHO) start -f Procfile
 
-test: venv chromium services check-migrations ## Everything CI runs: ruff, migrations check, the whole pytest suite (browser tests included) with coverage on PostgreSQL and Redis
+test: venv chromium services check-migrations ## Everything CI runs: ruff, import contracts, mypy, migrations check, the whole pytest suite (browser tests included) with coverage on PostgreSQL and Redis
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	@# --create-db: a test database left from an earlier run never hides a broken migration.
 	@# tests/browser (marked `browser`) run here too, in Chromium against a live server.
 	$(BIN)/pytest --create-db --cov --cov-report=term $(PYTEST_ARGS)
@@ -54,9 +56,11 @@ demo: venv ## Migrate and load the synthetic demo data (once; later runs print t
 	$(HONCHO) run python manage.py migrate --noinput
 	$(HONCHO) run python manage.py load_demo
 
-lint: venv check-migrations ## ruff check, ruff format --check and makemigrations --check
+lint: venv check-migrations ## ruff check, ruff format --check, import contracts (docs/architecture.md), mypy and makemigrations --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 format: venv ## Format with ruff and apply ruff's safe fixes
 	$(BIN)/ruff format .

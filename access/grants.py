@@ -17,7 +17,7 @@ from django.db import transaction
 from accounts.models import RecordScope, Role, User
 from accounts.services import audit_read, audit_record
 from localities.models import Organisation
-from referrals.models import Referral
+from referrals.models import Person, Referral, SharingConsent
 from referrals.selectors import consent_in_force
 
 from .models import BreakGlassReview, PersonGrant, PersonShare
@@ -39,7 +39,9 @@ def _reason(reason: str, field: str = "reason") -> str:
 # --- Break-glass ---------------------------------------------------------------------------
 
 
-def break_glass_open(*, user: User, person, reason: str, now: datetime, source_ip: str | None = None) -> PersonGrant:
+def break_glass_open(
+    *, user: User, person: Person, reason: str, now: datetime, source_ip: str | None = None
+) -> PersonGrant:
     """Open a record outside the user's access, in an emergency, for a stated reason.
 
     Allowed for clinicians and team managers only. Lasts ``BREAK_GLASS_DURATION``; shows the
@@ -81,7 +83,7 @@ def break_glass_open(*, user: User, person, reason: str, now: datetime, source_i
     return grant
 
 
-def break_glass_active(*, user: User, person, now: datetime) -> PersonGrant | None:
+def break_glass_active(*, user: User, person: Person, now: datetime) -> PersonGrant | None:
     return PersonGrant.objects.filter(
         user=user, content_object=person, kind=PersonGrant.Kind.BREAK_GLASS, expires_at__gt=now
     ).first()
@@ -152,24 +154,28 @@ def cover_arrange(*, by: User, absent: User, covering: User, until: datetime, no
 
 def organisation_staff_group(organisation: Organisation) -> Group:
     """The organisation's staff as a permission group (made on first use)."""
-    if organisation.staff_group_id is None:
+    group = organisation.staff_group
+    if group is None:
         with transaction.atomic():
             organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-            if organisation.staff_group_id is None:
+            group = organisation.staff_group  # another request may have made it meanwhile
+            if group is None:
                 group, _ = Group.objects.get_or_create(name=f"Staff of {organisation.name}"[:150])
                 organisation.staff_group = group
                 organisation.save(update_fields=["staff_group"])
                 group.user_set.add(*User.objects.filter(organisation=organisation))
-    return organisation.staff_group
+    return group
 
 
-def consent_covers(consent, organisation: Organisation) -> bool:
+def consent_covers(consent: SharingConsent | None, organisation: Organisation) -> bool:
     if consent is None or consent.withdrawn_at is not None or consent.decision != "given":
         return False
     return consent.scope == "care_team" or consent.organisations.filter(pk=organisation.pk).exists()
 
 
-def share_with_organisation(*, person, organisation: Organisation, by: User, now: datetime, reason: str) -> PersonShare:
+def share_with_organisation(
+    *, person: Person, organisation: Organisation, by: User, now: datetime, reason: str
+) -> PersonShare:
     """Share a person's record with another organisation's clinicians, under the consent in force."""
     reason = _reason(reason)
     if by.record_scope != RecordScope.TEAM:
@@ -177,7 +183,7 @@ def share_with_organisation(*, person, organisation: Organisation, by: User, now
     if organisation.pk == by.organisation_id:
         raise ValidationError({"organisation": "Your own organisation's teams see their people already."})
     consent = consent_in_force(person)
-    if not consent_covers(consent, organisation):
+    if consent is None or not consent_covers(consent, organisation):
         raise ValidationError(
             {"organisation": f"The person has not agreed to share with {organisation}: record their consent first."}
         )
@@ -206,7 +212,7 @@ def share_with_organisation(*, person, organisation: Organisation, by: User, now
     return share
 
 
-def shares_end_beyond_consent(*, person, by: User, now: datetime) -> int:
+def shares_end_beyond_consent(*, person: Person, by: User, now: datetime) -> int:
     """End every share the person's decision in force no longer covers. Called by the consent
     services in their own transaction, so a withdrawal takes effect at once."""
     consent = consent_in_force(person)
@@ -231,6 +237,7 @@ def shares_end_beyond_consent(*, person, by: User, now: datetime) -> int:
 def staff_group_sync(user: User) -> None:
     """Keep the user in their organisation's staff group (and in no other organisation's)."""
     current = Organisation.objects.filter(staff_group__isnull=False).values_list("staff_group_id", flat=True)
-    user.groups.remove(*[g for g in current if g != getattr(user.organisation, "staff_group_id", None)])
-    if user.organisation_id and user.organisation.staff_group_id:
-        user.groups.add(user.organisation.staff_group_id)
+    own_group_id = user.organisation.staff_group_id if user.organisation is not None else None
+    user.groups.remove(*[g for g in current if g != own_group_id])
+    if own_group_id:
+        user.groups.add(own_group_id)

@@ -9,10 +9,14 @@ allocation, the locality's triage queue); the explicit exceptions are the grants
 ``access.models`` (break-glass, cover, consent-based shares).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import EllipsisType
+from typing import TypeAlias
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,18 +27,21 @@ from referrals.selectors import consent_in_force
 
 from .models import PersonGrant, PersonShare
 
+# A values() query of one id column: what ``pk__in`` and UNION take.
+IdRows: TypeAlias = QuerySet[Model, Mapping[str, object]]
 
-def _people_granted_to(user: User, now: datetime) -> QuerySet:
+
+def _people_granted_to(user: User, now: datetime) -> IdRows:
     """Person ids this user holds an explicit grant for: break-glass, cover, or a share with
     their organisation (clinical staff only; link workers see only the people they hold)."""
     return PersonGrant.objects.filter(user_id=user.pk, expires_at__gt=now).values("content_object_id").order_by()
 
 
-def _people_shared_with(user: User) -> QuerySet:
-    return PersonShare.objects.filter(organisation_id=user.organisation_id).values("content_object_id").order_by()
+def _people_shared_with(organisation_id: int) -> IdRows:
+    return PersonShare.objects.filter(organisation_id=organisation_id).values("content_object_id").order_by()
 
 
-def referrals_visible_to(user: User, *, open_only: bool = False) -> QuerySet[Referral]:
+def referrals_visible_to(user: User | AnonymousUser, *, open_only: bool = False) -> QuerySet[Referral]:
     """The referrals this user may open. Nothing else decides it (docs/adr/0006).
 
     Everyday access comes from relationships, by the role's record scope:
@@ -58,7 +65,7 @@ def referrals_visible_to(user: User, *, open_only: bool = False) -> QuerySet[Ref
     now = timezone.now()
     scope = user.record_scope
     referrals = Referral.objects.filter(ended_at__isnull=True) if open_only else Referral.objects.all()
-    branches = [referrals.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by()]
+    branches: list[IdRows] = [referrals.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by()]
     if scope != RecordScope.NONE:
         branches.append(Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True).values("pk").order_by())
     if scope == RecordScope.TEAM:
@@ -75,7 +82,9 @@ def referrals_visible_to(user: User, *, open_only: bool = False) -> QuerySet[Ref
             .order_by(),
         ]
         if user.organisation_id is not None:
-            branches.append(referrals.filter(person_id__in=_people_shared_with(user)).values("pk").order_by())
+            branches.append(
+                referrals.filter(person_id__in=_people_shared_with(user.organisation_id)).values("pk").order_by()
+            )
     if open_only:
         qs = qs.filter(ended_at__isnull=True)
     return qs.filter(pk__in=branches[0].union(*branches[1:]))
@@ -144,7 +153,7 @@ def person_get_for_user(user: User, person_id: int) -> Person:
     return person
 
 
-def alerts_visible_to(user: User) -> QuerySet[Alert]:
+def alerts_visible_to(user: User | AnonymousUser) -> QuerySet[Alert]:
     """Alerts on referrals the user can see, or addressed to them."""
     qs = Alert.objects.all()
     if not user.is_authenticated or not user.is_active:
@@ -173,7 +182,7 @@ class NotesAccess:
         return self.everything or organisation_id == self.organisation_id
 
 
-def notes_access_for(user: User, person: Person, *, consent: SharingConsent | None | object = ...) -> NotesAccess:
+def notes_access_for(user: User, person: Person, *, consent: SharingConsent | None | EllipsisType = ...) -> NotesAccess:
     """Pass ``consent`` when the page has already read the decision in force (saves a query)."""
     own = user.organisation_id
     now = timezone.now()

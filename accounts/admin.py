@@ -12,7 +12,8 @@ class TeamMembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
         ("Service", {"fields": ("role", "also_clinician", "organisation", "job_title", "caseload_capacity")}),
     )
     list_display = ["username", "first_name", "last_name", "role", "organisation", "is_active"]

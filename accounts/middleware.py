@@ -9,6 +9,7 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from .two_factor import second_factor_due
 
@@ -51,11 +52,9 @@ class TwoFactorMiddleware:
         target = reverse("accounts:two-factor-verify")
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
-        if request.headers.get("HX-Request"):
+        if getattr(request, "htmx", False):
             # An htmx fragment would swap the verify page into part of a page: load it whole.
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = target
-            return response
+            return HttpResponseClientRedirect(target)
         return HttpResponseRedirect(target)
 
 

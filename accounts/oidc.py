@@ -9,7 +9,8 @@ factors (a smartcard and its PIN), so no authenticator code is asked for afterwa
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -40,11 +41,11 @@ def _enabled() -> None:
         raise Http404("Single sign-on is not configured.")
 
 
-def sso_login(request: HttpRequest) -> HttpResponse:
+def sso_login(request: HttpRequest) -> HttpResponseBase:
     _enabled()
     return OIDCAuthenticationRequestView.as_view()(request)
 
 
-def sso_callback(request: HttpRequest) -> HttpResponse:
+def sso_callback(request: HttpRequest) -> HttpResponseBase:
     _enabled()
     return OIDCAuthenticationCallbackView.as_view()(request)

@@ -106,7 +106,9 @@ def auth_lockout_record(*, username: str, now: datetime, source_ip: str | None) 
     return _audit_username(action="auth.locked_out", username=username, now=now, source_ip=source_ip)
 
 
-def _audit_username(*, action: str, username: str, now: datetime, source_ip: str | None, **detail) -> AuditEvent:
+def _audit_username(
+    *, action: str, username: str, now: datetime, source_ip: str | None, **detail: object
+) -> AuditEvent:
     username = (username or "")[:150]  # the form allows no more; a crafted POST might
     # The account, when the username names one, so its history shows attempts on it too.
     account = User.objects.filter(username=username).first() if username else None

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services
 from .forms import LoginForm, SecurityCodeForm
+from .http import AuthenticatedHttpRequest
 from .request_ip import client_ip
 from .two_factor import ENROLLED_SESSION_KEY
 
@@ -59,18 +61,18 @@ class TwoFactorVerifyView(LoginRequiredMixin, View):
 
     template_name = "accounts/two_factor_verify.html"
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.user.is_authenticated:
-            if request.user.is_verified():
+            if request.user.is_verified():  # type: ignore[attr-defined]  # added by django-otp's OTPMiddleware
                 return HttpResponseRedirect(_next_url(request))
             if not user_has_device(request.user, confirmed=True):
                 return redirect(reverse("accounts:two-factor-setup") + _query_next(request))
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return self._render(request, SecurityCodeForm())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = SecurityCodeForm(request.POST)
         if form.is_valid():
             device = services.two_factor_verify(
@@ -84,7 +86,7 @@ class TwoFactorVerifyView(LoginRequiredMixin, View):
             form.code_was_wrong()
         return self._render(request, form)
 
-    def _render(self, request: HttpRequest, form: SecurityCodeForm) -> HttpResponse:
+    def _render(self, request: AuthenticatedHttpRequest, form: SecurityCodeForm) -> HttpResponse:
         return render(request, self.template_name, {"form": form, "next": _next_url(request)})
 
 
@@ -99,16 +101,16 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
 
     template_name = "accounts/two_factor_setup.html"
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.user.is_authenticated and user_has_device(request.user, confirmed=True):
             # One app each here; changing it is an administrator's job (admin: TOTP devices).
             return redirect(reverse("accounts:two-factor-verify") + _query_next(request))
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         return self._render(request, SecurityCodeForm())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         form = SecurityCodeForm(request.POST)
         if form.is_valid():
             device = services.totp_device_confirm(
@@ -134,7 +136,7 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
             key = request.session[_SETUP_KEY_SESSION_KEY] = secrets.token_hex(20)  # 160 bits, as RFC 4226 advises
         return key
 
-    def _render(self, request: HttpRequest, form: SecurityCodeForm) -> HttpResponse:
+    def _render(self, request: AuthenticatedHttpRequest, form: SecurityCodeForm) -> HttpResponse:
         key = self._key(request)
         uri = TOTPDevice(user=request.user, key=key).config_url
         context = {

@@ -1,12 +1,29 @@
 """Forms for the caseload pages. They only adapt input: the rules live in caseload_allocate."""
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from django import forms
 
 from accounts.models import User
+from common.forms import form_field
 from localities.models import Team
 from referrals.models import Referral
 
 from .selectors import OPEN_STATUSES, ClockFilter, allocatable_workers
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev requirement: types only
+
+
+class OpenCaseload(TypedDict):
+    open_caseload: int  # open referrals the worker holds, across every team
+
+
+def with_open_caseload(workers: Iterable[User]) -> "list[WithAnnotations[User, OpenCaseload]]":
+    """Workers from ``selectors.team_workers``, ``allocatable_workers`` or ``allocation_candidates``,
+    typed with the ``open_caseload`` those selectors annotate (their declared type is the plain model)."""
+    return cast("list[WithAnnotations[User, OpenCaseload]]", list(workers))
 
 
 class CaseloadFilterForm(forms.Form):
@@ -73,12 +90,12 @@ class AllocateForm(forms.Form):
         help_text="What the new link worker needs to know: what has been agreed, risks, what the person prefers",
     )
 
-    def __init__(self, *args, referral: Referral, **kwargs) -> None:
+    def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.referral = referral
         # Anyone who may hold a caseload in any partner organisation; the page shows the team's
         # workers and the search results, but the choice is checked against everybody.
-        self.fields["link_worker"].queryset = allocatable_workers()
+        form_field(self, "link_worker", forms.ModelChoiceField).queryset = allocatable_workers()
         if referral.team_id and "team" not in self.initial:
             self.initial["team"] = referral.team_id
         if referral.allocated_to_id:
@@ -90,9 +107,11 @@ class AllocateForm(forms.Form):
     def reassigning(self) -> bool:
         return self.referral.allocated_to_id is not None
 
-    def clean(self):
-        data = super().clean()
-        worker, team = data.get("link_worker"), data.get("team")
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        worker: User | None = data.get("link_worker")
+        team: Team | None = data.get("team")
         if worker and team and team.pk != self.referral.team_id and not worker.memberships.filter(team=team).exists():
             self.add_error("team", "Choose the referral's team or a team the link worker belongs to")
         if self.reassigning and worker and worker.pk != self.referral.allocated_to_id:
@@ -104,14 +123,16 @@ class AllocateForm(forms.Form):
 class InlineAllocateForm(AllocateForm):
     """The one-line form on the team page: a first allocation, to a worker in the team."""
 
-    def __init__(self, *args, referral: Referral, workers: list[User], **kwargs) -> None:
+    def __init__(
+        self, *args: Any, referral: Referral, workers: "list[WithAnnotations[User, OpenCaseload]]", **kwargs: Any
+    ) -> None:
         super().__init__(*args, referral=referral, **kwargs)
-        field = self.fields["link_worker"]
+        field = form_field(self, "link_worker", forms.ModelChoiceField)
         field.widget = forms.Select()
         field.choices = [("", "Choose a link worker")] + [(w.pk, worker_choice_label(w)) for w in workers]
         self.fields["team"].widget = forms.HiddenInput()
 
 
-def worker_choice_label(worker: User) -> str:
+def worker_choice_label(worker: "WithAnnotations[User, OpenCaseload]") -> str:
     over = " – over capacity" if worker.open_caseload >= worker.caseload_capacity else ""
     return f"{worker} ({worker.open_caseload} of {worker.caseload_capacity}{over})"

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    # request.htmx: was this request made by htmx, and which element does it target?
+    "django_htmx",
     # Our apps, lowest layer first (docs/architecture.md says who may import whom).
     "common",
     "localities",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Sets request.htmx (django-htmx), so views never read the HX-* headers by hand.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Adds request.user.is_verified(): has this session passed a second factor?

@@ -44,12 +44,14 @@ ACUTE_SOURCES = {S.MENTAL_HEALTH_LINE, S.POLICE, S.AMBULANCE, S.EMERGENCY_DEPART
 OFFICE_HOURS_SOURCES = {S.GP, S.SOCIAL_CARE, S.TALKING_THERAPIES, S.VCSE}
 URGENCY_ACUTE = ((U.EMERGENCY, 8), (U.VERY_URGENT, 22), (U.URGENT, 35), (U.ROUTINE, 35))
 URGENCY_OTHER = ((U.EMERGENCY, 0.5), (U.VERY_URGENT, 2.5), (U.URGENT, 12), (U.ROUTINE, 85))
-TRIAGE_DELAY = {  # (min, max) after receipt
+TRIAGE_DELAY: dict[str, tuple[timedelta, timedelta]] = {  # (min, max) after receipt, by urgency
     U.EMERGENCY: (5 * MINUTE, 20 * MINUTE),
     U.VERY_URGENT: (10 * MINUTE, 45 * MINUTE),
     U.URGENT: (30 * MINUTE, 4 * HOUR),
     U.ROUTINE: (HOUR, 16 * HOUR),
 }
+# The share of each source's referrals that come without an NHS number.
+WITHOUT_NHS_NUMBER: dict[str, float] = {S.SELF: 0.25, S.MENTAL_HEALTH_LINE: 0.15, S.POLICE: 0.2, S.VCSE: 0.1}
 OUTCOMES = (
     ("treat", 70),
     ("redirect", 14),
@@ -116,6 +118,21 @@ ORIENTATION = (
 )
 DISABILITY = ((Person.Disability.YES, 24), (Person.Disability.NO, 54), (Person.Disability.NOT_STATED, 22))
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
+
+def first_response_after(rng: random.Random, target: timedelta) -> timedelta:
+    """How long the first completed contact took: about one in eight late, a few very late."""
+    roll = rng.random()
+    if roll < 0.88:
+        return target * rng.uniform(0.2, 0.97)
+    if roll < 0.97:
+        return target * rng.uniform(1.02, 2.5)
+    return target * rng.uniform(2.5, 8)
+
+
+def treatment_wait(rng: random.Random) -> timedelta:
+    """The wait to treatment has a long tail: median about 17 days, about one in five over 28."""
+    return timedelta(days=math.exp(rng.gauss(math.log(17), 0.55)))
 
 
 @dataclass
@@ -218,7 +235,7 @@ class Planner:
             outward = self.rng.choice(home.outward_codes)
             inward = f"{self.rng.randint(1, 9)}{self.rng.choice(INWARD_LETTERS)}{self.rng.choice(INWARD_LETTERS)}"
             postcode, practice = f"{outward} {inward}", None if no_gp else self.rng.choice(home.practices)
-        without_number = {S.SELF: 0.25, S.MENTAL_HEALTH_LINE: 0.15, S.POLICE: 0.2, S.VCSE: 0.1}.get(source, 0.0)
+        without_number = WITHOUT_NHS_NUMBER.get(source, 0.0)
         inner_city = home.locality.code == "inner-city-east-bristol"
         return PersonSpec(
             given_name=self.rng.choice(c.GIVEN_NAMES),
@@ -290,12 +307,7 @@ class Planner:
         return j
 
     def _first_response_after(self, target: timedelta) -> timedelta:
-        roll = self.rng.random()
-        if roll < 0.88:
-            return target * self.rng.uniform(0.2, 0.97)
-        if roll < 0.97:
-            return target * self.rng.uniform(1.02, 2.5)
-        return target * self.rng.uniform(2.5, 8)
+        return first_response_after(self.rng, target)
 
     def _attempts_then_first_contact(self, j: Journey, triage: timedelta, first: timedelta) -> None:
         attempts = self._pick(((0, 70), (1, 22), (2, 8)))
@@ -343,8 +355,7 @@ class Planner:
 
     def _treatment_path(self, j: Journey, ready: timedelta) -> None:
         allocated = j.add(ready + self._between(HOUR, 10 * DAY), "allocate")
-        # The wait to treatment has a long tail: median about 17 days, about one in five over 28.
-        wait = timedelta(days=math.exp(self.rng.gauss(math.log(17), 0.55)))
+        wait = treatment_wait(self.rng)
         start = max(wait, allocated + self._between(DAY, 5 * DAY))
         if self.rng.random() < 0.06:
             j.add(

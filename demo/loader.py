@@ -114,4 +114,13 @@ def clock_states(now: datetime) -> dict[str, dict[str, int]]:
             stopped_late=Count("id", filter=Q(stopped_at__isnull=False, stopped_at__gt=F("due_at"))),
         )
     )
-    return {row.pop("kind"): row for row in rows}
+    return {
+        row["kind"]: {
+            "near_breach": row["near_breach"],
+            "breached": row["breached"],
+            "running": row["running"],
+            "met": row["met"],
+            "stopped_late": row["stopped_late"],
+        }
+        for row in rows
+    }

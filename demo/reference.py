@@ -145,15 +145,15 @@ def reference_build(*, rng: random.Random, now: datetime) -> Cast:
         return user
 
     for i, lc in enumerate(localities):
-        team = [lc.team]
-        person(Role.TEAM_MANAGER, trust, "Team manager", team)
-        person(Role.CLINICIAN, trust, "Community psychiatric nurse", team)
-        person(Role.CLINICIAN, trust, "Clinical psychologist" if i % 2 else "Occupational therapist", team)
-        person(Role.CLINICIAN, council, "Mental health social worker", team)
-        person(Role.LINK_WORKER, trust, "Primary care mental health worker", team)
-        person(Role.LINK_WORKER, vcse[i % len(vcse)], "VCSE link worker", team)
-        person(Role.LINK_WORKER, vcse[(i + 1) % len(vcse)], "Peer support worker", team)
-        person(Role.ADMINISTRATOR, trust, "Team administrator", team)
+        locality_team = [lc.team]
+        person(Role.TEAM_MANAGER, trust, "Team manager", locality_team)
+        person(Role.CLINICIAN, trust, "Community psychiatric nurse", locality_team)
+        person(Role.CLINICIAN, trust, "Clinical psychologist" if i % 2 else "Occupational therapist", locality_team)
+        person(Role.CLINICIAN, council, "Mental health social worker", locality_team)
+        person(Role.LINK_WORKER, trust, "Primary care mental health worker", locality_team)
+        person(Role.LINK_WORKER, vcse[i % len(vcse)], "VCSE link worker", locality_team)
+        person(Role.LINK_WORKER, vcse[(i + 1) % len(vcse)], "Peer support worker", locality_team)
+        person(Role.ADMINISTRATOR, trust, "Team administrator", locality_team)
 
     person(Role.TEAM_MANAGER, trust, "Team manager", [cen])
     person(Role.CLINICIAN, trust, "Clinical psychologist", [cen])

@@ -340,13 +340,14 @@ class JourneyRunner:
 
     def _discharge(self, state: _State, now: datetime) -> None:
         by = self._contact_maker(state)
-        reasons, weights = zip(*c.DISCHARGE_REASONS, strict=True)
+        reasons = [reason for reason, _ in c.DISCHARGE_REASONS]
+        weights = [weight for _, weight in c.DISCHARGE_REASONS]
         reason = self.rng.choices(reasons, weights=weights)[0]
         if state.measure is not None:
             instrument, low, high, higher_is_better, baseline = state.measure
             # Most people improve, some do not: the dashboard should show both.
             change = Decimal(round((high - low) * self.rng.uniform(-0.1, 0.45)))
-            score = min(max(baseline + change if higher_is_better else baseline - change, low), high)
+            score = min(max(baseline + change if higher_is_better else baseline - change, Decimal(low)), Decimal(high))
             self._measure(state, by, now, now, Decimal(score), OutcomeMeasure.Stage.DISCHARGE)
         if state.risk is not None and self.rng.random() < 0.6:
             risk_flag_resolve(flag=state.risk, by=by, now=now, note="No longer current: reviewed at discharge.")

@@ -1,4 +1,4 @@
-"""NHS number validation: ten digits, the last a modulus-11 check digit."""
+"""NHS numbers: ten digits, the last a modulus-11 check digit; validated here, and printed as 3-3-4."""
 
 from django.core.exceptions import ValidationError
 
@@ -6,6 +6,13 @@ from django.core.exceptions import ValidationError
 def normalise_nhs_number(value: str) -> str:
     """Drop the spaces and dashes people type: '943 476 5919' -> '9434765919'."""
     return value.replace(" ", "").replace("-", "")
+
+
+def format_nhs_number(number: str | None) -> str:
+    """'4857773456' -> '485 777 3456', as NHS numbers are printed and read out; anything else as it is."""
+    if not number or len(number) != 10:
+        return number or ""
+    return f"{number[:3]} {number[3:6]} {number[6:]}"
 
 
 def nhs_number_check_digit(first_nine: str) -> int | None:

@@ -10,13 +10,16 @@ manager, then the service manager), as recorded in the alerts.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from access.selectors import referrals_visible_to
 from accounts.models import User
+from common.london import london
 from localities.models import Team
 from referrals.models import Alert, Referral
 from reporting.models import ClockFact
@@ -27,8 +30,11 @@ from .filters import Filters
 from .periods import Period
 from .suppression import count, rate, text
 from .tables import Column, Table
-from .units import KIND_LABELS, london, wait_text
+from .units import KIND_LABELS, wait_text
 from .waits import KINDS, referral_link
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev requirement: types only
 
 SOURCE_LABELS = dict(Referral.Source.choices)
 URGENCY_LABELS = dict(Referral.Urgency.choices)
@@ -84,7 +90,12 @@ def visible_breaches(*, user: User, period: Period, filters: Filters, now: datet
     return breaches.filter(referral_id__in=referrals_visible_to(user).values("pk"))
 
 
-def breach_list(breaches: QuerySet[ClockFact]) -> QuerySet[ClockFact]:
+class BreachAnnotations(TypedDict):
+    reference: str
+    escalation_tier: int | None
+
+
+def breach_list(breaches: QuerySet[ClockFact]) -> "QuerySet[WithAnnotations[ClockFact, BreachAnnotations]]":
     """Newest first, with each referral's reference and the highest escalation raised."""
     escalation = Alert.objects.filter(clock_id=OuterRef("clock_id"), level=Alert.Level.ESCALATION).order_by("-tier")
     return breaches.order_by("-due_at", "-clock_id").annotate(
@@ -220,6 +231,7 @@ def _list_table(
         empty="No breaches on referrals you can open, for this period and these filters.",
     )
     breaches = visible_breaches(user=user, period=period, filters=filters, now=now)
+    rows: Iterable[WithAnnotations[ClockFact, BreachAnnotations]]
     if whole_list:
         rows = breach_list(breaches).iterator(chunk_size=2000)
     else:

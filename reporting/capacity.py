@@ -144,7 +144,7 @@ def capacity_page(*, period: Period, filters: Filters, now: datetime) -> Capacit
             team.forecast_breaches += 1
     for team in teams.values():
         team.weeks = len(weeks)
-    page = CapacityPage(teams=list(teams.values()), weeks=weeks, weekly={w: tuple(v) for w, v in weekly.items()})
+    page = CapacityPage(teams=list(teams.values()), weeks=weeks, weekly={w: (v[0], v[1]) for w, v in weekly.items()})
     page.tables = [_team_table(page), _weekly_by_team_table(page, teams, by_team_week)]
     page.charts = [_weekly_chart(page)]
     return page

@@ -80,11 +80,11 @@ def line_chart(*, key: str, title: str, labels: list[str], series: list[Series],
         "The figures are in the table that goes with this chart.</desc>",
     ]
     for step in range(5):
-        value = top * step / 4
+        gridline = top * step / 4
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#d8dde0" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" font-size="12" fill="#4c6272">'
-            f"{_number(value)}</text>"
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(gridline):.1f}" y2="{y(gridline):.1f}" stroke="#d8dde0" stroke-width="1"/>'
+            f'<text x="{LEFT - 6}" y="{y(gridline) + 4:.1f}" text-anchor="end" font-size="12" fill="#4c6272">'
+            f"{_number(gridline)}</text>"
         )
     if unit:
         parts.append(

@@ -25,10 +25,10 @@ from itertools import chain
 from django.db import connection
 from django.db.models import Q
 
+from common.london import london_date, london_midnight
 from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact
 
 from .percentiles import interpolate
-from .periods import LONDON, london_midnight
 
 REFERRAL = "referral"  # rows that count referrals received
 # The equality page's breakdowns (reporting.equality.dimensions), as reporting columns.
@@ -41,10 +41,6 @@ DIMENSIONS = (
     "locality_id",
     "deprivation_decile",
 )
-
-
-def london_day(instant: datetime) -> date:
-    return instant.astimezone(LONDON).date()
 
 
 # --- packing waits ---------------------------------------------------------------------------
@@ -190,7 +186,7 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
         return found
 
     for received_at, *values in referrals.order_by().values_list("received_at", *DIMENSIONS).iterator(chunk_size=5000):
-        day = london_day(received_at)
+        day = london_date(received_at)
         if wanted is None or (day, REFERRAL) in wanted:
             for dimension, value in zip(DIMENSIONS, values, strict=True):
                 cell(day, REFERRAL, dimension, value)[0] += 1
@@ -200,15 +196,15 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
         .iterator(chunk_size=5000)
     ):
         values = [getattr(clock, name) for name in DIMENSIONS]
-        due_day = london_day(clock.due_at)
+        due_day = london_date(clock.due_at)
         if wanted is None or (due_day, clock.kind) in wanted:
             breached = is_breached(clock)
             for dimension, value in zip(DIMENSIONS, values, strict=True):
                 row = cell(due_day, clock.kind, dimension, value)
                 row[1] += 1
                 row[2] += breached
-        if clock.wait_seconds is not None:
-            stop_day = london_day(clock.stopped_at)
+        if clock.wait_seconds is not None and clock.stopped_at is not None:  # only a stopped clock has a wait
+            stop_day = london_date(clock.stopped_at)
             if wanted is None or (stop_day, clock.kind) in wanted:
                 for dimension, value in zip(DIMENSIONS, values, strict=True):
                     row = cell(stop_day, clock.kind, dimension, value)
@@ -249,7 +245,7 @@ def contributions(
     found: dict[tuple, list[Contribution]] = {}
     for r in referral_facts:
         values = [getattr(r, name) for name in DIMENSIONS]
-        day = london_day(r.received_at)
+        day = london_date(r.received_at)
         found[(REFERRAL, r.referral_id, r.received_at, *values)] = [
             ((day, REFERRAL, name, str(value)), 1, 0, 0, 0, 0, None)
             for name, value in zip(DIMENSIONS, values, strict=True)
@@ -257,13 +253,13 @@ def contributions(
     for c in clock_facts:
         values = [getattr(c, name) for name in DIMENSIONS]
         key = (c.kind, c.clock_id, c.due_at, c.stopped_at, c.paused_at, c.wait_seconds, c.met, *values)
-        due_day, breached = london_day(c.due_at), int(is_breached(c))
+        due_day, breached = london_date(c.due_at), int(is_breached(c))
         cells: list[Contribution] = [
             ((due_day, c.kind, name, str(value)), 0, 1, breached, 0, 0, None)
             for name, value in zip(DIMENSIONS, values, strict=True)
         ]
-        if c.wait_seconds is not None:
-            stop_day, met = london_day(c.stopped_at), int(bool(c.met))
+        if c.wait_seconds is not None and c.stopped_at is not None:  # only a stopped clock has a wait
+            stop_day, met = london_date(c.stopped_at), int(bool(c.met))
             cells += [
                 ((stop_day, c.kind, name, str(value)), 0, 0, 0, 1, met, c.wait_seconds)
                 for name, value in zip(DIMENSIONS, values, strict=True)
@@ -278,8 +274,8 @@ def apply_changes(old: dict[tuple, list[Contribution]], new: dict[tuple, list[Co
     by one, keeping each cell's waits sorted. Rows in both (unchanged) are left alone."""
     changes: dict[Cell, list] = {}  # cell -> [received, due, breached, completed, met, added, removed]
     for rows, sign in ((old.keys() - new.keys(), -1), (new.keys() - old.keys(), 1)):
-        for row in rows:
-            for cell, *counts, wait in (old if sign < 0 else new)[row]:
+        for fact_key in rows:
+            for cell, *counts, wait in (old if sign < 0 else new)[fact_key]:
                 change = changes.get(cell)
                 if change is None:
                     change = changes[cell] = [0, 0, 0, 0, 0, [], []]

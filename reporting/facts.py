@@ -29,12 +29,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 
 from accounts.models import AuditEvent
+from common.london import LONDON
 from referrals.models import Clock, OutcomeMeasure, Referral
 from reporting.models import ClockFact, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
 
 from . import deprivation, equality_rollup
-from .percentiles import MEDIAN_AND_P90, interpolate, on_postgresql
-from .periods import LONDON, WeekFinder
+from .percentiles import MEDIAN_AND_P90, interpolate_nonempty, on_postgresql
+from .periods import WeekFinder
 
 # Stops that end a wait by the clock's own rule. The others (a restart, the referral
 # ending before treatment, a stop by hand) end the clock without answering the question
@@ -110,7 +111,8 @@ def _build(referral_ids: list[int], weeks: WeekFinder) -> tuple[list[ReferralFac
         .order_by()
         .values_list("person_id", "pk", "ended_at")
     ):
-        discharges[person_id].append((pk, ended_at))
+        if ended_at is not None:  # always (the filter says so); this tells the type checker
+            discharges[person_id].append((pk, ended_at))
     outcomes: dict[int, list[tuple[str, str, Decimal]]] = defaultdict(list)
     for referral_id, instrument, stage, score in (
         OutcomeMeasure.objects.filter(referral_id__in=referral_ids)
@@ -182,7 +184,7 @@ def _build(referral_ids: list[int], weeks: WeekFinder) -> tuple[list[ReferralFac
         )
     ):
         r = referral_facts[referral_id]
-        counted = stopped_at is not None and stop_reason in COUNTED_STOPS
+        counted_stop = stopped_at if stop_reason in COUNTED_STOPS else None  # a stop by the clock's rule
         clock_facts.append(
             ClockFact(
                 clock_id=pk,
@@ -196,8 +198,8 @@ def _build(referral_ids: list[int], weeks: WeekFinder) -> tuple[list[ReferralFac
                 stopped_at=stopped_at,
                 stop_reason=stop_reason,
                 stopped_week=weeks(stopped_at) if stopped_at else None,
-                wait_seconds=(stopped_at - started_at) // timedelta(seconds=1) if counted else None,
-                met=(stopped_at <= due_at) if counted else None,
+                wait_seconds=(counted_stop - started_at) // timedelta(seconds=1) if counted_stop is not None else None,
+                met=(counted_stop <= due_at) if counted_stop is not None else None,
                 locality_id=r.locality_id,
                 team_id=r.team_id,
                 service=r.service,
@@ -253,10 +255,10 @@ def _count_into(
             add(c.stopped_at, c.kind, dims, "stopped")
             add(max(c.warn_at, c.stopped_at), c.kind, dims, "warned_or_stopped")
             add(max(c.due_at, c.stopped_at), c.kind, dims, "due_or_stopped")
-        if c.wait_seconds is not None:
-            add(c.stopped_at, c.kind, dims, "counted")
-            if c.met:
-                add(c.stopped_at, c.kind, dims, "met")
+            if c.wait_seconds is not None:  # only a stopped clock has a wait
+                add(c.stopped_at, c.kind, dims, "counted")
+                if c.met:
+                    add(c.stopped_at, c.kind, dims, "met")
 
 
 def _apply_counter_changes(cells: Cells) -> None:
@@ -331,7 +333,7 @@ def _percentile_rows(weeks_and_kinds: set[tuple[date, str]] | None) -> list[Week
                 groups[(week, kind, name, str(dim_value))].append(wait)
         for (week, kind, dimension, value), found in groups.items():
             found.sort()
-            p50, p90 = (interpolate(found, f) for f in MEDIAN_AND_P90)
+            p50, p90 = (interpolate_nonempty(found, f) for f in MEDIAN_AND_P90)
             rows.append(
                 WeeklyPercentile(week=week, kind=kind, dimension=dimension, value=value, n=len(found), p50=p50, p90=p90)
             )
@@ -360,7 +362,8 @@ def _chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
 
 
 def _waited_weeks(clock_facts: Iterable[ClockFact]) -> set[tuple[date, str]]:
-    return {(c.stopped_week, c.kind) for c in clock_facts if c.wait_seconds is not None}
+    # A clock with a wait has stopped, so it has a stopped week.
+    return {(c.stopped_week, c.kind) for c in clock_facts if c.wait_seconds is not None and c.stopped_week is not None}
 
 
 @transaction.atomic

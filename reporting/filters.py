@@ -5,12 +5,18 @@ downloaded as CSV. A value we do not recognise is reported on the page and left 
 never guessed at.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any, cast
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 
+from common.forms import form_field
 from localities.models import Locality, Team
 from referrals.models import Referral
 
@@ -57,53 +63,109 @@ def parse_date_parts(day: str, month: str, year: str) -> date | None:
         raise ValueError("Enter a real date.") from exc
 
 
-def _choices(pairs) -> list[tuple[str, str]]:
+def _choices(pairs: Iterable[tuple[object, str]]) -> list[tuple[str, str]]:
     return [("", "All")] + [(str(value), label) for value, label in pairs]
+
+
+# A value not on the list came from an edited or stale link: say so beside the field.
+_CHOOSE = {"invalid_choice": "Choose from the list."}
+
+
+class DatePartsWidget(forms.SelectDateWidget):
+    """The NHS.UK date input's three boxes, named ``from-day``, ``from-month``, ``from-year``: the
+    names every dashboard link (and bookmark) uses. What was typed reaches the field as typed."""
+
+    day_field = "%s-day"
+    month_field = "%s-month"
+    year_field = "%s-year"
+
+    def value_from_datadict(
+        self, data: Mapping[str, Any], files: "MultiValueDict[str, UploadedFile[Any]]", name: str
+    ) -> tuple[str, str, str]:
+        return (
+            data.get(self.day_field % name, ""),
+            data.get(self.month_field % name, ""),
+            data.get(self.year_field % name, ""),
+        )
+
+
+class DatePartsField(forms.Field):
+    """A date from the three boxes (none typed: None), read by ``parse_date_parts``."""
+
+    def __init__(self, *, label: str, box_id: str) -> None:
+        super().__init__(label=label, required=False, widget=DatePartsWidget(attrs={"id": box_id}))
+
+    def to_python(self, value: tuple[str, str, str] | date | None) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        try:
+            return parse_date_parts(*value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
 
 class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(
-        label="Period", choices=[(key, label) for key, (label, _) in PRESETS.items()], required=False
+        label="Period",
+        help_text="Ending today, unless you give dates.",
+        choices=[(key, label) for key, (label, _) in PRESETS.items()],
+        required=False,
+        error_messages=_CHOOSE,
     )
-    locality = forms.TypedChoiceField(label="Locality", coerce=int, required=False, empty_value=None)
-    team = forms.TypedChoiceField(label="Team", coerce=int, required=False, empty_value=None)
-    service = forms.ChoiceField(label="Service", choices=_choices(Team.Kind.choices), required=False)
-    source = forms.ChoiceField(label="Source of referral", choices=_choices(Referral.Source.choices), required=False)
-    urgency = forms.ChoiceField(label="Urgency", choices=_choices(Referral.Urgency.choices), required=False)
+    locality = forms.TypedChoiceField(
+        label="Locality", coerce=int, required=False, empty_value=None, error_messages=_CHOOSE
+    )
+    team = forms.TypedChoiceField(label="Team", coerce=int, required=False, empty_value=None, error_messages=_CHOOSE)
+    service = forms.ChoiceField(
+        label="Service", choices=_choices(Team.Kind.choices), required=False, error_messages=_CHOOSE
+    )
+    source = forms.ChoiceField(
+        label="Source of referral", choices=_choices(Referral.Source.choices), required=False, error_messages=_CHOOSE
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=_choices(Referral.Urgency.choices), required=False, error_messages=_CHOOSE
+    )
 
-    def __init__(self, data, *, today: date, **kwargs):
+    def __init__(self, data: QueryDict | dict[str, str], *, today: date, **kwargs: Any) -> None:
+        data = data.copy()
+        if not data.get("period"):
+            data["period"] = DEFAULT_PRESET  # the preset in force, so the list shows it chosen
         super().__init__(data, **kwargs)
         self.today = today
-        self.fields["locality"].choices = _choices(Locality.objects.order_by("name").values_list("pk", "name"))
-        self.fields["team"].choices = _choices(Team.objects.order_by("name").values_list("pk", "name"))
-        self.date_errors: dict[str, str] = {}
-        self.first_day = self._date("from")
-        self.last_day = self._date("to")
+        localities = Locality.objects.order_by("name").values_list("pk", "name")
+        form_field(self, "locality", forms.TypedChoiceField).choices = _choices(localities)
+        form_field(self, "team", forms.TypedChoiceField).choices = _choices(
+            Team.objects.order_by("name").values_list("pk", "name")
+        )
+        # "from" and "to" are the names in every dashboard link, and not Python names: added here.
+        self.fields["from"] = DatePartsField(label="From", box_id="from")
+        self.fields["to"] = DatePartsField(label="To", box_id="to")
+        self.order_fields(["period", "from", "to"])
         self.is_valid()  # cleaned_data keeps every field that was valid, even if another was not
+        self._period_in_force = self._period()  # not "period": that is the preset field's name
+        # The hints under the date boxes give the period in force as the example.
+        self.date_hints = {
+            name: f"For example, {day.day} {day.month} {day.year}"
+            for name, day in (("from", self._period_in_force.first_day), ("to", self._period_in_force.last_day))
+        }
 
-    def _date(self, prefix: str) -> date | None:
-        parts = [self.data.get(f"{prefix}-{name}", "") for name in ("day", "month", "year")]
-        try:
-            return parse_date_parts(*parts)
-        except ValueError as exc:
-            self.date_errors[prefix] = str(exc)
-            return None
-
-    def chosen_period(self) -> Period:
+    def _period(self) -> Period:
         """Dates typed in win over the preset; a bad date falls back to the preset, with a message."""
         chosen = self.cleaned_data.get("period") or DEFAULT_PRESET
-        if self.first_day or self.last_day:
-            first = self.first_day or (
-                self.last_day and period_for_preset(DEFAULT_PRESET, today=self.last_day).first_day
-            )
-            last = self.last_day or self.today
+        first_day, last_day = self.cleaned_data.get("from"), self.cleaned_data.get("to")
+        if first_day or last_day:
+            first = first_day or (last_day and period_for_preset(DEFAULT_PRESET, today=last_day).first_day)
+            last = last_day or self.today
             if first and first <= last and (last - first).days < LONGEST_PERIOD_DAYS:
                 return Period(first_day=first, last_day=last)
             if first and first > last:
-                self.date_errors["to"] = "The end date must be on or after the start date."
+                self.add_error("to", "The end date must be on or after the start date.")
             elif first:
-                self.date_errors["to"] = f"Choose a period of at most {LONGEST_PERIOD_DAYS // 366} years."
+                self.add_error("to", f"Choose a period of at most {LONGEST_PERIOD_DAYS // 366} years.")
         return period_for_preset(chosen, today=self.today)
+
+    def chosen_period(self) -> Period:
+        return self._period_in_force
 
     def chosen_filters(self) -> Filters:
         data = self.cleaned_data
@@ -115,17 +177,15 @@ class DashboardFilterForm(forms.Form):
             urgency=data.get("urgency") or None,
         )
 
-    def errors_for_summary(self) -> list[tuple[str, str]]:
-        """(field id, message) pairs for the NHS.UK error summary."""
-        found = [(f"id_{name}", " ".join(messages)) for name, messages in self.errors.items()]
-        found += [(f"{prefix}-day", message) for prefix, message in self.date_errors.items()]
-        return found
-
     def labels(self) -> dict[str, str]:
         """Human names of the filters set, for headings and CSV notes."""
-        names = {}
+        names: dict[str, str] = {}
         for name in ("locality", "team", "service", "source", "urgency"):
             value = self.cleaned_data.get(name)
             if value not in (None, ""):
-                names[self.fields[name].label] = dict(self.fields[name].choices).get(str(value), "")
+                field = form_field(self, name, forms.ChoiceField)
+                # Read back, choices are the (value, label) pairs ``_choices`` made; the stubs type the
+                # getter as anything choices may be given as (a mapping, a callable, an enum).
+                choices = cast(list[tuple[str, str]], field.choices)
+                names[str(field.label)] = dict(choices).get(str(value), "")
         return names

@@ -94,7 +94,10 @@ def handoff_counts(*, period: Period, filters: Filters, now: datetime) -> dict[t
 
 
 def flow_page(*, period: Period, filters: Filters, now: datetime) -> FlowPage:
-    teams = {pk: (name, kind) for pk, name, kind in Team.objects.values_list("pk", "name", "kind")}
+    # Keyed by a possibly missing team id too, so a hand-off from no team looks up its default.
+    teams: dict[int | None, tuple[str, str]] = {
+        pk: (name, kind) for pk, name, kind in Team.objects.values_list("pk", "name", "kind")
+    }
     page = FlowPage()
     handoffs = handoff_counts(period=period, filters=filters, now=now)
     by_team = _handoff_table(

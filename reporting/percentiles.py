@@ -23,9 +23,14 @@ MEDIAN_AND_P90 = (0.5, 0.9)
 
 
 def interpolate(sorted_values: Sequence[float], fraction: float) -> float | None:
-    """percentile_cont of already sorted values, exactly as PostgreSQL computes it."""
+    """percentile_cont of already sorted values, exactly as PostgreSQL computes it; None of none."""
     if not sorted_values:
         return None
+    return interpolate_nonempty(sorted_values, fraction)
+
+
+def interpolate_nonempty(sorted_values: Sequence[float], fraction: float) -> float:
+    """``interpolate`` of at least one value."""
     position = fraction * (len(sorted_values) - 1)
     lower = math.floor(position)
     upper = min(lower + 1, len(sorted_values) - 1)
@@ -84,12 +89,12 @@ def grouped(
         if split is not None:
             # One aggregate per value of the split column (a clock kind), joined by UNION ALL:
             # PostgreSQL runs them side by side (Parallel Append), each sorting half the rows.
-            column, values = split
+            column, column_values = split
             parts = [
                 queryset.filter(**{column: v})
                 .values(*by)
                 .annotate(_n=Count(value), _p=PercentileCont(value, fractions), **extra)
-                for v in values
+                for v in column_values
             ]
             rows = parts[0].union(*parts[1:], all=True)
         return {

@@ -8,10 +8,9 @@ zone, never from adding 24 hours.
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-LONDON = ZoneInfo("Europe/London")
+from common.london import london_date, london_midnight
 
 # Presets offered in the filter form: key -> (label, days). Each ends today.
 PRESETS: dict[str, tuple[str, int]] = {
@@ -21,15 +20,6 @@ PRESETS: dict[str, tuple[str, int]] = {
 }
 DEFAULT_PRESET = "13w"
 LONGEST_PERIOD_DAYS = 366 * 3
-
-
-def london_midnight(day: date) -> datetime:
-    """The instant (UTC) at which a London day starts."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
-
-
-def london_date(instant: datetime) -> date:
-    return instant.astimezone(LONDON).date()
 
 
 def monday_of(day: date) -> date:

@@ -311,12 +311,24 @@ def facts_verify(
         stored_c = {
             row["clock_id"]: row for row in ClockFact.objects.filter(referral_id__in=chunk).values(*_CLOCK_FIELDS)
         }
-        for fact in referral_facts:
+        for referral_fact in referral_facts:
             _compare(
-                problem, "referral", fact.referral_id, fact, stored_r.pop(fact.referral_id, None), _REFERRAL_FIELDS
+                problem,
+                "referral",
+                referral_fact.referral_id,
+                referral_fact,
+                stored_r.pop(referral_fact.referral_id, None),
+                _REFERRAL_FIELDS,
             )
-        for fact in clock_facts:
-            _compare(problem, "clock", fact.clock_id, fact, stored_c.pop(fact.clock_id, None), _CLOCK_FIELDS)
+        for clock_fact in clock_facts:
+            _compare(
+                problem,
+                "clock",
+                clock_fact.clock_id,
+                clock_fact,
+                stored_c.pop(clock_fact.clock_id, None),
+                _CLOCK_FIELDS,
+            )
         for pk in [*stored_r, *stored_c]:
             problem(f"reporting row {pk} has no record behind it")
         if progress:

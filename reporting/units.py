@@ -1,18 +1,18 @@
 """How waits are written: first responses in hours, treatment waits in days, one decimal place."""
 
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from referrals.models import Clock
 
-from .periods import LONDON
-
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     Clock.Kind.FIRST_RESPONSE: "First response",
     Clock.Kind.TREATMENT: "Treatment (4-week wait)",
 }
 # kind -> (unit name, seconds per unit)
-WAIT_UNITS = {Clock.Kind.FIRST_RESPONSE: ("hours", 3600), Clock.Kind.TREATMENT: ("days", 86400)}
+WAIT_UNITS: dict[str, tuple[str, int]] = {
+    Clock.Kind.FIRST_RESPONSE: ("hours", 3600),
+    Clock.Kind.TREATMENT: ("days", 86400),
+}
 
 
 def in_units(kind: str, seconds: float) -> Decimal:
@@ -27,11 +27,3 @@ def wait_text(kind: str, seconds: float) -> str:
 
 def wait_formatter(kind: str):
     return lambda seconds: wait_text(kind, seconds)
-
-
-def london(instant: datetime | date) -> str:
-    """'Sat 14 Mar 2026, 02:00' in Europe/London time; a date alone gives 'Sat 14 Mar 2026'."""
-    if isinstance(instant, datetime):
-        local = instant.astimezone(LONDON)
-        return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
-    return f"{instant:%a} {instant.day} {instant:%b %Y}"

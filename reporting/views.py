@@ -4,21 +4,27 @@ call one ``*_page`` function, and render it, or send one of its tables as CSV (`
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+
+from accounts.http import AuthenticatedHttpRequest
 
 from .breaches import breaches_page
 from .capacity import capacity_page
-from .csv import csv_filename, csv_response
+from .charts import Chart
+from .csv import csv_filename, table_csv_response
 from .equality import equality_page
 from .filters import DashboardFilterForm, Filters
 from .flow import flow_page
 from .percentiles import reporting_reads
 from .periods import Period
-from .rebuild import facts_ensure_current
+from .rebuild import Freshness, facts_ensure_current
+from .tables import Table
 from .waits import waits_page
 
 PAGES = (
@@ -28,6 +34,13 @@ PAGES = (
     ("equality", "Equality of access", "dashboard:equality"),
     ("flow", "Flow and outcomes", "dashboard:flow"),
 )
+
+
+class DashboardPage(Protocol):
+    """What every ``*_page`` function builds: its tables and charts (each chart has its table)."""
+
+    tables: list[Table]
+    charts: list[Chart]
 
 
 @dataclass(frozen=True)
@@ -49,13 +62,15 @@ def _ask(request: HttpRequest) -> Ask:
     )
 
 
-def _respond(request: HttpRequest, ask: Ask, name: str, page, freshness, **context) -> HttpResponse:
+def _respond(
+    request: HttpRequest, ask: Ask, name: str, page: DashboardPage, freshness: Freshness, **context: object
+) -> HttpResponse:
     if ask.csv:
         tables = {t.key: t for t in page.tables} | {c.table.key: c.table for c in page.charts}
         table = tables.get(ask.csv)
         if table is None:
             raise Http404("No such table on this page.")
-        return csv_response(table, filename=csv_filename(name, table, ask.period))
+        return table_csv_response(table, filename=csv_filename(name, table, ask.period))
     title = dict((key, label) for key, label, _ in PAGES)[name]
     return render(
         request,
@@ -65,13 +80,12 @@ def _respond(request: HttpRequest, ask: Ask, name: str, page, freshness, **conte
             "form": ask.form,
             "period": ask.period,
             "filter_labels": ask.form.labels(),
-            "errors": ask.form.errors_for_summary(),
             "now": ask.now,
             "freshness": freshness,
             "pages": PAGES,
             "current": name,
             "title": title,
-            "breadcrumbs": [("Home", "/")],
+            "breadcrumbs": [("Home", reverse("referrals:home"))],
             **context,
         },
     )
@@ -84,7 +98,7 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _not_ready(request: HttpRequest, ask: Ask, name: str, freshness) -> HttpResponse:
+def _not_ready(request: HttpRequest, ask: Ask, name: str, freshness: Freshness) -> HttpResponse:
     return render(
         request,
         "dashboard/not_ready.html",
@@ -93,7 +107,7 @@ def _not_ready(request: HttpRequest, ask: Ask, name: str, freshness) -> HttpResp
     )
 
 
-def _dashboard(request: HttpRequest, name: str, build: Callable[[Ask], object]) -> HttpResponse:
+def _dashboard(request: HttpRequest, name: str, build: Callable[[Ask], DashboardPage]) -> HttpResponse:
     """Catch the reporting tables up, then draw one dashboard page (or its CSV)."""
     ask = _ask(request)
     freshness = facts_ensure_current(now=ask.now)
@@ -105,7 +119,7 @@ def _dashboard(request: HttpRequest, name: str, build: Callable[[Ask], object]) 
 
 
 @login_required
-def waits(request: HttpRequest) -> HttpResponse:
+def waits(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard(
         request,
         "waits",
@@ -114,7 +128,7 @@ def waits(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def breaches(request: HttpRequest) -> HttpResponse:
+def breaches(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard(
         request,
         "breaches",
@@ -130,14 +144,14 @@ def breaches(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def capacity(request: HttpRequest) -> HttpResponse:
+def capacity(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard(
         request, "capacity", lambda ask: capacity_page(period=ask.period, filters=ask.filters, now=ask.now)
     )
 
 
 @login_required
-def equality(request: HttpRequest) -> HttpResponse:
+def equality(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard(
         request,
         "equality",
@@ -146,5 +160,5 @@ def equality(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def flow(request: HttpRequest) -> HttpResponse:
+def flow(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard(request, "flow", lambda ask: flow_page(period=ask.period, filters=ask.filters, now=ask.now))

@@ -19,14 +19,17 @@ Every function here runs a fixed number of queries, however much data there is.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from access.selectors import referrals_visible_to
 from accounts.models import User
+from common.london import london
 from localities.models import Team
 from referrals.models import Clock, Referral
 from reporting.models import ClockFact, ReferralFact, WeeklyPercentile, WeeklyRollup
@@ -39,10 +42,11 @@ from .filters import Filters
 from .periods import Period, week_end, week_start
 from .suppression import Cell, count, rate, statistic, text
 from .tables import Column, Table
-from .units import KIND_LABELS, WAIT_UNITS, in_units, london, wait_formatter, wait_text
+from .units import KIND_LABELS, WAIT_UNITS, in_units, wait_formatter, wait_text
 
-KINDS = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.TREATMENT)
-OTHER_STOPS = {
+# Plain strings to the type checker: the reporting rows name a clock's kind as text.
+KINDS: tuple[str, str] = (Clock.Kind.FIRST_RESPONSE, Clock.Kind.TREATMENT)
+OTHER_STOPS: dict[str, str] = {
     Clock.StopReason.RESTARTED: "restarted",
     Clock.StopReason.REFERRAL_ENDED: "ended",
     Clock.StopReason.MANUAL: "manual",
@@ -148,9 +152,9 @@ def weekly(*, period: Period, filters: Filters, now: datetime) -> list[WeekRow]:
         .values("week", "kind")
         .annotate(**{name: Sum(name) for name in COUNTERS})
     )
-    by_week: dict[date, list[dict]] = defaultdict(list)
-    for row in sums:
-        by_week[row["week"]].append(row)
+    by_week: dict[date, list[Mapping[str, Any]]] = defaultdict(list)
+    for summed in sums:
+        by_week[summed["week"]].append(summed)
     totals = {kind: dict.fromkeys(COUNTERS, 0) for kind in KINDS}
     for week in sorted(set(by_week) | set(weeks)):
         for row in by_week.get(week, ()):
@@ -249,10 +253,7 @@ def clock_status(clock: ClockFact, now: datetime) -> str:
 
 
 def referral_link(referral_id: int) -> str:
-    try:
-        return reverse("referrals:referral", args=[referral_id])
-    except NoReverseMatch:  # the referral pages are not installed
-        return ""
+    return reverse("referrals:referral", args=[referral_id])
 
 
 # --- the page --------------------------------------------------------------------------------
@@ -394,7 +395,7 @@ def _charts(weeks: list[WeekRow]) -> list[Chart]:
     labels = [_week_label(w.week) for w in weeks]
     charts = []
 
-    def week_table(key: str, title: str, columns: list[tuple[str, list]]) -> Table:
+    def week_table(key: str, title: str, columns: list[tuple[str, list[Cell]]]) -> Table:
         table = Table(
             key=key,
             title=title,
@@ -405,7 +406,7 @@ def _charts(weeks: list[WeekRow]) -> list[Chart]:
             table.add([text(f"{w.week.day} {w.week:%b %Y}")] + [cells[i] for _, cells in columns])
         return table
 
-    def add(key: str, title: str, unit: str, columns: list[tuple[str, list]]) -> None:
+    def add(key: str, title: str, unit: str, columns: list[tuple[str, list[Cell]]]) -> None:
         table = week_table(key, title, columns)
         series = [Series(name, table.column_values(i + 1)) for i, (name, _) in enumerate(columns)]
         charts.append(
@@ -435,7 +436,7 @@ def _charts(weeks: list[WeekRow]) -> list[Chart]:
     for kind, key in ((fr, "trend-wait-first-response"), (tr, "trend-wait-treatment")):
         unit, per = WAIT_UNITS[kind]
 
-        def wait_cell(w: WeekRow, attr: str, kind=kind):
+        def wait_cell(w: WeekRow, attr: str, kind: str = kind) -> Cell:
             value = getattr(w, attr).get(kind)
             return statistic(
                 None if value is None else float(in_units(kind, value)),

@@ -8,13 +8,12 @@ the database costs a constant number of queries and well under 100 ms of databas
 
 DATABASE_URL names the server; the script works only in its own database (``--database``,
 default ``caseload_access_bench``), which it creates and migrates, and never touches the
-development, test or other benchmark databases. The first run bulk-loads people, referrals and
-clocks with scripts/bench_sweep.py's loader (``INSERT ... SELECT generate_series``), then spreads
-them over ``--teams`` locality teams so that each team holds about 2,000 open referrals, gives
-every allocated referral a link worker of its team holding about 25 open referrals and an
-Allocation row, puts the newest untriaged referrals back in the triage queue, and adds explicit
-grants (cover and expired break-glass PersonGrant rows, consent-based PersonShare rows). Later
-runs reuse the data when the counts match (``--rebuild`` starts again).
+development, test or other benchmark databases. The first run fills it with ``demo.bulk``: the
+demo's service with as many locality teams as it takes for each to hold about 2,000 open
+referrals, and link workers and clinicians enough for each to hold about 25 (with their
+Allocation rows), the newest referrals still in the triage queue, and explicit grants (cover
+and expired break-glass PersonGrant rows, consent-based PersonShare rows). Later runs reuse the
+data when the counts match (``--rebuild`` starts again; scripts/bench_support.py).
 
 Then, through Django's test client (middleware, session, selectors, serializers, templates, the
 read audit's INSERT), it times each listing ``--runs`` times after a warm-up and prints for each:
@@ -29,282 +28,18 @@ import statistics
 import sys
 import time
 import warnings
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-
-from bench_sweep import ensure_database, fmt_seconds, server_and_bench_url  # noqa: E402
+from bench_support import QueryTimer, bench_open, explain, fmt_seconds
 
 HELD_PER_WORKER = 25  # open referrals a link worker holds
 HELD_PER_TEAM = 2_000  # open referrals a team holds
-TEAMS_PER_LOCALITY = 4
 COVER_GRANTS_PER_CLINICIAN = 5  # people a clinician covers for now (unexpired)
 EXPIRED_BREAK_GLASS = 50_000  # old break-glass grants the beat task has not deleted yet
 SHARES = 20_000  # people shared with the VCSE partner under their consent
 
 
-def meta() -> dict[str, str]:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS access_bench_meta (key text PRIMARY KEY, value text NOT NULL)")
-        cur.execute("SELECT key, value FROM access_bench_meta")
-        return dict(cur.fetchall())
-
-
-def set_meta(**values: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        for key, value in values.items():
-            cur.execute(
-                "INSERT INTO access_bench_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = %s",
-                [key, value, value],
-            )
-
-
-def step(label: str, cur, sql: str, params: dict | list | None = None) -> None:
-    started = time.monotonic()
-    cur.execute(sql, params)
-    rows = f"{cur.rowcount:>10,} rows" if cur.rowcount and cur.rowcount > 0 else " " * 15
-    print(f"  {label:<22} {rows}  {fmt_seconds(time.monotonic() - started)}", flush=True)
-
-
-def vacuum() -> None:
-    from django.db import connection
-
-    old = connection.autocommit
-    connection.set_autocommit(True)
-    with connection.cursor() as cur:
-        started = time.monotonic()
-        cur.execute("VACUUM (ANALYZE)")
-        print(f"  {'vacuum':<22} {'':>15}  {fmt_seconds(time.monotonic() - started)}", flush=True)
-    connection.set_autocommit(old)
-
-
-def build_access(now: datetime) -> None:
-    """Teams, link workers, clinicians, allocations and grants over bench_sweep's referrals."""
-    from django.contrib.auth.models import Permission
-    from django.db import connection, transaction
-
-    from access.grants import organisation_staff_group
-    from accounts.models import Role, TeamMembership, User
-    from localities.models import Locality, Organisation, Team
-    from referrals.models import Referral
-
-    bench = User.objects.get(username="bench")  # bench_sweep's user: the referrals' creator
-    trust = bench.organisation
-    open_count = Referral.objects.filter(ended_at__isnull=True).count()
-    teams_n = max(1, round(open_count / HELD_PER_TEAM))
-    allocated_open = Referral.objects.filter(ended_at__isnull=True, allocated_to__isnull=False).count()
-    workers_per_team = max(1, round(allocated_open / teams_n / HELD_PER_WORKER))
-    localities_n = max(1, teams_n // TEAMS_PER_LOCALITY)
-    print(
-        f"  {teams_n} teams in {localities_n} localities, {workers_per_team} link workers per team "
-        f"({open_count:,} open referrals, {allocated_open:,} of them allocated)",
-        flush=True,
-    )
-    with transaction.atomic():
-        vcse = Organisation.objects.create(name="Benchmark Mind", kind=Organisation.Kind.VCSE)
-        localities = Locality.objects.bulk_create(
-            [Locality(name=f"Bench locality {i}", code=f"bench-{i}") for i in range(localities_n)]
-        )
-        teams = Team.objects.bulk_create(
-            [
-                Team(name=f"Bench team {i}", organisation=trust, locality=localities[i % localities_n])
-                for i in range(teams_n)
-            ]
-        )
-        for i, locality in enumerate(localities):
-            locality.intake_team = teams[i]
-        Locality.objects.bulk_update(localities, ["intake_team"])
-        # Worker w of team t is index t + teams_n * w: referral g's worker is (g - 1) % (teams_n * W),
-        # whose team is (g - 1) % teams_n, the referral's own team.
-        workers = User.objects.bulk_create(
-            [
-                User(
-                    username=f"lw-{t}-{w}",
-                    first_name="Link",
-                    last_name=f"Worker {t}-{w}",
-                    email=f"lw-{t}-{w}@bench.invalid",
-                    role=Role.LINK_WORKER,
-                    organisation=vcse if w % 2 else trust,
-                    date_joined=now,
-                    password="!",
-                )
-                for w in range(workers_per_team)
-                for t in range(teams_n)
-            ]
-        )
-        staff = User.objects.bulk_create(
-            [
-                User(
-                    username=f"{kind}-{t}",
-                    first_name=kind.title(),
-                    last_name=f"Team {t}",
-                    email=f"{kind}-{t}@bench.invalid",
-                    role=Role.CLINICIAN if kind == "clinician" else Role.TEAM_MANAGER,
-                    organisation=trust,
-                    date_joined=now,
-                    password="!",
-                )
-                for t in range(teams_n)
-                for kind in ("clinician", "manager")
-            ]
-        )
-        # A VCSE clinician per team: reaches people shared with their organisation.
-        vcse_clinicians = User.objects.bulk_create(
-            [
-                User(
-                    username=f"vcse-clinician-{t}",
-                    last_name=f"VCSE clinician {t}",
-                    role=Role.CLINICIAN,
-                    organisation=vcse,
-                    date_joined=now,
-                    password="!",
-                )
-                for t in range(teams_n)
-            ]
-        )
-        TeamMembership.objects.bulk_create(
-            [TeamMembership(user=u, team=teams[i % teams_n]) for i, u in enumerate(workers)]
-            + [TeamMembership(user=u, team=teams[i // 2]) for i, u in enumerate(staff)]
-            + [TeamMembership(user=u, team=teams[i]) for i, u in enumerate(vcse_clinicians)]
-        )
-        group = organisation_staff_group(vcse)
-        view_person = Permission.objects.get(content_type__app_label="referrals", codename="view_person")
-
-    params = {
-        "teams": teams_n,
-        "n": Referral.objects.count(),
-        "workers": teams_n * workers_per_team,
-        "first_team": teams[0].pk,
-        "first_worker": workers[0].pk,
-        "bench": bench.pk,
-        "now": now,
-        "view_person": view_person.pk,
-        "first_staff": staff[0].pk,
-        "staff": len(staff),
-        "covers": COVER_GRANTS_PER_CLINICIAN,
-        "expired": EXPIRED_BREAK_GLASS,
-        "shares": SHARES,
-        "vcse": vcse.pk,
-        "group": group.pk,
-    }
-    # The ids were handed out in one bulk insert each: consecutive. Check rather than assume.
-    assert [t.pk for t in teams] == list(range(teams[0].pk, teams[0].pk + teams_n))
-    assert [w.pk for w in workers] == list(range(workers[0].pk, workers[0].pk + len(workers)))
-    assert [s.pk for s in staff] == list(range(staff[0].pk, staff[0].pk + len(staff)))
-    with connection.cursor() as cur:
-        with transaction.atomic():
-            step(
-                "referrals to teams",
-                cur,
-                """
-                UPDATE referrals_referral r
-                SET team_id = %(first_team)s + (r.id - 1) %% %(teams)s,
-                    locality_id = t.locality_id,
-                    allocated_to_id = CASE WHEN r.allocated_to_id IS NOT NULL
-                                           THEN %(first_worker)s + (r.id - 1) %% %(workers)s END
-                FROM localities_team t
-                WHERE t.id = %(first_team)s + (r.id - 1) %% %(teams)s
-                """,
-                params,
-            )
-            step(
-                "back to triage queue",
-                cur,
-                "UPDATE referrals_referral SET status = 'received' "
-                "WHERE status = 'triaged' AND received_at > %(now)s::timestamptz - interval '3 days'",
-                params,
-            )
-            step(
-                "allocations",
-                cur,
-                """
-                INSERT INTO caseload_allocation (referral_id, link_worker_id, team_id, started_at, started_by_id,
-                                                 handover_note, ended_at)
-                SELECT id, allocated_to_id, team_id, received_at, %(bench)s, '', ended_at
-                FROM referrals_referral WHERE allocated_to_id IS NOT NULL
-                """,
-                params,
-            )
-            step(
-                "cover grants",
-                cur,
-                """
-                INSERT INTO accounts_persongrant (permission_id, user_id, content_object_id, kind, reason, granted_at,
-                                                  granted_by_id, expires_at)
-                SELECT %(view_person)s, %(first_staff)s + s, 1 + (hashint8(s * 100 + k) & 2147483647) %% %(n)s,
-                       'cover', 'Covering for a colleague on leave.', %(now)s::timestamptz - interval '1 day',
-                       %(bench)s, %(now)s::timestamptz + interval '7 days'
-                FROM generate_series(0, %(staff)s - 1) AS s, generate_series(1, %(covers)s) AS k
-                ON CONFLICT DO NOTHING
-                """,
-                params,
-            )
-            step(
-                "expired break-glass",
-                cur,
-                """
-                INSERT INTO accounts_persongrant (permission_id, user_id, content_object_id, kind, reason, granted_at,
-                                                  granted_by_id, expires_at)
-                SELECT %(view_person)s, %(first_staff)s + g %% %(staff)s, 1 + (g - 1) %% %(n)s,
-                       'break_glass', 'Seen in crisis at A&E out of hours.',
-                       %(now)s::timestamptz - interval '30 days', %(bench)s, %(now)s::timestamptz - interval '29 days'
-                FROM generate_series(1, %(expired)s) AS g
-                ON CONFLICT DO NOTHING
-                """,
-                params,
-            )
-            step(
-                "consents",
-                cur,
-                """
-                INSERT INTO referrals_sharingconsent (person_id, decision, scope, note, recorded_at, recorded_by_id)
-                SELECT 1 + (g * 37 - 1) %% %(n)s, 'given', 'care_team', '', %(now)s::timestamptz - interval '10 days', %(bench)s
-                FROM generate_series(1, %(shares)s) AS g
-                """,
-                params,
-            )
-            step(
-                "shares",
-                cur,
-                """
-                INSERT INTO accounts_personshare (permission_id, group_id, content_object_id, organisation_id,
-                                                  consent_id, reason, granted_at, granted_by_id)
-                SELECT %(view_person)s, %(group)s, c.person_id, %(vcse)s, c.id, 'Shared with the wellbeing hub.',
-                       c.recorded_at, %(bench)s
-                FROM referrals_sharingconsent c
-                ON CONFLICT DO NOTHING
-                """,
-                params,
-            )
-    set_meta(teams=str(teams_n), workers_per_team=str(workers_per_team))
-
-
 # --- measuring ------------------------------------------------------------------------------
-
-
-class QueryTimer:
-    """Every query's SQL, parameters and time, through connection.execute_wrapper."""
-
-    def __init__(self) -> None:
-        self.queries: list[tuple[float, str, list]] = []
-
-    def __call__(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.queries.append((time.perf_counter() - started, sql, list(params or [])))
-
-    @property
-    def db_seconds(self) -> float:
-        return sum(q[0] for q in self.queries)
 
 
 def measure(client, url: str, runs: int) -> dict:
@@ -340,23 +75,6 @@ def measure(client, url: str, runs: int) -> dict:
         "last_run": last_run,
         "bytes": len(response.content),
     }
-
-
-def explain(sql: str, params: list) -> list[str]:
-    from django.db import connection, transaction
-
-    class Rollback(Exception):
-        pass
-
-    lines: list[str] = []
-    try:
-        with transaction.atomic(), connection.cursor() as cur:  # an INSERT would really insert: roll back
-            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-            lines = [row[0] for row in cur.fetchall()]
-            raise Rollback
-    except Rollback:
-        pass
-    return lines
 
 
 def set_jit(value: str) -> None:
@@ -424,7 +142,7 @@ def run_pass(title: str, listings: list, runs: int) -> None:
         (a, b)
         for a, b in (
             ("team manager: team caseload", "team manager: team caseload (team 1)"),
-            ("link worker: My caseload", "link worker: My caseload (lw-1-1)"),
+            ("link worker: My caseload", "link worker: My caseload (team 1)"),
         )
         if by_label[a]["queries"] != by_label[b]["queries"]
     ]
@@ -462,75 +180,62 @@ def main() -> None:
     if args.runs < 1:
         parser.error("--runs must be at least 1.")
 
-    server, bench_url = server_and_bench_url(args.database)
-    created = ensure_database(server, args.database, rebuild=args.rebuild)
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.pop("REDIS_URL", None)  # sessions in the bench database, cache in memory: no other service
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    bench = bench_open(
+        database=args.database,
+        rebuild=args.rebuild,
+        redis=False,
+        referrals=args.referrals,
+        team_holds=HELD_PER_TEAM,
+        worker_holds=HELD_PER_WORKER,
+        grants={
+            "cover_per_clinician": COVER_GRANTS_PER_CLINICIAN,
+            "expired_break_glass": EXPIRED_BREAK_GLASS,
+            "shares": SHARES,
+        },
+    )
     warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")  # no collectstatic
-    import bench_sweep
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
     from access.models import PersonGrant, PersonShare
-    from accounts.models import AuditEvent, User
+    from accounts.models import AuditEvent, Role, User
     from localities.models import Team
     from referrals.models import Allocation, Referral
 
     settings.ALLOWED_HOSTS = ["*"]
-    print(f"Benchmark database: {args.database}{' (new)' if created else ''}", flush=True)
-    call_command("migrate", verbosity=0)
-    if meta().get("referrals") != str(args.referrals) and not created:
-        print(
-            f"It holds {meta().get('referrals', 'no')} access-benchmark referrals, not {args.referrals:,}: rebuilding."
-        )
-        connection.close()
-        ensure_database(server, args.database, rebuild=True)
-        call_command("migrate", verbosity=0)
-    load_seconds = None
-    if meta().get("referrals") != str(args.referrals):
-        print(f"Loading {args.referrals:,} referrals (scripts/bench_sweep.py's loader)...", flush=True)
-        started = time.monotonic()
-        now = timezone.now()
-        bench_sweep.bench_meta()
-        bench_sweep.build(args.referrals, now)
-        print("Teams, link workers, allocations and grants...", flush=True)
-        build_access(now)
-        vacuum()
-        load_seconds = time.monotonic() - started
-        set_meta(referrals=str(args.referrals), now=now.isoformat())
+    load_seconds = bench.load_seconds
 
     # Everyone, everywhere, at the same instant as the data: clocks due and grants unexpired as built.
     import time_machine
 
-    now = datetime.fromisoformat(meta()["now"])
-    traveller = time_machine.travel(now + timedelta(minutes=1), tick=True)
+    traveller = time_machine.travel(bench.now + timedelta(minutes=1), tick=True)
     traveller.start()
 
-    team = Team.objects.get(name="Bench team 0")
-    worker = User.objects.get(username="lw-0-0")
-    clinician = User.objects.get(username="clinician-0")
-    manager = User.objects.get(username="manager-0")
+    # The first two locality teams holding referrals, and who works in them.
+    holding = Team.objects.filter(kind=Team.Kind.LOCALITY, referrals__ended_at__isnull=True)
+    team, other_team = holding.distinct().order_by("pk")[:2]
+
+    def member(team: Team, role: str, **where) -> User:
+        return User.objects.filter(memberships__team=team, role=role, **where).order_by("pk").first()
+
+    worker = member(team, Role.LINK_WORKER, allocations__ended_at__isnull=True)
+    other_worker = member(other_team, Role.LINK_WORKER, allocations__ended_at__isnull=True)
+    clinician = member(team, Role.CLINICIAN, organisation__kind="nhs_trust")
+    manager, other_manager = member(team, Role.TEAM_MANAGER), member(other_team, Role.TEAM_MANAGER)
     held = Referral.objects.filter(allocated_to=worker, ended_at__isnull=True)
     person_id = held.order_by("pk").values_list("person_id", flat=True).first()
     team_open = Referral.objects.filter(team=team, ended_at__isnull=True).count()
 
     listings = [
         ("link worker: My caseload", worker, "/caseload/"),
-        ("link worker: My caseload (lw-1-1)", User.objects.get(username="lw-1-1"), "/caseload/"),
+        ("link worker: My caseload (team 1)", other_worker, "/caseload/"),
         ("link worker: API list", worker, "/api/v1/referrals/"),
         ("link worker: person page", worker, f"/people/{person_id}/"),
         ("link worker: CSV my caseload", worker, "/caseload/export.csv"),
         ("clinician: API list", clinician, "/api/v1/referrals/"),
         ("clinician: triage queue", clinician, "/triage/"),
         ("team manager: team caseload", manager, f"/team/?team={team.pk}"),
-        ("team manager: team caseload (team 1)", User.objects.get(username="manager-1"), "/team/"),
+        ("team manager: team caseload (team 1)", other_manager, "/team/"),
         ("team manager: team waiting list", manager, f"/team/?team={team.pk}&view=waiting"),
         ("team manager: CSV team export", manager, f"/team/export.csv?team={team.pk}"),
     ]
@@ -553,8 +258,8 @@ def main() -> None:
     print(f"  person grants (cover, expired)   {PersonGrant.objects.count():>10,}")
     print(f"  consent-based shares             {PersonShare.objects.count():>10,}")
     print(f"  audit rows                       {AuditEvent.objects.count():>10,}")
-    print(f"  Bench team 0: referrals          {Referral.objects.filter(team=team).count():>10,}  ({team_open:,} open)")
-    print(f"  lw-0-0 holds (open)              {held.count():>10,}")
+    print(f"  team 0: referrals                {Referral.objects.filter(team=team).count():>10,}  ({team_open:,} open)")
+    print(f"  {worker.username + ' holds (open)':<32} {held.count():>10,}")
     if load_seconds is not None:
         print(f"  bulk load                        {fmt_seconds(load_seconds):>10}")
     print()

@@ -4,12 +4,12 @@
         .venv/bin/python scripts/bench_dashboard.py --referrals 1000000
 
 DATABASE_URL names the server; the script works only in its own database (``--database``,
-default ``caseload_dash_bench``), which it creates, migrates and fills on the first run
-(scripts/bench_dashboard_data.py: people with equality answers, referrals over two years,
-clocks, contacts, hand-offs, outcome measures, allocations and alerts, all by
-``INSERT ... SELECT``), then builds the reporting tables with ``facts_rebuild``. Later runs
-reuse both when the count matches (``--rebuild`` starts again, ``--rebuild-facts`` rebuilds
-only the reporting tables).
+default ``caseload_dash_bench``), which it creates, migrates and fills on the first run with
+``demo.bulk`` (the demo's service with 24 people holding each team's caseload; people with
+equality answers, referrals over two years, clocks, contacts, hand-offs, outcome measures,
+allocations and alerts, written with COPY), then builds the reporting tables with
+``facts_rebuild``. Later runs reuse both when the count matches (``--rebuild`` starts again,
+``--rebuild-facts`` rebuilds only the reporting tables; scripts/bench_support.py).
 
 It prints:
   (a) each dashboard page for the last 52 weeks across all localities, rendered through
@@ -29,17 +29,13 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import time
 from dataclasses import asdict
 from datetime import timedelta
-from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+from bench_support import bench_open, explain, fmt_seconds, vacuum
 
-from bench_sweep import ensure_database, fmt_seconds, server_and_bench_url  # noqa: E402
+WORKERS_PER_TEAM = 24  # clinicians and link workers holding each team's caseload
 
 PAGES = [
     ("waits", "/dashboard/", {}),
@@ -49,36 +45,6 @@ PAGES = [
     ("equality-age", "/dashboard/equality/", {"by": "age_band"}),
     ("flow", "/dashboard/flow/", {}),
 ]
-
-
-def meta() -> dict[str, str]:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS dash_bench_meta (key text PRIMARY KEY, value text NOT NULL)")
-        cur.execute("SELECT key, value FROM dash_bench_meta")
-        return dict(cur.fetchall())
-
-
-def set_meta(**values: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        for key, value in values.items():
-            cur.execute(
-                "INSERT INTO dash_bench_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = %s",
-                [key, value, value],
-            )
-
-
-def vacuum() -> None:
-    from django.db import connection
-
-    old = connection.autocommit
-    connection.set_autocommit(True)
-    with connection.cursor() as cur:
-        cur.execute("VACUUM (ANALYZE)")
-    connection.set_autocommit(old)
 
 
 def render(client, url: str, params: dict, runs: int) -> tuple[list[float], int, list[dict], int]:
@@ -95,16 +61,6 @@ def render(client, url: str, params: dict, runs: int) -> tuple[list[float], int,
         status = response.status_code
         queries = captured.captured_queries
     return times, len(queries), queries, status
-
-
-def explain(sql: str) -> list[str]:
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL jit = off")
-        cur.execute("SET LOCAL work_mem = '128MB'")
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        return [row[0] for row in cur.fetchall()]
 
 
 def stays_exact(changes: int) -> None:
@@ -258,43 +214,22 @@ def main() -> None:
     parser.add_argument("--verify", action="store_true", help="Also recompute every reporting row (slow).")
     args = parser.parse_args()
 
-    server, bench_url = server_and_bench_url(args.database)
-    created = ensure_database(server, args.database, rebuild=args.rebuild)
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    import bench_dashboard_data
+    bench = bench_open(
+        database=args.database, rebuild=args.rebuild, referrals=args.referrals, holders_per_team=WORKERS_PER_TEAM
+    )
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
-    from accounts.models import User
+    from accounts.models import Role, User
     from localities.models import Locality
     from referrals.models import Referral
     from reporting.models import ClockFact, DailyEqualityRollup, ReportingState, WeeklyPercentile, WeeklyRollup
     from reporting.rebuild import facts_rebuild, facts_verify
 
     settings.ALLOWED_HOSTS = ["*"]
-    print(f"Benchmark database: {args.database}{' (new)' if created else ''}", flush=True)
-    call_command("migrate", verbosity=0)
-    if meta().get("referrals") != str(args.referrals) and not created:
-        print(f"It holds {meta().get('referrals', 'no')} benchmark referrals, not {args.referrals:,}: rebuilding.")
-        connection.close()
-        ensure_database(server, args.database, rebuild=True)
-        call_command("migrate", verbosity=0)
-    load_seconds = facts_seconds = None
-    if meta().get("referrals") != str(args.referrals):
-        print(f"Loading {args.referrals:,} referrals and everything around them...", flush=True)
-        started = time.monotonic()
-        bench_dashboard_data.build(args.referrals, timezone.now())
-        load_seconds = time.monotonic() - started
-        set_meta(referrals=str(args.referrals))
-        vacuum()
+    load_seconds, facts_seconds = bench.load_seconds, None
     state = ReportingState.objects.filter(pk=1).first()
     if args.rebuild_facts or state is None or state.rebuilt_at is None:
         print("Building the reporting tables (facts_rebuild)...", flush=True)
@@ -330,7 +265,7 @@ def main() -> None:
     locality = Locality.objects.order_by("name").first()
     views = [
         ("superuser", User.objects.get(username="admin"), {"period": "52w"}),
-        ("service manager", User.objects.get(username="service-manager"), {"period": "52w"}),
+        ("service manager", User.objects.filter(role=Role.SERVICE_MANAGER).order_by("pk").first(), {"period": "52w"}),
         ("superuser, 1 locality", User.objects.get(username="admin"), {"period": "52w", "locality": locality.pk}),
         (
             "superuser, 2 filters",
@@ -359,7 +294,7 @@ def main() -> None:
         print()
         print(f"  {name}: {float(query['time']) * 1000:.0f} ms when the page ran it")
         print(f"    {query['sql'][:600]}{'...' if len(query['sql']) > 600 else ''}")
-        for line in explain(query["sql"]):
+        for line in explain(query["sql"], settings=("jit = off", "work_mem = '128MB'")):
             print(f"    {line}")
 
     print()

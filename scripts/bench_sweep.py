@@ -5,9 +5,10 @@
 
 DATABASE_URL names the server; the script works in its own database on it
 (``--database``, default ``caseload_bench``), which it creates and migrates, and
-never touches the development or test databases. The first run bulk-loads the
-referrals, people and clocks with ``INSERT ... SELECT generate_series`` (minutes);
-later runs reuse them when the count matches (``--rebuild`` starts again).
+never touches the development or test databases. The first run fills it with
+``demo.bulk`` (the demo's service, its referrals, people, clocks and contacts, written
+with COPY: minutes for a million); later runs reuse them while the count matches
+(``--rebuild`` starts again; scripts/bench_support.py).
 
 It prints:
   (a) one whole sweep (``clocks_sweep``) when no clock is due: median of several runs;
@@ -21,8 +22,8 @@ It prints:
 The data are consistent with the model's constraints and with a sweep that has kept
 up: every running clock's next_check_at is its next threshold after the benchmark's
 "now" (stored in the bench database so later runs use the same instant), or NULL
-once its ladder is done; stopped clocks are never checked. Synthetic only: NHS
-numbers come from the 999 range with a valid check digit (NULL past a million).
+once its ladder is done; stopped clocks are never checked. They are made without
+alerts, so that (c) counts the alerts the sweep raises. Synthetic only.
 """
 
 import argparse
@@ -31,283 +32,8 @@ import statistics
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg2
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
-
-SPAN_DAYS = 730  # referrals received over two years
-OPEN_DAYS = 120  # referrals younger than this are still open
-
-
-def u(salt: int) -> str:
-    """SQL for a uniform draw in [0, 1) fixed by the row number g and a salt: reproducible, no random()."""
-    return f"((hashint8(g::bigint * 64 + {salt}) & 2147483647)::float8 / 2147483648)"
-
-
-PLAN_SQL = f"""
-CREATE UNLOGGED TABLE bench_plan AS
-WITH a AS (
-    SELECT g,
-           %(now)s::timestamptz - make_interval(secs => (g - 1)::float8 * %(span)s / %(n)s + {u(1)} * 3600) AS received_at,
-           CASE WHEN {u(2)} < 0.02 THEN 'emergency' WHEN {u(2)} < 0.07 THEN 'very_urgent'
-                WHEN {u(2)} < 0.22 THEN 'urgent' ELSE 'routine' END AS urgency,
-           (ARRAY['gp', 'gp', 'gp', 'gp', 'gp', 'self', 'self', 'mental_health_line', 'vcse', 'emergency_department',
-                  'social_care', 'talking_therapies', 'police', 'other'])[1 + floor({u(3)} * 14)::int] AS source,
-           {u(4)} AS u_fr, {u(5)} AS u_fr2, {u(6)} AS u_tr, {u(7)} AS u_wait, {u(8)} AS u_closed, {u(9)} AS u_alloc
-    FROM generate_series(1, %(n)s) AS g
-), b AS (
-    SELECT a.*, %(now)s::timestamptz - a.received_at AS age,
-           rt.target AS fr_target, rt.escalation_after AS fr_esc1, rt.second_escalation_after AS fr_esc2,
-           CASE WHEN u_fr < 0.9 THEN rt.target * (0.2 + 0.75 * u_fr2) ELSE rt.target * (1.05 + 2 * u_fr2) END
-               AS fr_delay,
-           make_interval(secs => 86400 * (10 + 35 * u_tr * u_tr)) AS tr_delay
-    FROM a JOIN referrals_responsetarget rt ON rt.urgency = a.urgency AND rt.policy_id = %(policy)s
-), c AS (
-    SELECT b.*, age >= %(open)s AS ended, age >= %(open)s AND u_closed < 0.15 AS closed FROM b
-), d AS (
-    SELECT c.*,
-           CASE WHEN closed THEN received_at + make_interval(secs => 86400 * (14 + 7 * u_fr2))
-                WHEN ended THEN LEAST(received_at + tr_delay + make_interval(secs => 86400 * (30 + 60 * u_alloc)),
-                                      %(now)s::timestamptz - interval '1 hour')
-           END AS ended_at
-    FROM c
-), e AS (
-    SELECT d.*,
-           CASE WHEN closed THEN ended_at
-                WHEN received_at + fr_delay <= %(now)s::timestamptz THEN received_at + fr_delay END AS fr_stop,
-           CASE WHEN closed THEN ended_at
-                WHEN ended THEN received_at + tr_delay
-                WHEN u_wait < 0.3 THEN NULL
-                WHEN received_at + tr_delay <= %(now)s::timestamptz THEN received_at + tr_delay END AS tr_stop
-    FROM d
-)
-SELECT e.*,
-       CASE WHEN closed THEN 'closed' WHEN ended THEN 'discharged' WHEN tr_stop IS NOT NULL THEN 'in_treatment'
-            WHEN fr_stop IS NOT NULL AND u_alloc < 0.6 THEN 'allocated'
-            WHEN fr_stop IS NOT NULL THEN 'assessed' ELSE 'triaged' END AS status
-FROM e
-"""
-
-PERSON_SQL = f"""
-INSERT INTO referrals_person (id, nhs_number, given_name, family_name, birth_date, postcode, gp_practice_id,
-                              ethnicity, gender, sexual_orientation, disability, created_at)
-SELECT g,
-       CASE WHEN g > 1000000 OR 11 - tot %% 11 = 10 THEN NULL
-            WHEN 11 - tot %% 11 = 11 THEN stem || '0' ELSE stem || (11 - tot %% 11)::text END,
-       'Synthetic', 'Person ' || g, date '1940-01-01' + floor({u(10)} * 25000)::int,
-       'BS' || (1 + g %% 49) || ' 9ZZ', NULL,
-       (ARRAY['A', 'A', 'A', 'A', 'A', 'A', 'B', 'C', 'D', 'H', 'J', 'M', 'N', 'S', 'Z', 'Z'])[1 + floor({u(11)} * 16)::int],
-       (ARRAY['female', 'female', 'female', 'male', 'male', 'non_binary', 'not_stated'])[1 + floor({u(12)} * 7)::int],
-       (ARRAY['heterosexual', 'heterosexual', 'heterosexual', 'bisexual', 'gay_lesbian', 'not_stated'])
-           [1 + floor({u(13)} * 6)::int],
-       (ARRAY['yes', 'no', 'no', 'not_stated'])[1 + floor({u(14)} * 4)::int],
-       received_at
-FROM (
-    SELECT p.g, p.received_at, s.stem,
-           (SELECT sum(substr(s.stem, i, 1)::int * (11 - i)) FROM generate_series(1, 9) AS i) AS tot
-    FROM bench_plan p CROSS JOIN LATERAL (SELECT (999000000 + least(p.g, 1000000) - 1)::text AS stem) s
-) numbered
-"""
-
-REFERRAL_SQL = """
-INSERT INTO referrals_referral (id, reference, person_id, source, received_at, urgency, presenting_need, locality_id,
-                                team_id, routing_reason, thrive_grouping, triage_next_step, status, status_changed_at,
-                                allocated_to_id, treatment_started_at, ended_at, closure_reason, discharge_note,
-                                discharge_reason, return_route, created_at, created_by_id, idempotency_key,
-                                idempotency_fingerprint)
-SELECT g, 'RF-' || lpad((g / 100000)::text, 5, '0') || '-' || lpad((g %% 100000)::text, 5, '0'), g, source,
-       received_at, urgency, 'Synthetic benchmark referral.', %(locality)s, %(team)s, 'benchmark',
-       CASE WHEN urgency IN ('emergency', 'very_urgent') THEN 'getting_risk_support' ELSE 'getting_help' END,
-       'Brief intervention with a link worker.', status, COALESCE(ended_at, tr_stop, fr_stop, received_at),
-       CASE WHEN status IN ('allocated', 'in_treatment', 'discharged') THEN %(user)s END,
-       CASE WHEN status IN ('in_treatment', 'discharged') THEN tr_stop END,
-       ended_at, CASE WHEN closed THEN 'no_contact' ELSE '' END,
-       CASE WHEN ended AND NOT closed THEN 'Back to self-care.' ELSE '' END,
-       CASE WHEN ended AND NOT closed THEN 'goals_met' ELSE '' END,
-       CASE WHEN ended AND NOT closed THEN 'Through the GP or the 24/7 line.' ELSE '' END,
-       received_at, %(user)s, NULL, ''
-FROM bench_plan
-"""
-
-CLOCK_SQL = """
-INSERT INTO referrals_clock (id, referral_id, kind, is_current, stop_rule, started_at, target, warn_at, due_at,
-                             escalation_at, second_escalation_at, paused_at, stopped_at, stopped_by_id, stop_reason,
-                             next_alert_step, next_check_at)
-SELECT id, g, kind, true, rule, started_at, target, warn_at, due_at, escalation_at, second_escalation_at, NULL, stop,
-       NULL, reason, step,
-       CASE WHEN stop IS NOT NULL THEN NULL WHEN step = 0 THEN warn_at WHEN step = 1 THEN due_at
-            WHEN step = 2 THEN escalation_at WHEN step = 3 THEN second_escalation_at END
-FROM (
-    SELECT t.*,
-           (warn_at <= ref)::int + (due_at <= ref)::int + (escalation_at <= ref)::int
-               + (second_escalation_at <= ref)::int AS step
-    FROM (
-        SELECT k.*, p.g, p.received_at AS started_at,
-               p.received_at + k.target * %(warn)s::float8 AS warn_at,
-               p.received_at + k.target AS due_at,
-               p.received_at + k.target + k.esc1 AS escalation_at,
-               p.received_at + k.target + k.esc2 AS second_escalation_at,
-               COALESCE(k.stop, %(now)s::timestamptz) AS ref
-        FROM bench_plan p CROSS JOIN LATERAL (VALUES
-            (2 * p.g - 1, 'first_response', '', p.fr_target, p.fr_esc1, p.fr_esc2, p.fr_stop,
-             CASE WHEN p.fr_stop IS NULL THEN '' WHEN p.closed THEN 'referral_ended'
-                  ELSE 'first_completed_contact' END),
-            (2 * p.g, 'treatment', %(rule)s, %(tr_target)s::interval, %(tr_esc1)s::interval, %(tr_esc2)s::interval,
-             p.tr_stop,
-             CASE WHEN p.tr_stop IS NULL THEN '' WHEN p.closed THEN 'referral_ended'
-                  ELSE 'second_completed_contact' END)
-        ) AS k(id, kind, rule, target, esc1, esc2, stop, reason)
-    ) t
-) s
-"""
-
-# Insert column lists above, per table: a new NOT NULL column in a migration must be added here too.
-KNOWN_COLUMNS = {
-    "referrals_person": PERSON_SQL,
-    "referrals_referral": REFERRAL_SQL,
-    "referrals_clock": CLOCK_SQL,
-}
-
-
-# --- database plumbing ---------------------------------------------------------------
-
-
-def server_and_bench_url(database: str) -> tuple[dict, str]:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parsed = urlparse(url)
-    if parsed.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"bench_sweep.py needs PostgreSQL: DATABASE_URL is {parsed.scheme}://...")
-    server = {
-        "host": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 5432,
-        "user": parsed.username or "postgres",
-        "password": parsed.password,
-        "dbname": "postgres",
-    }
-    return server, parsed._replace(path=f"/{database}").geturl()
-
-
-def ensure_database(server: dict, database: str, *, rebuild: bool) -> bool:
-    """Create the bench database (dropping it first on rebuild). Returns True if it was created."""
-    if "bench" not in database:
-        sys.exit(f"Refusing to use {database!r}: the benchmark database's name must contain 'bench'.")
-    conn = psycopg2.connect(**server)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
-        exists = cur.fetchone() is not None
-        if exists and rebuild:
-            cur.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-            exists = False
-        if not exists:
-            cur.execute(f'CREATE DATABASE "{database}"')
-    conn.close()
-    return not exists
-
-
-def fmt_seconds(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.2f} ms"
-    if seconds < 120:
-        return f"{seconds:.2f} s"
-    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
-
-
-# --- building the data -------------------------------------------------------------------
-
-
-def bench_meta() -> dict[str, str]:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text NOT NULL)")
-        cur.execute("SELECT key, value FROM bench_meta")
-        return dict(cur.fetchall())
-
-
-def check_columns() -> None:
-    """Fail clearly if a migration added a column the raw INSERTs do not fill."""
-    from referrals.models import Clock, Person, Referral
-
-    for model in (Person, Referral, Clock):
-        sql = KNOWN_COLUMNS[model._meta.db_table]
-        insert_list = sql.split("(", 1)[1].split(")", 1)[0]
-        known = {name.strip() for name in insert_list.split(",")}
-        missing = {f.column for f in model._meta.concrete_fields} - known
-        if missing:
-            sys.exit(
-                f"scripts/bench_sweep.py: {model._meta.db_table} has new columns {sorted(missing)}; add them to its INSERT."
-            )
-
-
-def build(n: int, now: datetime) -> float:
-    from django.db import connection, transaction
-
-    from accounts.models import Role, User
-    from localities.models import Locality, Organisation, Team
-    from referrals.models import ClockPolicy
-
-    check_columns()
-    started = time.monotonic()
-    with transaction.atomic():
-        trust = Organisation.objects.create(name="Benchmark Partnership NHS Trust", kind=Organisation.Kind.NHS_TRUST)
-        locality = Locality.objects.create(name="Benchmark locality", code="bench")
-        team = Team.objects.create(name="Benchmark IPCT", organisation=trust, locality=locality)
-        locality.intake_team = team
-        locality.save(update_fields=["intake_team"])
-        user = User.objects.create(
-            username="bench", role=Role.LINK_WORKER, organisation=trust, email="bench@bench.invalid", date_joined=now
-        )
-        user.memberships.create(team=team)
-    policy = ClockPolicy.objects.get(is_default=True)
-    params = {
-        "now": now,
-        "n": n,
-        "span": SPAN_DAYS * 86400.0,
-        "open": f"{OPEN_DAYS} days",
-        "policy": policy.pk,
-        "locality": locality.pk,
-        "team": team.pk,
-        "user": user.pk,
-        "warn": float(policy.warning_fraction),
-        "rule": policy.treatment_stop_rule,
-        "tr_target": policy.treatment_target,
-        "tr_esc1": policy.treatment_escalation_after,
-        "tr_esc2": policy.treatment_second_escalation_after,
-    }
-    steps = [
-        ("plan", "DROP TABLE IF EXISTS bench_plan"),
-        ("plan", PLAN_SQL),
-        ("people", PERSON_SQL),
-        ("referrals", REFERRAL_SQL),
-        ("clocks", CLOCK_SQL),
-        ("plan", "DROP TABLE bench_plan"),
-    ]
-    with connection.cursor() as cur:
-        for label, sql in steps:
-            step_started = time.monotonic()
-            with transaction.atomic():
-                cur.execute(sql, params)
-            if cur.rowcount and cur.rowcount > 0:
-                print(
-                    f"  {label:<10} {cur.rowcount:>10,} rows  {fmt_seconds(time.monotonic() - step_started)}",
-                    flush=True,
-                )
-        for table in ("referrals_person", "referrals_referral", "referrals_clock"):
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-        step_started = time.monotonic()
-        cur.execute("VACUUM (ANALYZE) referrals_person, referrals_referral, referrals_clock")
-        print(f"  {'vacuum':<10} {'':>10}       {fmt_seconds(time.monotonic() - step_started)}", flush=True)
-        cur.execute("DELETE FROM bench_meta")
-        cur.execute(
-            "INSERT INTO bench_meta (key, value) VALUES ('referrals', %s), ('now', %s)", [str(n), now.isoformat()]
-        )
-    return time.monotonic() - started
-
+from bench_support import bench_open, explain, fmt_seconds
 
 # --- measuring ------------------------------------------------------------------------------
 
@@ -381,23 +107,6 @@ def claim_query(now: datetime) -> tuple[str, list]:
     return captured[0]
 
 
-def explain(sql: str, params: list) -> list[str]:
-    from django.db import connection, transaction
-
-    class Rollback(Exception):
-        pass
-
-    lines: list[str] = []
-    try:
-        with transaction.atomic(), connection.cursor() as cur:  # EXPLAIN ANALYZE really takes the row locks
-            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-            lines = [row[0] for row in cur.fetchall()]
-            raise Rollback
-    except Rollback:
-        pass
-    return lines
-
-
 def time_sweep(now: datetime) -> tuple[float, dict[str, int]]:
     from referrals.services.alerts import clocks_sweep
 
@@ -418,46 +127,14 @@ def main() -> None:
     if args.runs < 1 or args.due_runs < 1 or not 0 < args.due_fraction < 1:
         parser.error("--runs and --due-runs must be at least 1, and --due-fraction between 0 and 1.")
 
-    server, bench_url = server_and_bench_url(args.database)
-    created = ensure_database(server, args.database, rebuild=args.rebuild)
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import DatabaseError, connection
+    # Without alerts: (c) counts the ones the sweep raises.
+    bench = bench_open(database=args.database, rebuild=args.rebuild, referrals=args.referrals, alerts=False)
+    from django.db import connection
     from django.db.models import Count
-    from django.utils import timezone
 
     from referrals.models import Alert, Clock, Referral
 
-    print(
-        f"Benchmark database: {args.database} on {server['host']}:{server['port']}{' (new)' if created else ''}",
-        flush=True,
-    )
-    reason, meta = "", {}
-    try:
-        call_command("migrate", verbosity=0)
-        meta = bench_meta()
-        if meta.get("referrals") != str(args.referrals):
-            reason = f"it holds {meta.get('referrals', 'no')} benchmark referrals, not {args.referrals:,}"
-    except DatabaseError as exc:
-        # The data were made for an older schema (e.g. a new constraint they do not meet).
-        reason = f"migrating it failed ({type(exc).__name__}: {str(exc).strip().splitlines()[0]})"
-    if reason and not created:
-        print(f"Rebuilding the benchmark database: {reason}.", flush=True)
-        connection.close()
-        ensure_database(server, args.database, rebuild=True)
-        call_command("migrate", verbosity=0)
-        meta = bench_meta()
-    build_seconds = None
-    if meta.get("referrals") != str(args.referrals):
-        print(f"Loading {args.referrals:,} referrals, their people and {2 * args.referrals:,} clocks...", flush=True)
-        build_seconds = build(args.referrals, timezone.now())
-        meta = bench_meta()
-    now = datetime.fromisoformat(meta["now"])
+    now, build_seconds = bench.now, bench.load_seconds
     restore_rewound()
 
     with connection.cursor() as cur:

@@ -211,7 +211,7 @@ PAGES += [
 
 def _queue_referral(user: User) -> int:
     """The most urgent referral in the user's triage queue."""
-    from referrals.web.queries_intake import triage_queue
+    from referrals.web.triage.queries import triage_queue
 
     referral = triage_queue(user).first()
     if referral is None:

@@ -5,15 +5,34 @@
 * tina: North team's manager
 * sam: service manager in the NHS trust
 * charlie: clinician in South team: must see nothing of North's people
+
+and a standing referral (factories for every other state: tests/factories/states.py):
+
+* referral: a routine referral from a North practice, so it sits with North team, recorded by
+  alice as it arrived (received). A module that works from a fixed instant, or tests another
+  urgency, overrides ``referral_received_at`` or ``referral_urgency``, not the referral;
+* triaged_referral: the same referral, triaged by alice as it arrived; nobody holds it yet.
 """
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Role
 from localities.models import Organisation, Team
 from referrals.defaults import ensure_default_policy
-from referrals.models import ClockPolicy, ResponseTarget
-from tests.factories import LocalityFactory, OrganisationFactory, PracticeFactory, TeamFactory, UserFactory
+from referrals.models import ClockPolicy, Referral, ResponseTarget
+from tests.factories import (
+    LocalityFactory,
+    OrganisationFactory,
+    PracticeFactory,
+    TeamFactory,
+    UserFactory,
+    make_received_referral,
+    make_triaged_referral,
+)
+
+# The standing referral's person. Synthetic: a valid check digit, issued to nobody.
+STANDING_NHS_NUMBER = "9434765919"
 
 
 @pytest.fixture(autouse=True)
@@ -108,3 +127,30 @@ def charlie(trust, south_team):
 def intake(trust):
     """The account a referral-intake system or call handler posts with."""
     return UserFactory(username="intake", role=Role.ADMINISTRATOR, organisation=trust)
+
+
+@pytest.fixture
+def referral_received_at():
+    """When the standing referral arrived (and was recorded)."""
+    return timezone.now()
+
+
+@pytest.fixture
+def referral_urgency():
+    return Referral.Urgency.ROUTINE
+
+
+@pytest.fixture
+def referral(alice, north_team, north_practice, referral_received_at, referral_urgency):
+    return make_received_referral(
+        by=alice,
+        now=referral_received_at,
+        practice=north_practice,
+        urgency=referral_urgency,
+        nhs_number=STANDING_NHS_NUMBER,
+    )
+
+
+@pytest.fixture
+def triaged_referral(referral, alice, referral_received_at):
+    return make_triaged_referral(referral=referral, by=alice, now=referral_received_at)

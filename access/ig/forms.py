@@ -2,27 +2,29 @@
 break-glass review form. A value we cannot read is reported beside its field, never guessed at."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from access.models import BreakGlassReview
 from accounts.models import User
-from referrals.nhs_number import is_valid_nhs_number, normalise_nhs_number
+from common.forms import nhs_date_field
+from referrals.models import Person
+from referrals.nhs_number import format_nhs_number, is_valid_nhs_number, normalise_nhs_number
 
-from .selectors import ACTION_CATEGORIES, AuditFilters, person_find_for_audit, spaced_nhs_number
+from .selectors import ACTION_CATEGORIES, AuditFilters, person_find_for_audit
 
 # The audit log starts well after 2000; the bounds also keep "the day after" a real date.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def _date_field(label: str) -> forms.DateField:
-    """A London date typed into the NHS.UK day/month/year boxes (``nhsuk_field`` draws SelectDateWidget so)."""
-    return forms.DateField(
-        label=label,
+    """A London date typed into the NHS.UK day/month/year boxes."""
+    return nhs_date_field(
+        label,
         required=False,
         help_text="For example, 27 3 2026",
-        widget=forms.SelectDateWidget,
         error_messages={"invalid": f"The ‘{label.lower()}’ date must be a real date, for example 27 3 2026"},
     )
 
@@ -53,11 +55,11 @@ class AuditSearchForm(forms.Form):
         error_messages={"invalid_choice": "Choose what they did from the list"},
     )
 
-    def __init__(self, data, *, user: User, **kwargs):
+    def __init__(self, data: Any, *, user: User, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        self.user = user
+        self.ig_lead = user  # who searches (the form's own "user" field is whom they search for)
 
-    def clean_person(self):
+    def clean_person(self) -> Person | None:
         typed = self.cleaned_data["person"].strip()
         if not typed:
             return None
@@ -69,12 +71,12 @@ class AuditSearchForm(forms.Form):
             raise ValidationError("An NHS number is 10 digits, for example 943 476 5919")
         if len(digits) == 10:
             if not is_valid_nhs_number(digits):
-                raise ValidationError(f"{spaced_nhs_number(digits)} is not a valid NHS number: check the digits")
-            person = person_find_for_audit(self.user, nhs_number=digits)
+                raise ValidationError(f"{format_nhs_number(digits)} is not a valid NHS number: check the digits")
+            person = person_find_for_audit(self.ig_lead, nhs_number=digits)
             if person is None:
-                raise ValidationError(f"No one with NHS number {spaced_nhs_number(digits)} is on the system")
+                raise ValidationError(f"No one with NHS number {format_nhs_number(digits)} is on the system")
             return person
-        person = person_find_for_audit(self.user, person_id=int(digits))
+        person = person_find_for_audit(self.ig_lead, person_id=int(digits))
         if person is None:
             raise ValidationError(f"No one with person ID {int(digits)} is on the system")
         return person
@@ -94,9 +96,11 @@ class AuditSearchForm(forms.Form):
     def clean_date_to(self) -> date | None:
         return self._clean_day("date_to", "to")
 
-    def clean(self):
-        data = super().clean()
-        first, last = data.get("date_from"), data.get("date_to")
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        first: date | None = data.get("date_from")
+        last: date | None = data.get("date_to")
         if first and last and first > last:
             self.add_error("date_to", "The ‘to’ date must be the same as or after the ‘from’ date")
         return data
@@ -130,14 +134,6 @@ class BreakGlassReviewForm(forms.Form):
         error_messages={"max_length": "The note must be 2,000 characters or fewer"},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put the service's ValidationError on the form: field errors inline, the rest at the top."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, messages in error.message_dict.items():
-            self.add_error(name if name in self.fields else None, messages)
 
 
 def review_form_prefix(review: BreakGlassReview) -> str:

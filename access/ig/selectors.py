@@ -8,10 +8,9 @@ say exactly the same thing.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, reduce
 from operator import or_
-from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.db.models import Count, F, Max, Min, Q, QuerySet
@@ -19,9 +18,9 @@ from django.http import Http404
 
 from access.models import BreakGlassReview
 from accounts.models import AuditEvent, Role, User
+from common.london import london_midnight
 from referrals.models import Person
-
-LONDON = ZoneInfo("Europe/London")
+from referrals.nhs_number import format_nhs_number
 
 # Actions that are not changes to a record: signing in, reading, granting access, and the audit
 # log's own use. Every write to a record is audited under its own name ("referral.triage",
@@ -100,18 +99,6 @@ def action_label(action: str) -> str:
     return f"{words}: {verb.replace('_', ' ')}" if verb else words
 
 
-def spaced_nhs_number(number: str | None) -> str:
-    """'4857773456' -> '485 777 3456', as NHS numbers are printed and read out."""
-    if not number or len(number) != 10:
-        return number or ""
-    return f"{number[:3]} {number[3:6]} {number[6:]}"
-
-
-def london_midnight(day: date) -> datetime:
-    """The instant a London day begins (00:00 GMT in winter, 23:00 UTC the evening before in summer)."""
-    return datetime.combine(day, time.min, tzinfo=LONDON)
-
-
 # --- Who may see what ----------------------------------------------------------------------------
 
 
@@ -138,7 +125,12 @@ def person_find_for_audit(user: User, *, nhs_number: str = "", person_id: int | 
     An IG lead may see who an audit row is about, though not their clinical record."""
     if not is_ig_lead(user):
         return None
-    people = Person.objects.filter(nhs_number=nhs_number) if nhs_number else Person.objects.filter(pk=person_id)
+    if nhs_number:
+        people = Person.objects.filter(nhs_number=nhs_number)
+    elif person_id is not None:
+        people = Person.objects.filter(pk=person_id)
+    else:
+        return None
     return people.order_by("pk").first()
 
 
@@ -274,7 +266,7 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
                 object_label=object_label,
                 person_id=event.person_id,
                 person_name=person_name,
-                nhs_number=spaced_nhs_number(person.nhs_number) if person is not None else "",
+                nhs_number=format_nhs_number(person.nhs_number) if person is not None else "",
                 source_ip=event.source_ip or "",
             )
         )

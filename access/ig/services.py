@@ -9,7 +9,7 @@ from django.db import transaction
 from access.models import BreakGlassReview
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
-from referrals.templatetags.clocks import london
+from common.london import london
 
 from .selectors import AuditFilters
 

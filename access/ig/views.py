@@ -4,25 +4,29 @@ Anyone but an IG lead gets a 404 from every one of them (not a 403: the pages do
 existing), superusers included.
 """
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC
 from functools import wraps
 from itertools import islice
+from typing import Concatenate, ParamSpec, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access.models import BreakGlassReview
+from accounts.http import AuthenticatedHttpRequest
 from accounts.request_ip import client_ip
-from referrals.templatetags.clocks import LONDON, london
+from common.csv import csv_response
+from common.london import LONDON, london
+from common.web import add_service_errors, set_display_attrs
+from referrals.nhs_number import format_nhs_number
 
 from .forms import AuditSearchForm, BreakGlassReviewForm, review_form_prefix
 from .selectors import (
@@ -34,7 +38,6 @@ from .selectors import (
     break_glass_waiting_count,
     is_ig_lead,
     record_viewers,
-    spaced_nhs_number,
 )
 from .services import audit_export_record, audit_search_record, break_glass_review
 
@@ -58,10 +61,15 @@ CSV_HEADER = [
 ]
 
 
-def ig_lead_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+_Params = ParamSpec("_Params")
+_T = TypeVar("_T")
+_IgView = Callable[Concatenate[AuthenticatedHttpRequest, _Params], HttpResponse]
+
+
+def ig_lead_required(view: _IgView[_Params]) -> _IgView[_Params]:
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, /, *args: _Params.args, **kwargs: _Params.kwargs) -> HttpResponse:
         if not is_ig_lead(request.user):
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
@@ -69,12 +77,12 @@ def ig_lead_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapped
 
 
-def _ig_context(request: HttpRequest, current: str) -> dict:
+def _ig_context(request: AuthenticatedHttpRequest, current: str) -> dict[str, object]:
     """What every IG page shows around its content: the links between them."""
     return {
         "ig_current": current,
         "ig_waiting": break_glass_waiting_count(request.user),
-        "breadcrumbs": [("Home", "/")],
+        "breadcrumbs": [("Home", reverse("referrals:home"))],
     }
 
 
@@ -83,7 +91,7 @@ def _ig_context(request: HttpRequest, current: str) -> dict:
 
 @ig_lead_required
 @require_GET
-def audit_search(request: HttpRequest) -> HttpResponse:
+def audit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET, user=request.user)
     filters = form.filters()
     context = {"form": form, "filters": filters, **_ig_context(request, "audit")}
@@ -94,7 +102,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
             "rows": audit_rows(page.object_list),
             "viewers": record_viewers(request.user, filters),
             "export_cap": f"{EXPORT_CAP:,}",
-            "person_nhs_number": spaced_nhs_number(filters.person.nhs_number) if filters.person else "",
+            "person_nhs_number": format_nhs_number(filters.person.nhs_number) if filters.person else "",
             "capped": page.paginator.count > EXPORT_CAP,
         }
         if filters.person is not None:
@@ -103,43 +111,32 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     return render(request, "access/ig/audit.html", context)
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
 
-def _cell(value: object) -> str:
-    """Keep a spreadsheet from running a cell as a formula: a failed sign-in's username is
-    whatever someone typed ("=HYPERLINK(...)")."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
-def csv_line(row: AuditRow) -> list[str]:
+def csv_line(row: AuditRow) -> list[object]:
+    # A failed sign-in's username is whatever someone typed: csv_response keeps it from running as a formula.
     return [
-        _cell(value)
-        for value in (
-            row.id,
-            london(row.at),
-            row.at.astimezone(UTC).isoformat(),
-            row.who,
-            row.action_label,
-            row.action,
-            row.object_label,
-            row.person_name,
-            row.nhs_number,
-            row.person_id,
-            row.source_ip,
-        )
+        row.id,
+        london(row.at),
+        row.at.astimezone(UTC).isoformat(),
+        row.who,
+        row.action_label,
+        row.action,
+        row.object_label,
+        row.person_name,
+        row.nhs_number,
+        row.person_id,
+        row.source_ip,
     ]
 
 
 @ig_lead_required
 @require_GET
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The search's rows as CSV, newest first, up to EXPORT_CAP of them; the download is audited."""
     form = AuditSearchForm(request.GET, user=request.user)
     filters = form.filters()
@@ -154,14 +151,12 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     capped = len(rows) > EXPORT_CAP
     rows = rows[:EXPORT_CAP]
 
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{now.astimezone(LONDON):%Y-%m-%d-%H%M}.csv"'
-    response.write("\ufeff")  # a byte-order mark, so spreadsheets read accents and curly quotes right
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(csv_line(row) for row in rows)
+    lines = [csv_line(row) for row in rows]
     if capped:
-        writer.writerow([f"Only the newest {EXPORT_CAP:,} events are in this file: narrow the search to get the rest."])
+        lines.append([f"Only the newest {EXPORT_CAP:,} events are in this file: narrow the search to get the rest."])
+    response = csv_response(
+        filename=f"audit-log-{now.astimezone(LONDON):%Y-%m-%d-%H%M}.csv", header=CSV_HEADER, rows=lines
+    )
     audit_export_record(
         by=request.user, now=now, filters=filters, rows=len(rows), capped=capped, source_ip=client_ip(request)
     )
@@ -173,7 +168,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
 @ig_lead_required
 @require_GET
-def break_glass_list(request: HttpRequest) -> HttpResponse:
+def break_glass_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(break_glass_queue(request.user), PER_PAGE).get_page(request.GET.get("page"))
     openings = [
         (_decorate(review), None if review.reviewed_at else BreakGlassReviewForm(prefix=review_form_prefix(review)))
@@ -185,7 +180,7 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
 
 @ig_lead_required
 @require_http_methods(["GET", "POST"])
-def break_glass_review_view(request: HttpRequest, review_id: int) -> HttpResponse:
+def break_glass_review_view(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     """One opening and its review form: where the list's forms post, and where errors are shown."""
     review = _decorate(break_glass_review_get_for_user(request.user, review_id))
     if request.method == "POST":
@@ -195,11 +190,11 @@ def break_glass_review_view(request: HttpRequest, review_id: int) -> HttpRespons
 
 
 def _decorate(review: BreakGlassReview) -> BreakGlassReview:
-    review.nhs_number = spaced_nhs_number(review.person.nhs_number)
+    set_display_attrs(review, nhs_number=format_nhs_number(review.person.nhs_number))
     return review
 
 
-def _review_post(request: HttpRequest, review) -> HttpResponse:
+def _review_post(request: AuthenticatedHttpRequest, review: BreakGlassReview) -> HttpResponse:
     form = BreakGlassReviewForm(request.POST, prefix=review_form_prefix(review))
     if form.is_valid():
         try:
@@ -212,7 +207,7 @@ def _review_post(request: HttpRequest, review) -> HttpResponse:
                 source_ip=client_ip(request),
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_service_errors(form, error)
             review.refresh_from_db()
         else:
             person = review.person
@@ -224,7 +219,9 @@ def _review_post(request: HttpRequest, review) -> HttpResponse:
     return _review_page(request, review, form)
 
 
-def _review_page(request: HttpRequest, review, form: BreakGlassReviewForm | None) -> HttpResponse:
+def _review_page(
+    request: AuthenticatedHttpRequest, review: BreakGlassReview, form: BreakGlassReviewForm | None
+) -> HttpResponse:
     context = {"review": review, "form": form, "now": timezone.now(), **_ig_context(request, "review")}
-    context["breadcrumbs"] = [("Home", "/"), ("Break-glass openings", reverse("ig:break_glass"))]
+    context["breadcrumbs"] = [("Home", reverse("referrals:home")), ("Break-glass openings", reverse("ig:break_glass"))]
     return render(request, "access/ig/review.html", context)

@@ -1,23 +1,31 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from access.selectors import referral_get_for_user
+from accounts.http import AuthenticatedHtmxRequest
+from accounts.models import User
 from accounts.reads import VIEW, seen
 from caseload import selectors
-from caseload.forms import AllocateForm, InlineAllocateForm, WorkerSearchForm
+from caseload.forms import AllocateForm, InlineAllocateForm, OpenCaseload, WorkerSearchForm, with_open_caseload
+from common.web import add_service_errors, safe_next, set_display_attrs
 from referrals.errors import InvalidTransition
-from referrals.models import Allocation
+from referrals.models import Allocation, Referral
 from referrals.services import caseload_allocate
 
-from .common import capacity_state, is_htmx, person_url, safe_next, with_links
+from .common import capacity_state, person_url, with_links
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev requirement: types only
 
 
-def _save(form: AllocateForm, *, request) -> Allocation | None:
+def _save(form: AllocateForm, *, request: AuthenticatedHtmxRequest) -> Allocation | None:
     """Call the service; its refusals become form errors on the right field."""
     data = form.cleaned_data
     try:
@@ -30,35 +38,36 @@ def _save(form: AllocateForm, *, request) -> Allocation | None:
             handover_note=data.get("handover_note", ""),
         )
     except ValidationError as error:
-        for field, field_messages in error.message_dict.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
+        add_service_errors(form, error)
     except InvalidTransition as error:
         form.add_error(None, error.message)
     return None
 
 
-def _with_capacity(workers):
+def _with_capacity(
+    workers: "list[WithAnnotations[User, OpenCaseload]]",
+) -> "list[WithAnnotations[User, OpenCaseload]]":
     for worker in workers:
-        worker.capacity_state = capacity_state(worker)
+        set_display_attrs(worker, capacity_state=capacity_state(worker))
     return workers
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def allocate(request, referral_id: int):
+def allocate(request: AuthenticatedHtmxRequest, referral_id: int) -> HttpResponse:
     """Allocate or reassign the person's link worker (any partner organisation) and team."""
     referral = referral_get_for_user(request.user, referral_id)
     seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
     if request.GET.get("inline") or request.POST.get("inline"):
-        if not is_htmx(request):
+        if not request.htmx:
             raise Http404("The inline form is an htmx fragment; use the allocation page.")
         return _inline(request, referral)
 
-    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = safe_next(request, "")
     search_form = WorkerSearchForm(request.GET)
     search = search_form.cleaned_data["q"] if search_form.is_valid() else ""
-    in_team, others = selectors.allocation_candidates(team=referral.team, search=search)
+    team_workers, found = selectors.allocation_candidates(team=referral.team, search=search)
+    in_team, others = with_open_caseload(team_workers), with_open_caseload(found)
 
     if request.method == "POST":
         form = AllocateForm(request.POST, referral=referral)
@@ -101,14 +110,14 @@ def allocate(request, referral_id: int):
         "history": history,
         "next_url": next_url,
     }
-    if is_htmx(request) and request.headers.get("HX-Target") == "worker-choices":
+    if request.htmx.target == "worker-choices":
         return render(request, "caseload/_worker_choices.html", context)
     return render(request, "caseload/allocate.html", context)
 
 
-def _inline(request, referral):
+def _inline(request: AuthenticatedHtmxRequest, referral: Referral) -> HttpResponse:
     """The team page's one-line form (htmx): GET shows it in the row, POST allocates and returns the row."""
-    workers, _ = selectors.allocation_candidates(team=referral.team)
+    workers = with_open_caseload(selectors.allocation_candidates(team=referral.team)[0])
     prefix = f"r{referral.pk}"  # several rows may have their form open at once
     if request.method == "POST":
         form = InlineAllocateForm(request.POST, referral=referral, workers=workers, prefix=prefix)

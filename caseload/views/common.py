@@ -1,19 +1,27 @@
 """Small helpers the caseload views share."""
 
+from typing import TYPE_CHECKING, TypeVar
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+
+from accounts.models import User
+from caseload.forms import OpenCaseload
+from common.web import set_display_attrs
+from referrals.models import Referral
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a dev requirement: types only
 
 PER_PAGE = 25
+_Row = TypeVar("_Row")
 
 
-def is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def paginate(request: HttpRequest, qs: QuerySet, *, count: int | None = None, per_page: int = PER_PAGE) -> Page:
+def paginate(
+    request: HttpRequest, qs: "QuerySet[Referral, _Row]", *, count: int | None = None, per_page: int = PER_PAGE
+) -> Page[_Row]:
     """One page of ``qs``; ``count`` (when already known) saves the paginator its COUNT query."""
     paginator = Paginator(qs, per_page)
     if count is not None:
@@ -21,36 +29,24 @@ def paginate(request: HttpRequest, qs: QuerySet, *, count: int | None = None, pe
     return paginator.get_page(request.GET.get("page"))
 
 
-def _url(name: str, pk: int, fallback: str) -> str:
-    """Pages other engineers build are linked by name; a fixed path until the name exists."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return fallback
-
-
 def person_url(person_id: int) -> str:
-    return _url("referrals:person", person_id, f"/people/{person_id}/")
+    return reverse("referrals:person", args=[person_id])
 
 
-def with_links(rows):
+def with_links(rows: list[Referral]) -> list[Referral]:
     """Add the person page, record-a-contact, triage and allocate links to caseload rows."""
     for row in rows:
-        row.person_url = person_url(row.person_id)
-        row.contact_url = _url("referrals:contact_new", row.pk, f"/referrals/{row.pk}/contacts/new/")
-        row.triage_url = _url("referrals:triage_referral", row.pk, f"/referrals/{row.pk}/triage/")
-        row.allocate_url = reverse("caseload:allocate", args=[row.pk])
+        set_display_attrs(
+            row,
+            person_url=person_url(row.person_id),
+            contact_url=reverse("referrals:contact_new", args=[row.pk]),
+            triage_url=reverse("referrals:triage_referral", args=[row.pk]),
+            allocate_url=reverse("caseload:allocate", args=[row.pk]),
+        )
     return rows
 
 
-def safe_next(request: HttpRequest, value: str | None) -> str:
-    """A same-site path to go back to after a form, or ''."""
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=False):
-        return value
-    return ""
-
-
-def capacity_state(worker) -> str:
+def capacity_state(worker: "WithAnnotations[User, OpenCaseload]") -> str:
     """'over' past capacity, 'full' at capacity, '' otherwise (workers annotated with open_caseload)."""
     if worker.open_caseload > worker.caseload_capacity:
         return "over"

@@ -3,7 +3,7 @@
 Every download is written to the audit log (one ``record.export`` row per person in it).
 """
 
-import csv
+from collections.abc import Iterator
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
@@ -11,10 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.reads import EXPORT, seen
 from caseload import selectors
 from caseload.forms import CaseloadFilterForm
-from caseload.selectors import TeamView
+from caseload.selectors import NextAction, TeamView
+from common.csv import csv_response
 
 from .team import _team_id
 
@@ -37,37 +39,37 @@ def _when(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _csv(request: HttpRequest, ids: list[int], filename: str, what: str) -> HttpResponse:
+def _rows(ids: list[int], people: list[int]) -> Iterator[list[object]]:
+    """The rows, a chunk of referrals at a time; each person written is added to ``people``."""
     now = timezone.now()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(HEADER)
-    people = []
     for start in range(0, len(ids), CHUNK):
         for row in selectors.caseload_rows_for(ids[start : start + CHUNK], now=now):
+            next_action: NextAction | None = getattr(row, "next_action", None)  # set by caseload_rows
             people.append(row.person_id)
-            writer.writerow(
-                [
-                    row.reference,
-                    row.person.given_name,
-                    row.person.family_name,
-                    row.person.nhs_number or "",
-                    row.get_urgency_display(),
-                    row.get_status_display(),
-                    str(row.allocated_to or ""),
-                    _when(row.received_at),
-                    _when(getattr(row, "last_contact_at", None)),
-                    getattr(row.next_action, "text", "") if row.next_action else "",
-                ]
-            )
+            yield [
+                row.reference,
+                row.person.given_name,
+                row.person.family_name,
+                row.person.nhs_number or "",
+                row.get_urgency_display(),
+                row.get_status_display(),
+                row.allocated_to or "",
+                _when(row.received_at),
+                _when(getattr(row, "last_contact_at", None)),
+                next_action.text if next_action else "",
+            ]
+
+
+def _csv(request: HttpRequest, ids: list[int], filename: str, what: str) -> HttpResponse:
+    people: list[int] = []
+    response = csv_response(filename=filename, header=HEADER, rows=_rows(ids, people))
     seen(request, EXPORT, people, what=what)
     return response
 
 
 @login_required
 @require_GET
-def my_caseload_csv(request: HttpRequest) -> HttpResponse:
+def my_caseload_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = CaseloadFilterForm(request.GET).filters()
     ids = list(selectors.my_caseload(request.user, now=timezone.now(), **filters).values_list("pk", flat=True))
     return _csv(request, ids, "my-caseload.csv", "caseload.mine")
@@ -75,7 +77,7 @@ def my_caseload_csv(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_caseload_csv(request: HttpRequest) -> HttpResponse:
+def team_caseload_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     team = selectors.team_get_for_user(request.user, _team_id(request))
     view = request.GET.get("view")
     if view not in dict(TeamView.choices):

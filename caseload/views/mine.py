@@ -1,18 +1,20 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHtmxRequest
 from accounts.reads import LIST, seen
 from caseload import selectors
 from caseload.forms import CaseloadFilterForm
 
-from .common import is_htmx, paginate, with_links
+from .common import paginate, with_links
 
 
 @login_required
 @require_GET
-def my_caseload(request):
+def my_caseload(request: AuthenticatedHtmxRequest) -> HttpResponse:
     """The people I hold as link worker: next actions, clocks, last contact; filters and search."""
     now = timezone.now()
     form = CaseloadFilterForm(request.GET)
@@ -28,6 +30,6 @@ def my_caseload(request):
         "filtered": any(filters.values()),
     }
     # The filter form asks htmx for the results only; a page link or no-JS GET gets the whole page.
-    if is_htmx(request) and request.headers.get("HX-Target") == "caseload-results":
+    if request.htmx.target == "caseload-results":
         return render(request, "caseload/_mine_results.html", context)
     return render(request, "caseload/mine.html", context)

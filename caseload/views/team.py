@@ -1,19 +1,22 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHtmxRequest
 from accounts.reads import LIST, seen
 from caseload import selectors
+from caseload.forms import with_open_caseload
 from caseload.selectors import TeamView
+from common.web import set_display_attrs
 
-from .common import capacity_state, is_htmx, paginate, with_links
+from .common import capacity_state, paginate, with_links
 
 
-def _team_id(request) -> int | None:
+def _team_id(request: HttpRequest) -> int | None:
     raw = request.GET.get("team")
-    if raw in (None, ""):
+    if not raw:  # absent or empty
         return None
     try:
         return int(raw)
@@ -23,7 +26,7 @@ def _team_id(request) -> int | None:
 
 @login_required
 @require_GET
-def team_caseload(request):
+def team_caseload(request: AuthenticatedHtmxRequest) -> HttpResponse:
     """Everyone the team holds, the unallocated, the waiting list, and each worker's caseload."""
     team = selectors.team_get_for_user(request.user, _team_id(request))
     if team is None:
@@ -38,9 +41,9 @@ def team_caseload(request):
     page = paginate(request, qs.values_list("pk", flat=True), count=None if search else counts[view])
     rows = with_links(selectors.caseload_rows_for(list(page.object_list), now=now))
     seen(request, LIST, [row.person_id for row in rows], what="referrals.referral")
-    workers = list(selectors.team_workers(team))
+    workers = with_open_caseload(selectors.team_workers(team))
     for worker in workers:
-        worker.capacity_state = capacity_state(worker)
+        set_display_attrs(worker, capacity_state=capacity_state(worker))
     context = {
         "team": team,
         "teams": list(selectors.teams_visible_to(request.user).order_by("name")),
@@ -52,6 +55,6 @@ def team_caseload(request):
         "workers": workers,
         "now": now,
     }
-    if is_htmx(request) and request.headers.get("HX-Target") == "team-results":
+    if request.htmx.target == "team-results":
         return render(request, "caseload/_team_results.html", context)
     return render(request, "caseload/team.html", context)

@@ -16,7 +16,8 @@ from referrals.selectors import referrals_with_breach
 class IdFilter(filters.NumberFilter):
     """A whole-number id: "1.5" or "abc" is refused rather than rounded or dropped."""
 
-    field_class = forms.IntegerField
+    # The stubs pin NumberFilter to DecimalField; django-filter lets a subclass choose its field.
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
 
 class StrictBooleanField(forms.Field):
@@ -33,7 +34,7 @@ class StrictBooleanField(forms.Field):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     # The plain filter, not the rest_framework one: that one's widget reads "maybe" as "not given".
-    field_class = StrictBooleanField
+    field_class = StrictBooleanField  # type: ignore[assignment]  # as IdFilter: a subclass chooses its field
 
 
 class ReferralFilter(filters.FilterSet):

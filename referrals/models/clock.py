@@ -63,6 +63,12 @@ class Clock(models.Model):
                 | (models.Q(stopped_at__isnull=False) & ~models.Q(stop_reason="")),
                 name="stopped_at_with_reason",
             ),
+            # Only a stopped clock names who stopped it. One way only: a clock stopped by its rule
+            # may name nobody (clocks_evaluate(by=None); the benchmarks' contact-stopped clocks).
+            models.CheckConstraint(
+                condition=models.Q(stopped_by__isnull=True) | models.Q(stopped_at__isnull=False),
+                name="stopped_by_only_when_stopped",
+            ),
             models.CheckConstraint(
                 condition=models.Q(stopped_at__isnull=True)
                 | models.Q(next_check_at__isnull=True, paused_at__isnull=True),

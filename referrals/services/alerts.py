@@ -59,7 +59,7 @@ def _alerts_for(clock: Clock, now: datetime) -> list[Alert]:
     return earned
 
 
-def clocks_sweep_step(*, now: datetime, batch: int = 500, on_alert: Callable[[int], None] | None = None) -> int:
+def clocks_sweep_step(*, now: datetime, batch: int = 500, on_alert: Callable[[int], object] | None = None) -> int:
     """Claim up to ``batch`` due clocks and raise their alerts. Returns the number of clocks handled."""
     with transaction.atomic():
         due = list(
@@ -113,7 +113,7 @@ def alerts_redeliverable(*, now: datetime, limit: int = 500) -> list[int]:
     )
 
 
-def clocks_sweep(*, now: datetime, on_alert: Callable[[int], None] | None = None, batch: int = 500) -> dict[str, int]:
+def clocks_sweep(*, now: datetime, on_alert: Callable[[int], object] | None = None, batch: int = 500) -> dict[str, int]:
     """One whole sweep: every due clock, then a re-queue of alerts whose delivery was lost."""
     clocks = 0
     while handled := clocks_sweep_step(now=now, batch=batch, on_alert=on_alert):
@@ -164,12 +164,13 @@ def alert_recipients(alert: Alert) -> list[User]:
         people = team_members.filter(role=Role.TEAM_MANAGER)
     else:
         people = active.filter(role=Role.SERVICE_MANAGER)
-        if referral.team_id:
+        if referral.team is not None:
             same_org = people.filter(organisation_id=referral.team.organisation_id)
             people = same_org if same_org.exists() else people
     recipients = {u.pk: u for u in people}
-    if referral.allocated_to_id and referral.allocated_to.is_active:
-        recipients[referral.allocated_to_id] = referral.allocated_to
+    allocated_to = referral.allocated_to
+    if allocated_to is not None and allocated_to.is_active:
+        recipients[allocated_to.pk] = allocated_to
     if not recipients:
         # Nobody on the team to tell (e.g. an unrouted referral): tell the service managers.
         recipients = {u.pk: u for u in active.filter(role=Role.SERVICE_MANAGER)}

@@ -109,7 +109,7 @@ def _completed_contacts_since(referral: Referral, since: datetime) -> list[Conta
     )
 
 
-def _treatment_stop(clock: Clock, contacts: list[Contact]) -> tuple[datetime, str] | None:
+def _treatment_stop(clock: Clock, contacts: list[Contact]) -> tuple[datetime, Clock.StopReason] | None:
     """When, and why, the treatment clock's rule is met; None if not yet."""
     if clock.stop_rule == Rule.SECOND_CONTACT:
         if len(contacts) >= 2:
@@ -141,8 +141,9 @@ def _treatment_stop(clock: Clock, contacts: list[Contact]) -> tuple[datetime, st
             .values_list("recorded_at", flat=True)
             .first(),
         ]
-        if all(firsts):
-            return max(firsts), Clock.StopReason.REFERRAL_SPELL_COMPLETE  # type: ignore[type-var]
+        found = [first for first in firsts if first is not None]
+        if len(found) == len(firsts):
+            return max(found), Clock.StopReason.REFERRAL_SPELL_COMPLETE
         return None
     raise ValueError(f"Unknown treatment stop rule {clock.stop_rule!r}")
 

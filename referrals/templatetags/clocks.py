@@ -15,19 +15,17 @@
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
 
+from common.london import london
 from referrals.models import Clock
 
 register = template.Library()
-
-LONDON = ZoneInfo("Europe/London")
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# "Sat 14 Mar 2026, 02:00" (GMT or BST as the date has it): the one London formatter, as a filter.
+register.filter("london", london)
 # Stops that mean the standard was met; the others (restart, discharge, by hand) just end the clock.
 MET_REASONS = frozenset(
     {
@@ -106,24 +104,9 @@ def clock_status(clock: Clock, now: datetime) -> Badge:
 
 
 @register.inclusion_tag("includes/clock_badge.html")
-def clock_badge(clock: Clock | None, now: datetime | None = None, hidden_label: str = "") -> dict:
+def clock_badge(clock: Clock | None, now: datetime | None = None, hidden_label: str = "") -> dict[str, Badge | str]:
     if clock is None:
         badge = Badge("white", "No clock", "No clock")
     else:
         badge = clock_status(clock, now or timezone.now())
     return {"badge": badge, "hidden_label": hidden_label}
-
-
-@register.filter
-def london(value: datetime | date | None) -> str:
-    """An instant as UK staff read it: "Sat 14 Mar 2026, 02:00" (GMT or BST as the date has it)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, datetime):
-        if timezone.is_naive(value):
-            raise ValueError(f"london needs an aware datetime (stored in UTC), not naive {value!r}.")
-        local = value.astimezone(LONDON)
-        return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
-    if isinstance(value, date):
-        return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"
-    raise TypeError(f"london needs a datetime or a date, not {type(value).__name__}.")

@@ -1,15 +1,27 @@
-"""Pages of the referrals app. Each group of journeys has its own URL module so
-they can grow independently; all share the "referrals" namespace."""
+"""The clinical pages: one package per journey, each with its own URL module, all in the
+"referrals" namespace. Journeys share only ``shared.py`` (and ``common``), never each other."""
 
 from django.urls import include, path
 
-from . import home, urls_access, urls_alerts, urls_care, urls_intake
+from .access import urls as access
+from .alerts import urls as alerts
+from .assessment import urls as assessment
+from .care import urls as care
+from .contacts import urls as contacts
+from .home import urls as home
+from .intake import urls as intake
+from .person import urls as person
+from .triage import urls as triage
 
 app_name = "referrals"
 urlpatterns = [
-    path("", home.home, name="home"),
-    path("", include(urls_intake)),  # take a referral, triage, redirect, contacts, person page and timeline
-    path("", include(urls_care)),  # trusted assessment, care plan, outcomes, discharge
-    path("", include(urls_alerts)),  # alerts inbox
-    path("", include(urls_access)),  # break-glass, consent-based shares
+    path("", include(home)),
+    path("", include(intake)),  # journey 1: take a referral, finding the person first
+    path("", include(triage)),  # journey 2: the triage queue, triage, redirect with a warm handover
+    path("", include(contacts)),  # journey 3: record a contact
+    path("", include(person)),  # the person page and timeline; a referral's own address
+    path("", include(assessment)),  # journey 4: the trusted assessment, consent, sharing
+    path("", include(care)),  # journey 7: care plan, outcomes, discharge
+    path("", include(alerts)),  # the alerts inbox
+    path("", include(access)),  # break-glass
 ]

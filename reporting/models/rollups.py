@@ -96,6 +96,21 @@ class ClockFact(models.Model):
 
     class Meta:
         db_table = "referrals_clockfact"  # kept from before the move (docs/adr/0007)
+        constraints = [
+            # A copy of its clock, which keeps stopped_at and stop_reason together; the week it
+            # stopped in comes from stopped_at.
+            models.CheckConstraint(
+                condition=models.Q(stopped_at__isnull=True, stop_reason="", stopped_week__isnull=True)
+                | (models.Q(stopped_at__isnull=False, stopped_week__isnull=False) & ~models.Q(stop_reason="")),
+                name="clockfact_stopped_together",
+            ),
+            # A counted wait and whether it met its target are worked out together, from a stop.
+            models.CheckConstraint(
+                condition=models.Q(wait_seconds__isnull=True, met__isnull=True)
+                | models.Q(wait_seconds__isnull=False, met__isnull=False, stopped_at__isnull=False),
+                name="clockfact_wait_with_met",
+            ),
+        ]
         # Covering indexes: each page's queries read only an index, with or without filters (the
         # filter columns come last). Key columns, not INCLUDE, which SQLite does not have.
         indexes = [

@@ -11,25 +11,26 @@ from playwright.sync_api import Browser, Page, expect
 
 from access.models import BreakGlassReview
 from accounts.models import AuditEvent
-from referrals.services import caseload_allocate, referral_triage, trusted_assessment_write
+from referrals.services import trusted_assessment_write
 from tests.browser.conftest import DESKTOP, _new_context, _watched_page
-from tests.factories import make_referral
+from tests.factories import make_allocated_referral
 
 STORY = "Frightened to leave the flat since the break-in; not eating."
 
 
 @pytest.fixture
-def referral(alice, bob, north_practice, north_team):
-    referral = make_referral(
+def sols_referral(alice, bob, north_practice, north_team):
+    """Sol Reed's referral, two days old, held by bob in North team, with a trusted assessment."""
+    referral = make_allocated_referral(
         by=alice,
+        now=timezone.now() - timedelta(days=2),
+        link_worker=bob,
+        team=north_team,
         practice=north_practice,
         nhs_number="9434765919",
-        now=timezone.now() - timedelta(days=2),
         given_name="Sol",
         family_name="Reed",
     )
-    referral_triage(referral=referral, by=alice, now=referral.received_at)
-    caseload_allocate(referral=referral, by=alice, now=referral.received_at, link_worker=bob, team=north_team)
     trusted_assessment_write(person=referral.person, by=alice, now=timezone.now(), presenting_needs=STORY)
     return referral
 
@@ -44,8 +45,10 @@ def other_page(browser: Browser, live_server, transactional_db) -> Iterator[Page
     assert not problems, "\n".join(problems)
 
 
-def test_a_clinician_outside_the_team_breaks_the_glass_with_a_reason(page: Page, login, axe_check, charlie, referral):
-    person = referral.person
+def test_a_clinician_outside_the_team_breaks_the_glass_with_a_reason(
+    page: Page, login, axe_check, charlie, sols_referral
+):
+    person = sols_referral.person
     login(page, charlie)
     response = page.goto(reverse("referrals:person", args=[person.pk]))
     assert response is not None and response.status == 404  # not theirs: existence not revealed
@@ -77,9 +80,9 @@ def test_a_clinician_outside_the_team_breaks_the_glass_with_a_reason(page: Page,
 
 
 def test_withdrawing_consent_hides_the_assessment_from_the_other_organisation_at_once(
-    page: Page, other_page: Page, login, axe_check, alice, bob, referral
+    page: Page, other_page: Page, login, axe_check, alice, bob, sols_referral
 ):
-    person = referral.person
+    person = sols_referral.person
     assessment = reverse("referrals:assessment", args=[person.pk])
 
     # bob (VCSE) holds Sol but the trust's assessment is not shared without consent.

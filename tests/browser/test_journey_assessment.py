@@ -12,12 +12,13 @@ from access.consent import consent_record
 from referrals.models import AssessmentAddition, SharingConsent, TrustedAssessment
 from referrals.services import caseload_allocate, referral_triage, trusted_assessment_write
 from tests.browser.conftest import DESKTOP, PASSWORD
-from tests.factories import make_referral
+from tests.factories import make_received_referral
 
 
 @pytest.fixture
-def referral(intake, north_practice, north_team):
-    return make_referral(
+def robins_referral(intake, north_practice, north_team):
+    """Robin Ash's referral, received two days ago."""
+    return make_received_referral(
         by=intake,
         practice=north_practice,
         now=timezone.now() - timedelta(days=2),
@@ -27,28 +28,28 @@ def referral(intake, north_practice, north_team):
 
 
 @pytest.fixture
-def person(referral):
-    return referral.person
+def person(robins_referral):
+    return robins_referral.person
 
 
 @pytest.fixture
-def written(person, referral, alice):
+def written(person, robins_referral, alice):
     return trusted_assessment_write(
         person=person,
         by=alice,
         now=timezone.now(),
-        referral=referral,
+        referral=robins_referral,
         presenting_needs="Anxious about leaving the house since a fall.",
         housing="Lives alone in a council flat on the fourth floor.",
     )
 
 
 @pytest.fixture
-def bob_holds(referral, alice, bob):
+def bob_holds(robins_referral, alice, bob):
     """bob, a VCSE link worker, opens only the records of people allocated to him."""
     now = timezone.now()
-    referral_triage(referral=referral, by=alice, now=now)
-    return caseload_allocate(referral=referral, by=alice, now=now, link_worker=bob)
+    referral_triage(referral=robins_referral, by=alice, now=now)
+    return caseload_allocate(referral=robins_referral, by=alice, now=now, link_worker=bob)
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def assessment_url(person) -> str:
 
 
 def test_a_clinician_writes_the_assessment_once_with_consent_shown_at_the_top(
-    page: Page, login, axe_check, alice, person, referral
+    page: Page, login, axe_check, alice, person, robins_referral
 ):
     login(page, alice)
     page.goto(assessment_url(person))
@@ -87,7 +88,7 @@ def test_a_clinician_writes_the_assessment_once_with_consent_shown_at_the_top(
     summary.get_by_role("link").click()
     expect(page.get_by_label("Presenting needs")).to_be_focused()
     page.get_by_label("Presenting needs").fill("Anxious about leaving the house since a fall.")
-    page.get_by_label("Which referral is this assessment for?").select_option(str(referral.pk))
+    page.get_by_label("Which referral is this assessment for?").select_option(str(robins_referral.pk))
     page.get_by_role("button", name="Save the trusted assessment").click()
 
     expect(page.get_by_text("Trusted assessment saved.")).to_be_visible()

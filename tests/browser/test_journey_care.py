@@ -11,22 +11,23 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from referrals.models import Allocation, CarePlanGoal, Clock, Intervention, Referral
-from referrals.services import care_plan_record, caseload_allocate, outcome_measure_record, referral_triage
-from tests.factories import make_referral
+from referrals.services import care_plan_record, outcome_measure_record
+from tests.factories import make_allocated_referral, make_received_referral, make_triaged_referral
 
 
 @pytest.fixture
-def referral(intake, north_practice, north_team, alice, bob, tina):
+def robins_referral(intake, north_practice, north_team, alice, bob, tina):
     """Robin's referral, received a week ago, triaged and held by bob (a VCSE peer support worker)."""
     week_ago = timezone.now() - timedelta(days=7)
-    referral = make_referral(by=intake, practice=north_practice, now=week_ago, given_name="Robin", family_name="Ash")
-    referral_triage(referral=referral, by=alice, now=week_ago, thrive_grouping="getting_help")
-    caseload_allocate(referral=referral, by=tina, now=week_ago, link_worker=bob)
-    return Referral.objects.get(pk=referral.pk)
+    received = make_received_referral(
+        by=intake, now=week_ago, practice=north_practice, given_name="Robin", family_name="Ash"
+    )
+    triaged = make_triaged_referral(referral=received, by=alice, now=week_ago, thrive_grouping="getting_help")
+    return make_allocated_referral(referral=triaged, by=tina, now=week_ago, link_worker=bob)
 
 
-def url(referral, name) -> str:
-    return reverse(f"referrals:{name}", kwargs={"referral_id": referral.pk})
+def url(robins_referral, name) -> str:
+    return reverse(f"referrals:{name}", kwargs={"referral_id": robins_referral.pk})
 
 
 def fill_date(page: Page, field_id: str, day) -> None:
@@ -35,10 +36,10 @@ def fill_date(page: Page, field_id: str, day) -> None:
 
 
 def test_a_link_worker_agrees_a_plan_then_adds_a_goal_and_an_intervention(
-    page: Page, login, axe_check, bob, referral, trust
+    page: Page, login, axe_check, bob, robins_referral, trust
 ):
     login(page, bob)
-    page.goto(url(referral, "care_plan"))
+    page.goto(url(robins_referral, "care_plan"))
     expect(page.get_by_text("No care plan has been agreed with Robin yet.")).to_be_visible()
     axe_check(page)
 
@@ -77,9 +78,9 @@ def test_a_link_worker_agrees_a_plan_then_adds_a_goal_and_an_intervention(
     axe_check(page)
 
 
-def test_scores_at_baseline_and_review_show_the_change(page: Page, login, axe_check, bob, referral):
+def test_scores_at_baseline_and_review_show_the_change(page: Page, login, axe_check, bob, robins_referral):
     outcome_measure_record(
-        referral=referral,
+        referral=robins_referral,
         by=bob,
         now=timezone.now(),
         recorded_at=timezone.now() - timedelta(days=6),
@@ -88,7 +89,7 @@ def test_scores_at_baseline_and_review_show_the_change(page: Page, login, axe_ch
         stage="baseline",
     )
     login(page, bob)
-    page.goto(url(referral, "outcomes"))
+    page.goto(url(robins_referral, "outcomes"))
     page.evaluate("window.notReloaded = true")
     axe_check(page)
 
@@ -112,10 +113,10 @@ def test_scores_at_baseline_and_review_show_the_change(page: Page, login, axe_ch
 
 
 def test_discharge_asks_for_confirmation_then_stops_the_clocks_and_ends_the_allocation(
-    page: Page, login, axe_check, bob, referral
+    page: Page, login, axe_check, bob, robins_referral
 ):
     login(page, bob)
-    page.goto(url(referral, "discharge"))
+    page.goto(url(robins_referral, "discharge"))
     axe_check(page)
 
     page.get_by_role("button", name="Continue").click()
@@ -132,8 +133,8 @@ def test_discharge_asks_for_confirmation_then_stops_the_clocks_and_ends_the_allo
     expect(page.get_by_role("heading", name="Check and confirm the discharge")).to_be_visible()
     expect(page.get_by_text("What happens when you confirm")).to_be_visible()
     expect(page.locator(".nhsuk-card--warning")).to_contain_text("stops holding Robin")
-    referral.refresh_from_db()
-    assert referral.status == Referral.Status.ALLOCATED  # nothing saved yet
+    robins_referral.refresh_from_db()
+    assert robins_referral.status == Referral.Status.ALLOCATED  # nothing saved yet
     axe_check(page)
 
     page.get_by_role("button", name="Confirm discharge").click()
@@ -142,23 +143,29 @@ def test_discharge_asks_for_confirmation_then_stops_the_clocks_and_ends_the_allo
     expect(page).to_have_url(re.compile(r"/caseload/$"))
     expect(page.get_by_text("Robin Ash was discharged.")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Robin Ash"))).to_have_count(0)
-    referral.refresh_from_db()
-    assert referral.status == Referral.Status.DISCHARGED
-    assert not Clock.objects.filter(referral=referral, is_current=True, stopped_at__isnull=True).exists()
-    assert not Allocation.objects.filter(referral=referral, ended_at__isnull=True).exists()
+    robins_referral.refresh_from_db()
+    assert robins_referral.status == Referral.Status.DISCHARGED
+    assert not Clock.objects.filter(referral=robins_referral, is_current=True, stopped_at__isnull=True).exists()
+    assert not Allocation.objects.filter(referral=robins_referral, ended_at__isnull=True).exists()
     axe_check(page)
 
 
-def test_on_a_phone_the_care_pages_fit_the_screen(phone: Page, login, axe_check, bob, referral):
+def test_on_a_phone_the_care_pages_fit_the_screen(phone: Page, login, axe_check, bob, robins_referral):
     now = timezone.now()
-    care_plan_record(referral=referral, by=bob, now=now, agreed_at=now, summary="Peer support for eight weeks.")
+    care_plan_record(referral=robins_referral, by=bob, now=now, agreed_at=now, summary="Peer support for eight weeks.")
     outcome_measure_record(
-        referral=referral, by=bob, now=now, recorded_at=now, instrument="GAD-7", score=Decimal(12), stage="baseline"
+        referral=robins_referral,
+        by=bob,
+        now=now,
+        recorded_at=now,
+        instrument="GAD-7",
+        score=Decimal(12),
+        stage="baseline",
     )
     login(phone, bob)
 
     for name in ("care_plan", "outcomes", "discharge"):
-        phone.goto(url(referral, name))
+        phone.goto(url(robins_referral, name))
         expect(phone.locator("h1")).to_be_visible()
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375, name
         axe_check(phone)

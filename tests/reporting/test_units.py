@@ -1,16 +1,17 @@
-"""The small pieces: suppression, centiles, weeks, CSV cells, charts and the filter form."""
+"""The small pieces: suppression, centiles, weeks, charts and the filter form (CSV cells: tests/common)."""
 
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 
+from common.london import london_midnight
 from reporting.charts import Series, bar_chart, line_chart
-from reporting.csv import _safe
 from reporting.filters import DashboardFilterForm, Filters, parse_date_parts
 from reporting.percentiles import interpolate
-from reporting.periods import Period, WeekFinder, london_midnight, period_for_preset
+from reporting.periods import Period, WeekFinder, period_for_preset
 from reporting.suppression import count, derived, rate, statistic
 
 
@@ -86,14 +87,6 @@ def test_the_week_finder_agrees_with_the_calendar_around_both_changes():
         assert weeks(instant) == monday
 
 
-def test_a_csv_cell_cannot_run_as_a_formula_but_numbers_stay_numbers():
-    assert _safe('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
-    assert _safe("@SUM(A1)") == "'@SUM(A1)"
-    assert _safe("-2.5") == "-2.5"
-    assert _safe("-12%") == "-12%"
-    assert _safe("*") == "*"
-
-
 def test_charts_are_well_formed_accessible_svg_with_gaps_for_withheld_values():
     svg = line_chart(
         key="k",
@@ -138,4 +131,22 @@ def test_the_form_gives_filters_and_a_period(north_team):
         today=date(2026, 3, 16),
     )
     assert backwards.chosen_period().preset == "13w"
-    assert backwards.date_errors == {"to": "The end date must be on or after the start date."}
+    assert backwards.errors == {"to": ["The end date must be on or after the start date."]}
+
+
+@pytest.mark.django_db
+def test_the_filter_form_draws_as_nhs_fields_with_the_names_dashboard_links_use(north_team):
+    form = DashboardFilterForm(
+        {"from-day": "31", "from-month": "2", "from-year": "2026", "team": "nope"}, today=date(2026, 3, 16)
+    )
+    html = Template(
+        "{% load nhsuk %}{% nhsuk_field form.period %}{% nhsuk_field form.from hint=form.date_hints.from %}"
+        "{% nhsuk_field form.team %}"
+    ).render(Context({"form": form}))
+
+    assert form.chosen_period().preset == "13w"  # a bad date falls back to the preset, which is shown chosen
+    assert '<option value="13w" selected>Last 13 weeks</option>' in html
+    assert 'id="from-day" name="from-day" type="text" inputmode="numeric" value="31"' in html  # as typed
+    assert form.errors == {"from": ["Enter a real date."], "team": ["Choose from the list."]}
+    assert 'id="from-error"' in html and 'id="id_team-error"' in html
+    assert '<div class="nhsuk-hint" id="from-hint">For example, 16 12 2025</div>' in html  # the period in force

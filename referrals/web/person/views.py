@@ -1,0 +1,112 @@
+"""The person page (the hub every other page links to and from) and the person's timeline."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import InvalidPage
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from access.selectors import person_get_for_user, referral_get_for_user
+from accounts.http import AuthenticatedHttpRequest
+from accounts.reads import VIEW, seen
+from referrals.models import Referral
+from referrals.nhs_number import format_nhs_number
+from referrals.web.shared import age_on, person_breadcrumbs, person_url
+
+from .queries import person_page, person_timeline
+
+TIMELINE_PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    person = person_get_for_user(request.user, person_id)
+    now = timezone.now()
+    page = person_page(request.user, person)
+    seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
+    referrals = [
+        {
+            "referral": referral,
+            "holder": referral.open_allocations[0] if referral.open_allocations else None,
+            "links": _links(referral),
+        }
+        for referral in page.referrals
+    ]
+    history = sorted(
+        [("handoff", h.at, h) for h in page.handoffs] + [("allocation", a.started_at, a) for a in page.allocations],
+        key=lambda item: item[1],
+        reverse=True,
+    )
+    return render(
+        request,
+        "referrals/person/detail.html",
+        {
+            "page": page,
+            "person": person,
+            "nhs_number": format_nhs_number(person.nhs_number),
+            "age": age_on(person.birth_date, timezone.localdate(now)),
+            "referral_rows": referrals,
+            "history": history,
+            "next": request.get_full_path(),
+            "now": now,
+            "assessment_url": reverse("referrals:assessment", args=[person.pk]),
+            "timeline_url": reverse("referrals:timeline", args=[person.pk]),
+            "breadcrumbs": [("Home", reverse("referrals:home"))],
+        },
+    )
+
+
+def _links(referral: Referral) -> list[tuple[str, str]]:
+    """What can be done with a referral from its row: (text, url)."""
+    # Triage only a new referral, or one just arrived by a redirect (the lifecycle allows no other).
+    can_triage = referral.status in (Referral.Status.RECEIVED, Referral.Status.REDIRECTED)
+    is_open = referral.ended_at is None
+    links = [
+        ("Triage", "referrals:triage_referral", can_triage),
+        ("Allocate", "caseload:allocate", is_open),
+        ("Care plan", "referrals:care_plan", True),
+        ("Outcomes", "referrals:outcomes", True),
+        ("Redirect", "referrals:redirect", is_open),
+        ("Discharge", "referrals:discharge", is_open),
+    ]
+    return [(text, reverse(name, args=[referral.pk])) for text, name, shown in links if shown]
+
+
+@login_required
+@require_GET
+def person_timeline_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    person = person_get_for_user(request.user, person_id)
+    try:
+        page_number = int(request.GET.get("page", "1"))
+        if page_number < 1:
+            raise InvalidPage
+    except (ValueError, InvalidPage):
+        raise Http404("No such page.") from None
+    entries, has_next = person_timeline(request.user, person, page=page_number, per_page=TIMELINE_PAGE_SIZE)
+    seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
+    if not entries and page_number > 1:
+        raise Http404("No such page.")
+    return render(
+        request,
+        "referrals/person/timeline.html",
+        {
+            "person": person,
+            "nhs_number": format_nhs_number(person.nhs_number),
+            "entries": entries,
+            "page_number": page_number,
+            "has_next": has_next,
+            "has_previous": page_number > 1,
+            "breadcrumbs": person_breadcrumbs(person),
+        },
+    )
+
+
+@login_required
+@require_GET
+def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    """A referral is shown on its person's page; this address is what alerts and emails link to."""
+    referral = referral_get_for_user(request.user, referral_id)
+    return redirect(f"{person_url(referral.person_id)}#referral-{referral.pk}")

@@ -1,0 +1,73 @@
+"""Reads for the triage queue, triage and redirecting.
+
+The queue starts from ``referrals_visible_to``, so access control stays in one place, and
+runs a fixed number of queries whatever the number of rows.
+"""
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+
+from access.selectors import referrals_visible_to
+from accounts.models import User
+from localities.models import Locality, Team
+from referrals.models import Clock, Person, Referral, RiskFlag
+from referrals.web.shared import current_clocks
+
+
+def triage_scope_for(user: User) -> tuple[QuerySet[Team], QuerySet[Locality]]:
+    """The teams and localities whose queue the user works: their teams and those teams' localities."""
+    teams = Team.objects.filter(memberships__user_id=user.pk).order_by("name")
+    localities = Locality.objects.filter(teams__memberships__user_id=user.pk).distinct().order_by("name")
+    return teams, localities
+
+
+def triage_queue(
+    user: User, *, team_id: int | None = None, locality_id: int | None = None, search: str = ""
+) -> QuerySet[Referral]:
+    """Referrals awaiting a first response, the most urgent clock first.
+
+    Scope: referrals the user can see that are held by one of their teams or sit
+    in one of their teams' localities. Each row carries
+    ``first_response_due`` and ``current_clocks`` so a page is three queries
+    (count, rows, clocks) whatever its length.
+    """
+    open_first_response = Clock.objects.filter(
+        referral_id=OuterRef("pk"), kind=Clock.Kind.FIRST_RESPONSE, is_current=True, stopped_at__isnull=True
+    )
+    qs = (
+        referrals_visible_to(user, open_only=True)
+        .annotate(first_response_due=Subquery(open_first_response.values("due_at")[:1]))
+        .filter(first_response_due__isnull=False)
+        .exclude(status__in=[Referral.Status.DISCHARGED, Referral.Status.CLOSED])
+    )
+    my_teams = Team.objects.filter(memberships__user_id=user.pk)
+    qs = qs.filter(
+        Q(team__in=my_teams.values("pk"))
+        | Q(locality__in=my_teams.exclude(locality__isnull=True).values("locality_id"))
+    )
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    if locality_id:
+        qs = qs.filter(locality_id=locality_id)
+    search = search.strip()
+    if search:
+        words = search.split()
+        by_name = Q()
+        for word in words:
+            by_name &= Q(person__given_name__icontains=word) | Q(person__family_name__icontains=word)
+        qs = qs.filter(Q(reference__iexact=search) | Q(reference__icontains=search.upper()) | by_name)
+    return (
+        qs.select_related("person", "team", "locality")
+        .prefetch_related(current_clocks())
+        .order_by(F("first_response_due").asc(nulls_last=True), "received_at", "pk")
+    )
+
+
+def redirect_targets(referral: Referral) -> QuerySet[Team]:
+    """Every team or service except the one holding the referral now."""
+    qs = Team.objects.select_related("locality", "organisation").order_by("kind", "name")
+    return qs.exclude(pk=referral.team_id) if referral.team_id else qs
+
+
+def risk_flags_open(person: Person) -> list[RiskFlag]:
+    """The person's risks not yet resolved, shown beside the referral being triaged or redirected."""
+    return list(RiskFlag.objects.filter(person=person, resolved_at__isnull=True))

@@ -1,0 +1,132 @@
+"""Journey 2: the triage queue, triage itself, and redirecting with a warm handover."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from access.selectors import people_visible_to, referral_get_for_user
+from accounts.http import AuthenticatedHttpRequest
+from accounts.reads import LIST, VIEW, seen
+from common.web import add_service_errors, safe_next, set_display_attrs
+from referrals.errors import InvalidTransition
+from referrals.models import Referral
+from referrals.nhs_number import format_nhs_number
+from referrals.services import referral_redirect, referral_triage
+from referrals.web.shared import person_breadcrumbs, person_url
+
+from .forms import QueueFilterForm, RedirectForm, TriageForm
+from .queries import redirect_targets, risk_flags_open, triage_queue, triage_scope_for
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    now = timezone.now()
+    teams, localities = triage_scope_for(request.user)
+    filters = QueueFilterForm(request.GET or None, teams=list(teams), localities=list(localities))
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    referrals = triage_queue(
+        request.user,
+        team_id=chosen.get("team"),
+        locality_id=chosen.get("locality"),
+        search=chosen.get("q") or "",
+    )
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    seen(request, LIST, [r.person_id for r in page.object_list], what="referrals.referral")
+    return render(
+        request,
+        "referrals/triage/queue.html",
+        {
+            "filters": filters,
+            "page_obj": page,
+            "now": now,
+            "next": request.get_full_path(),
+            "filtered": any(chosen.values()),
+        },
+    )
+
+
+def _referral_context(request: HttpRequest, referral: Referral) -> dict[str, object]:
+    """What the triage and redirect pages show of the referral (a read of the record: audited)."""
+    person = referral.person
+    seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
+    set_display_attrs(referral, current_clocks=[clock for clock in referral.clocks.all() if clock.is_current])
+    return {
+        "referral": referral,
+        "person": person,
+        "nhs_number": format_nhs_number(person.nhs_number),
+        "risk_flags": risk_flags_open(person),
+        "now": timezone.now(),
+        "breadcrumbs": [("Home", reverse("referrals:home")), ("Triage", reverse("referrals:triage"))],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def triage_referral(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for_user(request.user, referral_id)
+    initial = {"urgency": referral.urgency, "thrive_grouping": referral.thrive_grouping}
+    form = TriageForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral_triage(
+                referral=referral,
+                by=request.user,
+                now=timezone.now(),
+                urgency=data["urgency"],
+                thrive_grouping=data["thrive_grouping"],
+                next_step=data["next_step"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except InvalidTransition as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Referral {referral.reference} for {referral.person} triaged.")
+            return redirect(safe_next(request, reverse("referrals:triage")))
+    context = _referral_context(request, referral) | {"form": form, "next": safe_next(request, "")}
+    return render(request, "referrals/triage/triage.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def redirect_referral(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    referral = referral_get_for_user(request.user, referral_id)
+    form = RedirectForm(request.POST or None, targets=redirect_targets(referral))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            handoff = referral_redirect(
+                referral=referral,
+                by=request.user,
+                now=timezone.now(),
+                to_team=data["to_team"],
+                note=data["note"],
+                person_informed=data["person_informed"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except InvalidTransition as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Referral {referral.reference} handed over to {handoff.to_team} with your handover note."
+            )
+            # The person's record shows where they went, if this user can still see them
+            # (a team that hands over keeps no access unless it holds another referral).
+            if people_visible_to(request.user).filter(pk=referral.person_id).exists():
+                return redirect(f"{person_url(referral.person_id)}#handoffs")
+            return redirect("referrals:triage")
+    context = _referral_context(request, referral) | {"form": form}
+    context["breadcrumbs"] = person_breadcrumbs(referral.person)
+    return render(request, "referrals/triage/redirect.html", context)
