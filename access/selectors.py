@@ -25,7 +25,7 @@ from localities.models import Team
 from referrals.models import Alert, Allocation, Clock, Notification, Person, Referral, SharingConsent
 from referrals.selectors import consent_in_force
 
-from .models import PersonGrant, PersonShare
+from .models import IntakeReceipt, PersonGrant, PersonShare
 
 # A values() query of one id column: what ``pk__in`` and UNION take.
 IdRows: TypeAlias = QuerySet[Model, Mapping[str, object]]
@@ -35,6 +35,12 @@ def _people_granted_to(user: User, now: datetime) -> IdRows:
     """Person ids this user holds an explicit grant for: break-glass, cover, or a share with
     their organisation (clinical staff only; link workers see only the people they hold)."""
     return PersonGrant.objects.filter(user_id=user.pk, expires_at__gt=now).values("content_object_id").order_by()
+
+
+def _taken_without_access(user: User) -> IdRows:
+    """Referrals this user took for someone whose record they could not open (``access.intake``):
+    a receipt for them, never a team or queue relationship."""
+    return IntakeReceipt.objects.filter(user_id=user.pk).values("referral_id").order_by()
 
 
 def _people_shared_with(organisation_id: int) -> IdRows:
@@ -50,7 +56,11 @@ def referrals_visible_to(user: User | AnonymousUser, *, open_only: bool = False)
     * clinicians and team managers (and managers who also work clinically): their teams'
       referrals, referrals a partner team of theirs holds by allocation, and the triage queue
       (received, not yet triaged) of their teams' localities;
+    * intake (call handlers, access points): the triage queue of their teams' localities;
     * service managers, IG leads and administrators: none (they see aggregates).
+
+    Taking a referral never widens the taker's access: a referral they took for someone whose
+    record they could not open counts in none of their team or queue relationships.
 
     Explicit grants add to that: break-glass and cover (per user, until they expire) and a
     consent-based share with the user's organisation. Each relationship is one indexed
@@ -68,17 +78,21 @@ def referrals_visible_to(user: User | AnonymousUser, *, open_only: bool = False)
     branches: list[IdRows] = [referrals.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by()]
     if scope != RecordScope.NONE:
         branches.append(Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True).values("pk").order_by())
-    if scope == RecordScope.TEAM:
+    if scope in (RecordScope.TEAM, RecordScope.QUEUE):
         my_teams = TeamMembership.objects.filter(user_id=user.pk).values("team_id").order_by()
         my_localities = (
             Team.objects.filter(memberships__user_id=user.pk, locality__isnull=False).values("locality_id").order_by()
         )
+        taken = _taken_without_access(user)
+        queue = Referral.objects.filter(status=Referral.Status.RECEIVED, locality_id__in=my_localities)
+        branches.append(queue.exclude(pk__in=taken).values("pk").order_by())
+    if scope == RecordScope.TEAM:
         branches += [
-            referrals.filter(team_id__in=my_teams).values("pk").order_by(),
+            referrals.filter(team_id__in=my_teams).exclude(pk__in=taken).values("pk").order_by(),
             # A partner team can hold someone by allocation while the referral sits with another team.
-            Allocation.objects.filter(ended_at__isnull=True, team_id__in=my_teams).values("referral_id").order_by(),
-            Referral.objects.filter(status=Referral.Status.RECEIVED, locality_id__in=my_localities)
-            .values("pk")
+            Allocation.objects.filter(ended_at__isnull=True, team_id__in=my_teams)
+            .exclude(referral_id__in=taken)
+            .values("referral_id")
             .order_by(),
         ]
         if user.organisation_id is not None:
@@ -112,6 +126,8 @@ def team_referrals_visible_to(user: User, team: Team, *, open_only: bool = True)
     )
     if not member:
         qs = qs.filter(pk__in=referrals_visible_to(user, open_only=open_only).values("pk"))
+    else:
+        qs = qs.exclude(pk__in=_taken_without_access(user))
     return qs
 
 
@@ -179,12 +195,17 @@ class NotesAccess:
     why: str
 
     def allows(self, organisation_id: int | None) -> bool:
+        if self.why == "intake":
+            return False
         return self.everything or organisation_id == self.organisation_id
 
 
 def notes_access_for(user: User, person: Person, *, consent: SharingConsent | None | EllipsisType = ...) -> NotesAccess:
     """Pass ``consent`` when the page has already read the decision in force (saves a query)."""
     own = user.organisation_id
+    if user.record_scope == RecordScope.QUEUE:
+        # Intake sees who is waiting and why, never the assessment or clinical notes.
+        return NotesAccess(False, None, "intake")
     now = timezone.now()
     if PersonGrant.objects.filter(
         user_id=user.pk, content_object_id=person.pk, kind=PersonGrant.Kind.BREAK_GLASS, expires_at__gt=now

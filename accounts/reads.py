@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .request_ip import client_ip
-from .services import audit_read
+from .services import audit_read, audit_record
 
 VIEW = "record.view"  # one person's record, assessment, notes or plan
 LIST = "record.list"  # people shown in a list (a caseload, a queue, an API page)
@@ -32,3 +32,33 @@ def seen(request: HttpRequest, action: str, people: Iterable[int], *, what: str,
         source_ip=client_ip(request),
         detail={"path": request.path[:200]},
     )
+
+
+def searched(request: HttpRequest, people: Iterable[int], *, what: str, criteria: dict[str, str]) -> None:
+    """A search that reaches beyond the user's access (finding a person at intake): recorded
+    whether or not it found anyone, with what was looked for, so the IG lead can see someone
+    trying NHS numbers one after another."""
+    found = {p for p in people if p is not None}
+    if not request.user.is_authenticated:
+        return
+    detail = {"path": request.path[:200], "criteria": criteria, "matches": len(found)}
+    if found:
+        audit_read(
+            by=request.user,
+            action=SEARCH,
+            now=timezone.now(),
+            people=found,
+            object_type=what,
+            source_ip=client_ip(request),
+            detail=detail,
+        )
+    else:
+        audit_record(
+            by=request.user,
+            action=SEARCH,
+            obj=None,
+            now=timezone.now(),
+            object_type=what,
+            source_ip=client_ip(request),
+            detail=detail,
+        )

@@ -5,6 +5,7 @@ set, the project runs as a self-contained demo: SQLite and a Celery transport on
 the filesystem. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "caseload",
     "reporting",
     "demo",
+    # /healthz and /metrics for load balancers, monitors and Prometheus.
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +117,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A connection kept across requests is checked before reuse, so one broken by a
+    # PostgreSQL restart is replaced instead of failing the next request or task.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The development server (make run) starts a thread per request, and a persistent
+    # connection per thread is never reused nor closed: 30 requests left 27 connections open.
+    if sys.argv[1:2] == ["runserver"]:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
     # No JIT compilation: the pages run short queries whose cost estimates (correlated subqueries
     # over millions of rows) tempt PostgreSQL to spend hundreds of milliseconds compiling them,
     # longer than running them (measured by scripts/bench_access.py).
@@ -126,10 +136,18 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-        # Deadlines live in PostgreSQL, not in Celery ETAs, so the visibility
-        # timeout only has to outlast one delivery task.
-        "visibility_timeout": 3600,
+        # Deadlines live in PostgreSQL, not in Celery ETAs, so the visibility timeout only has
+        # to outlast one task (a delivery task makes way after ALERT_DELIVERY_TASK_SECONDS). A
+        # task taken by a worker killed with -9 goes back to the queue after this long; the
+        # alerts themselves are picked up sooner, by the next sweep, once their lease runs out.
+        "visibility_timeout": 120,
+        # Fail a publish fast while Redis restarts: the sweep counts it and the next one retries.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
     }
+    # No task waits in a worker's memory behind a running one (Redis only): a worker killed
+    # with -9 strands at most the task it was running, never a reserved one.
+    CELERY_WORKER_DISABLE_PREFETCH = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # kombu's filesystem transport: a queue of files that needs no server.
@@ -149,10 +167,23 @@ else:
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process died (killed, out of memory) goes back to the queue, not to "done".
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# On a broker connection loss a running task carries on (its work is claimed in the database);
+# cancelling it would only strand the alert it holds until its lease runs out.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A refused publish gives up within about a second; the sweep records it and the next one retries.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CLOCK_SWEEP_INTERVAL_SECONDS = env_int("CLOCK_SWEEP_INTERVAL_SECONDS", 60)
+# Alerts must arrive within a minute of their threshold: sweep every 10 seconds (a sweep with
+# nothing due is two indexed queries and one row written).
+CLOCK_SWEEP_INTERVAL_SECONDS = env_int("CLOCK_SWEEP_INTERVAL_SECONDS", 10)
+if CLOCK_SWEEP_INTERVAL_SECONDS < 1:
+    raise ImproperSetting(f"CLOCK_SWEEP_INTERVAL_SECONDS={CLOCK_SWEEP_INTERVAL_SECONDS} must be 1 or more")
+# No sweep for this long: /healthz fails, the alerts inbox warns and administrators get one email.
+CLOCK_SWEEP_STALE_AFTER = env_seconds("CLOCK_SWEEP_STALE_SECONDS", timedelta(minutes=3))
 CELERY_BEAT_SCHEDULE = {
     "sweep-clocks": {
         "task": "referrals.tasks.sweep_clocks",
@@ -175,11 +206,29 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },
+    # Sessions live in the database (cached_db): remove the expired ones once a day.
+    "clear-expired-sessions": {
+        "task": "ops.tasks.clear_expired_sessions",
+        "schedule": 86400.0,
+        "options": {"expires": 3600.0},
+    },
 }
 # How long a break-glass opening lasts before the clinician must give a reason again.
 BREAK_GLASS_DURATION = env_seconds("BREAK_GLASS_SECONDS", timedelta(hours=8))
-# How long a sender holds an alert before another may take it over.
-ALERT_DELIVERY_LEASE = env_seconds("ALERT_DELIVERY_LEASE_SECONDS", timedelta(minutes=5))
+# How long a sender holds an alert before another may take it over: sized to one alert's
+# delivery (in-app rows, then each email with its EMAIL_TIMEOUT), so an alert held by a worker
+# killed mid-send is delivered by another within about this plus one sweep interval.
+ALERT_DELIVERY_LEASE = env_seconds("ALERT_DELIVERY_LEASE_SECONDS", timedelta(seconds=30))
+# How many delivery tasks one sweep may wake at once (one per 50 waiting alerts): match the
+# worker processes there are.
+ALERT_DELIVERY_PARALLELISM = env_int("ALERT_DELIVERY_PARALLELISM", 4)
+if ALERT_DELIVERY_PARALLELISM < 1:
+    raise ImproperSetting(f"ALERT_DELIVERY_PARALLELISM={ALERT_DELIVERY_PARALLELISM} must be 1 or more")
+# A delivery task drains alerts for about this long, then queues its successor behind the next sweep.
+ALERT_DELIVERY_TASK_SECONDS = 8.0
+# /metrics: with a token, only requests with "Authorization: Bearer <token>" are answered; without
+# one, /metrics answers only outside production.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
 # --- Email ------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
@@ -189,6 +238,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before a silent mail server is given up on; must be well inside ALERT_DELIVERY_LEASE.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "alerts@referrals.invalid")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
@@ -273,10 +324,11 @@ if SESSION_IDLE_MINUTES < 1:
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# A sliding session is written on every request: with Redis that is one cheap SET, not a
-# PostgreSQL UPDATE per page view. A Redis restart logs everyone out, which an idle timeout of
-# half an hour makes a small cost. The demo without Redis keeps sessions in its database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Sessions are written through the cache to the database (Django's cached_db, in ops.sessions):
+# read from Redis, kept in PostgreSQL, so a Redis restart or flush logs nobody out (issue 11). A
+# page view that only slides the expiry renews the cache and rewrites the database row at most
+# once a minute. The beat task clear-expired-sessions removes old rows.
+SESSION_ENGINE = "ops.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # The pages send the CSRF token from the template (hx-headers on <body>); no script reads the cookie.
 CSRF_COOKIE_HTTPONLY = True
@@ -337,6 +389,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "referrals.api.errors.exception_handler",
+    # Per user, counted in Redis; 429 with Retry-After (issue 10). The person search reaches
+    # beyond the user's own access, so it has its own, much lower, rate (pages and API).
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.ApiThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env_str("API_RATE", "600/minute"),
+        "person_search": env_str("PERSON_SEARCH_RATE", "60/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Community mental health referrals API",

@@ -6,8 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # /healthz and /metrics (ops): for load balancers, monitors and Prometheus.
+    path("", include("ops.urls")),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("access.ig.urls")),
+    path("api/v1/measures/", include("reporting.api_urls")),
     path("api/v1/", include("referrals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -37,6 +37,8 @@ def access_examples(*, cast: Cast, rng: random.Random, now: datetime) -> None:
 
     consented = (
         SharingConsent.objects.filter(decision="given", scope="care_team", withdrawn_at__isnull=True)
+        # A share is with another organisation: the council's own staff see their people already.
+        .exclude(recorded_by__organisation=cast.council)
         .select_related("person", "recorded_by")
         .order_by("pk")
         .first()

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from localities.models import Practice
-from referrals.models import Contact, Person, Referral
+from referrals.models import Person, Referral
 from referrals.nhs_number import nhs_number_check_digit
 
 from . import catalogue as c
@@ -27,6 +27,10 @@ from .reference import Cast, LocalityCast
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 S, U = Referral.Source, Referral.Urgency
+# MHSDS codes for the contacts the demo records (codes.mhsds): consultation mechanism and attendance.
+FACE_TO_FACE, TELEPHONE, VIDEO = "01", "02", "11"
+ATTENDED, DID_NOT_ATTEND = "5", "3"  # attended on time; did not attend, no advance warning
+FOLLOWUP_MECHANISMS = (TELEPHONE, FACE_TO_FACE, VIDEO)  # drawn evenly, in this order
 
 SOURCES = (
     (S.GP, 42),
@@ -313,8 +317,8 @@ class Planner:
         attempts = self._pick(((0, 70), (1, 22), (2, 8)))
         for n in range(attempts):
             j.add(triage + (first - triage) * (n + 1) / (attempts + 1), "attempt")
-        mode = self._pick(((Contact.Mode.TELEPHONE, 60), (Contact.Mode.FACE_TO_FACE, 25), (Contact.Mode.VIDEO, 15)))
-        j.add(first, "contact", kind="first", mode=mode)
+        mechanism = self._pick(((TELEPHONE, 60), (FACE_TO_FACE, 25), (VIDEO, 15)))
+        j.add(first, "contact", kind="first", mechanism=mechanism)
 
     def _duplicate(self) -> Journey | None:
         """The same person referred again by another route while the first referral is still open."""
@@ -339,9 +343,9 @@ class Planner:
             t = j.add(assessed + self._between(10 * MINUTE, 3 * HOUR), "redirect", to="crisis")
             t = j.add(t + self._between(20 * MINUTE, 2 * HOUR), "triage")
             t = j.add(t + self._between(30 * MINUTE, 3 * HOUR), "allocate")
-            t = j.add(t + self._between(HOUR, 12 * HOUR), "contact", kind="treatment", mode=Contact.Mode.FACE_TO_FACE)
+            t = j.add(t + self._between(HOUR, 12 * HOUR), "contact", kind="treatment", mechanism=FACE_TO_FACE)
             for _ in range(self.rng.randint(1, 3)):
-                t = j.add(t + self._between(DAY, 3 * DAY), "contact", kind="followup", mode=Contact.Mode.FACE_TO_FACE)
+                t = j.add(t + self._between(DAY, 3 * DAY), "contact", kind="followup", mechanism=FACE_TO_FACE)
             t = j.add(t + self._between(5 * DAY, 14 * DAY), "redirect", to="back")
             t = j.add(t + self._between(4 * HOUR, 2 * DAY), "triage")
             t = j.add(t + self._between(2 * DAY, 8 * DAY), "allocate")
@@ -366,8 +370,8 @@ class Planner:
             return
         if self.rng.random() < 0.12:
             j.add(allocated + (start - allocated) * 0.5, "attempt")
-        mode = self._pick(((Contact.Mode.FACE_TO_FACE, 60), (Contact.Mode.VIDEO, 25), (Contact.Mode.TELEPHONE, 15)))
-        t = j.add(start, "contact", kind="treatment", mode=mode)
+        mechanism = self._pick(((FACE_TO_FACE, 60), (VIDEO, 25), (TELEPHONE, 15)))
+        t = j.add(start, "contact", kind="treatment", mechanism=mechanism)
         self._sessions_then_discharge(j, t)
 
     def _sessions_then_discharge(self, j: Journey, started: timedelta) -> None:
@@ -377,6 +381,6 @@ class Planner:
             t = t + self._between(7 * DAY, 21 * DAY)
             if t >= discharge:
                 break
-            j.add(t, "contact", kind="followup", mode=self.rng.choice(Contact.Mode.values[:3]))
+            j.add(t, "contact", kind="followup", mechanism=self.rng.choice(FOLLOWUP_MECHANISMS))
         if self.rng.random() < 0.9:
             j.add(discharge, "discharge")

@@ -172,7 +172,9 @@ def reference_build(*, rng: random.Random, now: datetime) -> Cast:
     person(Role.SERVICE_MANAGER, trust, "Service manager, North Somerset and South Gloucestershire", elsewhere)
     person(Role.IG_LEAD, trust, "Information governance lead", [])
     access_hub = person(Role.ADMINISTRATOR, trust, "Access hub coordinator", [])
-    line_handler = person(Role.ADMINISTRATOR, trust, "24/7 mental health line call handler", [])
+    # Intake, not administration: finds people, takes and routes referrals, sees the localities'
+    # triage queues, never their records (issue 10).
+    line_handler = person(Role.INTAKE, trust, "24/7 mental health line call handler", [lc.team for lc in localities])
     admin = person(
         Role.ADMINISTRATOR,
         trust,

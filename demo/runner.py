@@ -14,7 +14,7 @@ from decimal import Decimal
 from access.consent import consent_record
 from accounts.models import Role, User
 from localities.models import Organisation, Team
-from referrals.models import Carer, Contact, OutcomeMeasure, Person, Referral, RiskFlag, SharingConsent
+from referrals.models import Carer, OutcomeMeasure, Person, Referral, RiskFlag, SharingConsent
 from referrals.services import (
     carer_add,
     caseload_allocate,
@@ -35,7 +35,7 @@ from referrals.services import (
 )
 
 from . import catalogue as c
-from .journeys import Journey, Step
+from .journeys import ATTENDED, DID_NOT_ATTEND, TELEPHONE, Journey, Step
 from .reference import Cast
 
 THRIVE = Referral.Thrive
@@ -148,12 +148,12 @@ class JourneyRunner:
                     by=self._contact_maker(state),
                     now=now,
                     occurred_at=at,
-                    mode=Contact.Mode.TELEPHONE,
-                    outcome=Contact.Outcome.ATTEMPTED,
+                    consultation_mechanism=TELEPHONE,
+                    attendance=DID_NOT_ATTEND,
                     note=c.CONTACT_NOTES["attempt"],
                 )
             case "contact":
-                self._contact(state, now, at, kind=step.params["kind"], mode=step.params["mode"])
+                self._contact(state, now, at, kind=step.params["kind"], mechanism=step.params["mechanism"])
             case "assess":
                 self._assess(state, now, journey)
             case "allocate":
@@ -217,7 +217,7 @@ class JourneyRunner:
             note="Risk higher than the referral suggested." if upgrade else "Triaged at the daily huddle.",
         )
 
-    def _contact(self, state: _State, now: datetime, at: datetime, *, kind: str, mode: str) -> None:
+    def _contact(self, state: _State, now: datetime, at: datetime, *, kind: str, mechanism: str) -> None:
         by = self._contact_maker(state)
         note = c.CONTACT_NOTES[kind]
         contact_record(
@@ -225,8 +225,8 @@ class JourneyRunner:
             by=by,
             now=now,
             occurred_at=at,
-            mode=mode,
-            outcome=Contact.Outcome.COMPLETED,
+            consultation_mechanism=mechanism,
+            attendance=ATTENDED,
             starts_treatment=kind == "treatment",
             note=note,
         )

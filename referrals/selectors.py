@@ -5,12 +5,34 @@ referral domain's own queries (the clock policy for a team, which clocks are bre
 person's consent decision in force), used by services, pages and the access rules alike.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 
+from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, CRISIS_TEAM_TYPES, DIRECT_MECHANISMS, LIAISON_TEAM_TYPES
+from codes.snomed import (
+    ASSESSMENT,
+    EXCLUDED_FROM_CLOCK_STOP,
+    MEDICATION,
+    OUTCOME_TOOL_BY_CODE,
+    PSYCHOLOGICAL_THERAPY,
+    PSYCHOSOCIAL,
+)
+from common.london import london_date
 from localities.models import Team
-from referrals.models import Clock, ClockPolicy, Person, Referral, SharingConsent
+from referrals.models import (
+    Assessment,
+    CarePlan,
+    Clock,
+    ClockPolicy,
+    Contact,
+    Intervention,
+    OutcomeMeasure,
+    Person,
+    Referral,
+    SharingConsent,
+)
 
 
 def policy_for_team(team: Team | None) -> ClockPolicy:
@@ -48,3 +70,94 @@ def consent_in_force(person: Person) -> SharingConsent | None:
         .order_by("-recorded_at", "-id")
         .first()
     )
+
+
+# --- The referral spell (4w_waits_prep.py, docs/measures.md) ------------------------------------
+
+# Referrals join a spell when the next is received no more than 5 days after the previous ends
+# (DATE_ADD(Der_EndDate, 5), L206-L207): 5 days joins, 6 starts a new spell.
+SPELL_JOIN_DAYS = 5
+# A coded assessment is part of the clock stop for spells from April 2024 (L495-L509).
+MEANINGFUL_ASSESSMENT_FROM = date(2024, 4, 1)
+ASSESSMENT_CODES = frozenset(c.code for c in ASSESSMENT.codes) - EXCLUDED_FROM_CLOCK_STOP
+INTERVENTION_CODES = (
+    frozenset(c.code for lst in (PSYCHOLOGICAL_THERAPY, PSYCHOSOCIAL, MEDICATION) for c in lst.codes)
+    - EXCLUDED_FROM_CLOCK_STOP
+)
+
+
+def responds_face_to_face(team: Team | None) -> bool:
+    """Crisis and liaison team types answer face to face (uec_prep.py L55, L102, L180)."""
+    return team is not None and team.mhsds_team_type in CRISIS_TEAM_TYPES | LIAISON_TEAM_TYPES
+
+
+@dataclass(frozen=True)
+class SpellMember:
+    pk: int
+    received: date
+    ended: date | None
+
+
+def spells_of(members: list[SpellMember]) -> list[list[SpellMember]]:
+    """One person's referrals, joined into spells: in received order, a referral joins the spell
+    so far when it is received on or before the spell's latest end plus 5 days (whole London
+    dates); an open referral keeps its spell open."""
+    spells: list[list[SpellMember]] = []
+    spell_end: date | None = None
+    for member in sorted(members, key=lambda m: (m.received, m.pk)):
+        joins = spells and (spell_end is None or member.received <= spell_end + timedelta(days=SPELL_JOIN_DAYS))
+        if joins:
+            spells[-1].append(member)
+            spell_end = None if spell_end is None or member.ended is None else max(spell_end, member.ended)
+        else:
+            spells.append([member])
+            spell_end = member.ended
+    return spells
+
+
+def referral_spell_ids(referral: Referral) -> list[int]:
+    """The ids of the referrals in this referral's spell: the person's referrals to community
+    team types joined as NHS England joins them. Outside a community team, the referral alone."""
+    team_type = referral.team.mhsds_team_type if referral.team is not None else ""
+    if team_type not in COMMUNITY_TEAM_TYPES:
+        return [referral.pk]
+    rows = Referral.objects.filter(
+        person_id=referral.person_id, team__mhsds_team_type__in=COMMUNITY_TEAM_TYPES
+    ).values_list("pk", "received_at", "ended_at")
+    members = [SpellMember(pk, london_date(r), london_date(e) if e else None) for pk, r, e in rows]
+    for spell in spells_of(members):
+        if any(m.pk == referral.pk for m in spell):
+            return [m.pk for m in spell]
+    return [referral.pk]
+
+
+def referral_spell_clock_stop(referral: Referral) -> datetime | None:
+    """When the spell's clock stops: the latest of its first attended direct contact, a
+    baseline outcome with a coded tool, a coded assessment (spells from April 2024) and an
+    agreed care plan or coded intervention, each the earliest in the spell; None until all are
+    there (L495-L511)."""
+    ids = referral_spell_ids(referral)
+    start = Referral.objects.filter(pk__in=ids).aggregate(start=Min("received_at"))["start"]
+    contact = Contact.objects.filter(
+        referral_id__in=ids,
+        attendance__in=ATTENDED,
+        consultation_mechanism__in=DIRECT_MECHANISMS,
+        occurred_at__gte=start,
+    ).aggregate(at=Min("occurred_at"))["at"]
+    baseline = OutcomeMeasure.objects.filter(
+        referral_id__in=ids, tool_code__in=list(OUTCOME_TOOL_BY_CODE), recorded_at__gte=start
+    ).aggregate(at=Min("recorded_at"))["at"]
+    assessment = Assessment.objects.filter(
+        referral_id__in=ids, code__in=ASSESSMENT_CODES, completed_at__gte=start
+    ).aggregate(at=Min("completed_at"))["at"]
+    plan = CarePlan.objects.filter(referral_id__in=ids, agreed_at__gte=start).aggregate(at=Min("agreed_at"))["at"]
+    intervention = Intervention.objects.filter(
+        referral_id__in=ids, code__in=INTERVENTION_CODES, started_at__gte=start
+    ).aggregate(at=Min("started_at"))["at"]
+    plan_or_intervention = min((at for at in (plan, intervention) if at is not None), default=None)
+    needs_assessment = london_date(start) >= MEANINGFUL_ASSESSMENT_FROM or (
+        contact is not None and london_date(contact) >= MEANINGFUL_ASSESSMENT_FROM
+    )
+    parts = [contact, baseline, plan_or_intervention] + ([assessment] if needs_assessment else [])
+    present: list[datetime] = [at for at in parts if at is not None]
+    return max(present) if len(present) == len(parts) else None

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 
+from codes.mhsds import ATTENDED
 from localities.models import Team
 from referrals.models import Contact, Handoff, Referral
 from reporting.models import ReferralFact
@@ -70,7 +71,7 @@ def handoff_counts(*, period: Period, filters: Filters, now: datetime) -> dict[t
     """{(from team, to team): counts}: one query."""
     contact_within = Contact.objects.filter(
         referral_id=OuterRef("referral_id"),
-        outcome=Contact.Outcome.COMPLETED,
+        attendance__in=sorted(ATTENDED),
         occurred_at__gte=OuterRef("at"),
         occurred_at__lte=OuterRef("at") + LOST_AFTER,
     )

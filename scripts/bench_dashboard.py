@@ -70,8 +70,9 @@ def stays_exact(changes: int) -> None:
     from django.utils import timezone
 
     from accounts.models import User
+    from codes.mhsds import FACE_TO_FACE
     from localities.models import Team
-    from referrals.models import Clock, Contact, Referral
+    from referrals.models import Clock, Referral
     from referrals.services import contact_record, referral_redirect
     from reporting import equality, equality_rollup
     from reporting.facts import COUNTERS, _percentile_rows, facts_catch_up
@@ -102,8 +103,8 @@ def stays_exact(changes: int) -> None:
                     by=by,
                     now=now,
                     occurred_at=max(referral.received_at, now - timedelta(minutes=rng.randint(1, 600))),
-                    mode=Contact.Mode.FACE_TO_FACE,
-                    outcome=Contact.Outcome.COMPLETED,
+                    consultation_mechanism=FACE_TO_FACE,
+                    attendance="5",  # attended (MHSDS AttendStatus)
                 )
                 touched.append(referral.pk)
             for referral in Referral.objects.filter(pk__in=open_ids[changes:]):

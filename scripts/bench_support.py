@@ -79,6 +79,8 @@ def set_meta(**values: str) -> None:
     from django.db import connection
 
     with connection.cursor() as cur:
+        # A rebuilt database starts without the table: make it before writing to it.
+        cur.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text NOT NULL)")
         for key, value in values.items():
             cur.execute(
                 "INSERT INTO bench_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = %s",

@@ -111,7 +111,7 @@ def time_sweep(now: datetime) -> tuple[float, dict[str, int]]:
     from referrals.services.alerts import clocks_sweep
 
     started = time.perf_counter()
-    result = clocks_sweep(now=now, on_alert=None)
+    result = clocks_sweep(now=now)
     return time.perf_counter() - started, result
 
 

@@ -407,15 +407,15 @@ def ensure_data() -> None:
 def sweep_and_deliver() -> None:
     """What `make run`'s beat and worker do every minute: raise due alerts and put them in inboxes
     (and, with the default settings, write their emails to files under var/sent-email/)."""
-    from referrals.services.alerts import alert_deliver, clocks_sweep
+    from referrals.services.alerts import alert_deliver_next, clocks_sweep
 
     now = timezone.now()
-    raised: list[int] = []
-    clocks_sweep(now=now, on_alert=raised.append)
-    for alert_id in raised:
-        alert_deliver(alert_id=alert_id, now=now)
-    if raised:
-        print(f"Swept the clocks: delivered {len(raised)} alerts.")
+    clocks_sweep(now=now)
+    delivered = 0
+    while alert_deliver_next(now=now) is not None:
+        delivered += 1
+    if delivered:
+        print(f"Swept the clocks: delivered {delivered} alerts.")
 
 
 def _fallback_data() -> None:

@@ -126,7 +126,7 @@ def charlie(trust, south_team):
 @pytest.fixture
 def intake(trust):
     """The account a referral-intake system or call handler posts with."""
-    return UserFactory(username="intake", role=Role.ADMINISTRATOR, organisation=trust)
+    return UserFactory(username="intake", role=Role.INTAKE, organisation=trust)
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
 from .grants import BreakGlassReview, PersonGrant, PersonShare
+from .intake import IntakeReceipt
 
-__all__ = ["BreakGlassReview", "PersonGrant", "PersonShare"]
+__all__ = ["BreakGlassReview", "IntakeReceipt", "PersonGrant", "PersonShare"]

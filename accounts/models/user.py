@@ -9,6 +9,9 @@ class Role(models.TextChoices):
     SERVICE_MANAGER = "service_manager", "Service manager"
     IG_LEAD = "ig_lead", "Information governance lead"
     ADMINISTRATOR = "administrator", "Administrator"
+    # A 24/7 line's call handler or a central access point: finds people, takes referrals, sees
+    # the triage queue; never reads their history (docs/adr/0006).
+    INTAKE = "intake", "Intake (call handler, access point)"
 
 
 class RecordScope(models.TextChoices):
@@ -16,6 +19,7 @@ class RecordScope(models.TextChoices):
 
     TEAM = "team", "The people their teams hold, and their localities' triage queues"
     HELD = "held", "Only the people they hold"
+    QUEUE = "queue", "Their teams' localities' triage queues, without assessments or notes"
     NONE = "none", "No identifiable records (aggregates only)"
 
 
@@ -48,12 +52,25 @@ class User(AbstractUser):
             return RecordScope.TEAM
         if self.role == Role.LINK_WORKER:
             return RecordScope.HELD
+        if self.role == Role.INTAKE:
+            return RecordScope.QUEUE
         return RecordScope.NONE
 
     @property
+    def takes_referrals(self) -> bool:
+        """May search for a person and take a referral (pages and API): intake and clinical staff
+        in teams. Nobody else searches: the search reaches people outside the user's access."""
+        return self.is_active and (self.role == Role.INTAKE or self.record_scope == RecordScope.TEAM)
+
+    @property
+    def routes_referrals(self) -> bool:
+        """May send a referral somewhere other than the routed team (with a reason, audited)."""
+        return self.is_active and self.role == Role.INTAKE
+
+    @property
     def is_clinical(self) -> bool:
-        """May hold or open clinical records at all (link workers included)."""
-        return self.record_scope != RecordScope.NONE
+        """May hold or open clinical records at all (link workers included; intake is not)."""
+        return self.record_scope in (RecordScope.TEAM, RecordScope.HELD)
 
 
 class TeamMembership(models.Model):

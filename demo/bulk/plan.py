@@ -7,8 +7,8 @@ app relies on are kept here:
 
 * every referral has a current first-response clock and a current treatment clock, started
   at received_at with the policy's thresholds (due_at = started_at + target);
-* the first-response clock stops at the first completed contact; the treatment clock at the
-  second completed contact since it started (under the 'treatment started' rule, at the
+* the first-response clock stops at the first attended contact; the treatment clock at the
+  second attended contact since it started (under the 'treatment started' rule, at the
   contact that starts treatment: the same contact); an ended referral's open clocks stop
   with 'referral_ended' when it ends; a restarted treatment clock is kept, stopped
   'restarted', beside the current one;
@@ -33,33 +33,39 @@ from typing import TypeGuard
 
 from django.utils import timezone
 
+from codes.mhsds import COMMUNITY_TEAM_TYPES
 from demo import catalogue as c
 from demo.journeys import (
     ACUTE_SOURCES,
     AGES,
+    ATTENDED,
+    DID_NOT_ATTEND,
     DISABILITY,
     ETHNICITY,
     ETHNICITY_INNER_CITY,
+    FACE_TO_FACE,
     GENDER,
     INWARD_LETTERS,
     ORIENTATION,
     OUTCOMES,
     SOURCES,
+    TELEPHONE,
     TRIAGE_DELAY,
     URGENCY_ACUTE,
     URGENCY_OTHER,
+    VIDEO,
     WITHOUT_NHS_NUMBER,
     first_response_after,
     treatment_wait,
 )
-from referrals.models import Clock, ClockPolicy, Contact, OutcomeMeasure, Referral
+from referrals.models import Clock, ClockPolicy, OutcomeMeasure, Referral
 from referrals.nhs_number import nhs_number_check_digit
 
 from .shape import BulkShape
 from .staff import BulkCast
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
-S, U, Mode = Referral.Status, Referral.Urgency, Contact.Mode
+S, U = Referral.Status, Referral.Urgency
 INNER_CITY = "inner-city-east-bristol"
 LONGER_WAIT = {"M": 3 * DAY, "N": 3 * DAY, "P": 3 * DAY}  # days added to the wait, by ethnic group
 INNER_CITY_LONGER_WAIT = 4 * DAY
@@ -111,8 +117,8 @@ class ClockPlan:
 @dataclass(slots=True)
 class ContactPlan:
     at: datetime
-    mode: str
-    outcome: str
+    consultation_mechanism: str  # MHSDS code: 01 face to face, 02 telephone, 11 video
+    attendance: str  # MHSDS code: 5 attended, 3 did not attend
     starts_treatment: bool = False
     note: str = ""
 
@@ -151,8 +157,15 @@ class BulkPlanner:
     """Plans referral after referral, oldest first; the same shape, policy and now give the same plans."""
 
     def __init__(self, *, shape: BulkShape, now: datetime, bulk: BulkCast, policy: ClockPolicy, nhs_after: int) -> None:
-        if policy.treatment_stop_rule not in TREATMENT_STOP:
-            raise ValueError(f"demo.bulk cannot stop treatment clocks under the {policy.treatment_stop_rule!r} rule")
+        rule = policy.treatment_stop_rule
+        if rule == ClockPolicy.TreatmentStopRule.NATIONAL:
+            # As referrals.services.clocks keeps it: the referral-spell stop for community team
+            # types, else the second attended contact. The demo's teams have no community type.
+            if any(t.team.mhsds_team_type in COMMUNITY_TEAM_TYPES for t in bulk.teams):
+                raise ValueError("demo.bulk cannot plan the referral-spell clock stop of community team types")
+            rule = ClockPolicy.TreatmentStopRule.SECOND_CONTACT
+        if rule not in TREATMENT_STOP:
+            raise ValueError(f"demo.bulk cannot stop treatment clocks under the {rule!r} rule")
         self.shape = shape
         self.now = now
         self.bulk = bulk
@@ -165,8 +178,8 @@ class BulkPlanner:
             policy.treatment_target,
             (policy.treatment_escalation_after, policy.treatment_second_escalation_after),
         )
-        self.stop_rule = policy.treatment_stop_rule
-        self.treatment_stop = TREATMENT_STOP[policy.treatment_stop_rule]
+        self.stop_rule = rule
+        self.treatment_stop = TREATMENT_STOP[rule]
         self.nhs_serial = nhs_after
         self.tz = timezone.get_default_timezone()
         self.locality_pick = _Weighted([(i, loc.cast.weight) for i, loc in enumerate(bulk.localities)])
@@ -179,8 +192,8 @@ class BulkPlanner:
         self.gender_pick, self.orientation_pick = _Weighted(GENDER), _Weighted(ORIENTATION)
         self.disability_pick = _Weighted(DISABILITY)
         self.attempts_pick = _Weighted(((0, 70), (1, 22), (2, 8)))
-        self.first_mode_pick = _Weighted(((Mode.TELEPHONE, 60), (Mode.FACE_TO_FACE, 25), (Mode.VIDEO, 15)))
-        self.treat_mode_pick = _Weighted(((Mode.FACE_TO_FACE, 60), (Mode.VIDEO, 25), (Mode.TELEPHONE, 15)))
+        self.first_mechanism_pick = _Weighted(((TELEPHONE, 60), (FACE_TO_FACE, 25), (VIDEO, 15)))
+        self.treat_mechanism_pick = _Weighted(((FACE_TO_FACE, 60), (VIDEO, 25), (TELEPHONE, 15)))
         self.discharge_pick = _Weighted(c.DISCHARGE_REASONS)
         # For re-referrals: each referral's person, and each person's home and the end of their last referral.
         self.person_of = array("q")
@@ -280,7 +293,7 @@ class BulkPlanner:
             first_at = received + first
             tries = self.attempts_pick(rng)
             attempts = [triage_at + (first_at - triage_at) * (k + 1) / (tries + 1) for k in range(tries)]
-            first_mode = self.first_mode_pick(rng)
+            first_mechanism = self.first_mechanism_pick(rng)
             if outcome in CLOSURES:
                 natural_end = first_at + self._between(DAY, 10 * DAY)
             else:
@@ -307,11 +320,9 @@ class BulkPlanner:
 
         # Contacts, triage, hand-off, allocation and treatment, as far as they got.
         p.triaged = happened(triage_at)
-        p.contacts = [ContactPlan(at, Mode.TELEPHONE, Contact.Outcome.ATTEMPTED) for at in attempts if happened(at)]
+        p.contacts = [ContactPlan(at, TELEPHONE, DID_NOT_ATTEND) for at in attempts if happened(at)]
         if happened(first_at):
-            p.contacts.append(
-                ContactPlan(first_at, first_mode, Contact.Outcome.COMPLETED, note=c.CONTACT_NOTES["first"])
-            )
+            p.contacts.append(ContactPlan(first_at, first_mechanism, ATTENDED, note=c.CONTACT_NOTES["first"]))
         if not happened(p.handoff_at):
             p.handoff_at = None
         elif handoff_to is not None:
@@ -323,18 +334,16 @@ class BulkPlanner:
             and restart_at + 2 * HOUR < treat_at
         ):
             restart_at = None
-        if restart_at is not None:  # the review after the restart: the first completed contact of the new clock
-            p.contacts.append(ContactPlan(restart_at + HOUR, Mode.TELEPHONE, Contact.Outcome.COMPLETED))
+        if restart_at is not None:  # the review after the restart: the first attended contact of the new clock
+            p.contacts.append(ContactPlan(restart_at + HOUR, TELEPHONE, ATTENDED))
         p.allocated_at = alloc_at if happened(alloc_at) else None
         if happened(treat_at):
             p.treatment_started_at = treat_at
             p.contacts.append(
-                ContactPlan(
-                    treat_at, self.treat_mode_pick(rng), Contact.Outcome.COMPLETED, True, c.CONTACT_NOTES["treatment"]
-                )
+                ContactPlan(treat_at, self.treat_mechanism_pick(rng), ATTENDED, True, c.CONTACT_NOTES["treatment"])
             )
             p.contacts += [
-                ContactPlan(at, Mode.FACE_TO_FACE, Contact.Outcome.COMPLETED, note=c.CONTACT_NOTES["followup"])
+                ContactPlan(at, FACE_TO_FACE, ATTENDED, note=c.CONTACT_NOTES["followup"])
                 for at in followups
                 if happened(at)
             ]
@@ -429,7 +438,7 @@ class BulkPlanner:
 
     def _clocks(self, p: ReferralPlan, restart_at: datetime | None) -> None:
         rng, now = self.rng, self.now
-        first = next((ct.at for ct in p.contacts if ct.outcome == Contact.Outcome.COMPLETED), None)
+        first = next((ct.at for ct in p.contacts if ct.attendance == ATTENDED), None)
         p.clocks.append(
             self._clock(p, Clock.Kind.FIRST_RESPONSE, p.received_at, stop_at=first, reason="first_completed_contact")
         )

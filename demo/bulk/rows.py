@@ -1,4 +1,4 @@
-"""Plans into rows: people, referrals, clocks, contacts, hand-offs, allocations, measures, alerts."""
+"""Plans into rows: people, referrals, urgency history, clocks, contacts, hand-offs, allocations, measures, alerts."""
 
 from datetime import datetime, timedelta
 
@@ -16,6 +16,7 @@ from referrals.models import (
     OutcomeMeasure,
     Person,
     Referral,
+    UrgencyChange,
 )
 
 from .pgcopy import CopyTable
@@ -81,13 +82,14 @@ CLOCK_COLUMNS = (
 CONTACT_COLUMNS = (
     "referral_id",
     "occurred_at",
-    "mode",
-    "outcome",
+    "consultation_mechanism",
+    "attendance",
     "starts_treatment",
     "note",
     "recorded_at",
     "recorded_by_id",
 )
+URGENCY_CHANGE_COLUMNS = ("referral_id", "urgency", "at", "by_id")
 ALLOCATION_COLUMNS = ("referral_id", "link_worker_id", "team_id", "started_at", "started_by_id", "ended_at")
 HANDOFF_COLUMNS = ("referral_id", "from_team_id", "to_team_id", "note", "person_informed", "at", "by_id")
 MEASURE_COLUMNS = ("referral_id", "instrument", "score", "stage", "recorded_at", "recorded_by_id")
@@ -117,6 +119,7 @@ class BulkRows:
         self.warning_fraction = warning_fraction
         self.people = CopyTable(cursor, Person, PERSON_COLUMNS)
         self.referrals = CopyTable(cursor, Referral, REFERRAL_COLUMNS)
+        self.urgency_changes = CopyTable(cursor, UrgencyChange, URGENCY_CHANGE_COLUMNS)
         self.clocks = CopyTable(cursor, Clock, CLOCK_COLUMNS)
         self.contacts = CopyTable(cursor, Contact, CONTACT_COLUMNS)
         self.handoffs = CopyTable(cursor, Handoff, HANDOFF_COLUMNS)
@@ -129,6 +132,7 @@ class BulkRows:
         self.tables = [
             self.people,
             self.referrals,
+            self.urgency_changes,
             self.clocks,
             self.contacts,
             self.handoffs,
@@ -182,6 +186,7 @@ class BulkRows:
         referral_id = self.referrals.next_id
         ended = p.ended_at is not None
         discharged = p.status == Referral.Status.DISCHARGED
+        created_by = self.intake.get(p.source, self.access_hub)
         self.referrals.add(
             f"RF-{referral_id // 100_000:05d}-{referral_id % 100_000:05d}",
             person_id,
@@ -204,8 +209,10 @@ class BulkRows:
             p.discharge_reason,
             c.RETURN_ROUTE if discharged else "",
             p.received_at,
-            self.intake.get(p.source, self.access_hub),
+            created_by,
         )
+        # The urgency history starts with the urgency it has, from its received time (as referral_create).
+        self.urgency_changes.add(referral_id, p.urgency, p.received_at, created_by)
         for contact in p.contacts:
             if holder is not None and p.allocated_at is not None and contact.at >= p.allocated_at:
                 by = holder
@@ -216,8 +223,8 @@ class BulkRows:
             self.contacts.add(
                 referral_id,
                 contact.at,
-                contact.mode,
-                contact.outcome,
+                contact.consultation_mechanism,
+                contact.attendance,
                 contact.starts_treatment,
                 contact.note,
                 contact.at,

@@ -1,5 +1,7 @@
 from django.db import models
 
+from codes.mhsds import TEAM_TYPE
+
 
 class Team(models.Model):
     """A team that holds a caseload: a locality team or a system-level service."""
@@ -21,6 +23,14 @@ class Team(models.Model):
         help_text="Empty for system-level services that serve every locality.",
     )
     email = models.EmailField(blank=True, help_text="Shared inbox for the team's breach alerts.")
+    mhsds_team_type = models.CharField(
+        "MHSDS team type",
+        max_length=3,
+        choices=TEAM_TYPE.choices,
+        blank=True,
+        help_text="The service or team type NHS England counts this team as (MHS902 ServTeamTypeMH): "
+        "it decides which national measures its referrals fall in (docs/measures.md).",
+    )
 
     class Meta:
         ordering = ["name"]

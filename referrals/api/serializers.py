@@ -10,6 +10,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from codes.mhsds import ATTENDANCE, CONSULTATION_MECHANISM
 from localities.models import Practice
 from referrals.models import Alert, Clock, Contact, Person, Referral
 from referrals.nhs_number import normalise_nhs_number, validate_nhs_number
@@ -113,8 +114,28 @@ class ReferralCreateInputSerializer(serializers.Serializer):
 
 class ContactCreateInputSerializer(serializers.Serializer):
     occurred_at = InstantField(help_text="A time without an offset is UK time.")
-    mode = choice_field(Contact.Mode.choices)
-    outcome = choice_field(Contact.Outcome.choices)
+    consultation_mechanism = serializers.ChoiceField(
+        choices=[c.code for c in CONSULTATION_MECHANISM.codes],
+        required=False,
+        help_text='MHSDS ConsMechanismMH, e.g. "01" face to face, "02" telephone, "11" video, "09" text.',
+    )
+    attendance = serializers.ChoiceField(
+        choices=[c.code for c in ATTENDANCE.codes],
+        required=False,
+        help_text='MHSDS AttendStatus: "5" or "6" attended; "7", "3" did not attend; "2", "4" cancelled. '
+        "Required (no default).",
+    )
+    mode = serializers.ChoiceField(
+        choices=Contact.Mode.choices,
+        required=False,
+        help_text="Deprecated, accepted for one release: mapped to consultation_mechanism "
+        "(face_to_face 01, telephone 02, video 11, text 09; a letter is not a care contact).",
+    )
+    outcome = serializers.ChoiceField(
+        choices=Contact.Outcome.choices,
+        required=False,
+        help_text="Deprecated, accepted for one release: completed is attendance 5, attempted is 3.",
+    )
     starts_treatment = serializers.BooleanField(default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
 
@@ -161,7 +182,7 @@ class ClockOutputSerializer(serializers.ModelSerializer):
 
 class PersonOutputSerializer(serializers.ModelSerializer):
     gp_practice: serializers.SlugRelatedField[Practice] = serializers.SlugRelatedField(
-        slug_field="ods_code", read_only=True
+        slug_field="ods_code", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -197,6 +218,33 @@ class ReferralOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReferralReceiptSerializer(serializers.ModelSerializer):
+    """What the sender of a referral reads back: where it went and its clocks, never the person.
+
+    The person is matched by NHS number, so echoing the stored identity would tell anyone with
+    an account the name, date of birth, postcode and GP of any NHS number (issue 10). The
+    routing reason is left out too: it names the stored GP practice or postcode district.
+    """
+
+    clocks = ClockOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "source",
+            "urgency",
+            "received_at",
+            "locality",
+            "team",
+            "clocks",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class ContactOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
@@ -204,8 +252,8 @@ class ContactOutputSerializer(serializers.ModelSerializer):
             "id",
             "referral",
             "occurred_at",
-            "mode",
-            "outcome",
+            "consultation_mechanism",
+            "attendance",
             "starts_treatment",
             "note",
             "recorded_at",

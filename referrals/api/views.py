@@ -2,19 +2,22 @@
 selector, shape the output. Access control lives in referrals.selectors."""
 
 import string
+from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.intake import intake_receipt_record
 from access.selectors import alerts_visible_to, referral_get_for_user, referral_submitted_by, referrals_visible_to
 from accounts.models import User
 from accounts.reads import LIST, VIEW, seen
@@ -31,6 +34,7 @@ from .serializers import (
     ContactRecordedOutputSerializer,
     ReferralCreateInputSerializer,
     ReferralOutputSerializer,
+    ReferralReceiptSerializer,
 )
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -39,6 +43,8 @@ _PRINTABLE = set(string.printable) - set(string.whitespace) | {" "}
 
 _BAD_INPUT = OpenApiResponse(description="Bad input: a message per field, nested as the body was.")
 _NOT_FOUND = OpenApiResponse(description="No such referral, or you may not see it.")
+_TAKES_REFERRALS = "Your role does not take referrals (intake and clinical staff do)."
+_NOT_ALLOWED = OpenApiResponse(description=_TAKES_REFERRALS)
 
 
 def _validated(serializer_class: type[serializers.Serializer], data) -> dict:
@@ -119,32 +125,21 @@ class ReferralListCreateApi(generics.GenericAPIView):
             OpenApiParameter("Location", location=OpenApiParameter.HEADER, response=[201]),
         ],
         responses={
-            201: ReferralOutputSerializer,
+            201: ReferralReceiptSerializer,
             400: _BAD_INPUT,
+            403: _NOT_ALLOWED,
             409: OpenApiResponse(description="The Idempotency-Key was already used for a different referral."),
         },
     )
     def post(self, request: Request) -> Response:
+        if not _signed_in(request).takes_referrals:
+            raise PermissionDenied(_TAKES_REFERRALS)
         key = _idempotency_key(request)
         data = _validated(ReferralCreateInputSerializer, request.data)
-        person = data["person"]
         now = timezone.now()
         try:
-            referral, created = referral_create(
-                by=_signed_in(request),
-                now=now,
-                source=data["source"],
-                urgency=data["urgency"],
-                presenting_need=data["presenting_need"],
-                received_at=data.get("received_at"),
-                nhs_number=person.get("nhs_number"),
-                given_name=person["given_name"],
-                family_name=person["family_name"],
-                birth_date=person.get("birth_date"),
-                postcode=person["postcode"],
-                gp_practice=person.get("gp_practice"),
-                idempotency_key=key,
-            )
+            with transaction.atomic():
+                referral, created = self._create(request, data, key, now)
         except DjangoValidationError as exc:
             # The person's checks name their fields flatly; report them where the caller sent them.
             raise serializers.ValidationError(validation_error_detail(exc, nest={"person": PERSON_FIELDS})) from exc
@@ -152,8 +147,32 @@ class ReferralListCreateApi(generics.GenericAPIView):
         headers = {"Location": reverse("api:referral-detail", kwargs={"referral_id": referral.pk})}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        body = ReferralOutputSerializer(referral, context={"now": now}).data
+        # A receipt: where it went and its clocks, never the stored identity of the person matched.
+        body = ReferralReceiptSerializer(referral, context={"now": now}).data
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
+    @staticmethod
+    def _create(request: Request, data: dict, key: str | None, now: datetime) -> tuple[Referral, bool]:
+        person = data["person"]
+        referral, created = referral_create(
+            by=_signed_in(request),
+            now=now,
+            source=data["source"],
+            urgency=data["urgency"],
+            presenting_need=data["presenting_need"],
+            received_at=data.get("received_at"),
+            nhs_number=person.get("nhs_number"),
+            given_name=person["given_name"],
+            family_name=person["family_name"],
+            birth_date=person.get("birth_date"),
+            postcode=person["postcode"],
+            gp_practice=person.get("gp_practice"),
+            idempotency_key=key,
+        )
+        if created:
+            # Taking a referral is never a way into the person's record (issue 10).
+            intake_receipt_record(by=_signed_in(request), referral=referral, now=now)
+        return referral, created
 
 
 class ReferralDetailApi(APIView):

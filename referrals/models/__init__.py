@@ -1,12 +1,12 @@
-from .alert import Alert, Notification
+from .alert import Alert, AlertEmail, Notification, SweepStatus
 from .allocation import Allocation
 from .care import Assessment, CarePlan, CarePlanGoal, Intervention, OutcomeMeasure
 from .clock import Clock, ClockEvent
-from .contact import Contact
+from .contact import Contact, IndirectActivity
 from .person import Person
 from .person_context import Carer, RiskFlag, SharingConsent
 from .policy import ClockPolicy, ResponseTarget
-from .referral import Handoff, Referral
+from .referral import Handoff, HospitalStay, Referral, UrgencyChange
 from .trusted_assessment import AssessmentAddition, TrustedAssessment
 
 __all__ = [
@@ -17,6 +17,8 @@ __all__ = [
     "SharingConsent",
     "TrustedAssessment",
     "Alert",
+    "AlertEmail",
+    "SweepStatus",
     "Allocation",
     "Assessment",
     "CarePlan",
@@ -25,6 +27,9 @@ __all__ = [
     "ClockPolicy",
     "Contact",
     "Handoff",
+    "HospitalStay",
+    "IndirectActivity",
+    "UrgencyChange",
     "Intervention",
     "Notification",
     "OutcomeMeasure",

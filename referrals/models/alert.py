@@ -65,3 +65,49 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert} for {self.recipient_id}"
+
+
+class AlertEmail(models.Model):
+    """An alert's email as it reached one address, recorded once the mail server accepted it.
+
+    A retried delivery sends only to the addresses without a row, so a mail server that
+    refuses one recipient, or drops the connection halfway, costs a duplicate only to a
+    recipient whose send was interrupted between the server's acceptance and this insert.
+    """
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="emails")
+    address = models.EmailField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "address"], name="one_email_per_alert_address")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} to {self.address}"
+
+
+class SweepStatus(models.Model):
+    """The last clock sweep: when it ran, how long it took and what it did. One row, id 1.
+
+    Written at the end of every sweep; read by /healthz, /metrics and the alerts inbox, which
+    warn when sweeps have stopped (Celery beat down). ``stale_warned_at`` is when administrators
+    were emailed about the current stop, cleared by the next sweep, so each stop warns once.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    duration_seconds = models.FloatField(default=0)
+    clocks = models.PositiveIntegerField(default=0, help_text="Clocks handled by the last sweep.")
+    alerts_raised = models.PositiveIntegerField(default=0)
+    publish_failures = models.PositiveIntegerField(
+        default=0, help_text="Delivery tasks the last sweep could not hand to the broker."
+    )
+    stale_warned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "sweep status"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="sweep_status_single_row")]
+
+    def __str__(self) -> str:
+        return f"last sweep finished {self.finished_at:%Y-%m-%d %H:%M:%S}"

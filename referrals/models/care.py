@@ -4,10 +4,15 @@ an assessment, an agreed care plan, an intervention and a baseline outcome measu
 from django.conf import settings
 from django.db import models
 
+from codes.mhsds import CARE_PLAN_TYPE
+
 
 class Assessment(models.Model):
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="assessments")
     completed_at = models.DateTimeField()
+    code = models.CharField(
+        "SNOMED CT code", max_length=18, blank=True, help_text="From the assessment procedures reference set."
+    )
     summary = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -21,6 +26,7 @@ class Assessment(models.Model):
 class CarePlan(models.Model):
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="care_plans")
     agreed_at = models.DateTimeField()
+    plan_type = models.CharField(max_length=2, choices=CARE_PLAN_TYPE.choices, default="10")
     summary = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -65,6 +71,12 @@ class Intervention(models.Model):
     )
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.OTHER)
     started_at = models.DateTimeField()
+    code = models.CharField(
+        "SNOMED CT code",
+        max_length=18,
+        blank=True,
+        help_text="From the psychological therapy, psychosocial or medication reference sets.",
+    )
     description = models.CharField(max_length=200, help_text="e.g. peer support, DBT skills group, debt advice")
     provider = models.ForeignKey(
         "localities.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -88,6 +100,12 @@ class OutcomeMeasure(models.Model):
 
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="outcome_measures")
     instrument = models.CharField(max_length=32, help_text="e.g. ReQoL-10, DIALOG, CORE-10, PHQ-9, GAD-7")
+    tool_code = models.CharField(
+        "SNOMED CT code of the tool's score",
+        max_length=18,
+        blank=True,
+        help_text="Empty on records made before coding.",
+    )
     score = models.DecimalField(max_digits=6, decimal_places=2)
     stage = models.CharField(max_length=16, choices=Stage.choices)
     recorded_at = models.DateTimeField()

@@ -19,11 +19,12 @@ class Clock(models.Model):
         TREATMENT = "treatment", "Treatment (4-week wait)"
 
     class StopReason(models.TextChoices):
-        FIRST_COMPLETED_CONTACT = "first_completed_contact", "First completed contact"
-        SECOND_COMPLETED_CONTACT = "second_completed_contact", "Second completed contact"
+        # Values kept from before MHSDS coding; what counts is now an attended, direct contact.
+        FIRST_COMPLETED_CONTACT = "first_completed_contact", "First attended contact"
+        SECOND_COMPLETED_CONTACT = "second_completed_contact", "Second attended contact"
         REFERRAL_SPELL_COMPLETE = (
             "referral_spell_complete",
-            "Assessment, care plan, intervention and baseline measure recorded",
+            "Referral spell clock stop: contact, assessment, care plan or intervention, baseline measure",
         )
         TREATMENT_STARTED = "treatment_started", "Treatment started"
         RESTARTED = "restarted", "Superseded by a restarted clock"
@@ -130,6 +131,8 @@ class ClockEvent(models.Model):
         RESUMED = "resumed", "Resumed"
         STOPPED = "stopped", "Stopped"
         RESTARTED = "restarted", "Restarted"
+        # The clock's stop was looked at again under a changed rule (e.g. MHSDS coding, 0010).
+        REEVALUATED = "reevaluated", "Re-evaluated"
 
     clock = models.ForeignKey(Clock, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

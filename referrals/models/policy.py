@@ -14,12 +14,18 @@ class ClockPolicy(models.Model):
     """
 
     class TreatmentStopRule(models.TextChoices):
-        SECOND_CONTACT = "second_contact", "Second completed contact (NHS England community measure)"
+        NATIONAL = (
+            "national",
+            "As NHS England counts it for the team's type: the referral spell clock stop for community "
+            "team types, else the second attended contact",
+        )
+        SECOND_CONTACT = "second_contact", "Second attended direct contact (NHS England CMH dashboard)"
         REFERRAL_SPELL = (
             "referral_spell",
-            ("Assessment, agreed care plan, intervention and baseline outcome measure all recorded (referral spell)"),
+            "Referral spell clock stop: first attended contact, coded assessment, care plan or intervention, "
+            "and a baseline outcome measure",
         )
-        TREATMENT_STARTED = "treatment_started", "A completed contact explicitly recorded as starting treatment"
+        TREATMENT_STARTED = "treatment_started", "An attended contact explicitly recorded as starting treatment"
 
     name = models.CharField(max_length=120, unique=True)
     is_default = models.BooleanField(default=False)
@@ -28,7 +34,13 @@ class ClockPolicy(models.Model):
     )
     treatment_target = models.DurationField(default=timedelta(days=28))
     treatment_stop_rule = models.CharField(
-        max_length=32, choices=TreatmentStopRule.choices, default=TreatmentStopRule.SECOND_CONTACT
+        max_length=32, choices=TreatmentStopRule.choices, default=TreatmentStopRule.NATIONAL
+    )
+    crisis_video_counts = models.BooleanField(
+        "video counts as face to face for crisis and liaison",
+        default=False,
+        help_text="NHS England's published crisis measures count face-to-face contacts only; its dashboard "
+        "also counts video. Off: only face to face stops a crisis or liaison first-response clock.",
     )
     treatment_escalation_after = models.DurationField(
         default=timedelta(days=3), help_text="After a treatment breach, escalate to the team manager."

@@ -3,6 +3,13 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from codes.mhsds import (
+    PRIMARY_REASON,
+    PRIORITY_FOR_URGENCY,
+    SOURCE_OF_REFERRAL,
+    SOURCE_OF_REFERRAL_FOR_SOURCE,
+)
+
 # Crockford base32 without I, L, O, U: nothing a person could misread on the phone.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -74,6 +81,16 @@ class Referral(models.Model):
     reference = models.CharField(max_length=16, unique=True, default=new_reference, editable=False)
     person = models.ForeignKey("referrals.Person", on_delete=models.PROTECT, related_name="referrals")
     source = models.CharField(max_length=32, choices=Source.choices)
+    source_of_referral = models.CharField(
+        "MHSDS source of referral",
+        max_length=2,
+        choices=SOURCE_OF_REFERRAL.choices,
+        blank=True,
+        help_text="The exact MHSDS code, when known; empty means the one derived from the source.",
+    )
+    primary_reason = models.CharField(
+        "primary reason for referral", max_length=2, choices=PRIMARY_REASON.choices, blank=True
+    )
     received_at = models.DateTimeField(help_text="The initial point of contact: when any access point got it.")
     urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
     presenting_need = models.TextField()
@@ -150,6 +167,57 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def mhsds_source_of_referral(self) -> str:
+        """SourceOfReferralMH: the code given, else the one our source maps to."""
+        return self.source_of_referral or SOURCE_OF_REFERRAL_FOR_SOURCE[self.source]
+
+    @property
+    def clinical_response_priority(self) -> str:
+        """ClinRespPriorityType of the urgency now (1 emergency, 4 very urgent, 2 urgent, 3 routine)."""
+        return PRIORITY_FOR_URGENCY[self.urgency]
+
+
+class UrgencyChange(models.Model):
+    """The referral's urgency over time: the urgency it arrived with, then each change at
+    triage, with when and who. The crisis measures read the urgency in force at the end of the
+    month the referral was received (docs/measures.md)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="urgency_changes")
+    urgency = models.CharField(max_length=16, choices=Referral.Urgency.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["referral", "at"], name="urgency_change_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} {self.urgency} from {self.at:%Y-%m-%d %H:%M}"
+
+
+class HospitalStay(models.Model):
+    """An inpatient stay linked to a referral (MHSDS MHS501). A referral with a stay leaves the
+    community waiting-time measures (4w_waits_prep.py L166-L174)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="hospital_stays")
+    admitted_at = models.DateTimeField()
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["admitted_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discharged_at__isnull=True) | models.Q(discharged_at__gte=models.F("admitted_at")),
+                name="hospital_stay_ends_after_admission",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hospital stay from {self.admitted_at:%Y-%m-%d}"
 
 
 class Handoff(models.Model):

@@ -14,6 +14,7 @@ from .care import (
 )
 from .clocks import clock_pause, clock_restart, clock_resume, clock_stop, clocks_evaluate, clocks_start
 from .contacts import contact_record
+from .hospital_stays import hospital_stay_record
 from .people import person_equality_record, person_match_or_create
 from .person_context import (
     carer_add,
@@ -51,6 +52,7 @@ __all__ = [
     "clocks_evaluate",
     "clocks_start",
     "contact_record",
+    "hospital_stay_record",
     "intervention_record",
     "outcome_measure_record",
     "person_match_or_create",

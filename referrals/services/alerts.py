@@ -8,28 +8,36 @@ The sweep is built from small claimable steps, each returning how much it did:
   ``next_check_at`` on to its next threshold, all in one transaction. Two sweeps
   running at once take different rows; the unique constraint on
   (clock, level, tier) is the backstop that makes a twin alert impossible.
-* ``alert_deliver`` claims one alert with a lease (a conditional UPDATE), sends
-  it, and marks it sent only afterwards. A sender killed mid-send leaves a lease
-  that runs out; ``alerts_redeliverable`` hands such alerts out again.
+* ``alert_deliver_next`` claims the oldest deliverable alert with a short lease
+  (``SKIP LOCKED``, then a conditional UPDATE), writes its in-app notifications,
+  emails each address not yet reached (recording each one as it goes), and marks
+  it sent only afterwards. A sender killed mid-send strands one alert for one
+  lease. The broker carries only "there is work" hints: ``clocks_sweep`` wakes the
+  senders whenever deliverable alerts exist, so an alert whose hint was lost (broker
+  restarted, publish refused) is picked up by the next sweep, all of them at once.
 """
 
 import logging
+import math
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q, QuerySet
 
 from accounts.models import Role, User
-from referrals.models import Alert, Clock, Notification, Referral
+from referrals.models import Alert, AlertEmail, Clock, Notification, Referral, SweepStatus
+from referrals.services import metrics
 
 logger = logging.getLogger(__name__)
 
-# An unsent, unclaimed alert older than this lost its delivery task (broker down,
-# worker gone before it started): the sweep queues it again.
-UNCLAIMED_GRACE = timedelta(minutes=1)
+# One delivery hint per this many deliverable alerts, up to ALERT_DELIVERY_PARALLELISM
+# hints per sweep: a burst is spread over the workers there are.
+ALERTS_PER_HINT = 50
 # Pushed forward after a failed send, so a bad row never crash-loops the sweep.
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -59,8 +67,13 @@ def _alerts_for(clock: Clock, now: datetime) -> list[Alert]:
     return earned
 
 
-def clocks_sweep_step(*, now: datetime, batch: int = 500, on_alert: Callable[[int], object] | None = None) -> int:
+def clocks_sweep_step(*, now: datetime, batch: int = 500) -> int:
     """Claim up to ``batch`` due clocks and raise their alerts. Returns the number of clocks handled."""
+    return _sweep_step(now, batch)[0]
+
+
+def _sweep_step(now: datetime, batch: int) -> tuple[int, int]:
+    """``clocks_sweep_step``, also returning how many alerts it earned (a twin another sweep stored counts too)."""
     with transaction.atomic():
         due = list(
             Clock.objects.select_for_update(skip_locked=True)
@@ -68,21 +81,21 @@ def clocks_sweep_step(*, now: datetime, batch: int = 500, on_alert: Callable[[in
             .order_by("next_check_at")[:batch]
         )
         if not due:
-            return 0
+            return 0, 0
         alerts: list[Alert] = []
         for clock in due:
             alerts.extend(_alerts_for(clock, now))
         _save_ladder_positions(due)
         # ignore_conflicts: should another sweep ever have stored one, the constraint keeps one row.
         Alert.objects.bulk_create(alerts, ignore_conflicts=True)
-        new_ids = list(
-            Alert.objects.filter(clock_id__in=[c.pk for c in due], created_at=now, sent_at__isnull=True).values_list(
-                "pk", flat=True
-            )
-        )
-        if on_alert is not None:
-            transaction.on_commit(lambda: [on_alert(pk) for pk in new_ids])
-    return len(due)
+        levels = [alert.level for alert in alerts]
+        transaction.on_commit(lambda: _count_raised(levels))
+    return len(due), len(alerts)
+
+
+def _count_raised(levels: list[str]) -> None:
+    for level in levels:
+        metrics.ALERTS_RAISED.labels(level=level).inc()
 
 
 def _save_ladder_positions(clocks: list[Clock]) -> None:
@@ -103,28 +116,76 @@ def _save_ladder_positions(clocks: list[Clock]) -> None:
         )
 
 
-def alerts_redeliverable(*, now: datetime, limit: int = 500) -> list[int]:
-    """Unsent alerts whose lease ran out, or that were never picked up."""
-    return list(
-        Alert.objects.filter(sent_at__isnull=True)
-        .filter(Q(claimed_until__lt=now) | Q(claimed_until__isnull=True, created_at__lte=now - UNCLAIMED_GRACE))
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+def alerts_deliverable(*, now: datetime) -> "QuerySet[Alert]":
+    """Unsent alerts nobody holds a live lease on: new ones, and those whose sender died or backed off."""
+    return Alert.objects.filter(sent_at__isnull=True).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
-def clocks_sweep(*, now: datetime, on_alert: Callable[[int], object] | None = None, batch: int = 500) -> dict[str, int]:
-    """One whole sweep: every due clock, then a re-queue of alerts whose delivery was lost."""
-    clocks = 0
-    while handled := clocks_sweep_step(now=now, batch=batch, on_alert=on_alert):
+def _wake_senders(*, deliverable: int, publish: Callable[[], object]) -> int:
+    """Publish delivery hints for ``deliverable`` alerts. Returns how many publishes failed.
+
+    A failed publish (the broker is down or restarting) is caught, counted and logged, and
+    the sweep goes on: the alerts are in the database, so the next sweep wakes the senders
+    for all of them. The first failure ends this sweep's publishing rather than waiting on
+    a dead broker once per hint.
+    """
+    hints = min(math.ceil(deliverable / ALERTS_PER_HINT), settings.ALERT_DELIVERY_PARALLELISM)
+    for _ in range(hints):
+        try:
+            publish()
+        except Exception as exc:  # noqa: BLE001 - any broker failure: the next sweep tries again
+            metrics.PUBLISH_FAILURES.inc()
+            logger.warning("could not queue alert delivery (%s alerts waiting): %s", deliverable, exc)
+            return 1
+    return 0
+
+
+def clocks_sweep(*, now: datetime, wake: Callable[[], object] | None = None, batch: int = 500) -> dict[str, int]:
+    """One whole sweep: every due clock, then a hint to the senders if any alert awaits delivery.
+
+    ``wake`` publishes one delivery hint (a task that drains deliverable alerts); it is called
+    once per ``ALERTS_PER_HINT`` deliverable alerts, up to ``ALERT_DELIVERY_PARALLELISM``.
+    The sweep records itself in ``SweepStatus`` for /healthz, /metrics and the inbox warning.
+    """
+    started = time.monotonic()
+    clocks = raised = 0
+    while True:
+        handled, earned = _sweep_step(now, batch)
         clocks += handled
+        raised += earned
         if handled < batch:
             break
-    requeued = alerts_redeliverable(now=now)
-    if on_alert is not None:
-        for pk in requeued:
-            on_alert(pk)
-    return {"clocks": clocks, "requeued": len(requeued)}
+    # Deliverable alerts, capped only to keep the count cheap: one hint drains them all.
+    deliverable = alerts_deliverable(now=now)[: ALERTS_PER_HINT * settings.ALERT_DELIVERY_PARALLELISM].count()
+    failures = _wake_senders(deliverable=deliverable, publish=wake) if wake is not None and deliverable else 0
+    duration = time.monotonic() - started
+    metrics.SWEEP_DURATION.observe(duration)
+    SweepStatus.objects.bulk_create(
+        [
+            SweepStatus(
+                id=1,
+                started_at=now,
+                finished_at=now + timedelta(seconds=duration),
+                duration_seconds=duration,
+                clocks=clocks,
+                alerts_raised=raised,
+                publish_failures=failures,
+                stale_warned_at=None,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=[
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "clocks",
+            "alerts_raised",
+            "publish_failures",
+            "stale_warned_at",
+        ],
+    )
+    return {"clocks": clocks, "alerts": raised, "deliverable": deliverable, "publish_failures": failures}
 
 
 def sweep_lock_acquired() -> bool:
@@ -188,6 +249,23 @@ def _claim(alert_id: int, now: datetime) -> datetime | None:
     return lease if claimed else None
 
 
+def _claim_next(now: datetime) -> tuple[int, datetime] | None:
+    """Take the oldest deliverable alert. Concurrent senders skip each other's row (SKIP LOCKED)."""
+    with transaction.atomic():
+        pk = (
+            alerts_deliverable(now=now)
+            .select_for_update(skip_locked=True)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if pk is None:
+            return None
+        # Still conditional: on SQLite (the demo) FOR UPDATE is a no-op and the UPDATE decides.
+        lease = _claim(pk, now)
+    return (pk, lease) if lease is not None else None
+
+
 def _email(alert: Alert, recipients: list[User]) -> list[EmailMessage]:
     referral = alert.referral
     what = {
@@ -215,29 +293,166 @@ def _email(alert: Alert, recipients: list[User]) -> list[EmailMessage]:
 
 
 def alert_deliver(*, alert_id: int, now: datetime) -> bool:
-    """Deliver one alert in-app and by email. Returns False if someone else holds it or it was sent."""
+    """Deliver one alert in-app and by email. Returns False if someone else holds it, it was sent, or sending failed."""
     lease = _claim(alert_id, now)
     if lease is None:
         return False
+    return _deliver_claimed(alert_id, lease, now)
+
+
+def alert_deliver_next(*, now: datetime) -> int | None:
+    """Claim and deliver the oldest deliverable alert. Returns its id, or None when none is left."""
+    claimed = _claim_next(now)
+    if claimed is None:
+        return None
+    alert_id, lease = claimed
+    _deliver_claimed(alert_id, lease, now)
+    return alert_id
+
+
+def _deliver_claimed(alert_id: int, lease: datetime, now: datetime) -> bool:
+    # A lease must outlast the sends begun under it: stop starting new ones when less than one
+    # mail server timeout (and a margin) is left, and leave the rest to the next attempt.
+    send_deadline = time.monotonic() + (lease - now).total_seconds() - (settings.EMAIL_TIMEOUT or 0) - 2
     alert = Alert.objects.select_related("referral__team", "referral__allocated_to", "clock").get(pk=alert_id)
     recipients = alert_recipients(alert)
     try:
-        with transaction.atomic():
-            Notification.objects.bulk_create(
-                [Notification(alert=alert, recipient=user, created_at=now) for user in recipients],
-                ignore_conflicts=True,  # a retried delivery finds the in-app rows already there
-            )
-        messages = _email(alert, recipients)
-        if messages:
-            get_connection().send_messages(messages)
+        already = set(Notification.objects.filter(alert=alert).values_list("recipient_id", flat=True))
+        Notification.objects.bulk_create(
+            [
+                Notification(alert=alert, recipient=user, created_at=now)
+                for user in recipients
+                if user.pk not in already
+            ],
+            ignore_conflicts=True,  # a concurrent sender (after a lease ran out) may have written some
+        )
+        if not already:
+            metrics.ALERT_LATENCY.observe(max((now - alert.threshold_at).total_seconds(), 0))
+        errors, deferred = _send_emails(alert, recipients, now=now, deadline=send_deadline)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row and retried later
+        errors, deferred = [f"{type(exc).__name__}: {exc}"], 0
+    if deferred and not errors:
+        # Nothing failed; the lease ran short (a slow mail server). Hand it back for the next sender now.
+        Alert.objects.filter(pk=alert_id, claimed_until=lease).update(claimed_until=None)
+        return False
+    if errors:
         backoff = min(timedelta(minutes=2 ** min(alert.attempts, 10)), MAX_BACKOFF)
         Alert.objects.filter(pk=alert_id, claimed_until=lease).update(
-            last_error=f"{type(exc).__name__}: {exc}"[:2000], claimed_until=now + backoff
+            last_error="; ".join(errors)[:2000], claimed_until=now + backoff
         )
-        logger.warning("alert %s delivery failed (attempt %s): %s", alert_id, alert.attempts, exc)
+        logger.warning("alert %s delivery failed (attempt %s): %s", alert_id, alert.attempts, errors)
         return False
     # Only the holder of this lease marks it sent; if the lease ran out and another
     # sender took over, that sender finishes (at-least-once, never at-most-once).
-    Alert.objects.filter(pk=alert_id, claimed_until=lease).update(sent_at=now, claimed_until=None, last_error="")
+    if Alert.objects.filter(pk=alert_id, claimed_until=lease).update(sent_at=now, claimed_until=None, last_error=""):
+        metrics.ALERTS_DELIVERED.labels(level=alert.level).inc()
+    return True
+
+
+def _send_emails(alert: Alert, recipients: list[User], *, now: datetime, deadline: float) -> tuple[list[str], int]:
+    """Email each address this alert has not yet reached, recording each as the server takes it.
+
+    One message per address over one connection. A refused recipient or a dropped
+    connection fails that address only; the others are still tried. Returns the errors,
+    and how many addresses were left for the next attempt because the lease was running out.
+    """
+    reached = set(AlertEmail.objects.filter(alert=alert).values_list("address", flat=True))
+    pending = [message for message in _email(alert, recipients) if message.to[0] not in reached]
+    errors: list[str] = []
+    deferred = 0
+    if not pending:
+        return errors, deferred
+    mailer = get_connection()
+    try:
+        for message in pending:
+            address = message.to[0]
+            if time.monotonic() > deadline:
+                deferred += 1
+                continue
+            try:
+                mailer.send_messages([message])
+            except Exception as exc:  # noqa: BLE001 - this address is retried later; the others go on
+                metrics.EMAIL_FAILURES.inc()
+                errors.append(f"{address}: {type(exc).__name__}: {exc}")
+                _close_quietly(mailer)  # a broken connection is reopened for the next address
+                continue
+            AlertEmail.objects.bulk_create(
+                [AlertEmail(alert=alert, address=address, sent_at=now)], ignore_conflicts=True
+            )
+    finally:
+        _close_quietly(mailer)
+    return errors, deferred
+
+
+def _close_quietly(mailer: object) -> None:
+    try:
+        mailer.close()  # type: ignore[attr-defined]  # every Django email backend has close()
+    except Exception:  # noqa: BLE001, S110 - closing a connection that already failed
+        pass
+
+
+# --- is the sweep running? -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepHealth:
+    last_finished_at: datetime | None
+    stale: bool  # no sweep for longer than CLOCK_SWEEP_STALE_AFTER: is Celery beat running?
+    lag_seconds: float  # how long the oldest due clock has waited for a sweep (0 when none is due)
+    deliverable: int  # alerts waiting for a sender
+    oldest_unsent_at: datetime | None  # when the oldest unsent alert was raised
+
+
+def sweep_health(*, now: datetime) -> SweepHealth:
+    """What /healthz, /metrics and the inbox warning report about the sweep and delivery."""
+    status = SweepStatus.objects.filter(pk=1).first()
+    last = status.finished_at if status is not None else None
+    oldest_due = Clock.objects.filter(next_check_at__isnull=False, next_check_at__lte=now).aggregate(
+        at=Min("next_check_at")
+    )["at"]
+    oldest_unsent = Alert.objects.filter(sent_at__isnull=True).aggregate(at=Min("created_at"))["at"]
+    return SweepHealth(
+        last_finished_at=last,
+        stale=last is not None and now - last > settings.CLOCK_SWEEP_STALE_AFTER,
+        lag_seconds=max((now - oldest_due).total_seconds(), 0) if oldest_due is not None else 0.0,
+        deliverable=alerts_deliverable(now=now).count(),
+        oldest_unsent_at=oldest_unsent,
+    )
+
+
+def sweep_stopped_since(*, now: datetime) -> datetime | None:
+    """When the last sweep finished, if that is longer ago than CLOCK_SWEEP_STALE_AFTER; else None (one query)."""
+    return (
+        SweepStatus.objects.filter(pk=1, finished_at__lt=now - settings.CLOCK_SWEEP_STALE_AFTER)
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+
+
+def sweep_stale_warn(*, now: datetime) -> bool:
+    """Email the administrators, once per stop, that clock sweeps have stopped. Returns True if sent now.
+
+    Called by /healthz (polled by the monitor) and the alerts inbox: beat being down means no
+    periodic task runs to notice it. The conditional UPDATE lets one caller win the race.
+    """
+    stale_before = now - settings.CLOCK_SWEEP_STALE_AFTER
+    won = SweepStatus.objects.filter(pk=1, finished_at__lt=stale_before, stale_warned_at__isnull=True).update(
+        stale_warned_at=now
+    )
+    if not won:
+        return False
+    status = SweepStatus.objects.get(pk=1)
+    addresses = sorted(
+        User.objects.filter(is_active=True, role=Role.ADMINISTRATOR).exclude(email="").values_list("email", flat=True)
+    )
+    logger.error("clock sweeps stopped: the last finished at %s", status.finished_at.isoformat())
+    if addresses:
+        EmailMessage(
+            "[ALERTS STOPPED] No clock sweep since " + f"{status.finished_at:%Y-%m-%d %H:%M} UTC",
+            "Warnings, breaches and escalations are not being raised: no clock sweep has run since "
+            f"{status.finished_at:%Y-%m-%d %H:%M:%S} UTC.\n\nCheck that Celery beat and a worker are running "
+            f"(see {settings.SITE_URL}/healthz).\n",
+            settings.DEFAULT_FROM_EMAIL,
+            addresses,
+        ).send(fail_silently=True)  # the inbox warning and /healthz still show it
     return True

@@ -1,4 +1,6 @@
-"""Recording the events the 'referral spell' treatment rule waits for."""
+"""Recording the events the referral-spell clock stop waits for, coded as MHSDS codes them:
+assessments and interventions with SNOMED CT codes from the shipped lists, outcome measures
+with their tool and a score inside its range, care plans with their type (docs/measures.md)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,6 +11,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
+from codes.mhsds import CARE_PLAN_TYPE, CodeList
+from codes.snomed import (
+    ASSESSMENT,
+    MEDICATION,
+    OUTCOME_TOOL_BY_CODE,
+    OUTCOME_TOOL_BY_NAME,
+    PSYCHOLOGICAL_THERAPY,
+    PSYCHOSOCIAL,
+)
 from localities.models import Organisation
 from referrals.models import Assessment, CarePlan, CarePlanGoal, Intervention, OutcomeMeasure, Referral
 
@@ -22,21 +33,37 @@ def _check_time(referral: Referral, at: datetime, now: datetime, field: str) -> 
         raise ValidationError({field: ["This cannot be before the referral was received."]})
 
 
+def _check_code(code: str, *lists: CodeList, field: str = "code") -> None:
+    if code and not any(code in codes for codes in lists):
+        names = " or ".join(f"{codes.title.lower()} ({codes.national_set})" for codes in lists)
+        raise ValidationError({field: [f"{code} is not in the shipped {names} list."]})
+
+
 @transaction.atomic
 def assessment_record(
-    *, referral: Referral, by: User, now: datetime, completed_at: datetime, summary: str
+    *, referral: Referral, by: User, now: datetime, completed_at: datetime, summary: str, code: str = ""
 ) -> Assessment:
+    """``code``: a SNOMED CT assessment procedure; only a coded assessment counts nationally."""
     _check_time(referral, completed_at, now, "completed_at")
-    row = Assessment.objects.create(referral=referral, completed_at=completed_at, summary=summary, recorded_by=by)
+    _check_code(code, ASSESSMENT)
+    row = Assessment.objects.create(
+        referral=referral, completed_at=completed_at, summary=summary, recorded_by=by, code=code
+    )
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="assessment.record", obj=row, now=now, person_id=referral.person_id)
     return row
 
 
 @transaction.atomic
-def care_plan_record(*, referral: Referral, by: User, now: datetime, agreed_at: datetime, summary: str) -> CarePlan:
+def care_plan_record(
+    *, referral: Referral, by: User, now: datetime, agreed_at: datetime, summary: str, plan_type: str = "10"
+) -> CarePlan:
     _check_time(referral, agreed_at, now, "agreed_at")
-    row = CarePlan.objects.create(referral=referral, agreed_at=agreed_at, summary=summary, recorded_by=by)
+    if plan_type not in CARE_PLAN_TYPE:
+        raise ValidationError({"plan_type": [f"Choose one of: {', '.join(c.code for c in CARE_PLAN_TYPE.codes)}."]})
+    row = CarePlan.objects.create(
+        referral=referral, agreed_at=agreed_at, summary=summary, recorded_by=by, plan_type=plan_type
+    )
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="care_plan.record", obj=row, now=now, person_id=referral.person_id)
     return row
@@ -67,8 +94,12 @@ def intervention_record(
     care_plan: CarePlan | None = None,
     provider: Organisation | None = None,
     review_date: date | None = None,
+    code: str = "",
 ) -> Intervention:
+    """``code``: a SNOMED CT intervention from the psychological therapy, psychosocial or
+    medication lists; only a coded intervention counts nationally (a care plan also does)."""
     _check_time(referral, started_at, now, "started_at")
+    _check_code(code, PSYCHOLOGICAL_THERAPY, PSYCHOSOCIAL, MEDICATION)
     if kind not in Intervention.Kind.values:
         raise ValidationError({"kind": ["Choose the kind of intervention."]})
     row = Intervention.objects.create(
@@ -80,6 +111,7 @@ def intervention_record(
         provider=provider,
         review_date=review_date,
         recorded_by=by,
+        code=code,
     )
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="intervention.record", obj=row, now=now, person_id=referral.person_id)
@@ -88,13 +120,39 @@ def intervention_record(
 
 @transaction.atomic
 def outcome_measure_record(
-    *, referral: Referral, by: User, now: datetime, recorded_at: datetime, instrument: str, score: Decimal, stage: str
+    *,
+    referral: Referral,
+    by: User,
+    now: datetime,
+    recorded_at: datetime,
+    score: Decimal,
+    stage: str,
+    instrument: str = "",
+    tool_code: str = "",
 ) -> OutcomeMeasure:
+    """A score on a named tool (``tool_code``, or ``instrument`` by its name: ReQoL-10, CORE-10,
+    PHQ-9, GAD-7, DIALOG), refused outside the tool's range. A free-text instrument with no
+    known tool is kept but does not count nationally."""
     _check_time(referral, recorded_at, now, "recorded_at")
     if stage not in OutcomeMeasure.Stage.values:
         raise ValidationError({"stage": [f"Choose one of: {', '.join(OutcomeMeasure.Stage.values)}."]})
+    tool = OUTCOME_TOOL_BY_CODE.get(tool_code) if tool_code else OUTCOME_TOOL_BY_NAME.get(instrument)
+    if tool_code and tool is None:
+        raise ValidationError({"tool_code": [f"{tool_code} is not a shipped outcome tool."]})
+    if tool is not None:
+        refused = tool.refuses(Decimal(score))
+        if refused:
+            raise ValidationError({"score": [refused]})
+    if not instrument and tool is None:
+        raise ValidationError({"instrument": ["Name the outcome tool."]})
     row = OutcomeMeasure.objects.create(
-        referral=referral, recorded_at=recorded_at, instrument=instrument, score=score, stage=stage, recorded_by=by
+        referral=referral,
+        recorded_at=recorded_at,
+        instrument=instrument or (tool.name if tool else ""),
+        tool_code=tool.code if tool else "",
+        score=score,
+        stage=stage,
+        recorded_by=by,
     )
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="outcome_measure.record", obj=row, now=now, person_id=referral.person_id)

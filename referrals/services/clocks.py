@@ -12,20 +12,17 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import audit_record
+from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, DIRECT_MECHANISMS, FACE_TO_FACE, VIDEO
 from referrals.errors import InvalidTransition
 from referrals.models import (
-    Assessment,
-    CarePlan,
     Clock,
     ClockEvent,
     ClockPolicy,
     Contact,
-    Intervention,
-    OutcomeMeasure,
     Referral,
     ResponseTarget,
 )
-from referrals.selectors import policy_for_team
+from referrals.selectors import policy_for_team, referral_spell_clock_stop, responds_face_to_face
 
 Rule = ClockPolicy.TreatmentStopRule
 
@@ -42,7 +39,7 @@ def _new_clock(*, referral: Referral, kind: str, started_at: datetime, policy: C
     else:
         target = policy.treatment_target
         esc1, esc2 = policy.treatment_escalation_after, policy.treatment_second_escalation_after
-        stop_rule = policy.treatment_stop_rule
+        stop_rule = _concrete_rule(policy.treatment_stop_rule, referral)
     due_at = started_at + target
     clock = Clock(
         referral=referral,
@@ -58,6 +55,15 @@ def _new_clock(*, referral: Referral, kind: str, started_at: datetime, policy: C
     )
     clock.next_check_at = clock.warn_at
     return clock
+
+
+def _concrete_rule(rule: str, referral: Referral) -> str:
+    """The rule a clock keeps: "national" becomes the referral-spell clock stop for community
+    team types (4w_waits_prep.py L170) and the second attended contact otherwise."""
+    if rule != Rule.NATIONAL:
+        return rule
+    team_type = referral.team.mhsds_team_type if referral.team is not None else ""
+    return Rule.REFERRAL_SPELL if team_type in COMMUNITY_TEAM_TYPES else Rule.SECOND_CONTACT
 
 
 def _response_target(policy: ClockPolicy, urgency: str) -> ResponseTarget:
@@ -101,16 +107,35 @@ def _current_open(referral: Referral) -> list[Clock]:
     return list(Clock.objects.select_for_update().filter(referral=referral, is_current=True, stopped_at__isnull=True))
 
 
-def _completed_contacts_since(referral: Referral, since: datetime) -> list[Contact]:
+def first_response_mechanisms(referral: Referral) -> frozenset[str]:
+    """The consultation mechanisms a first response may be made by: face to face for crisis and
+    liaison team types (uec_prep.py L55; video too when the policy says so), else any direct
+    mechanism (4w_waits_prep.py L276)."""
+    if responds_face_to_face(referral.team):
+        policy = policy_for_team(referral.team)
+        return frozenset({FACE_TO_FACE, VIDEO}) if policy.crisis_video_counts else frozenset({FACE_TO_FACE})
+    return DIRECT_MECHANISMS
+
+
+def _contacts_that_count(referral: Referral, since: datetime, mechanisms: frozenset[str]) -> list[Contact]:
+    """Attended contacts by the given mechanisms, in order: a DNA, a cancellation, a text or a
+    letter is never among them."""
     return list(
-        referral.contacts.filter(outcome=Contact.Outcome.COMPLETED, occurred_at__gte=since).order_by(
-            "occurred_at", "id"
-        )
+        referral.contacts.filter(
+            attendance__in=ATTENDED, consultation_mechanism__in=mechanisms, occurred_at__gte=since
+        ).order_by("occurred_at", "id")
     )
 
 
-def _treatment_stop(clock: Clock, contacts: list[Contact]) -> tuple[datetime, Clock.StopReason] | None:
+def _treatment_stop(clock: Clock, referral: Referral) -> tuple[datetime, str] | None:
     """When, and why, the treatment clock's rule is met; None if not yet."""
+    if clock.stop_rule == Rule.REFERRAL_SPELL:
+        stop = referral_spell_clock_stop(referral)
+        if stop is None:
+            return None
+        # A referral joining a spell whose clock already stopped stops at once.
+        return max(stop, clock.started_at), Clock.StopReason.REFERRAL_SPELL_COMPLETE
+    contacts = _contacts_that_count(referral, clock.started_at, DIRECT_MECHANISMS)
     if clock.stop_rule == Rule.SECOND_CONTACT:
         if len(contacts) >= 2:
             return contacts[1].occurred_at, Clock.StopReason.SECOND_COMPLETED_CONTACT
@@ -118,49 +143,84 @@ def _treatment_stop(clock: Clock, contacts: list[Contact]) -> tuple[datetime, Cl
     if clock.stop_rule == Rule.TREATMENT_STARTED:
         starting = [c for c in contacts if c.starts_treatment]
         return (starting[0].occurred_at, Clock.StopReason.TREATMENT_STARTED) if starting else None
-    if clock.stop_rule == Rule.REFERRAL_SPELL:
-        since = clock.started_at
-        referral_id = clock.referral_id
-        firsts = [
-            Assessment.objects.filter(referral_id=referral_id, completed_at__gte=since)
-            .order_by("completed_at")
-            .values_list("completed_at", flat=True)
-            .first(),
-            CarePlan.objects.filter(referral_id=referral_id, agreed_at__gte=since)
-            .order_by("agreed_at")
-            .values_list("agreed_at", flat=True)
-            .first(),
-            Intervention.objects.filter(referral_id=referral_id, started_at__gte=since)
-            .order_by("started_at")
-            .values_list("started_at", flat=True)
-            .first(),
-            OutcomeMeasure.objects.filter(
-                referral_id=referral_id, stage=OutcomeMeasure.Stage.BASELINE, recorded_at__gte=since
-            )
-            .order_by("recorded_at")
-            .values_list("recorded_at", flat=True)
-            .first(),
-        ]
-        found = [first for first in firsts if first is not None]
-        if len(found) == len(firsts):
-            return max(found), Clock.StopReason.REFERRAL_SPELL_COMPLETE
-        return None
     raise ValueError(f"Unknown treatment stop rule {clock.stop_rule!r}")
 
 
+def _stop_due(clock: Clock, referral: Referral) -> tuple[datetime, str] | None:
+    if clock.kind == Clock.Kind.FIRST_RESPONSE:
+        contacts = _contacts_that_count(referral, clock.started_at, first_response_mechanisms(referral))
+        return (contacts[0].occurred_at, Clock.StopReason.FIRST_COMPLETED_CONTACT) if contacts else None
+    return _treatment_stop(clock, referral)
+
+
 def clocks_evaluate(*, referral: Referral, by: User | None) -> list[Clock]:
-    """Apply the stop rules to the referral's open clocks; returns the clocks stopped."""
+    """Apply the stop rules to the referral's open clocks; returns the clocks stopped.
+
+    A referral-spell clock can also stop because of an event on another referral of the same
+    spell, so the open spell clocks of the person's other referrals are looked at too.
+    """
     stopped = []
     for clock in _current_open(referral):
-        contacts = _completed_contacts_since(referral, clock.started_at)
-        if clock.kind == Clock.Kind.FIRST_RESPONSE:
-            outcome = (contacts[0].occurred_at, Clock.StopReason.FIRST_COMPLETED_CONTACT) if contacts else None
-        else:
-            outcome = _treatment_stop(clock, contacts)
+        outcome = _stop_due(clock, referral)
         if outcome is not None:
             _stop(clock, at=outcome[0], reason=outcome[1], by=by)
             stopped.append(clock)
+    for other in _spell_partners_with_open_clocks(referral):
+        for clock in _current_open(other):
+            if clock.kind == Clock.Kind.TREATMENT and clock.stop_rule == Rule.REFERRAL_SPELL:
+                outcome = _treatment_stop(clock, other)
+                if outcome is not None:
+                    _stop(clock, at=outcome[0], reason=outcome[1], by=by)
     return stopped
+
+
+def _spell_partners_with_open_clocks(referral: Referral) -> list[Referral]:
+    return list(
+        Referral.objects.filter(
+            person_id=referral.person_id,
+            clocks__is_current=True,
+            clocks__stopped_at__isnull=True,
+            clocks__stop_rule=Rule.REFERRAL_SPELL,
+        )
+        .exclude(pk=referral.pk)
+        .select_related("team")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def clocks_reevaluate(*, referral: Referral, now: datetime, reason: str) -> list[Clock]:
+    """Look again at clocks stopped by a contact, under today's rules (after a team's MHSDS type
+    is set, say): a stop that no longer holds moves to the event that counts, or the clock runs
+    again so its alerts go out. Each change is a clock event with its reason; breaches stand."""
+    referral = Referral.objects.select_for_update(no_key=True, of=("self",)).select_related("team").get(pk=referral.pk)
+    by_contact = {
+        Clock.StopReason.FIRST_COMPLETED_CONTACT,
+        Clock.StopReason.SECOND_COMPLETED_CONTACT,
+        Clock.StopReason.TREATMENT_STARTED,
+    }
+    changed = []
+    clocks = Clock.objects.select_for_update().filter(referral=referral, is_current=True, stop_reason__in=by_contact)
+    for clock in clocks.order_by("pk"):
+        outcome = _stop_due(clock, referral)
+        if outcome is not None and outcome[0] == clock.stopped_at:
+            continue
+        was = clock.stopped_at
+        if referral.ended_at is not None and (outcome is None or outcome[0] > referral.ended_at):
+            outcome = (referral.ended_at, Clock.StopReason.REFERRAL_ENDED)
+        if outcome is None:
+            clock.stopped_at, clock.stop_reason, clock.stopped_by = None, "", None
+            steps = len(Clock.LADDER)
+            clock.next_check_at = clock.threshold(clock.next_alert_step) if clock.next_alert_step < steps else None
+            note = f"{reason}: the stop at {was:%Y-%m-%d %H:%M} UTC does not count; the clock runs again"
+        else:
+            clock.stopped_at, clock.stop_reason = outcome
+            note = f"{reason}: the stop at {was:%Y-%m-%d %H:%M} UTC moves to {outcome[0]:%Y-%m-%d %H:%M} UTC"
+        clock.save(update_fields=["stopped_at", "stop_reason", "stopped_by", "next_check_at"])
+        ClockEvent.objects.create(clock=clock, kind=ClockEvent.Kind.REEVALUATED, at=now, by=None, reason=note)
+        changed.append(clock)
+    return changed
 
 
 def clocks_stop_for_ended_referral(*, referral: Referral, by: User, now: datetime) -> None:

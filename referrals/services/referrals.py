@@ -18,7 +18,7 @@ from accounts.services import audit_record
 from localities.models import Practice, Team
 from localities.selectors import Route, route_for
 from referrals.errors import InvalidTransition
-from referrals.models import Allocation, ClockPolicy, Handoff, Person, Referral
+from referrals.models import Allocation, ClockPolicy, Handoff, Person, Referral, UrgencyChange
 from referrals.selectors import policy_for_team
 
 from .clocks import clocks_restart_for_redirect, clocks_start, clocks_stop_for_ended_referral
@@ -54,7 +54,9 @@ def _transition(referral: Referral, to: str, *, now: datetime) -> None:
 
 def _locked(referral: Referral) -> Referral:
     """Re-read the referral under a row lock: two people acting at once queue up."""
-    return Referral.objects.select_for_update().get(pk=referral.pk)
+    # FOR NO KEY UPDATE: does not block the foreign-key checks of a sweep committing alerts on this
+    # referral, so the lock order referral-then-clocks cannot deadlock with it (docs/adr/0003).
+    return Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
 
 
 def _fingerprint(payload: dict[str, Any]) -> str:
@@ -83,6 +85,8 @@ def referral_create(
     team_override: Team | None = None,
     override_reason: str = "",
     idempotency_key: str | None = None,
+    source_of_referral: str = "",
+    primary_reason: str = "",
 ) -> tuple[Referral, bool]:
     """Record a referral from any access point and start both clocks.
 
@@ -139,6 +143,8 @@ def referral_create(
                 override_reason=override_reason,
                 idempotency_key=idempotency_key or None,
                 fingerprint=fingerprint,
+                source_of_referral=source_of_referral,
+                primary_reason=primary_reason,
             )
     except IntegrityError:
         # Another request with the same key won the race: return what it made.
@@ -178,6 +184,8 @@ def _create(
     override_reason: str,
     idempotency_key: str | None,
     fingerprint: str,
+    source_of_referral: str = "",
+    primary_reason: str = "",
 ) -> Referral:
     if not presenting_need.strip():
         raise ValidationError({"presenting_need": ["Say what the person needs help with."]})
@@ -219,10 +227,13 @@ def _create(
         created_by=by,
         idempotency_key=idempotency_key,
         idempotency_fingerprint=fingerprint,
+        source_of_referral=source_of_referral,
+        primary_reason=primary_reason,
     )
     # Field checks give per-field messages; constraints are the database's job (and cost queries).
     referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"], validate_constraints=False)
     referral.save()
+    UrgencyChange.objects.create(referral=referral, urgency=urgency, at=received_at, by=by)
     clocks_start(referral=referral, by=by, now=now)
     audit_record(
         by=by,
@@ -269,6 +280,8 @@ def referral_triage(
     if urgency and urgency != referral.urgency:
         detail["urgency"] = {"from": referral.urgency, "to": urgency}
         referral.urgency = urgency
+        # Kept with its time: the crisis measures read the urgency in force at a month's end.
+        UrgencyChange.objects.create(referral=referral, urgency=urgency, at=now, by=by)
     if thrive_grouping and thrive_grouping != referral.thrive_grouping:
         detail["thrive_grouping"] = {"from": referral.thrive_grouping, "to": thrive_grouping}
         referral.thrive_grouping = thrive_grouping

@@ -238,8 +238,8 @@ def test_matrix(w, browsers, role, relation, column, page):
             client = _web(user)
             url = f"/referrals/{record.referral.pk}/contacts/new/"
             data = {
-                f"contact-{record.referral.pk}-outcome": "attempted",
-                f"contact-{record.referral.pk}-mode": "telephone",
+                f"contact-{record.referral.pk}-attendance": "3",
+                f"contact-{record.referral.pk}-consultation_mechanism": "02",
             }
             response = client.post(url, data)
             missing = client.post(MISSING_CONTACT_URLS[page], data)

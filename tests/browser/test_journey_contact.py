@@ -29,20 +29,21 @@ def test_two_clicks_from_the_triage_queue_and_the_badge_updates_in_place(
 
     row.get_by_role("link", name=re.compile("^Record a contact with Robin Harbour")).click()  # click 1
     expect(row.get_by_role("heading", name="Contact with Robin Harbour")).to_be_visible()
-    expect(row.get_by_label("Completed")).to_be_checked()
     expect(row.get_by_label("Telephone")).to_be_checked()
+    expect(row.get_by_label("Yes, seen", exact=True)).not_to_be_checked()  # attendance is never assumed
     axe_check(page)
-    row.get_by_role("button", name="Save contact for Robin Harbour").click()  # click 2
+    row.get_by_label("Yes, seen", exact=True).check()
+    row.get_by_role("button", name="Save contact for Robin Harbour").click()
 
     expect(badges).to_contain_text("Met")
-    expect(row.get_by_role("status")).to_have_text("Telephone contact completed.")
+    expect(row.get_by_role("status")).to_have_text("Telephone contact: attended.")
     expect(row.get_by_role("heading", name="Contact with Robin Harbour")).to_have_count(0)
     assert page.url == url_before  # no page load
     assert _first_response(referral).stop_reason == Clock.StopReason.FIRST_COMPLETED_CONTACT
     axe_check(page)
 
 
-def test_an_attempted_contact_on_a_phone_from_the_person_page(
+def test_a_text_message_on_a_phone_from_the_person_page_stops_no_clock(
     phone, login, alice, bob, intake, north_practice, north_team, axe_check
 ):
     referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
@@ -54,16 +55,16 @@ def test_an_attempted_contact_on_a_phone_from_the_person_page(
     card = phone.locator(f"#referral-{referral.pk}")
 
     card.get_by_role("link", name=re.compile("^Record a contact with Robin Harbour")).click()
-    card.get_by_label("Attempted (no answer, did not attend)").check()
+    card.get_by_label("Yes, seen", exact=True).check()
     card.get_by_label("Text message").check()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     axe_check(phone)
     card.get_by_role("button", name="Save contact for Robin Harbour").click()
 
-    expect(card.get_by_role("status")).to_have_text("Text message contact attempted.")
-    expect(card.locator(f"#clocks-{referral.pk}")).to_contain_text("left")  # an attempt stops no clock
+    expect(card.get_by_role("status")).to_have_text("Text message contact: attended.")
+    expect(card.locator(f"#clocks-{referral.pk}")).to_contain_text("left")  # a text stops no clock
     contact = Contact.objects.get()
-    assert (contact.outcome, contact.mode) == ("attempted", "text")
+    assert (contact.attendance, contact.consultation_mechanism) == ("5", "09")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
 
 
@@ -77,7 +78,10 @@ def test_errors_come_back_into_the_row(page, login, alice, intake, north_practic
     row.get_by_label("Time of contact").fill("99:99")
     row.get_by_role("button", name=re.compile("^Save contact")).click()
 
-    expect(row.locator(".nhsuk-error-message")).to_contain_text("Enter a time like 14:30")
+    expect(row.locator(f"#id_contact-{referral.pk}-occurred_time-error")).to_contain_text("Enter a time like 14:30")
+    expect(row.locator(f"#id_contact-{referral.pk}-attendance-error")).to_contain_text(
+        "Say whether the person attended"
+    )
     expect(row.locator(f"#clocks-{referral.pk}")).to_contain_text("left")
     assert not Contact.objects.exists()
 
@@ -103,11 +107,12 @@ def test_without_javascript_it_is_a_page_that_comes_back(
     page.locator("tr", has_text="Robin Harbour").get_by_role("link", name=re.compile("^Record a contact")).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Record a contact")
+    page.get_by_label("Yes, seen", exact=True).check()
     page.get_by_role("button", name="Save contact").click()
 
     expect(page).to_have_url(re.compile(r"/triage/$"))
     expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
-        "Telephone contact completed for Robin Harbour"
+        "Telephone contact: attended for Robin Harbour"
     )
     assert _first_response(referral).stop_reason == Clock.StopReason.FIRST_COMPLETED_CONTACT
     page.context.close()

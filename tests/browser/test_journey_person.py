@@ -83,7 +83,7 @@ def test_person_page_names_who_holds_them_and_links_onward(page, login, tina, bo
     expect(page.get_by_role("heading", level=1)).to_have_text("Timeline")
     entries = page.locator(".app-timeline > li h2")
     expect(entries.nth(0)).to_have_text("First response clock stopped")  # the contact's consequence
-    expect(entries.nth(1)).to_have_text("Video contact: completed")
+    expect(entries.nth(1)).to_have_text("Video contact: attended")
     expect(entries.last).to_contain_text(f"Referral {robin.reference} received")
     expect(page.locator(".app-timeline")).to_contain_text("Risk flag raised: Risk of suicide")
     expect(page.locator(".app-timeline")).to_contain_text("Consent to share: consent given")

@@ -6,7 +6,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from referrals.models import Notification
-from referrals.services.alerts import alert_deliver, clocks_sweep
+from referrals.services.alerts import alert_deliver_next, clocks_sweep
 from tests.factories import make_referral
 
 NHS_BLUE = "rgb(0, 94, 184)"
@@ -17,10 +17,9 @@ def _notify(user, practice, *, count: int, seen: int = 0) -> None:
     now = timezone.now()
     for _ in range(count):
         make_referral(received_at=now - timedelta(hours=30), now=now - timedelta(hours=30), practice=practice)
-    raised: list[int] = []
-    clocks_sweep(now=now, on_alert=raised.append)
-    for alert_id in raised:
-        alert_deliver(alert_id=alert_id, now=now)
+    clocks_sweep(now=now)
+    while alert_deliver_next(now=now) is not None:
+        pass
     read = Notification.objects.filter(recipient=user).order_by("pk").values_list("pk", flat=True)[:seen]
     Notification.objects.filter(pk__in=list(read)).update(seen_at=now)
     assert Notification.objects.filter(recipient=user, seen_at__isnull=True).count() == count - seen

@@ -11,6 +11,7 @@ from django.db.models import Count, F, Min, Q
 
 from access.models import PersonGrant, PersonShare
 from accounts.models import TeamMembership, User
+from codes.mhsds import ATTENDED, DIRECT_MECHANISMS
 from demo.bulk import AccessGrants, BulkShape, bulk_load
 from localities.models import Locality, Organisation, Practice, Team
 from referrals.models import (
@@ -39,8 +40,14 @@ def loaded(db):
 
 
 def completed_contacts(referral_id: int, since: datetime) -> list[datetime]:
+    """Attended, direct contacts: the ones that stop a clock (docs/measures.md)."""
     return list(
-        Contact.objects.filter(referral_id=referral_id, outcome="completed", occurred_at__gte=since)
+        Contact.objects.filter(
+            referral_id=referral_id,
+            attendance__in=sorted(ATTENDED),
+            consultation_mechanism__in=sorted(DIRECT_MECHANISMS),
+            occurred_at__gte=since,
+        )
         .order_by("occurred_at")
         .values_list("occurred_at", flat=True)
     )

@@ -26,7 +26,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from referrals.models import Alert, Notification
 from referrals.services.alerts import clocks_sweep
-from referrals.tasks import deliver_alert
+from referrals.tasks import deliver_alerts
 from tests.factories import make_referral
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +44,10 @@ class Worker:
     mail_dir: Path
     log_path: Path
 
-    def deliver(self, alert_id: int) -> None:
-        """on_alert for clocks_sweep: queue deliver_alert on this worker's broker and queue."""
+    def wake(self) -> None:
+        """wake for clocks_sweep: queue a delivery task on this worker's broker and queue."""
         with celery_app.connection_for_write(self.broker_url) as conn:
-            deliver_alert.apply_async((alert_id,), connection=conn, queue=self.queue)
+            deliver_alerts.apply_async(connection=conn, queue=self.queue)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -132,9 +132,10 @@ def test_a_breached_referral_reaches_its_team_through_redis_and_a_real_worker(
     now = timezone.now()
     referral = make_referral(by=intake, practice=north_practice, received_at=now - timedelta(hours=25), now=now)
 
-    result = clocks_sweep(now=now, on_alert=worker.deliver)
+    result = clocks_sweep(now=now, wake=worker.wake)
 
-    assert result == {"clocks": 1, "requeued": 0}  # the first-response clock; the 28-day clock is not due
+    # The first-response clock (the 28-day clock is not due): one alert, one delivery task woken.
+    assert result == {"clocks": 1, "alerts": 1, "deliverable": 1, "publish_failures": 0}
     breach = Alert.objects.get(referral=referral)
     assert breach.level == Alert.Level.BREACH  # the warning came due at the same sweep and was folded in
     _wait_for(
@@ -148,7 +149,7 @@ def test_a_breached_referral_reaches_its_team_through_redis_and_a_real_worker(
     emails = worker.emails()
     assert referral.reference in emails
     assert "alice@staff.invalid" in emails and "bob@staff.invalid" in emails
-    assert "succeeded in" in worker.log() and "referrals.tasks.deliver_alert" in worker.log()
+    assert "succeeded in" in worker.log() and "referrals.tasks.deliver_alerts" in worker.log()
 
 
 def test_an_alert_left_by_a_dead_worker_is_delivered_once_its_lease_runs_out(
@@ -161,11 +162,11 @@ def test_an_alert_left_by_a_dead_worker_is_delivered_once_its_lease_runs_out(
     # A worker claimed it and was killed mid-send: a lease is held, nothing is marked sent.
     Alert.objects.filter(pk=breach.pk).update(claimed_until=now + settings.ALERT_DELIVERY_LEASE, attempts=1)
 
-    assert clocks_sweep(now=now, on_alert=worker.deliver) == {"clocks": 0, "requeued": 0}  # the lease still holds
+    assert clocks_sweep(now=now, wake=worker.wake)["deliverable"] == 0  # the lease still holds
 
     # The lease runs out.
     Alert.objects.filter(pk=breach.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
-    assert clocks_sweep(now=timezone.now(), on_alert=worker.deliver) == {"clocks": 0, "requeued": 1}
+    assert clocks_sweep(now=timezone.now(), wake=worker.wake)["deliverable"] == 1
 
     _wait_for(
         lambda: Alert.objects.filter(pk=breach.pk, sent_at__isnull=False).exists(),

@@ -145,7 +145,7 @@ EARNED = [("breach", 0), ("escalation", 1), ("escalation", 2)]
 def test_demo_sweep_with_deliver_raises_and_sends_breach_alerts_on_sqlite(var_dir, overdue_referral):
     output = _manage(var_dir, "sweep_clocks", "--deliver")
 
-    assert "clocks handled: 1, alerts re-queued: 0" in output
+    assert "clocks handled: 1, alerts raised: 3, delivered: 3" in output
     assert _alerts(var_dir, overdue_referral["id"]) == [(level, tier, True) for level, tier in EARNED]
     assert _inbox(var_dir, overdue_referral["id"]) == [("breach", "demo-clinician")]
     assert overdue_referral["reference"] in _emails(var_dir)
@@ -170,16 +170,16 @@ def demo_worker(var_dir: Path) -> Iterator[tuple[subprocess.Popen, Path]]:
 def test_demo_sweep_queues_alerts_that_a_filesystem_worker_delivers(var_dir, overdue_referral, demo_worker):
     process, log = demo_worker
 
-    output = _manage(var_dir, "sweep_clocks")  # no --deliver: each alert goes through the queue folder
+    output = _manage(var_dir, "sweep_clocks")  # no --deliver: a delivery task goes through the queue folder
 
-    assert "clocks handled: 1, alerts re-queued: 0" in output
+    assert "clocks handled: 1, alerts raised: 3, awaiting delivery: 3, publish failures: 0" in output
     _wait_for(
         lambda: _alerts(var_dir, overdue_referral["id"]) == [(level, tier, True) for level, tier in EARNED],
         process=process, log=log, what="the worker to deliver the alerts",
     )  # fmt: skip
     assert _inbox(var_dir, overdue_referral["id"]) == [("breach", "demo-clinician")]
     assert overdue_referral["reference"] in _emails(var_dir)
-    assert "referrals.tasks.deliver_alert" in log.read_text()
+    assert "referrals.tasks.deliver_alerts" in log.read_text()
 
 
 def test_make_run_worker_and_beat_sweep_and_deliver_on_their_own(var_dir, overdue_referral):

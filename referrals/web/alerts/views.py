@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.reads import LIST, seen
 from common.web import safe_next, set_display_attrs
 from referrals.models import Notification
+from referrals.services.alerts import sweep_stale_warn, sweep_stopped_since
 from referrals.services.notifications import notification_mark_seen, notifications_mark_all_seen
 from referrals.web.shared import person_url
 
@@ -59,13 +60,19 @@ def inbox(request: AuthenticatedHtmxRequest) -> HttpResponse:
     seen(
         request, LIST, [n.alert.referral.person_id for n in notifications if n.can_open], what="referrals.notification"
     )
+    now = timezone.now()
+    # Beat down: no alert is being raised. Say so here, and email the administrators (once).
+    sweeps_stopped_at = sweep_stopped_since(now=now)
+    if sweeps_stopped_at is not None:
+        sweep_stale_warn(now=now)
     context = {
+        "sweeps_stopped_at": sweeps_stopped_at,
         "form": form,
         "page_obj": page,
         "notifications": notifications,
         "unseen": unseen_count(request.user),
         "filtered": bool(filters["level"] or filters["unseen_only"]),
-        "now": timezone.now(),
+        "now": now,
     }
     if request.htmx.target == "alerts-results":
         return render(request, "alerts/_results.html", context)

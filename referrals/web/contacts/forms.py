@@ -1,4 +1,5 @@
-"""Recording a contact: telephone, completed, just now unless told otherwise."""
+"""Recording a contact: how it happened, whether the person attended (asked every time, never
+assumed: a careless click must not stop a clock), and when (just now unless told otherwise)."""
 
 from datetime import date, time
 from typing import Any
@@ -8,23 +9,42 @@ from django.utils import timezone
 
 from common.forms import TimeOfDayField, nhs_date_field
 from common.london import london_date, london_instant
-from referrals.models import Contact
+
+# Plain words for MHSDS AttendStatus, in the order staff think of them. No initial value.
+ATTENDANCE_CHOICES = [
+    ("5", "Yes, seen"),
+    ("6", "Yes, arrived late but was seen"),
+    ("7", "Arrived late and could not be seen"),
+    ("3", "Did not attend"),
+    ("2", "Cancelled by the person"),
+    ("4", "Cancelled by us"),
+]
+# MHSDS ConsMechanismMH as staff choose it (03 is retired; message boards and chat rooms come
+# through the API). A letter or email is not a contact.
+MECHANISM_CHOICES = [
+    ("02", "Telephone"),
+    ("01", "Face to face"),
+    ("11", "Video"),
+    ("09", "Text message"),
+    ("10", "Instant messaging"),
+    ("04", "Talk type (for someone unable to speak)"),
+    ("98", "Other"),
+]
 
 
 class ContactForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label="Outcome",
-        choices=Contact.Outcome.choices,
-        widget=forms.RadioSelect,
-        initial=Contact.Outcome.COMPLETED,
-        error_messages={"required": "Choose whether the contact was completed or attempted"},
-    )
-    mode = forms.ChoiceField(
+    consultation_mechanism = forms.ChoiceField(
         label="How",
-        choices=Contact.Mode.choices,
+        choices=MECHANISM_CHOICES,
         widget=forms.RadioSelect,
-        initial=Contact.Mode.TELEPHONE,
+        initial="02",
         error_messages={"required": "Choose how the contact happened"},
+    )
+    attendance = forms.ChoiceField(
+        label="Did the person attend?",
+        choices=ATTENDANCE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the person attended"},
     )
     occurred_date = nhs_date_field("Date of contact", required=False, help_text="Leave blank if it was just now")
     occurred_time = TimeOfDayField(

@@ -53,19 +53,19 @@ def contact_new(request: AuthenticatedHtmxRequest, referral_id: int) -> HttpResp
                 by=request.user,
                 now=now,
                 occurred_at=data["occurred_at"] or now,
-                mode=data["mode"],
-                outcome=data["outcome"],
+                consultation_mechanism=data["consultation_mechanism"],
+                attendance=data["attendance"],
                 starts_treatment=data["starts_treatment"],
                 note=data["note"],
             )
         except ValidationError as error:
             add_service_errors(
-                form, error, field_map={"occurred_at": "occurred_date" if data["occurred_at"] else "outcome"}
+                form, error, field_map={"occurred_at": "occurred_date" if data["occurred_at"] else "attendance"}
             )
         except InvalidTransition as error:
             form.add_error(None, str(error))
         else:
-            summary = f"{contact.get_mode_display()} contact {contact.get_outcome_display().split(' (')[0].lower()}"
+            summary = contact.description
             if request.htmx:
                 row = referral_row(request.user, referral.pk)
                 return render(

@@ -10,6 +10,7 @@ from accounts.models import Role, User
 
 # The pages each role starts from, most used first: (title, URL name, what it is for).
 _TRIAGE = ("Triage", "referrals:triage", "New referrals to your teams, waiting for a first response.")
+_INTAKE = ("Take a referral", "referrals:intake", "Find the person, then record the referral and where it goes.")
 _CASELOAD = ("My caseload", "caseload:mine", "The people you are the named link worker for.")
 _TEAM = ("Team caseload", "caseload:team", "Everyone your team holds, who holds them and their clocks.")
 _DASHBOARD = ("Dashboard", "dashboard:waits", "Waiting times, breaches and capacity across teams and localities.")
@@ -38,6 +39,8 @@ HOME_LINKS: dict[str, list[tuple[str, str, str]]] = {
     Role.SERVICE_MANAGER: [_DASHBOARD, _ALERTS],
     Role.IG_LEAD: [_AUDIT, _REVIEWS, _DASHBOARD],
     Role.ADMINISTRATOR: [_ADMIN, _DASHBOARD],
+    # Call handlers and access points: find, take and route referrals; see the queue (issue 10).
+    Role.INTAKE: [_INTAKE, _TRIAGE, _ALERTS],
 }
 # A manager who also works clinically gets a clinician's pages first.
 CLINICAL_EXTRA = [_TRIAGE, _CASELOAD, _TEAM, _BREAK_GLASS]

@@ -22,6 +22,7 @@ from referrals.web.shared import clean_nhs_number, nhs_number_field
 class ReferralForm(forms.Form):
     """Step 2: the referral, and the person when they are new."""
 
+    OVERRIDE_FIELDS = ("override_team", "override_locality", "override_reason")
     PERSON_FIELDS = ("given_name", "family_name", "nhs_number", "birth_date", "postcode", "practice_ods", "practice")
 
     person = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
@@ -128,10 +129,20 @@ class ReferralForm(forms.Form):
     carer_assessment_offered = forms.BooleanField(label="A carer's assessment was offered", required=False)
 
     def __init__(
-        self, *args: Any, existing_person: Person | None = None, now: datetime | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        existing_person: Person | None = None,
+        routes: bool = False,
+        now: datetime | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.existing_person = existing_person
+        if not routes:
+            # Sending a referral elsewhere than the routing rules say is for intake roles only
+            # (issue 10): a clinician choosing their own team must not be a way into a record.
+            for name in self.OVERRIDE_FIELDS:
+                del self.fields[name]
         now = now or timezone.now()
         local = timezone.localtime(now, LONDON)
         self.fields["received_date"].initial = local.date()

@@ -17,7 +17,7 @@ from typing import Any, Required, TypedDict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -25,9 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from access.intake import intake_receipt_record
 from access.selectors import people_visible_to, referral_submitted_by, referrals_visible_to
 from accounts.http import AuthenticatedHttpRequest
-from accounts.reads import SEARCH, seen
+from accounts.reads import VIEW, searched, seen
+from accounts.throttles import PersonSearchThrottle, allow
 from common.web import add_service_errors
 from localities.models import Practice, Team
 from localities.selectors import route_for
@@ -48,6 +50,9 @@ def _breadcrumbs() -> list[tuple[str, str]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not request.user.takes_referrals:
+        # The search finds people outside the user's access: intake and clinical staff only.
+        raise PermissionDenied("Taking referrals is for intake and clinical staff.")
     action = request.POST.get("action", "")
     if request.method == "POST" and action == "create":
         return _create(request)
@@ -56,7 +61,9 @@ def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _search(request)
     if request.GET.get("person"):
-        return _referral_form(request, person=_picked(request, request.GET["person"]), token=request.GET["person"])
+        person = _picked(request, request.GET["person"])
+        seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
+        return _referral_form(request, person=person, token=request.GET["person"])
     return render(request, "referrals/intake/search.html", {"form": PersonSearchForm(), "breadcrumbs": _breadcrumbs()})
 
 
@@ -90,13 +97,19 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PersonSearchForm(request.POST)
     context: dict[str, object] = {"form": form, "breadcrumbs": _breadcrumbs()}
     if form.is_valid():
+        wait = allow(PersonSearchThrottle(), request)
+        if wait is not None:
+            form.add_error(None, f"Too many searches. Try again in {wait // 60 + 1} minutes, or ask your manager.")
+            response = render(request, "referrals/intake/search.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         data = form.cleaned_data
         today = timezone.localdate()
         matches = people_matching(
             nhs_number=data["nhs_number"], family_name=data["family_name"], birth_date=data["birth_date"]
         )
-        # Intake searches everyone (to avoid a second record), so every search that finds someone is recorded.
-        seen(request, SEARCH, [p.pk for p in matches], what="referrals.person")
+        # Intake searches everyone (to avoid a second record), so every search is recorded, found or not.
+        searched(request, [p.pk for p in matches], what="referrals.person", criteria=_criteria(data))
         context |= {
             "searched": True,
             "matches": [
@@ -117,6 +130,12 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "referrals/intake/search.html", context)
 
 
+def _criteria(data: dict[str, Any]) -> dict[str, str]:
+    if data["nhs_number"]:
+        return {"nhs_number": data["nhs_number"]}
+    return {"family_name": data["family_name"], "birth_date": data["birth_date"].isoformat()}
+
+
 def _new_person_initial(post: QueryDict) -> dict[str, object]:
     initial: dict[str, object] = {"nhs_number": post.get("nhs_number", ""), "family_name": post.get("family_name", "")}
     try:
@@ -133,7 +152,9 @@ def _referral_form(
     initial: dict[str, object] | None = None,
     token: str = "",
 ) -> HttpResponse:
-    form = ReferralForm(existing_person=person, initial={**(initial or {}), "person": token})
+    form = ReferralForm(
+        existing_person=person, routes=request.user.routes_referrals, initial={**(initial or {}), "person": token}
+    )
     return _render_form(request, form, person)
 
 
@@ -151,7 +172,7 @@ def _render_form(request: AuthenticatedHttpRequest, form: ReferralForm, person: 
 def _create(request: AuthenticatedHttpRequest) -> HttpResponse:
     person_id = request.POST.get("person") or ""
     person = _picked(request, person_id) if person_id else None
-    form = ReferralForm(request.POST, existing_person=person)
+    form = ReferralForm(request.POST, existing_person=person, routes=request.user.routes_referrals)
     if not form.is_valid():
         return _render_form(request, form, person)
     data = form.cleaned_data
@@ -170,6 +191,8 @@ def _create(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             if created:
                 _record_extras(request, referral, data)
+                # Taking a referral is never a way into the person's record (issue 10).
+                intake_receipt_record(by=request.user, referral=referral, now=timezone.now())
     except ValidationError as error:
         add_service_errors(form, error, field_map={"received_at": "received_date", "gp_practice": "practice"})
         return _render_form(request, form, person)

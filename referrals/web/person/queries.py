@@ -188,7 +188,7 @@ def _contact_entries(
         TimelineEntry(
             at=c.occurred_at,
             kind="contact",
-            title=f"{c.get_mode_display()} contact: {c.get_outcome_display().split(' (')[0].lower()}",
+            title=c.description,
             detail=("Treatment started. " if c.starts_treatment else "")
             + (c.note if not c.note or notes.allows(c.recorded_by.organisation_id) else WITHHELD),
             who=_name(c.recorded_by),

@@ -64,7 +64,7 @@ def test_a_service_managers_escalation_names_the_referral_not_the_person(client,
         ("bob", ["/caseload/", "/team/"], ["/triage/", "/break-glass/", "/audit/"]),
         ("sam", ["/dashboard/"], ["/triage/", "/caseload/", "/team/", "/break-glass/", "/audit/"]),
         ("ig", ["/audit/", "/audit/break-glass/"], ["/triage/", "/caseload/", "/break-glass/"]),
-        ("intake", ["/admin/"], ["/triage/", "/caseload/", "/team/", "/break-glass/"]),
+        ("intake", ["/referrals/new/", "/triage/"], ["/admin/", "/caseload/", "/team/", "/break-glass/", "/audit/"]),
     ],
 )
 def test_home_offers_each_role_its_own_pages(client, request, who, present, absent):

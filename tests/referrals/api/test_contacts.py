@@ -42,7 +42,8 @@ def test_a_completed_contact_stops_the_first_response_clock(api, referral, froze
     assert body["referral"] == referral.pk
     assert instant(body["occurred_at"]) == spoke_at
     assert instant(body["recorded_at"]) == T0 + timedelta(hours=2)
-    assert (body["mode"], body["outcome"], body["note"]) == ("telephone", "completed", "Safety plan agreed.")
+    # The words used before MHSDS coding are mapped (accepted for one release).
+    assert (body["consultation_mechanism"], body["attendance"], body["note"]) == ("02", "5", "Safety plan agreed.")
     first = clock(body, "first_response")
     assert instant(first["stopped_at"]) == spoke_at
     assert first["stop_reason"] == "first_completed_contact"
@@ -59,7 +60,7 @@ def test_an_attempted_contact_stops_nothing(api, referral, frozen):
         contacts_url(referral.pk), contact(T0 + timedelta(minutes=30), outcome="attempted"), format="json"
     ).json()
 
-    assert body["outcome"] == "attempted"
+    assert body["attendance"] == "3"  # did not attend
     assert all(c["stopped_at"] is None for c in body["clocks"])
 
 
@@ -173,3 +174,19 @@ def test_a_contact_after_the_referral_ended_is_a_409(api, alice, referral, froze
     assert response.status_code == 409
     assert "ended" in response.json()["detail"]
     assert not Contact.objects.exists()
+
+
+def test_a_text_message_recorded_through_the_api_stops_no_clock(api, referral, frozen):
+    body = {"occurred_at": T0.isoformat(), "consultation_mechanism": "09", "attendance": "5"}
+    response = api.post(contacts_url(referral.pk), body, format="json")
+
+    assert response.status_code == 201
+    assert all(clock["stopped_at"] is None for clock in response.json()["clocks"])
+
+
+def test_attendance_is_required_and_named_when_missing(api, referral, frozen):
+    body = {"occurred_at": T0.isoformat(), "consultation_mechanism": "01"}
+    response = api.post(contacts_url(referral.pk), body, format="json")
+
+    assert response.status_code == 400
+    assert "attendance" in response.json()

@@ -15,7 +15,6 @@ from referrals.services import (
     clock_restart,
     clock_resume,
     contact_record,
-    intervention_record,
     outcome_measure_record,
     referral_redirect,
 )
@@ -179,16 +178,18 @@ def test_treatment_clock_under_explicit_rule_stops_only_when_treatment_starts(al
     assert referral.treatment_started_at == start + timedelta(days=9)
 
 
-def test_referral_spell_rule_waits_for_assessment_care_plan_intervention_and_baseline_measure(
+def test_referral_spell_rule_stops_at_the_latest_of_contact_coded_assessment_plan_and_baseline(
     alice, north_team, north_practice
 ):
+    """4w_waits_prep.py L495-L511: the latest of the first attended direct contact, a coded
+    assessment, a care plan OR a coded intervention, and a baseline outcome measure."""
     make_team_policy(north_team, treatment_stop_rule=ClockPolicy.TreatmentStopRule.REFERRAL_SPELL)
     start = london(2026, 2, 2, 9, 0)
     with time_machine.travel(start, tick=False):
         referral = make_referral(by=alice, practice=north_practice)
     _contact(referral, alice, start + timedelta(days=1))
     _contact(referral, alice, start + timedelta(days=2))
-    assert clock(referral, Clock.Kind.TREATMENT).stopped_at is None  # two contacts are not enough here
+    assert clock(referral, Clock.Kind.TREATMENT).stopped_at is None  # contacts alone are not enough
 
     now = start + timedelta(days=20)
     assessment_record(
@@ -204,12 +205,19 @@ def test_referral_spell_rule_waits_for_assessment_care_plan_intervention_and_bas
         score=14,
         stage="baseline",
     )
+    # An assessment without a code from the assessment reference set does not count.
     assert clock(referral, Clock.Kind.TREATMENT).stopped_at is None
-    intervention_record(
-        referral=referral, by=alice, now=now, started_at=start + timedelta(days=10), description="Peer support group"
+    assessment_record(
+        referral=referral,
+        by=alice,
+        now=now,
+        completed_at=start + timedelta(days=3),
+        summary="Neurodevelopmental assessment",
+        code="1085671000000109",
     )
     treatment = clock(referral, Clock.Kind.TREATMENT)
-    assert treatment.stopped_at == start + timedelta(days=10)
+    # A care plan without an intervention meets the fourth part: the latest part is day 6.
+    assert treatment.stopped_at == start + timedelta(days=6)
     assert treatment.stop_reason == Clock.StopReason.REFERRAL_SPELL_COMPLETE
 
 

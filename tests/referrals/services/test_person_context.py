@@ -10,9 +10,11 @@ from accounts.models import AuditEvent
 from referrals.errors import InvalidTransition
 from referrals.models import Clock, SharingConsent
 from referrals.services import (
+    assessment_record,
     care_plan_goal_add,
     care_plan_record,
     carer_add,
+    contact_record,
     intervention_record,
     outcome_measure_record,
     referral_discharge,
@@ -129,6 +131,22 @@ def test_care_plan_goals_interventions_and_outcomes_complete_the_referral_spell(
     trusted_assessment_write(
         person=spell.person, by=alice, now=T0 + timedelta(days=1), referral=spell, presenting_needs="Panic attacks"
     )
+    contact_record(
+        referral=spell,
+        by=alice,
+        now=now,
+        occurred_at=T0 + timedelta(days=1),
+        consultation_mechanism="01",
+        attendance="5",
+    )
+    assessment_record(
+        referral=spell,
+        by=alice,
+        now=now,
+        completed_at=T0 + timedelta(days=1),
+        summary="Assessment",
+        code="1085671000000109",
+    )
     plan = care_plan_record(referral=spell, by=alice, now=now, agreed_at=T0 + timedelta(days=3), summary="Plan")
     goal = care_plan_goal_add(
         care_plan=plan, by=alice, now=now, description="Go back to the gym", review_date=date(2026, 6, 1)
@@ -155,7 +173,9 @@ def test_care_plan_goals_interventions_and_outcomes_complete_the_referral_spell(
         care_plan=plan,
     )
     treatment = spell.clocks.get(kind=Clock.Kind.TREATMENT)
-    assert treatment.stopped_at == T0 + timedelta(days=7)
+    # The care plan (day 3) meets the "care plan or intervention" part before the intervention
+    # does; the latest part, the plan and the baseline measure, is day 3.
+    assert treatment.stopped_at == T0 + timedelta(days=3)
 
 
 def test_discharge_needs_a_known_reason_and_a_self_care_plan(referral, alice, bob):

@@ -7,8 +7,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from referrals.models import Alert, Clock
-from referrals.services.alerts import alerts_redeliverable, clocks_sweep, clocks_sweep_step
+from referrals.models import Alert, Clock, SweepStatus
+from referrals.services.alerts import alerts_deliverable, clocks_sweep, clocks_sweep_step
 from tests.factories import make_referral
 
 START = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)
@@ -88,10 +88,11 @@ def test_sweep_cost_follows_clocks_due_not_referrals(alice, north_practice):
     _referrals(40, alice, north_practice)
     quiet = START + timedelta(hours=1)  # nothing due yet
     with CaptureQueriesContext(connection) as ctx:
-        assert clocks_sweep(now=quiet) == {"clocks": 0, "requeued": 0}
+        assert clocks_sweep(now=quiet) == {"clocks": 0, "alerts": 0, "deliverable": 0, "publish_failures": 0}
     claim = next(q["sql"] for q in ctx.captured_queries if "FOR UPDATE SKIP LOCKED" in q["sql"])
     assert '"next_check_at" IS NOT NULL' in claim and "LIMIT" in claim
-    assert len(ctx.captured_queries) <= 4
+    # The claim (in its transaction), the count of alerts awaiting delivery, the sweep's status row.
+    assert len(ctx.captured_queries) <= 5
 
 
 @pytest.mark.django_db
@@ -109,17 +110,50 @@ def test_the_sweep_query_uses_the_partial_index(alice, north_practice):
 
 
 @pytest.mark.django_db
-def test_an_alert_never_picked_up_is_queued_again_after_a_grace_period(
-    alice, north_practice, django_capture_on_commit_callbacks
+def test_the_sweep_wakes_one_sender_per_fifty_waiting_alerts_up_to_the_parallelism(alice, north_practice, settings):
+    settings.ALERT_DELIVERY_PARALLELISM = 2
+    _referrals(60, alice, north_practice)
+    woken: list[None] = []
+    result = clocks_sweep(now=START + timedelta(hours=25), wake=lambda: woken.append(None))
+    assert result["alerts"] == 60 and result["deliverable"] == 60
+    assert len(woken) == 2  # ceil(60 / 50), within the parallelism
+    woken.clear()
+    assert clocks_sweep(now=START + timedelta(hours=25, seconds=10), wake=lambda: woken.append(None))["clocks"] == 0
+    assert len(woken) == 2  # still undelivered: woken again, every sweep, until sent
+
+
+@pytest.mark.django_db
+def test_a_refused_publish_does_not_stop_the_sweep_and_the_next_sweep_wakes_senders_for_every_alert(
+    alice, north_practice
 ):
-    _referrals(1, alice, north_practice)
+    _referrals(3, alice, north_practice)
+    now = START + timedelta(days=3)  # breach and both escalations due
+
+    def broker_down() -> None:
+        raise ConnectionRefusedError("Redis is restarting")
+
+    first = clocks_sweep(now=now, wake=broker_down)
+    assert first["clocks"] == 3 and first["alerts"] == 9 and first["publish_failures"] == 1
+    assert Alert.objects.count() == 9  # every alert stored; none published
+    assert SweepStatus.objects.get().publish_failures == 1
+
+    woken: list[None] = []
+    second = clocks_sweep(now=now + timedelta(seconds=10), wake=lambda: woken.append(None))
+    assert second["clocks"] == 0 and second["deliverable"] == 9 and second["publish_failures"] == 0
+    assert woken == [None]  # at once, no grace period: one sender drains all nine
+    assert alerts_deliverable(now=now + timedelta(seconds=10)).count() == 9
+
+
+@pytest.mark.django_db
+def test_each_sweep_records_when_it_ran_and_what_it_did(alice, north_practice):
+    _referrals(2, alice, north_practice)
     now = START + timedelta(hours=25)
-    queued: list[int] = []
-    with django_capture_on_commit_callbacks(execute=True):
-        clocks_sweep(now=now, on_alert=queued.append)
-    assert len(queued) == Alert.objects.count() >= 1
-    assert alerts_redeliverable(now=now + timedelta(seconds=30)) == []
-    assert sorted(alerts_redeliverable(now=now + timedelta(minutes=2))) == sorted(queued)
+    clocks_sweep(now=now)
+    status = SweepStatus.objects.get()
+    assert status.started_at == now and status.finished_at >= now
+    assert status.clocks == 2 and status.alerts_raised == 2 and status.publish_failures == 0
+    clocks_sweep(now=now + timedelta(seconds=10))
+    assert SweepStatus.objects.count() == 1 and SweepStatus.objects.get().clocks == 0
 
 
 @pytest.mark.django_db(transaction=True)

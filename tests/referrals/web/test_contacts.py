@@ -23,19 +23,21 @@ def field(referral, name):
 
 
 def defaults(referral, **extra):
-    """What the form sends when the person just clicks Save: completed, telephone, now."""
-    return {field(referral, "outcome"): "completed", field(referral, "mode"): "telephone", **extra}
+    """What the form sends for an attended telephone call, now."""
+    return {field(referral, "attendance"): "5", field(referral, "consultation_mechanism"): "02", **extra}
 
 
 def first_response(referral):
     return Clock.objects.get(referral=referral, kind=Clock.Kind.FIRST_RESPONSE, is_current=True)
 
 
-def test_the_form_defaults_to_completed_by_telephone_now(client, alice, north_referral):
+def test_the_form_asks_whether_the_person_attended_with_no_answer_chosen(client, alice, north_referral):
     html = login(client, alice).get(contact_url(north_referral)).content.decode()
 
-    assert f'name="{field(north_referral, "outcome")}" type="radio" value="completed" checked' in html
-    assert f'name="{field(north_referral, "mode")}" type="radio" value="telephone" checked' in html
+    assert "Did the person attend?" in html
+    assert f'name="{field(north_referral, "attendance")}" type="radio" value="5" checked' not in html
+    assert "checked" not in html.split("Did the person attend?")[1].split("</fieldset>")[0]
+    assert f'name="{field(north_referral, "consultation_mechanism")}" type="radio" value="02" checked' in html
     assert "Leave blank if it was just now" in html
 
 
@@ -44,9 +46,9 @@ def test_without_javascript_it_posts_then_redirects_back(client, alice, north_re
 
     assert response.status_code == 302 and response["Location"] == "/triage/"
     contact = Contact.objects.get()
-    assert (contact.outcome, contact.mode, contact.recorded_by) == ("completed", "telephone", alice)
+    assert (contact.attendance, contact.consultation_mechanism, contact.recorded_by) == ("5", "02", alice)
     assert first_response(north_referral).stop_reason == Clock.StopReason.FIRST_COMPLETED_CONTACT
-    assert "Telephone contact completed" in client.get("/triage/").content.decode()  # the message
+    assert "Telephone contact: attended" in client.get("/triage/").content.decode()  # the message
 
 
 def test_by_default_it_goes_back_to_the_person_page(client, alice, north_referral):
@@ -81,7 +83,7 @@ def test_with_htmx_it_answers_with_the_rows_new_badges(client, alice, north_refe
     assert f'<ul id="clocks-{north_referral.pk}"' in html
     assert "Met" in html  # the first-response clock stopped in time
     assert f'id="contact-slot-{north_referral.pk}" hx-swap-oob="innerHTML"' in html
-    assert "Telephone contact completed." in html
+    assert "Telephone contact: attended" in html
     assert Contact.objects.count() == 1
 
 
@@ -104,9 +106,9 @@ def test_with_htmx_errors_go_back_into_the_form_slot(client, alice, north_referr
     assert not Contact.objects.exists()
 
 
-def test_an_attempted_contact_leaves_the_clock_running(client, alice, north_referral):
+def test_a_did_not_attend_leaves_the_clock_running(client, alice, north_referral):
     login(client, alice).post(
-        contact_url(north_referral), defaults(north_referral, **{field(north_referral, "outcome"): "attempted"})
+        contact_url(north_referral), defaults(north_referral, **{field(north_referral, "attendance"): "3"})
     )
 
     assert first_response(north_referral).stopped_at is None
@@ -117,8 +119,8 @@ def test_missing_choices_show_the_error_summary(client, alice, north_referral):
 
     html = response.content.decode()
     assert "There is a problem" in html
-    assert "Choose whether the contact was completed or attempted" in html
-    assert f'href="#id_contact-{north_referral.pk}-outcome_0"' in html
+    assert "Say whether the person attended" in html
+    assert f'href="#id_contact-{north_referral.pk}-attendance_0"' in html
 
 
 def test_a_time_without_a_date_means_today_and_a_date_needs_a_time(client, alice, north_referral):

@@ -225,7 +225,9 @@ def test_a_person_without_an_nhs_number_gets_a_new_referral(client, alice, intak
     assert Person.objects.count() == 1 and Referral.objects.count() == 2
 
 
-def test_routing_override_sends_it_to_the_chosen_team_with_the_reason(client, alice, north_practice, north_team, trust):
+def test_routing_override_sends_it_to_the_chosen_team_with_the_reason(
+    client, intake, north_practice, north_team, trust
+):
     from localities.models import Team
     from tests.factories import TeamFactory
 
@@ -234,7 +236,7 @@ def test_routing_override_sends_it_to_the_chosen_team_with_the_reason(client, al
         **new_person(practice=north_practice.pk), override_team=sequoia.pk, override_reason="Known to Sequoia."
     )
 
-    login(client, alice).post(URL, data)
+    login(client, intake).post(URL, data)
 
     referral = Referral.objects.get()
     assert referral.team == sequoia and referral.status == Referral.Status.RECEIVED
@@ -244,19 +246,19 @@ def test_routing_override_sends_it_to_the_chosen_team_with_the_reason(client, al
     assert audit.detail["routed_team"] == north_team.pk
 
 
-def test_routing_override_needs_a_reason(client, alice, north, north_team):
+def test_routing_override_needs_a_reason(client, intake, north, north_team):
     data = referral_data(**new_person(), override_locality=north.pk)
 
-    html = login(client, alice).post(URL, data).content.decode()
+    html = login(client, intake).post(URL, data).content.decode()
 
     assert "Say why the referral should go somewhere other than the routed team" in html
     assert not Referral.objects.exists()
 
 
-def test_an_unroutable_referral_can_be_sent_to_a_locality(client, alice, north, north_team):
+def test_an_unroutable_referral_can_be_sent_to_a_locality(client, intake, north, north_team):
     data = referral_data(**new_person(), override_locality=north.pk, override_reason="Lives in North; no GP.")
 
-    login(client, alice).post(URL, data)
+    login(client, intake).post(URL, data)
 
     referral = Referral.objects.get()
     assert referral.team == north_team and referral.locality == north

@@ -155,7 +155,7 @@ def test_timeline_lists_everything_newest_first(client, alice, bob, tina, sequoi
         "Consent to share: consent given",
         f"Allocated to {bob}",
         "Risk flag raised: Risk of suicide",
-        "Telephone contact: attempted",
+        "Telephone contact: did not attend",
         f"Referral {north_referral.reference} received",
     ]
     positions = [html.index(text) for text in order]
