@@ -32,7 +32,7 @@ COPY --from=frontend /app/node_modules ./node_modules
 # Static files are baked into the image and served by WhiteNoise. collectstatic needs
 # no database; the throwaway key only lets the settings load during the build.
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0 \
-    && mkdir -p /app/var \
+    && mkdir -p /app/var/prometheus \
     && chown -R app:app /app/var
 
 USER app
@@ -40,4 +40,4 @@ USER app
 EXPOSE 8000
 
 # docker-compose.yml overrides this for the migrate, worker and beat services.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "python:config.gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]

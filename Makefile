@@ -21,11 +21,13 @@ CHROMIUM := /usr/bin/chromium
 # `make run` and `make demo` run every step through honcho, so a .env file (if you made one from
 # .env.example) reaches migrate, load_demo and collectstatic exactly as it reaches web, worker and beat.
 HONCHO := PATH="$(BIN):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho
-# Extra arguments: make test PYTEST_ARGS="-x -k sweep"; make bench BENCH_ARGS="--referrals 100000".
+# Extra arguments: make test PYTEST_ARGS="-x -k sweep"; make bench BENCH_ARGS="--referrals 100000";
+# make fuzz-api FUZZ_ARGS="--cases 2000 --roles clinician".
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+FUZZ_ARGS ?=
 
-.PHONY: help run test demo lint format check-migrations services bench bench-dashboard test-browser chromium venv clean distclean
+.PHONY: help run test demo lint format check-migrations services bench bench-dashboard test-browser fuzz-api chromium venv clean distclean
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -48,12 +50,17 @@ test: venv chromium services check-migrations ## Everything CI runs: ruff, impor
 	$(BIN)/mypy
 	@# --create-db: a test database left from an earlier run never hides a broken migration.
 	@# tests/browser (marked `browser`) run here too, in Chromium against a live server.
+	@# The test database is made as DATABASE_URL's user, the owner; tests/ops/test_db_roles.py makes the
+	@# application's own role in it with db_roles and proves the audit log's grants (docs/adr/0009).
 	$(BIN)/pytest --create-db --cov --cov-report=term $(PYTEST_ARGS)
 
 # --- everyday targets -------------------------------------------------------------
 
 demo: venv ## Migrate and load the synthetic demo data (once; later runs print the logins)
+	@# With MIGRATE_DATABASE_URL set (PostgreSQL, two roles: docs/adr/0009) migrate and db_roles connect
+	@# as the tables' owner, and db_roles makes DATABASE_URL's role; otherwise db_roles says so and does nothing.
 	$(HONCHO) run python manage.py migrate --noinput
+	$(HONCHO) run python manage.py db_roles
 	$(HONCHO) run python manage.py load_demo
 
 lint: venv check-migrations ## ruff check, ruff format --check, import contracts (docs/architecture.md), mypy and makemigrations --check
@@ -80,6 +87,10 @@ bench-dashboard: venv ## Time the dashboards over 1M synthetic referrals in Post
 .PHONY: bench-access
 bench-access: venv ## Time access-controlled lists (caseloads, API, exports) over 1M referrals (own database caseload_access_bench)
 	$(PY) scripts/bench_access.py $(BENCH_ARGS)
+
+fuzz-api: venv ## schemathesis: 10,000+ generated requests over the whole API as every role, against gunicorn (own database caseload_fuzz)
+	@# Not part of `make test` (about 10 minutes); tests/config/test_api_fuzz.py is its small version there.
+	$(PY) scripts/fuzz_api.py $(FUZZ_ARGS)
 
 test-browser: venv chromium services ## Only the browser tests (Playwright driving Chromium; make test runs them too)
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)

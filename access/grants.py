@@ -29,7 +29,7 @@ def _view_person() -> Permission:
     return Permission.objects.get(content_type__app_label="referrals", codename="view_person")
 
 
-def _reason(reason: str, field: str = "reason") -> str:
+def reason_in_a_sentence(reason: str, field: str = "reason") -> str:
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise ValidationError({field: f"Give the reason in a sentence (at least {MIN_REASON} characters)."})
@@ -50,7 +50,7 @@ def break_glass_open(
     """
     if user.record_scope != RecordScope.TEAM:
         raise ValidationError("Only clinicians can open a record with break-glass.")
-    reason = _reason(reason)
+    reason = reason_in_a_sentence(reason)
     expires_at = now + settings.BREAK_GLASS_DURATION
     with transaction.atomic():
         grant, _ = PersonGrant.objects.update_or_create(
@@ -98,7 +98,7 @@ def cover_arrange(*, by: User, absent: User, covering: User, until: datetime, no
     Arranged by a team manager of a team they both belong to. People allocated to the absent
     worker later are not included (arrange cover again). Returns how many people it covers.
     """
-    reason = _reason(reason)
+    reason = reason_in_a_sentence(reason)
     if by.role != Role.TEAM_MANAGER:
         raise ValidationError("Only a team manager can arrange cover.")
     shared = set(absent.memberships.values_list("team_id", flat=True)) & set(
@@ -177,7 +177,7 @@ def share_with_organisation(
     *, person: Person, organisation: Organisation, by: User, now: datetime, reason: str
 ) -> PersonShare:
     """Share a person's record with another organisation's clinicians, under the consent in force."""
-    reason = _reason(reason)
+    reason = reason_in_a_sentence(reason)
     if by.record_scope != RecordScope.TEAM:
         raise ValidationError("Only clinicians can share a record.")
     if organisation.pk == by.organisation_id:

@@ -16,7 +16,7 @@ from types import EllipsisType
 from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -47,7 +47,9 @@ def _people_shared_with(organisation_id: int) -> IdRows:
     return PersonShare.objects.filter(organisation_id=organisation_id).values("content_object_id").order_by()
 
 
-def referrals_visible_to(user: User | AnonymousUser, *, open_only: bool = False) -> QuerySet[Referral]:
+def referrals_visible_to(
+    user: User | AnonymousUser, *, open_only: bool = False, among: Q | None = None
+) -> QuerySet[Referral]:
     """The referrals this user may open. Nothing else decides it (docs/adr/0006).
 
     Everyday access comes from relationships, by the role's record scope:
@@ -68,22 +70,50 @@ def referrals_visible_to(user: User | AnonymousUser, *, open_only: bool = False)
 
     ``open_only`` (the caseload, team and triage lists) keeps to referrals that have not ended,
     inside every branch, so a team's set is its caseload, not its whole history.
+
+    ``among`` (a condition on the referral: ``Q(person_id=12)``, ``Q(team_id=3)``,
+    ``Q(pk__in=ids)``) gives exactly ``referrals_visible_to(user).filter(among)``'s rows
+    (tests/access/test_narrowing.py proves it for every role and relationship), read the other
+    way round: the referrals meeting ``among`` first, each kept if one relationship holds for
+    it (``_may_open``). PostgreSQL pushes an outer filter into the UNION only when it is one id,
+    so without ``among`` a person's two referrals, or a worker's caseload, would cost the
+    user's whole visible set (ADR 6, "Performance").
     """
     qs = Referral.objects.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    now = timezone.now()
+    if open_only:
+        qs = qs.filter(ended_at__isnull=True)
+    if among is not None:
+        return qs.filter(among).filter(_may_open(user, timezone.now()))
+    return qs.filter(pk__in=_visible_ids(user, timezone.now(), open_only=open_only))
+
+
+def referral_ids_visible_to(user: User, *, among: Q | None = None) -> IdRows:
+    """The ids of ``referrals_visible_to(user, among=among)``, to filter another table's rows by
+    (``referral_id__in``): without ``among`` the UNION itself, not the referral table joined
+    to it again."""
+    if not user.is_authenticated or not user.is_active:
+        return Referral.objects.none().values("pk")
+    if among is not None:
+        return referrals_visible_to(user, among=among).values("pk").order_by()
+    return _visible_ids(user, timezone.now(), open_only=False)
+
+
+# Each relationship is written twice, side by side: as the ids it opens (one indexed SELECT, a
+# branch of the UNION, for a whole list) and as a condition on one referral row (for a few
+# candidates, ``among``). tests/access/test_narrowing.py holds them to the same rows.
+
+
+def _visible_ids(user: User, now: datetime, *, open_only: bool) -> IdRows:
+    """The relationships as a UNION of ids."""
     scope = user.record_scope
     referrals = Referral.objects.filter(ended_at__isnull=True) if open_only else Referral.objects.all()
     branches: list[IdRows] = [referrals.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by()]
     if scope != RecordScope.NONE:
         branches.append(Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True).values("pk").order_by())
     if scope in (RecordScope.TEAM, RecordScope.QUEUE):
-        my_teams = TeamMembership.objects.filter(user_id=user.pk).values("team_id").order_by()
-        my_localities = (
-            Team.objects.filter(memberships__user_id=user.pk, locality__isnull=False).values("locality_id").order_by()
-        )
-        taken = _taken_without_access(user)
+        my_teams, my_localities, taken = _my_teams(user), _my_localities(user), _taken_without_access(user)
         queue = Referral.objects.filter(status=Referral.Status.RECEIVED, locality_id__in=my_localities)
         branches.append(queue.exclude(pk__in=taken).values("pk").order_by())
     if scope == RecordScope.TEAM:
@@ -99,9 +129,44 @@ def referrals_visible_to(user: User | AnonymousUser, *, open_only: bool = False)
             branches.append(
                 referrals.filter(person_id__in=_people_shared_with(user.organisation_id)).values("pk").order_by()
             )
-    if open_only:
-        qs = qs.filter(ended_at__isnull=True)
-    return qs.filter(pk__in=branches[0].union(*branches[1:]))
+    return branches[0].union(*branches[1:])
+
+
+def _may_open(user: User, now: datetime) -> Q:
+    """The relationships as a condition on one referral row. It reads only the row's id, team,
+    end and holder (all in ``referral_team_access_idx``, so a team's candidates are read from
+    the index alone); a relationship that turns on other columns (the triage queue, grants and
+    shares, by person) is the short list of ids it opens, which PostgreSQL hashes once. The
+    team relationship, the one that usually holds, comes first: the first that holds decides."""
+    scope = user.record_scope
+    granted = Q(pk__in=Referral.objects.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by())
+    if scope == RecordScope.NONE:
+        return granted
+    held = Q(allocated_to_id=user.pk, ended_at__isnull=True)
+    if scope not in (RecordScope.TEAM, RecordScope.QUEUE):
+        return held | granted
+    my_teams, my_localities, taken = _my_teams(user), _my_localities(user), _taken_without_access(user)
+    queue = Referral.objects.filter(status=Referral.Status.RECEIVED, locality_id__in=my_localities)
+    in_queue = Q(pk__in=queue.exclude(pk__in=taken).values("pk").order_by())
+    if scope == RecordScope.QUEUE:
+        return held | in_queue | granted
+    team = Q(team_id__in=my_teams) & ~Q(pk__in=taken)
+    partner_held = Exists(
+        Allocation.objects.filter(referral_id=OuterRef("pk"), ended_at__isnull=True, team_id__in=my_teams)
+    ) & ~Q(pk__in=taken)
+    may = team | held | in_queue | granted | partner_held
+    if user.organisation_id is not None:
+        shared = Referral.objects.filter(person_id__in=_people_shared_with(user.organisation_id))
+        may |= Q(pk__in=shared.values("pk").order_by())
+    return may
+
+
+def _my_teams(user: User) -> IdRows:
+    return TeamMembership.objects.filter(user_id=user.pk).values("team_id").order_by()
+
+
+def _my_localities(user: User) -> IdRows:
+    return Team.objects.filter(memberships__user_id=user.pk, locality__isnull=False).values("locality_id").order_by()
 
 
 def team_referrals_visible_to(user: User, team: Team, *, open_only: bool = True) -> QuerySet[Referral]:
@@ -157,13 +222,16 @@ def _one_referral(qs: QuerySet[Referral], referral_id: int) -> Referral:
     return referral
 
 
-def people_visible_to(user: User) -> QuerySet[Person]:
-    """People with at least one referral the user can see."""
-    return Person.objects.filter(pk__in=referrals_visible_to(user).values("person_id").order_by())
+def people_visible_to(user: User, *, among: Q | None = None) -> QuerySet[Person]:
+    """People with at least one referral the user can see; ``among`` narrows the referrals
+    looked at, as ``referrals_visible_to``'s does (``Q(person_id=12)`` for one person)."""
+    return Person.objects.filter(pk__in=referrals_visible_to(user, among=among).values("person_id").order_by())
 
 
 def person_get_for_user(user: User, person_id: int) -> Person:
-    person = people_visible_to(user).select_related("gp_practice__locality").filter(pk=person_id).first()
+    # Only this person's referrals are looked at, not the user's whole visible set.
+    visible = people_visible_to(user, among=Q(person_id=person_id))
+    person = visible.select_related("gp_practice__locality").filter(pk=person_id).first()
     if person is None:
         raise Http404("No such person.")
     return person

@@ -45,3 +45,15 @@ class SecurityCodeForm(forms.Form):
 
     def code_was_wrong(self) -> None:
         self.add_error("code", "The security code is not right. Enter the code your app shows now")
+
+
+class EnrolmentForm(SecurityCodeForm):
+    """Setting up an app: the one-time set-up code an administrator gave, then the app's code."""
+
+    enrolment_code = forms.CharField(
+        label="Set-up code from your administrator",
+        max_length=40,
+        error_messages={"required": "Enter the set-up code your administrator gave you"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
+    field_order = ["enrolment_code", "code"]

@@ -1,14 +1,17 @@
 """Writes for staff and the audit log."""
 
+import secrets
 from base64 import b32encode
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.crypto import salted_hmac
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditEvent, User
+from .models import AuditEvent, EnrolmentCode, User
 
 
 def audit_record(
@@ -133,11 +136,72 @@ def totp_secret_for_display(key_hex: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+# How long an enrolment code lasts: long enough to reach the person by another channel.
+ENROLMENT_CODE_VALIDITY = timedelta(days=3)
+# No 0/O, 1/I/L: read out over the phone. 16 of 31 characters: about 79 bits.
+_ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_ENROLMENT_LENGTH = 16
+ENROLMENT_CODE_REFUSED = (
+    "The set-up code is not right, has been used or has expired. Ask your administrator for a new one"
+)
+
+
+def _enrolment_hash(code: str) -> str:
+    """A keyed hash (the secret key): a copied table of hashes is no use without it."""
+    normalised = "".join(code.split()).replace("-", "").upper()
+    return salted_hmac("accounts.enrolment_code", normalised, algorithm="sha256").hexdigest()
+
+
+def enrolment_code_issue(*, user: User, by: User, now: datetime, source_ip: str | None = None) -> str:
+    """Issue a one-time code that lets ``user`` set up their authenticator app; returns the code.
+
+    The code is shown once, to the administrator, and only its hash is kept. A new code replaces
+    any the user has not used yet. Issued, used and refused codes are all audited.
+    """
+    code = "".join(secrets.choice(_ENROLMENT_ALPHABET) for _ in range(_ENROLMENT_LENGTH))
+    with transaction.atomic():
+        EnrolmentCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now, issued_at__lt=now).update(
+            expires_at=now
+        )
+        row = EnrolmentCode.objects.create(
+            user=user,
+            code_hash=_enrolment_hash(code),
+            issued_at=now,
+            issued_by=by,
+            expires_at=now + ENROLMENT_CODE_VALIDITY,
+        )
+        audit_record(
+            by=by,
+            action="auth.enrolment_code_issued",
+            obj=user,
+            now=now,
+            source_ip=source_ip,
+            detail={"enrolment_code": row.pk, "expires_at": row.expires_at.isoformat()},
+        )
+    return "-".join(code[i : i + 4] for i in range(0, _ENROLMENT_LENGTH, 4))
+
+
+def _enrolment_code_refused(*, user: User, now: datetime, source_ip: str | None) -> ValidationError:
+    """Audited in a transaction of its own: nothing else is saved, the attempt is kept."""
+    with transaction.atomic():
+        audit_record(by=user, action="auth.enrolment_code_refused", obj=user, now=now, source_ip=source_ip)
+    return ValidationError({"enrolment_code": ENROLMENT_CODE_REFUSED}, code="enrolment_code_refused")
+
+
 def totp_device_confirm(
-    *, user: User, key_hex: str, token: str, now: datetime, source_ip: str | None
+    *, user: User, key_hex: str, token: str, enrolment_code: str, now: datetime, source_ip: str | None
 ) -> TOTPDevice | None:
-    """Enrol an authenticator app: save its device only when ``token`` proves the app holds
-    ``key_hex``. Returns the confirmed device, or None when the code is wrong."""
+    """Enrol an authenticator app: save its device only when ``enrolment_code`` is one issued to
+    ``user`` (unused, unexpired) and ``token`` proves the app holds ``key_hex``.
+
+    Returns the confirmed device, or None when the app's code is wrong (the enrolment code is
+    kept for another try). Raises ValidationError when the enrolment code is refused.
+    """
+    unused = EnrolmentCode.objects.filter(
+        user=user, code_hash=_enrolment_hash(enrolment_code), used_at__isnull=True, expires_at__gt=now
+    )
+    if not enrolment_code.strip() or not unused.exists():
+        raise _enrolment_code_refused(user=user, now=now, source_ip=source_ip)
     device = TOTPDevice(user=user, name="Authenticator app", key=key_hex, confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = now.timestamp()
@@ -146,8 +210,14 @@ def totp_device_confirm(
     # The code just used may not be used again to verify.
     device.last_t = totp.t()
     with transaction.atomic():
-        device.save()
-        audit_record(by=user, action="auth.two_factor_enrolled", obj=user, now=now, source_ip=source_ip)
+        # Compare and swap: of two set-ups racing with one code, only the first gets a device.
+        claimed = unused.update(used_at=now)
+        if claimed:
+            device.save()
+            audit_record(by=user, action="auth.enrolment_code_used", obj=user, now=now, source_ip=source_ip)
+            audit_record(by=user, action="auth.two_factor_enrolled", obj=user, now=now, source_ip=source_ip)
+    if not claimed:
+        raise _enrolment_code_refused(user=user, now=now, source_ip=source_ip)
     return device
 
 

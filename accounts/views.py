@@ -8,6 +8,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -20,8 +21,10 @@ from django.views.generic import TemplateView
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from common.web import add_service_errors
+
 from . import services
-from .forms import LoginForm, SecurityCodeForm
+from .forms import EnrolmentForm, LoginForm, SecurityCodeForm
 from .http import AuthenticatedHttpRequest
 from .request_ip import client_ip
 from .two_factor import ENROLLED_SESSION_KEY
@@ -94,10 +97,12 @@ _SETUP_KEY_SESSION_KEY = "accounts_two_factor_setup_key"
 
 
 class TwoFactorSetupView(LoginRequiredMixin, View):
-    """Enrol an authenticator app: scan the QR code (or type the secret), then enter a code.
+    """Enrol an authenticator app: scan the QR code (or type the secret), then enter the set-up
+    code an administrator issued and a code from the app.
 
     The secret waits in the session until a correct code proves the app holds it; only then is a
-    device saved, so an abandoned set-up leaves nothing behind."""
+    device saved, so an abandoned set-up leaves nothing behind. The set-up code proves it is the
+    account's owner, not just someone holding the password (issue 10, item 7)."""
 
     template_name = "accounts/two_factor_setup.html"
 
@@ -108,18 +113,23 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: AuthenticatedHttpRequest) -> HttpResponse:
-        return self._render(request, SecurityCodeForm())
+        return self._render(request, EnrolmentForm())
 
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponse:
-        form = SecurityCodeForm(request.POST)
+        form = EnrolmentForm(request.POST)
         if form.is_valid():
-            device = services.totp_device_confirm(
-                user=request.user,
-                key_hex=self._key(request),
-                token=form.cleaned_data["code"],
-                now=timezone.now(),
-                source_ip=client_ip(request),
-            )
+            try:
+                device = services.totp_device_confirm(
+                    user=request.user,
+                    key_hex=self._key(request),
+                    token=form.cleaned_data["code"],
+                    enrolment_code=form.cleaned_data["enrolment_code"],
+                    now=timezone.now(),
+                    source_ip=client_ip(request),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+                return self._render(request, form)
             if device is not None:
                 del request.session[_SETUP_KEY_SESSION_KEY]
                 django_otp.login(request, device)
@@ -136,7 +146,7 @@ class TwoFactorSetupView(LoginRequiredMixin, View):
             key = request.session[_SETUP_KEY_SESSION_KEY] = secrets.token_hex(20)  # 160 bits, as RFC 4226 advises
         return key
 
-    def _render(self, request: AuthenticatedHttpRequest, form: SecurityCodeForm) -> HttpResponse:
+    def _render(self, request: AuthenticatedHttpRequest, form: EnrolmentForm) -> HttpResponse:
         key = self._key(request)
         uri = TOTPDevice(user=request.user, key=key).config_url
         context = {

@@ -5,9 +5,10 @@ PRSB "for the purposes of waiting times clock stops"): assessments, psychologica
 psychosocial interventions, and medication and physical therapy interventions
 (4w_waits_prep.py L2-L96, docs/measures.md). Their members come from the licensed SNOMED CT UK
 Edition and are not published anywhere this project can copy them from, so what ships here is
-the small set whose membership NHS England's public code shows, each with its provenance.
-Loading the full reference sets from a trust's SNOMED CT UK release is not built yet
-(docs/measures.md, "Code lists").
+the small set whose membership NHS England's public code shows, each with its provenance. A
+trust loads the full reference sets from its SNOMED CT UK release (``manage.py
+load_snomed_refsets``, into ``codes.models.SnomedRefsetMember``); the lists the records accept
+are then the shipped members and the loaded active ones (``codes.selectors``).
 
 Outcome tools come from NHS England's own table of assessment tools (``mh_ass`` in
 04_mhsds_ref_tables.py), with each tool's valid score range.
@@ -68,8 +69,8 @@ PSYCHOLOGICAL_THERAPY = CodeList(
     ),
 )
 
-# No member of these two sets is named in NHS England's public code: they ship empty and are
-# loaded from the trust's SNOMED CT UK release.
+# No member of these two sets is named in NHS England's public code: they ship empty, and their
+# members come from the trust's SNOMED CT UK release (manage.py load_snomed_refsets).
 PSYCHOSOCIAL = CodeList(
     name="psychosocial_intervention",
     national_set=PSYCHOSOCIAL_REFSET,
@@ -82,6 +83,12 @@ MEDICATION = CodeList(
     title="Medication and physical therapy interventions",
     codes=(),
 )
+
+# The four reference sets a trust's release loads, by reference set id.
+REFERENCE_SETS: dict[str, CodeList] = {
+    code_list.national_set: code_list for code_list in (ASSESSMENT, PSYCHOLOGICAL_THERAPY, PSYCHOSOCIAL, MEDICATION)
+}
+INTERVENTION_LISTS = (PSYCHOLOGICAL_THERAPY, PSYCHOSOCIAL, MEDICATION)
 
 # Codes in the reference sets that do not stop an adult's clock (4w_waits_prep.py L339-L340).
 EXCLUDED_FROM_CLOCK_STOP = frozenset({"11429006", "975131000000104", "2386021000000108"})

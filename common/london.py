@@ -32,6 +32,14 @@ def london_instant(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
 
 
+def earliest_record_time() -> datetime:
+    """The first instant anything recorded may have happened: London midnight starting
+    ``settings.EARLIEST_RECORD_DATE``. Earlier times are refused, not stored."""
+    from django.conf import settings
+
+    return london_midnight(settings.EARLIEST_RECORD_DATE)
+
+
 def london_date(instant: datetime) -> date:
     """The London date an instant falls on."""
     return instant.astimezone(LONDON).date()

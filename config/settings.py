@@ -6,7 +6,7 @@ the filesystem. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI's own files, served from our static files (no CDN), for /api/docs/.
+    "drf_spectacular_sidecar",
     "guardian",
     "axes",
     "django_otp",
@@ -47,12 +49,14 @@ INSTALLED_APPS = [
     "django_htmx",
     # Our apps, lowest layer first (docs/architecture.md says who may import whom).
     "common",
+    "codes",
     "localities",
     "accounts",
     "referrals",
     "access",
     "caseload",
     "reporting",
+    "interchange",
     "demo",
     # /healthz and /metrics for load balancers, monitors and Prometheus.
     "ops",
@@ -60,9 +64,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # django-csp's middleware (subclassed to loosen the policy for the Swagger UI page only).
+    # django-csp's middleware (subclassed to let the Swagger UI page show its data: icons).
     "accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their cache lifetimes: Permissions-Policy on every
+    # response, Cache-Control: no-store on every response to a signed-in user or an API token.
+    "config.middleware.SecurityHeadersMiddleware",
+    # A NUL character in the path, query string or a posted form: 400 before any view runs.
+    "config.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Sets request.htmx (django-htmx), so views never read the HX-* headers by hand.
@@ -100,11 +109,26 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 _sqlite_default = f"sqlite:///{VAR_DIR / 'demo.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", _sqlite_default), conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
-    )
-}
+# PostgreSQL in production has two roles (docs/adr/0009): DATABASE_URL is the application's, a
+# role that owns nothing and may only read and add to the audit log; MIGRATE_DATABASE_URL is the
+# tables' owner, used only by `manage.py migrate` and `manage.py db_roles` (which makes the
+# application's role and grants it what it needs). Without MIGRATE_DATABASE_URL, everything
+# connects with DATABASE_URL (the demo on SQLite, the tests, a single-role setup).
+_app_database = dj_database_url.parse(env_str("DATABASE_URL", _sqlite_default))
+MIGRATE_DATABASE_URL = env_str("MIGRATE_DATABASE_URL", "")
+# Who db_roles creates (or updates) and grants to: DATABASE_URL's user and password.
+APP_DATABASE_USER = str(_app_database.get("USER") or "")
+APP_DATABASE_PASSWORD = str(_app_database.get("PASSWORD") or "")
+OWNER_COMMANDS = ("migrate", "db_roles")
+_database_url = env_str("DATABASE_URL", _sqlite_default)
+if MIGRATE_DATABASE_URL:
+    _owner_database = dj_database_url.parse(MIGRATE_DATABASE_URL)
+    _where = ("ENGINE", "NAME", "HOST", "PORT")
+    if any(_owner_database.get(key) != _app_database.get(key) for key in _where):
+        raise ImproperSetting("MIGRATE_DATABASE_URL must name the same database (host, port, name) as DATABASE_URL")
+    if sys.argv[1:2] and sys.argv[1] in OWNER_COMMANDS:
+        _database_url = MIGRATE_DATABASE_URL
+DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The demo runs web, worker and beat against one SQLite file: wait for the
@@ -358,6 +382,9 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"  # shown to people; everything is stored in UTC
 USE_I18N = True
 USE_TZ = True
+# Nothing the service records (a referral received, a contact, a stay) happened before this UK
+# date: an earlier time is a typing slip, and a year like 785 has no valid UK offset to show.
+EARLIEST_RECORD_DATE = date.fromisoformat(env_str("EARLIEST_RECORD_DATE", "2000-01-01"))
 
 # --- Static -----------------------------------------------------------------
 STATIC_URL = "static/"
@@ -388,6 +415,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # OPTIONS names the endpoint and points at the schema; it never builds a serializer (config/api_metadata.py).
+    "DEFAULT_METADATA_CLASS": "config.api_metadata.EndpointMetadata",
     "EXCEPTION_HANDLER": "referrals.api.errors.exception_handler",
     # Per user, counted in Redis; 429 with Retry-After (issue 10). The person search reaches
     # beyond the user's own access, so it has its own, much lower, rate (pages and API).
@@ -402,6 +431,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Referral intake, contacts, clocks and breach alerts.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One name for each choice set that two fields called "reason" use (discharge, closure).
+    "ENUM_NAME_OVERRIDES": {
+        "DischargeReasonEnum": "referrals.models.Referral.DischargeReason",
+        "ClosureReasonEnum": "referrals.models.Referral.ClosureReason",
+    },
+    # Swagger UI from drf-spectacular-sidecar's copy in our static files, not a CDN; its page
+    # (config/urls.py) loads its script from a file too, so the strict policy holds there.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge fetched from the public swagger.io validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # --- Security (production) -------------------------------------------------

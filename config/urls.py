@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+
+class SwaggerUiView(SpectacularSwaggerSplitView):
+    """Swagger UI under the site's strict Content Security Policy: the page loads swagger-ui
+    from our static files (drf-spectacular-sidecar) and its start-up script from this same
+    address (``?script``), and its template has no inline style."""
+
+    template_name = "api/swagger_ui.html"
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,8 +22,11 @@ urlpatterns = [
     path("api/v1/measures/", include("reporting.api_urls")),
     path("api/v1/", include("referrals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SwaggerUiView.as_view(url_name="api-schema"), name="api-docs"),
     path("dashboard/", include("reporting.urls")),
+    path("interchange/", include("interchange.urls")),
+    # FHIR R4 (UK Core) read API: application/fhir+json, same access rules and audit as /api/v1/.
+    path("fhir/", include("interchange.fhir.urls")),
     path("", include("caseload.urls")),
     path("", include("referrals.web.urls")),
     # The NHS.UK stylesheet asks for its icons at /assets/images/...: send it to the static copy.

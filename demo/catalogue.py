@@ -82,6 +82,15 @@ VCSE_PARTNERS = (
 )
 CEN_SERVICE = "Cedar Grove Complex Emotional Needs Service"
 CRISIS_TEAM = "Crisis and Home Treatment Team"
+LIAISON_TEAM = "Hospital Liaison Psychiatry Team"
+
+# How NHS England counts each demo team (MHSDS ServTeamTypeMH, codes.mhsds.TEAM_TYPE), so the
+# national measures have something to count: the locality teams are community mental health
+# teams, the CEN service a personality disorder service, then crisis and liaison.
+LOCALITY_TEAM_TYPE = "A06"  # community mental health team - functional
+CEN_TEAM_TYPE = "A16"  # personality disorder service
+CRISIS_TEAM_TYPE = "A02"  # crisis resolution team / home treatment service
+LIAISON_TEAM_TYPE = "A11"  # psychiatric liaison service
 
 DEMO_PASSWORD = "demo-password-2026"
 EMAIL_DOMAIN = "demo.invalid"
@@ -263,6 +272,9 @@ CASELOAD_CAPACITY = {
     "DBT therapist": 20,
     "Consultant psychiatrist": 15,
     "Crisis support worker": 12,
+    "Liaison psychiatric nurse": 15,
+    "Consultant liaison psychiatrist": 10,
+    "Liaison support worker": 15,
 }
 
 
@@ -309,6 +321,17 @@ CEN_INTERVENTIONS = (
     ("peer_support", "Lived-experience peer group for emotional regulation", "vcse"),
 )
 CRISIS_INTERVENTION = ("other", "Home treatment: daily visits and medication support", "trust")
+# SNOMED CT codes for the interventions the shipped lists cover (codes.snomed): the rest (peer
+# support, debt advice...) are psychosocial, a set that ships empty, so they stay uncoded and the
+# data-quality page lists them; the care plan agreed with each starts the spell's clock stop.
+INTERVENTION_CODES = {"dbt_skills": "405780009"}  # dialectical behaviour therapy
+# The shipped assessment list holds only NHS England's two published members (both
+# neurodevelopmental): the demo codes its assessments with one as a stand-in until a trust loads
+# its full reference set (docs/measures.md, "Code lists"). About one in twelve stays uncoded.
+ASSESSMENT_CODE = "1914891000000100"
+UNCODED_ASSESSMENT_SHARE = 0.08
+ASSESSMENT_SUMMARY = "Initial mental health assessment at first contact."
+CARE_PLAN_SUMMARY = "Care plan agreed with the person: goals, who does what, and what to do in a crisis."
 
 # (instrument, lowest score, highest score, True if a higher score is better)
 OUTCOME_MEASURES = (

@@ -54,6 +54,12 @@ TRIAGE_DELAY: dict[str, tuple[timedelta, timedelta]] = {  # (min, max) after rec
     U.URGENT: (30 * MINUTE, 4 * HOUR),
     U.ROUTINE: (HOUR, 16 * HOUR),
 }
+# Acute referrals that are not routine go straight to the crisis team about half the time (the
+# 24/7 line and the police take them there); most from the emergency department are seen by the
+# hospital liaison team. NHS England's liaison measure counts an hour to a face-to-face response.
+STRAIGHT_TO_CRISIS = 0.5
+SEEN_BY_LIAISON = 0.8
+LIAISON_TARGET = HOUR
 # The share of each source's referrals that come without an NHS number.
 WITHOUT_NHS_NUMBER: dict[str, float] = {S.SELF: 0.25, S.MENTAL_HEALTH_LINE: 0.15, S.POLICE: 0.2, S.VCSE: 0.1}
 OUTCOMES = (
@@ -169,6 +175,7 @@ class Journey:
     person: PersonSpec
     home: LocalityCast
     steps: list[Step] = field(default_factory=list)
+    team: str = ""  # "crisis" or "liaison": taken straight to that team at intake; "" routed as usual
 
     def add(self, after: timedelta, action: str, **params) -> timedelta:
         if self.steps and after < self.steps[-1].after:
@@ -279,6 +286,11 @@ class Planner:
         j = self.journey()
         if outcome == "duplicate":
             outcome = "treat"
+        if self.cast.liaison is not None and j.source == S.EMERGENCY_DEPARTMENT:
+            if self.rng.random() < SEEN_BY_LIAISON:
+                return self.keep(self._liaison_journey(j))
+        if j.source in ACUTE_SOURCES and j.urgency != U.ROUTINE and self.rng.random() < STRAIGHT_TO_CRISIS:
+            return self.keep(self._crisis_journey(j))
         if outcome == "redirect" and self.rng.random() < 0.6:
             j.need = c.PRESENTING_NEEDS[2]  # complex emotional needs: the usual reason for a CEN handover
         target = self.targets[j.urgency]
@@ -308,6 +320,46 @@ class Planner:
         """Remember a routed person with an NHS number: someone else may refer them again."""
         if j.person.nhs_number and (j.person.practice or j.person.postcode):
             self._earlier.append(j)
+        return j
+
+    def _liaison_journey(self, j: Journey) -> Journey:
+        """Seen face to face in the emergency department, assessed, and discharged with a plan or
+        handed to the crisis team."""
+        j.team = "liaison"
+        first = self._first_response_after(LIAISON_TARGET)
+        j.add(min(self._between(5 * MINUTE, 15 * MINUTE), first * 0.5), "triage")
+        j.add(first, "contact", kind="first", mechanism=FACE_TO_FACE)
+        assessed = j.add(first + self._between(20 * MINUTE, HOUR), "assess")
+        if self.rng.random() < 0.2:
+            t = j.add(assessed + self._between(30 * MINUTE, 2 * HOUR), "redirect", to="crisis")
+            t = j.add(t + self._between(20 * MINUTE, 2 * HOUR), "triage")
+            t = j.add(t + self._between(30 * MINUTE, 3 * HOUR), "allocate")
+            t = j.add(t + self._between(HOUR, 12 * HOUR), "contact", kind="treatment", mechanism=FACE_TO_FACE)
+            j.add(t + self._between(3 * DAY, 10 * DAY), "discharge")
+            return j
+        allocated = j.add(assessed + self._between(10 * MINUTE, HOUR), "allocate")
+        j.add(allocated + self._between(HOUR, 8 * HOUR), "discharge")
+        return j
+
+    def _crisis_journey(self, j: Journey) -> Journey:
+        """Taken straight to the crisis team: seen face to face, home treatment for a week or two,
+        then discharged, or handed to the home locality team for longer support."""
+        j.team = "crisis"
+        first = self._first_response_after(self.targets[j.urgency])
+        j.add(min(self._between(*TRIAGE_DELAY[j.urgency]), first * 0.5), "triage")
+        j.add(first, "contact", kind="first", mechanism=FACE_TO_FACE)
+        assessed = j.add(first + self._between(10 * MINUTE, 40 * MINUTE), "assess")
+        t = j.add(assessed + self._between(30 * MINUTE, 3 * HOUR), "allocate")
+        t = j.add(t + self._between(2 * HOUR, 12 * HOUR), "contact", kind="treatment", mechanism=FACE_TO_FACE)
+        for _ in range(self.rng.randint(1, 4)):
+            t = j.add(t + self._between(DAY, 3 * DAY), "contact", kind="followup", mechanism=FACE_TO_FACE)
+        if self.rng.random() < 0.25:
+            t = j.add(t + self._between(5 * DAY, 14 * DAY), "redirect", to="back")
+            t = j.add(t + self._between(4 * HOUR, 2 * DAY), "triage")
+            t = j.add(t + self._between(2 * DAY, 8 * DAY), "allocate")
+            self._sessions_then_discharge(j, t)
+            return j
+        j.add(t + self._between(5 * DAY, 21 * DAY), "discharge")
         return j
 
     def _first_response_after(self, target: timedelta) -> timedelta:

@@ -16,7 +16,7 @@ from referrals.selectors import policy_for_team
 from . import catalogue as c
 from .access import access_examples
 from .journeys import Journey, Planner
-from .reference import reference_build
+from .reference import national_coding_build, reference_build
 from .runner import JourneyRunner
 from .showcase import showcase_journeys
 
@@ -35,6 +35,7 @@ def demo_load(
     rng = random.Random(seed)
     with transaction.atomic():
         cast = reference_build(rng=rng, now=now)
+        national_coding_build(cast=cast, rng=rng, now=now)
     policy = policy_for_team(None)
     planner = Planner(
         rng=rng,

@@ -40,6 +40,7 @@ class Cast:
     line_handler: User
     admin: User
     staff: dict[int, dict[str, list[User]]] = field(default_factory=dict)  # team id -> role -> users
+    liaison: Team | None = None  # the demo's hospital liaison team (national_coding_build)
 
     def team_staff(self, team: Team | None, *roles: str) -> list[User]:
         if team is None:
@@ -49,7 +50,7 @@ class Cast:
 
     @property
     def teams(self) -> list[Team]:
-        return [lc.team for lc in self.localities] + [self.cen, self.crisis]
+        return [lc.team for lc in self.localities] + [self.cen, self.crisis] + ([self.liaison] if self.liaison else [])
 
 
 class _Names:
@@ -198,3 +199,54 @@ def reference_build(*, rng: random.Random, now: datetime) -> Cast:
         admin=admin,
         staff=staff,
     )
+
+
+def national_coding_build(*, cast: Cast, rng: random.Random, now: datetime) -> None:
+    """Code the demo's teams as NHS England counts them (MHSDS team types) and add the hospital
+    liaison team that sees people from the emergency department, so the national measures page
+    has every measure to show. Call inside a transaction, before any referral is made (a clock's
+    treatment rule follows its team's type when it starts).
+
+    The benchmarks' bulk generator builds on ``reference_build`` alone: its teams stay uncoded."""
+    types = [(lc.team, c.LOCALITY_TEAM_TYPE) for lc in cast.localities]
+    types += [(cast.cen, c.CEN_TEAM_TYPE), (cast.crisis, c.CRISIS_TEAM_TYPE)]
+    for team, team_type in types:
+        team.mhsds_team_type = team_type
+        team.save(update_fields=["mhsds_team_type"])
+    liaison = Team.objects.create(
+        name=c.LIAISON_TEAM,
+        kind=Team.Kind.SYSTEM_SERVICE,
+        organisation=cast.trust,
+        email=f"liaison@teams.{c.EMAIL_DOMAIN}",
+        mhsds_team_type=c.LIAISON_TEAM_TYPE,
+    )
+    names = _Names(rng)
+    names.taken |= set(User.objects.values_list("username", flat=True))
+    staff = cast.staff.setdefault(liaison.pk, {})
+    for role, job_title in (
+        (Role.TEAM_MANAGER, "Team manager"),
+        (Role.CLINICIAN, "Liaison psychiatric nurse"),
+        (Role.CLINICIAN, "Consultant liaison psychiatrist"),
+        (Role.LINK_WORKER, "Liaison support worker"),
+    ):
+        given, family, username = names.next()
+        user = User.objects.create(
+            username=username,
+            first_name=given,
+            last_name=family,
+            email=f"{username}@{c.EMAIL_DOMAIN}",
+            password=cast.admin.password,  # the one demo password's hash
+            role=role,
+            organisation=cast.trust,
+            job_title=job_title,
+            caseload_capacity=c.CASELOAD_CAPACITY.get(job_title, 0),
+            date_joined=now,
+        )
+        TeamMembership.objects.create(user=user, team=liaison)
+        staff.setdefault(role, []).append(user)
+    # The Bristol service manager looks after the system-level services, liaison among them.
+    manager = User.objects.filter(role=Role.SERVICE_MANAGER, memberships__team=cast.crisis).first()
+    if manager is not None:
+        TeamMembership.objects.create(user=manager, team=liaison)
+        cast.staff.setdefault(liaison.pk, {}).setdefault(Role.SERVICE_MANAGER, []).append(manager)
+    cast.liaison = liaison

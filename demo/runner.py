@@ -11,11 +11,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from access.consent import consent_record
+from access.consent import consent_lift_allowed, consent_record
 from accounts.models import Role, User
 from localities.models import Organisation, Team
 from referrals.models import Carer, OutcomeMeasure, Person, Referral, RiskFlag, SharingConsent
 from referrals.services import (
+    assessment_record,
+    care_plan_record,
     carer_add,
     caseload_allocate,
     contact_record,
@@ -39,6 +41,10 @@ from .journeys import ATTENDED, DID_NOT_ATTEND, TELEPHONE, Journey, Step
 from .reference import Cast
 
 THRIVE = Referral.Thrive
+OVERRIDE_REASONS = {
+    "crisis": "Crisis response: taken straight to the crisis team.",
+    "liaison": "Seen by the hospital liaison team in the emergency department.",
+}
 
 
 class _State:
@@ -71,6 +77,9 @@ class JourneyRunner:
         p = journey.person
         line = journey.source == Referral.Source.MENTAL_HEALTH_LINE
         taker = self.cast.line_handler if line else self.cast.access_hub
+        straight_to = {"crisis": self.cast.crisis, "liaison": self.cast.liaison}.get(journey.team)
+        if straight_to is not None and journey.team == "liaison":
+            taker = self._one(straight_to, Role.CLINICIAN)  # the liaison nurse in the department
         referral, _ = referral_create(
             by=taker,
             now=journey.received_at,
@@ -84,6 +93,8 @@ class JourneyRunner:
             birth_date=p.birth_date,
             postcode=p.postcode,
             gp_practice=p.practice,
+            team_override=straight_to,
+            override_reason=OVERRIDE_REASONS.get(journey.team, ""),
         )
         person_equality_record(
             person=referral.person,
@@ -94,7 +105,8 @@ class JourneyRunner:
             sexual_orientation=p.sexual_orientation,
             disability=p.disability,
         )
-        home = referral.team or journey.home.team
+        # The locality team a crisis episode hands back to: the routed one, not the crisis team.
+        home = journey.home.team if straight_to is not None else referral.team or journey.home.team
         state = _State(referral=referral, team=referral.team, home=home, clock=journey.received_at)
         for step in journey.steps:
             at = journey.received_at + step.after
@@ -237,6 +249,8 @@ class JourneyRunner:
 
     def _consent(self, state: _State, by: User, now: datetime) -> None:
         roll = self.rng.random()
+        if roll >= 0.1 and not consent_lift_allowed(user=by, person=state.person):
+            return  # an earlier refusal stands: only its organisation or the care coordinator lifts it
         if roll < 0.1:
             consent_record(
                 person=state.person,
@@ -262,6 +276,7 @@ class JourneyRunner:
                 now=now,
                 decision=SharingConsent.Decision.GIVEN,
                 scope=SharingConsent.Scope.CARE_TEAM,
+                note="Agreed to share with everyone in their care team.",
             )
 
     def _assess(self, state: _State, now: datetime, journey: Journey) -> None:
@@ -283,6 +298,15 @@ class JourneyRunner:
             )
             self.assessed_people.add(person.pk)
         state.referral = referral_assess(referral=state.referral, by=by, now=now)
+        coded = self.rng.random() >= c.UNCODED_ASSESSMENT_SHARE
+        assessment_record(
+            referral=state.referral,
+            by=by,
+            now=now,
+            completed_at=now,
+            summary=c.ASSESSMENT_SUMMARY,
+            code=c.ASSESSMENT_CODE if coded else "",
+        )
         need = c.PRESENTING_NEEDS.index(journey.need) if journey.need in c.PRESENTING_NEEDS else -1
         if need in c.RISK_BY_NEED:
             risk = c.RISK_BY_NEED[need] if self.rng.random() < 0.7 else None
@@ -309,6 +333,7 @@ class JourneyRunner:
             kind, description, provider = self.rng.choice(c.CEN_INTERVENTIONS)
         else:
             kind, description, provider = self.rng.choice(c.INTERVENTIONS)
+        plan = care_plan_record(referral=state.referral, by=by, now=now, agreed_at=at, summary=c.CARE_PLAN_SUMMARY)
         intervention_record(
             referral=state.referral,
             by=by,
@@ -316,7 +341,9 @@ class JourneyRunner:
             started_at=at,
             description=description,
             kind=kind,
+            care_plan=plan,
             provider=self._provider(provider),
+            code=c.INTERVENTION_CODES.get(kind, ""),
         )
         if state.measure is None:
             instrument, low, high, higher_is_better = self.rng.choice(c.OUTCOME_MEASURES)

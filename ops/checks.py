@@ -7,7 +7,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection
 
-from referrals.services.alerts import SweepHealth, sweep_health
+from referrals.selectors import SweepHealth, sweep_health
 
 
 @dataclass(frozen=True)

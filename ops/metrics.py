@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from referrals.services.alerts import sweep_health
+from referrals.selectors import sweep_health
 
 
 class DeliveryStateCollector(Collector):

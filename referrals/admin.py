@@ -6,6 +6,8 @@ records are read through the pages, which check access and audit every read."""
 
 from django.contrib import admin
 
+from accounts.admin_audit import AuditedAdminMixin
+
 from .models import ClockPolicy, ResponseTarget
 
 
@@ -15,7 +17,7 @@ class ResponseTargetInline(admin.TabularInline):
 
 
 @admin.register(ClockPolicy)
-class ClockPolicyAdmin(admin.ModelAdmin):
+class ClockPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):  # every edit audited (issue 10, item 5)
     list_display = [
         "name",
         "is_default",

@@ -8,20 +8,21 @@ person's consent decision in force), used by services, pages and the access rule
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 
 from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, CRISIS_TEAM_TYPES, DIRECT_MECHANISMS, LIAISON_TEAM_TYPES
+from codes.selectors import coded, coded_sql
 from codes.snomed import (
     ASSESSMENT,
     EXCLUDED_FROM_CLOCK_STOP,
-    MEDICATION,
+    INTERVENTION_LISTS,
     OUTCOME_TOOL_BY_CODE,
-    PSYCHOLOGICAL_THERAPY,
-    PSYCHOSOCIAL,
 )
 from common.london import london_date
 from localities.models import Team
 from referrals.models import (
+    Alert,
     Assessment,
     CarePlan,
     Clock,
@@ -32,6 +33,7 @@ from referrals.models import (
     Person,
     Referral,
     SharingConsent,
+    SweepStatus,
 )
 
 
@@ -79,11 +81,33 @@ def consent_in_force(person: Person) -> SharingConsent | None:
 SPELL_JOIN_DAYS = 5
 # A coded assessment is part of the clock stop for spells from April 2024 (L495-L509).
 MEANINGFUL_ASSESSMENT_FROM = date(2024, 4, 1)
+# The shipped members only; with the members a trust loaded from its release, filter with
+# clock_stop_assessment() and clock_stop_intervention() (or their *_sql() for raw SQL).
 ASSESSMENT_CODES = frozenset(c.code for c in ASSESSMENT.codes) - EXCLUDED_FROM_CLOCK_STOP
-INTERVENTION_CODES = (
-    frozenset(c.code for lst in (PSYCHOLOGICAL_THERAPY, PSYCHOSOCIAL, MEDICATION) for c in lst.codes)
-    - EXCLUDED_FROM_CLOCK_STOP
-)
+INTERVENTION_CODES = frozenset(c.code for lst in INTERVENTION_LISTS for c in lst.codes) - EXCLUDED_FROM_CLOCK_STOP
+
+
+def clock_stop_assessment(field: str = "code") -> Q:
+    """An assessment coded from the assessment reference set, shipped or loaded (a member since
+    inactivated still counts for a record made before), and not an activity that never stops a
+    clock (L309-L343, L339-L340); joined in SQL."""
+    return coded(field, ASSESSMENT) & ~Q(**{f"{field}__in": sorted(EXCLUDED_FROM_CLOCK_STOP)})
+
+
+def clock_stop_intervention(field: str = "code") -> Q:
+    """An intervention coded from the psychological therapy, psychosocial or medication sets,
+    shipped or loaded, less the activities that never stop a clock (L286-L343)."""
+    return coded(field, *INTERVENTION_LISTS) & ~Q(**{f"{field}__in": sorted(EXCLUDED_FROM_CLOCK_STOP)})
+
+
+def clock_stop_assessment_sql(column: str) -> str:
+    """``clock_stop_assessment`` for a raw SQL query, e.g. ``clock_stop_assessment_sql("e.code")``."""
+    return coded_sql(column, ASSESSMENT, excluding=EXCLUDED_FROM_CLOCK_STOP)
+
+
+def clock_stop_intervention_sql(column: str) -> str:
+    """``clock_stop_intervention`` for a raw SQL query."""
+    return coded_sql(column, *INTERVENTION_LISTS, excluding=EXCLUDED_FROM_CLOCK_STOP)
 
 
 def responds_face_to_face(team: Team | None) -> bool:
@@ -148,11 +172,11 @@ def referral_spell_clock_stop(referral: Referral) -> datetime | None:
         referral_id__in=ids, tool_code__in=list(OUTCOME_TOOL_BY_CODE), recorded_at__gte=start
     ).aggregate(at=Min("recorded_at"))["at"]
     assessment = Assessment.objects.filter(
-        referral_id__in=ids, code__in=ASSESSMENT_CODES, completed_at__gte=start
+        clock_stop_assessment(), referral_id__in=ids, completed_at__gte=start
     ).aggregate(at=Min("completed_at"))["at"]
     plan = CarePlan.objects.filter(referral_id__in=ids, agreed_at__gte=start).aggregate(at=Min("agreed_at"))["at"]
     intervention = Intervention.objects.filter(
-        referral_id__in=ids, code__in=INTERVENTION_CODES, started_at__gte=start
+        clock_stop_intervention(), referral_id__in=ids, started_at__gte=start
     ).aggregate(at=Min("started_at"))["at"]
     plan_or_intervention = min((at for at in (plan, intervention) if at is not None), default=None)
     needs_assessment = london_date(start) >= MEANINGFUL_ASSESSMENT_FROM or (
@@ -161,3 +185,48 @@ def referral_spell_clock_stop(referral: Referral) -> datetime | None:
     parts = [contact, baseline, plan_or_intervention] + ([assessment] if needs_assessment else [])
     present: list[datetime] = [at for at in parts if at is not None]
     return max(present) if len(present) == len(parts) else None
+
+
+# --- Is the sweep running, and are alerts leaving? (/healthz, /metrics, the inbox warning) -------
+
+
+def alerts_deliverable(*, now: datetime) -> QuerySet[Alert]:
+    """Unsent alerts nobody holds a live lease on: new ones, and those whose sender died or backed off."""
+    return Alert.objects.filter(sent_at__isnull=True).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+
+
+@dataclass(frozen=True)
+class SweepHealth:
+    last_finished_at: datetime | None
+    stale: bool  # no sweep for longer than CLOCK_SWEEP_STALE_AFTER: is Celery beat running?
+    lag_seconds: float  # how long the oldest due clock has waited for a sweep (0 when none is due)
+    deliverable: int  # alerts waiting for a sender
+    oldest_unsent_at: datetime | None  # when the oldest unsent alert was raised
+
+
+def sweep_health(*, now: datetime) -> SweepHealth:
+    """What /healthz and /metrics report about the sweep and delivery (four indexed queries)."""
+    status = SweepStatus.objects.filter(pk=1).first()
+    last = status.finished_at if status is not None else None
+    oldest_due = Clock.objects.filter(next_check_at__isnull=False, next_check_at__lte=now).aggregate(
+        at=Min("next_check_at")
+    )["at"]
+    oldest_unsent = Alert.objects.filter(sent_at__isnull=True).aggregate(at=Min("created_at"))["at"]
+    return SweepHealth(
+        last_finished_at=last,
+        stale=last is not None and now - last > settings.CLOCK_SWEEP_STALE_AFTER,
+        lag_seconds=max((now - oldest_due).total_seconds(), 0) if oldest_due is not None else 0.0,
+        deliverable=alerts_deliverable(now=now).count(),
+        oldest_unsent_at=oldest_unsent,
+    )
+
+
+def sweep_stopped_since(*, now: datetime) -> datetime | None:
+    """When the last sweep finished, if that is longer ago than CLOCK_SWEEP_STALE_AFTER; else None.
+
+    One query, for the alerts inbox's warning on every page load."""
+    return (
+        SweepStatus.objects.filter(pk=1, finished_at__lt=now - settings.CLOCK_SWEEP_STALE_AFTER)
+        .values_list("finished_at", flat=True)
+        .first()
+    )

@@ -1,9 +1,14 @@
 """The national measures over the API (docs/measures.md): what each measure is, its figures for a
 period, and its per-record rows. Views only adapt HTTP; ``reporting.measures`` does the counting.
 
-Everyone signed in sees the figures (reporting/access.py: aggregates are for everyone). The rows
-show only referrals the user may open (``access.selectors.referrals_visible_to``), by id, never
-by name; a spell's row only when the user may open every referral in it.
+Everyone signed in sees the figures (reporting/access.py: aggregates are for everyone), with small
+numbers suppressed exactly as the dashboard shows them (``reporting.suppression``): a count from 1
+to 7, and a rate worked out from one, is null and named in ``suppressed``. The rows show only
+referrals the user may open (``access.selectors.referrals_visible_to``), by id, never by name; a
+spell's row only when the user may open every referral in it.
+
+The local promise (``local_response_24h``) is served beside the national measures, marked
+``"scope": "local"``.
 """
 
 from datetime import date, datetime
@@ -24,7 +29,8 @@ from accounts.reads import EXPORT, LIST, seen
 from common.csv import csv_response
 from common.london import london
 
-from .measures import MEASURES, BadPeriod, Measure, MeasurePeriod, MeasureResult, MeasureRow
+from .measures import BadPeriod, Measure, MeasurePeriod, MeasureResult, MeasureRow
+from .national import ALL_MEASURES, is_local, suppressed_figures
 
 _PERIOD = OpenApiParameter(
     "period",
@@ -40,9 +46,14 @@ _NO_MEASURE = OpenApiResponse(description="No measure with this code.")
 class MeasureOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+    scope = serializers.ChoiceField(
+        choices=["national", "local"], help_text="national: NHS England's; local: our own promise, not published."
+    )
     nhs_england_ids = serializers.ListField(child=serializers.CharField())
     definition = serializers.CharField()
-    citation = serializers.CharField(help_text="NHS England's published code the measure follows, file and lines.")
+    citation = serializers.CharField(
+        help_text="NHS England's published code the measure follows, file and lines; for a local measure, its source."
+    )
     period = serializers.CharField(help_text="month, or quarter (the three months ending with the one chosen).")
     unit = serializers.CharField(help_text="minutes or days")
 
@@ -52,11 +63,21 @@ class MeasureFiguresOutputSerializer(serializers.Serializer):
     period = serializers.CharField()
     first_day = serializers.DateField()
     last_day = serializers.DateField()
-    numerator = serializers.IntegerField()
-    denominator = serializers.IntegerField()
-    rate = serializers.DecimalField(max_digits=4, decimal_places=1, allow_null=True, help_text="Percent.")
-    still_waiting = serializers.IntegerField()
-    still_waiting_bands = serializers.DictField(child=serializers.IntegerField())
+    numerator = serializers.IntegerField(allow_null=True, help_text="null when suppressed (1 to 7).")
+    denominator = serializers.IntegerField(allow_null=True, help_text="null when suppressed (1 to 7).")
+    rate = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        allow_null=True,
+        help_text="Percent; null when nothing was counted, or when suppressed (see suppressed).",
+    )
+    still_waiting = serializers.IntegerField(allow_null=True, help_text="null when suppressed (1 to 7).")
+    still_waiting_bands = serializers.DictField(child=serializers.IntegerField(allow_null=True))
+    suppressed = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The figures withheld as small numbers (a count from 1 to 7, or a rate worked out from one), "
+        "as on the dashboard; a band as still_waiting_bands.<band>.",
+    )
 
 
 class MeasureRowOutputSerializer(serializers.Serializer):
@@ -91,9 +112,9 @@ def _signed_in(request: Request) -> User:
 
 
 def _measure(code: str) -> Measure:
-    measure = MEASURES.get(code)
+    measure = ALL_MEASURES.get(code)
     if measure is None:
-        raise NotFound(f"There is no measure {code!r}: choose one of {', '.join(MEASURES)}.")
+        raise NotFound(f"There is no measure {code!r}: choose one of {', '.join(ALL_MEASURES)}.")
     return measure
 
 
@@ -108,6 +129,7 @@ def _measure_data(measure: Measure) -> dict[str, object]:
     return {
         "code": measure.code,
         "name": measure.name,
+        "scope": "local" if is_local(measure) else "national",
         "nhs_england_ids": list(measure.nhs_england_ids),
         "definition": measure.definition,
         "citation": measure.source,
@@ -146,18 +168,18 @@ def _visible_rows(user: User, result: MeasureResult) -> list[MeasureRow]:
 class MeasureListApi(APIView):
     @extend_schema(
         operation_id="measures_list",
-        summary="The national measures: code, name, NHS England ids, definition and source",
+        summary="The national measures, and the local promise: code, name, NHS England ids, definition and source",
         responses={200: MeasureOutputSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
         _signed_in(request)
-        return Response(MeasureOutputSerializer([_measure_data(m) for m in MEASURES.values()], many=True).data)
+        return Response(MeasureOutputSerializer([_measure_data(m) for m in ALL_MEASURES.values()], many=True).data)
 
 
 class MeasureFiguresApi(APIView):
     @extend_schema(
         operation_id="measures_retrieve",
-        summary="A measure's numerator, denominator, rate and still waiting for a period",
+        summary="A measure's numerator, denominator, rate and still waiting for a period, small numbers suppressed",
         parameters=[_PERIOD],
         responses={200: MeasureFiguresOutputSerializer, 400: _BAD_PERIOD, 404: _NO_MEASURE},
     )
@@ -165,17 +187,19 @@ class MeasureFiguresApi(APIView):
         _signed_in(request)
         measure = _measure(code)
         period = _period(measure, request)
-        result = measure.compute(period)
+        result = measure.figures(period)
+        figures = suppressed_figures(result)
         data = {
             "code": measure.code,
             "period": period.label,
             "first_day": period.first_day,
             "last_day": period.last_day,
-            "numerator": result.numerator,
-            "denominator": result.denominator,
-            "rate": result.rate,
-            "still_waiting": result.still_waiting,
-            "still_waiting_bands": result.still_waiting_bands,
+            "numerator": figures.numerator.value,
+            "denominator": figures.denominator.value,
+            "rate": None if figures.rate.suppressed else result.rate,
+            "still_waiting": figures.still_waiting.value,
+            "still_waiting_bands": {band: cell.value for band, cell in figures.bands.items()},
+            "suppressed": figures.withheld(),
         }
         return Response(MeasureFiguresOutputSerializer(data).data)
 

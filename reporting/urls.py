@@ -9,4 +9,6 @@ urlpatterns = [
     path("capacity/", views.capacity, name="capacity"),
     path("equality/", views.equality, name="equality"),
     path("flow/", views.flow, name="flow"),
+    path("national/", views.national, name="national"),
+    path("data-quality/", views.data_quality, name="data-quality"),
 ]

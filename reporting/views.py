@@ -3,9 +3,10 @@ call one ``*_page`` function, and render it, or send one of its tables as CSV (`
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,14 +14,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.reads import EXPORT, LIST, seen
+from common.forms import form_field
 
 from .breaches import breaches_page
 from .capacity import capacity_page
 from .charts import Chart
 from .csv import csv_filename, table_csv_response
+from .data_quality import data_quality_page
 from .equality import equality_page
 from .filters import DashboardFilterForm, Filters
 from .flow import flow_page
+from .measures import parse_period
+from .national import chosen_month, month_choices, national_page
 from .percentiles import reporting_reads
 from .periods import Period
 from .rebuild import Freshness, facts_ensure_current
@@ -33,6 +39,8 @@ PAGES = (
     ("capacity", "Demand and capacity", "dashboard:capacity"),
     ("equality", "Equality of access", "dashboard:equality"),
     ("flow", "Flow and outcomes", "dashboard:flow"),
+    ("national", "National measures", "dashboard:national"),
+    ("data_quality", "Data quality", "dashboard:data-quality"),
 )
 
 
@@ -162,3 +170,82 @@ def equality(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def flow(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard(request, "flow", lambda ask: flow_page(period=ask.period, filters=ask.filters, now=ask.now))
+
+
+# --- the national measures and data quality: a month, not a period --------------------------------
+
+
+class MonthPage(Protocol):
+    """What the month pages build: their tables (each downloadable as CSV)."""
+
+    tables: list[Table]
+
+
+class MonthForm(forms.Form):
+    """The month the national measures are counted for (the quarter ending with it for the
+    referral-spell measure). A month not on the list is reported and the default shown."""
+
+    month = forms.ChoiceField(
+        label="Month",
+        help_text="The referral-spell measure counts the quarter ending with this month.",
+        required=False,
+        error_messages={"invalid_choice": "Choose a month from the list."},
+    )
+
+    def __init__(self, data: dict[str, str], *, today: date) -> None:
+        month, error = chosen_month(data.get("month", ""), today)
+        super().__init__({"month": month})
+        form_field(self, "month", forms.ChoiceField).choices = month_choices(today)
+        self.is_valid()
+        if error:
+            self.add_error("month", error)
+        self.chosen = month
+
+
+def _month_page(request: AuthenticatedHttpRequest, name: str, build: Callable[[MonthForm], MonthPage]) -> HttpResponse:
+    now = timezone.now()
+    form = MonthForm(request.GET.dict(), today=timezone.localdate(now))
+    page = build(form)
+    wanted = request.GET.get("csv", "")
+    if wanted:
+        table = next((t for t in page.tables if t.key == wanted), None)
+        if table is None:
+            raise Http404("No such table on this page.")
+        return table_csv_response(table, filename=f"{name.replace('_', '-')}-{table.key}-{form.chosen}.csv")
+    return render(
+        request,
+        f"dashboard/{name}.html",
+        {
+            "page": page,
+            "form": form,
+            "month_label": dict(month_choices(timezone.localdate(now)))[form.chosen],
+            "now": now,
+            "pages": PAGES,
+            "current": name,
+            "title": dict((key, label) for key, label, _ in PAGES)[name],
+            "breadcrumbs": [("Home", reverse("referrals:home"))],
+        },
+    )
+
+
+@login_required
+def national(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every national measure for a month, with the local promise beside them. Aggregates, with
+    small numbers suppressed: for everyone signed in, as the other dashboards (reporting.access)."""
+    return _month_page(request, "national", lambda form: national_page(month=form.chosen))
+
+
+@login_required
+def data_quality(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """What falls out of the national measures for its coding, per team, and the records the user
+    may open (by reference; their reading recorded, as every list of people is)."""
+
+    def build(form: MonthForm) -> MonthPage:
+        page = data_quality_page(user=request.user, period=parse_period(form.chosen, quarterly=True))
+        wanted = request.GET.get("csv", "")
+        shown = page.problems if not wanted else {wanted: page.problems.get(wanted, [])}
+        people = {p.person_id for problems in shown.values() for p in problems}
+        seen(request, EXPORT if wanted else LIST, people, what="reporting.data_quality")
+        return page
+
+    return _month_page(request, "data_quality", build)

@@ -23,10 +23,15 @@ The clocks were planned by the generator for teams without a type; the measures 
 them. Later runs reuse the data (``--rebuild`` starts again).
 
 For one month (``--month``, default the last whole month before the data's end; the quarter
-ending with it for ``referral_spell``) each measure's function runs once to warm up, then
-``--runs`` times, each inside CaptureQueriesContext. It prints per measure: median and max wall
-time, the number of queries (checked to be the same every run), the figures, and EXPLAIN
-(ANALYZE, BUFFERS) of the heaviest query of the last run.
+ending with it for ``referral_spell``) each measure's figures (``Measure.figures``, what the
+figures API and the national page run) and then its records (``Measure.compute``, what the
+records API runs, one row per referral or spell) are each run once to warm up, then
+``--runs`` times (default 7), each inside CaptureQueriesContext. It prints per measure: the
+median wall time of the runs and their spread (min, max, standard deviation), the number of
+queries (checked to be the same every run), the figures (numerator, denominator, still waiting
+and its bands, rows), so each run is visibly the same work, and EXPLAIN (ANALYZE, BUFFERS) of the
+heaviest query of the last run (``--no-explain`` leaves it out). The load average is printed
+first: the machine's other work shows in the times.
 """
 
 import argparse
@@ -59,6 +64,7 @@ def code_for_measures() -> dict[str, int]:
         Intervention,
         OutcomeMeasure,
         Referral,
+        ReferralMilestones,
     )
     from referrals.selectors import ASSESSMENT_CODES, INTERVENTION_CODES
 
@@ -152,6 +158,13 @@ def code_for_measures() -> dict[str, int]:
             [HOSPITAL_STAY_ONE_IN],
         )
         done["hospital stays"] = cur.rowcount
+
+        # The assessments and interventions above bypassed the services: their milestones too.
+        from referrals.services.milestones import referral_milestones_rebuild
+
+        referral_milestones_rebuild()
+        cur.execute(f"SELECT count(*) FROM {ReferralMilestones._meta.db_table}")
+        done["referral milestones"] = cur.fetchone()[0]
     return done
 
 
@@ -193,7 +206,8 @@ def main() -> None:
         "--database", default="caseload_measures_bench", help="Bench database (name must contain 'bench')."
     )
     parser.add_argument("--rebuild", action="store_true", help="Drop the bench database and load it again.")
-    parser.add_argument("--runs", type=int, default=5, help="Timed runs per measure (median and max reported).")
+    parser.add_argument("--runs", type=int, default=7, help="Timed runs per measure (median and spread reported).")
+    parser.add_argument("--no-explain", action="store_true", help="Leave out EXPLAIN of each heaviest query.")
     parser.add_argument("--month", help="YYYY-MM; default the last whole month before the data's end.")
     parser.add_argument("--measure", action="append", help="Only this measure (repeatable).")
     args = parser.parse_args()
@@ -241,39 +255,55 @@ def main() -> None:
 
     month = args.month or recent_month(bench.now)
     print()
-    print(f"Each measure for {month}: one warm-up run, then {args.runs} timed runs (wall time of the function)")
+    print(
+        f"Each measure for {month}: one warm-up run, then {args.runs} timed runs (wall time of the function), of"
+        " its figures (Measure.figures: what the figures API and the national page run) and of its records"
+        " (Measure.compute: what the records API runs)"
+    )
     heaviest = {}
     for code, measure in MEASURES.items():
         if args.measure and code not in args.measure:
             continue
         period = measure.period(month)
-        measure.compute(period)  # warm-up: connection, caches
-        times, counts = [], []
-        result, queries = None, []
-        for _ in range(args.runs):
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                result = measure.compute(period)
-                times.append(time.perf_counter() - started)
-            queries = captured.captured_queries
-            counts.append(len(queries))
-        assert result is not None
-        same = "same every run" if len(set(counts)) == 1 else f"DIFFERENT between runs: {counts}"
-        in_scope = sum(1 for row in result.rows if row.in_scope)
-        print(
-            f"  {code:<22} {period.label:<20} median {fmt_seconds(statistics.median(times)):>10}, "
-            f"max {fmt_seconds(max(times)):>10}; {counts[-1]} queries ({same})",
-            flush=True,
-        )
-        print(
-            f"  {'':<22} numerator {result.numerator:,} / denominator {result.denominator:,} "
-            f"({'-' if result.rate is None else f'{result.rate}%'}); still waiting {result.still_waiting:,}; "
-            f"rows {len(result.rows):,} ({in_scope:,} in scope)",
-            flush=True,
-        )
-        if queries:
-            heaviest[code] = max(queries, key=lambda q: float(q["time"]))
+        figures = None
+        for what, function in (("figures", measure.figures), ("records", measure.compute)):
+            function(period)  # warm-up: connection, caches
+            times, counts = [], []
+            result, queries = None, []
+            for _ in range(args.runs):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    result = function(period)
+                    times.append(time.perf_counter() - started)
+                queries = captured.captured_queries
+                counts.append(len(queries))
+            assert result is not None
+            shown = (result.numerator, result.denominator, result.still_waiting, result.still_waiting_bands)
+            assert figures is None or shown == figures, f"{code}: the figures differ from the records' {shown}"
+            figures = shown
+            same = "same every run" if len(set(counts)) == 1 else f"DIFFERENT between runs: {counts}"
+            in_scope = sum(1 for row in result.rows if row.in_scope)
+            spread = statistics.stdev(times) if len(times) > 1 else 0.0
+            print(
+                f"  {code:<22} {what:<8} {period.label:<20} median {fmt_seconds(statistics.median(times)):>10} of "
+                f"{len(times)} runs (min {fmt_seconds(min(times))}, max {fmt_seconds(max(times))}, "
+                f"sd {fmt_seconds(spread)}); {counts[-1]} quer{'y' if counts[-1] == 1 else 'ies'} ({same})",
+                flush=True,
+            )
+            bands = ", ".join(f"{band} {n:,}" for band, n in result.still_waiting_bands.items())
+            print(
+                f"  {'':<31} numerator {result.numerator:,} / denominator {result.denominator:,} "
+                f"({'-' if result.rate is None else f'{result.rate}%'}); still waiting {result.still_waiting:,}; "
+                f"rows {len(result.rows):,} ({in_scope:,} in scope)" + (f"; waiting: {bands}" if bands else ""),
+                flush=True,
+            )
+            if queries:
+                heaviest[f"{code} ({what})"] = max(queries, key=lambda q: float(q["time"]))
 
+    load = os.getloadavg()
+    print(f"  (load average after the runs {load[0]:.1f} {load[1]:.1f} {load[2]:.1f})")
+    if args.no_explain:
+        return
     print()
     print("EXPLAIN (ANALYZE, BUFFERS) of each measure's heaviest query (last run):")
     for code, query in heaviest.items():

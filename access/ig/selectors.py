@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.http import Http404
 
+from access.consent import LIFT_ACTION
 from access.models import BreakGlassReview
 from accounts.models import AuditEvent, Role, User
 from common.london import london_midnight
@@ -37,6 +38,8 @@ ACTION_CATEGORIES: dict[str, tuple[str, Q]] = {
     "record.search": ("Searches for records", Q(action="record.search")),
     "changes": ("Changes to records", ~reduce(or_, (Q(action__startswith=prefix) for prefix in _NOT_CHANGES))),
     "access": ("Access grants (break-glass, cover, shares)", Q(action__startswith="access.")),
+    "consent": ("Consent to share decisions", Q(action__startswith="consent.")),
+    "admin": ("Administration (staff, roles, teams, tokens, policies)", Q(action__startswith="admin.")),
     "audit": ("Use of the audit log (downloads)", Q(action__startswith="audit.")),
 }
 
@@ -77,6 +80,15 @@ ACTION_LABELS = {
     "clock.restart": "Restarted a waiting-time clock",
     "consent.record": "Recorded a consent to share decision",
     "consent.withdraw": "Recorded that consent to share was withdrawn",
+    "consent.refusal_lifted": "Replaced a refusal to share with consent given",
+    "consent.refusal_lift_refused": "Tried to replace another organisation's refusal to share (refused)",
+    "admin.add": "Added in the administration site",
+    "admin.change": "Changed in the administration site",
+    "admin.delete": "Deleted in the administration site",
+    "admin.token_created": "Issued an API token",
+    "auth.enrolment_code_issued": "Issued a code to set up an authenticator app",
+    "auth.enrolment_code_used": "Used a code to set up an authenticator app",
+    "auth.enrolment_code_refused": "Tried to set up an authenticator app without a valid code",
     "assessment.record": "Recorded an assessment",
     "trusted_assessment.add": "Added to the trusted assessment",
     "trusted_assessment.write": "Wrote the trusted assessment",
@@ -341,6 +353,35 @@ def record_viewers(user: User, filters: AuditFilters) -> list[RecordViewer]:
             )
         )
     return viewers
+
+
+# --- Refusals to share that were lifted ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentLiftRow:
+    """A refusal to share replaced by consent given: who, when, for whom, and why."""
+
+    event: AuditRow
+    reason: str
+    as_care_coordinator: bool
+
+
+def consent_lifts(user: User) -> QuerySet[AuditEvent]:
+    """Every refusal lifted, newest first (audited as ``consent.refusal_lifted``)."""
+    return audit_events_visible_to(user).filter(action=LIFT_ACTION).select_related("actor").order_by("-at", "-id")
+
+
+def consent_lift_rows(events: Iterable[AuditEvent]) -> list[ConsentLiftRow]:
+    events = list(events)
+    return [
+        ConsentLiftRow(
+            event=row,
+            reason=str(event.detail.get("reason", "")),
+            as_care_coordinator=event.detail.get("as") == "care_coordinator",
+        )
+        for event, row in zip(events, audit_rows(events), strict=True)
+    ]
 
 
 # --- Break-glass openings ------------------------------------------------------------------------

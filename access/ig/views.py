@@ -36,6 +36,8 @@ from .selectors import (
     break_glass_queue,
     break_glass_review_get_for_user,
     break_glass_waiting_count,
+    consent_lift_rows,
+    consent_lifts,
     is_ig_lead,
     record_viewers,
 )
@@ -161,6 +163,17 @@ def audit_export(request: AuthenticatedHttpRequest) -> HttpResponse:
         by=request.user, now=now, filters=filters, rows=len(rows), capped=capped, source_ip=client_ip(request)
     )
     return response
+
+
+# --- Refusals to share that were lifted ------------------------------------------------------
+
+
+@ig_lead_required
+@require_GET
+def consent_lift_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    page = Paginator(consent_lifts(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page_obj": page, "lifts": consent_lift_rows(page.object_list), **_ig_context(request, "consent")}
+    return render(request, "access/ig/consent_lifts.html", context)
 
 
 # --- Break-glass openings ------------------------------------------------------------------

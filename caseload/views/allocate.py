@@ -36,6 +36,7 @@ def _save(form: AllocateForm, *, request: AuthenticatedHtmxRequest) -> Allocatio
             link_worker=data["link_worker"],
             team=data["team"],
             handover_note=data.get("handover_note", ""),
+            expect_unchanged=True,  # the form was checked against the referral as read: a colleague may be faster
         )
     except ValidationError as error:
         add_service_errors(form, error)

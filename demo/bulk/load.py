@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from referrals.models import Person
 from referrals.selectors import policy_for_team
+from referrals.services.milestones import referral_milestones_rebuild
 
 from .grants import grants_build
 from .plan import BulkPlanner
@@ -78,6 +79,10 @@ def bulk_load(*, shape: BulkShape, now: datetime, progress: Callable[[str], None
         with transaction.atomic():
             rows.close()
         result.rows = rows.counts()
+        with transaction.atomic():
+            # Each referral's earliest clock-stop events, as the services would have kept them.
+            referral_milestones_rebuild()
+        say("referral milestones")
         if shape.grants is not None:
             with transaction.atomic():
                 people = range(rows.people.first_id, rows.people.next_id)

@@ -10,8 +10,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from codes.mhsds import ATTENDANCE, CONSULTATION_MECHANISM
-from localities.models import Practice
+from codes.mhsds import ATTENDANCE, CONSULTATION_MECHANISM, PRIMARY_REASON, SOURCE_OF_REFERRAL
+from common.london import earliest_record_time, london
+from localities.models import Practice, Team
 from referrals.models import Alert, Clock, Contact, Person, Referral
 from referrals.nhs_number import normalise_nhs_number, validate_nhs_number
 
@@ -66,10 +67,19 @@ class InstantField(serializers.DateTimeField):
     """An ISO 8601 date and time. A bare date is refused rather than read as midnight:
     clocks start at the minute a referral arrives, and midnight would make it look late."""
 
+    default_error_messages = {"too_early": "Nothing recorded here happened before {earliest} (UK time)."}
+
     def to_internal_value(self, value):
         if isinstance(value, str) and "T" not in value.upper() and " " not in value.strip():
             self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]")
-        return super().to_internal_value(value)
+        try:
+            instant = super().to_internal_value(value)
+        except OverflowError:  # year 1 with an offset east of UTC falls before year 1 in UTC
+            self.fail("too_early", earliest=london(earliest_record_time()))
+        # A year like 785 parses, but has no valid UK offset to answer with (issue 10).
+        if instant < earliest_record_time():
+            self.fail("too_early", earliest=london(earliest_record_time()))
+        return instant
 
 
 # --- input ------------------------------------------------------------------
@@ -110,6 +120,36 @@ class ReferralCreateInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="When any access point got the referral; defaults to now. A time without an offset is UK time.",
     )
+    source_of_referral = choice_field(
+        [(c.code, c.display) for c in SOURCE_OF_REFERRAL.codes],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='MHSDS SourceOfReferralMH, e.g. "A1" GP, "H1" emergency department; without it the code '
+        "is derived from source.",
+    )
+    primary_reason = choice_field(
+        [(c.code, c.display) for c in PRIMARY_REASON.codes],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="MHSDS PrimReasonReferralMH.",
+    )
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The team or service the referrer chose (its id), when not the one the routing rules give. "
+        "For intake roles only; it never opens the person's other referrals to the caller.",
+    )
+    team_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=500,
+        help_text="Why the chosen team, kept on the referral and in the audit log; "
+        'defaults to "the referrer chose this service".',
+    )
 
 
 class ContactCreateInputSerializer(serializers.Serializer):
@@ -141,6 +181,8 @@ class ContactCreateInputSerializer(serializers.Serializer):
 
 
 # --- output -----------------------------------------------------------------
+
+_SOURCE_OF_REFERRAL_OUT = "MHSDS SourceOfReferralMH: the code given at intake, else the one the source maps to."
 
 
 class ClockOutputSerializer(serializers.ModelSerializer):
@@ -195,6 +237,10 @@ class ReferralOutputSerializer(serializers.ModelSerializer):
     """Needs the referral's person (with gp_practice) joined and its clocks prefetched."""
 
     person = PersonOutputSerializer(read_only=True)
+    source_of_referral = serializers.CharField(
+        source="mhsds_source_of_referral", read_only=True, help_text=_SOURCE_OF_REFERRAL_OUT
+    )
+    primary_reason = serializers.CharField(read_only=True, help_text="MHSDS PrimReasonReferralMH; blank if not given.")
     clocks = ClockOutputSerializer(many=True, read_only=True)
 
     class Meta:
@@ -204,6 +250,8 @@ class ReferralOutputSerializer(serializers.ModelSerializer):
             "reference",
             "status",
             "source",
+            "source_of_referral",
+            "primary_reason",
             "urgency",
             "presenting_need",
             "received_at",
@@ -226,6 +274,9 @@ class ReferralReceiptSerializer(serializers.ModelSerializer):
     routing reason is left out too: it names the stored GP practice or postcode district.
     """
 
+    source_of_referral = serializers.CharField(
+        source="mhsds_source_of_referral", read_only=True, help_text=_SOURCE_OF_REFERRAL_OUT
+    )
     clocks = ClockOutputSerializer(many=True, read_only=True)
 
     class Meta:
@@ -235,6 +286,7 @@ class ReferralReceiptSerializer(serializers.ModelSerializer):
             "reference",
             "status",
             "source",
+            "source_of_referral",
             "urgency",
             "received_at",
             "locality",

@@ -1,5 +1,5 @@
 """The intake API. Views only adapt HTTP: validate input, call a service or a
-selector, shape the output. Access control lives in referrals.selectors."""
+selector, shape the output. Access control lives in access.selectors."""
 
 import string
 from datetime import datetime
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 
 from access.intake import intake_receipt_record
 from access.selectors import alerts_visible_to, referral_get_for_user, referral_submitted_by, referrals_visible_to
-from accounts.models import User
 from accounts.reads import LIST, VIEW, seen
 from referrals.models import Alert, Clock, Referral
 from referrals.services import contact_record, referral_create
@@ -36,30 +35,17 @@ from .serializers import (
     ReferralOutputSerializer,
     ReferralReceiptSerializer,
 )
+from .shared import BAD_INPUT, NOT_FOUND, signed_in, validated
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 128  # Referral.idempotency_key
 _PRINTABLE = set(string.printable) - set(string.whitespace) | {" "}
 
-_BAD_INPUT = OpenApiResponse(description="Bad input: a message per field, nested as the body was.")
-_NOT_FOUND = OpenApiResponse(description="No such referral, or you may not see it.")
 _TAKES_REFERRALS = "Your role does not take referrals (intake and clinical staff do)."
-_NOT_ALLOWED = OpenApiResponse(description=_TAKES_REFERRALS)
-
-
-def _validated(serializer_class: type[serializers.Serializer], data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _signed_in(request: Request) -> User:
-    """The caller's account. Every endpoint requires one (DEFAULT_PERMISSION_CLASSES), so an
-    anonymous request is refused before a handler runs; this says so to the type checker."""
-    user = request.user
-    if not isinstance(user, User):
-        raise NotAuthenticated()
-    return user
+_ROUTES_REFERRALS = "Your role cannot choose the team: leave team out and the routing rules choose it."
+_NOT_ALLOWED = OpenApiResponse(description=f"{_TAKES_REFERRALS} Or: {_ROUTES_REFERRALS}")
+_CHOSEN_BY_REFERRER = "the referrer chose this service"
+_NO_SUCH_PAGE = OpenApiResponse(description="No such page: page is 1 or more, and no further than the last page.")
 
 
 def _idempotency_key(request: Request) -> str | None:
@@ -95,7 +81,7 @@ class ReferralListCreateApi(generics.GenericAPIView):
     @extend_schema(
         operation_id="referrals_list",
         summary="Referrals you can see, newest received first",
-        responses={200: ReferralOutputSerializer(many=True), 400: _BAD_INPUT},
+        responses={200: ReferralOutputSerializer(many=True), 400: BAD_INPUT, 404: _NO_SUCH_PAGE},
     )
     def get(self, request: Request) -> Response:
         # Never None: pagination_class is set.
@@ -126,16 +112,20 @@ class ReferralListCreateApi(generics.GenericAPIView):
         ],
         responses={
             201: ReferralReceiptSerializer,
-            400: _BAD_INPUT,
+            400: BAD_INPUT,
             403: _NOT_ALLOWED,
             409: OpenApiResponse(description="The Idempotency-Key was already used for a different referral."),
         },
     )
     def post(self, request: Request) -> Response:
-        if not _signed_in(request).takes_referrals:
+        if not signed_in(request).takes_referrals:
             raise PermissionDenied(_TAKES_REFERRALS)
         key = _idempotency_key(request)
-        data = _validated(ReferralCreateInputSerializer, request.data)
+        data = validated(ReferralCreateInputSerializer, request.data)
+        if data.get("team") is not None and not signed_in(request).routes_referrals:
+            # As on the intake page (issue 10): a clinician choosing their own team must not be a
+            # way into a record. Whoever chooses, intake_receipt_record keeps the person's history shut.
+            raise PermissionDenied(_ROUTES_REFERRALS)
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -143,7 +133,7 @@ class ReferralListCreateApi(generics.GenericAPIView):
         except DjangoValidationError as exc:
             # The person's checks name their fields flatly; report them where the caller sent them.
             raise serializers.ValidationError(validation_error_detail(exc, nest={"person": PERSON_FIELDS})) from exc
-        referral = referral_submitted_by(_signed_in(request), referral.pk)
+        referral = referral_submitted_by(signed_in(request), referral.pk)
         headers = {"Location": reverse("api:referral-detail", kwargs={"referral_id": referral.pk})}
         if not created:
             headers["Idempotent-Replayed"] = "true"
@@ -155,7 +145,7 @@ class ReferralListCreateApi(generics.GenericAPIView):
     def _create(request: Request, data: dict, key: str | None, now: datetime) -> tuple[Referral, bool]:
         person = data["person"]
         referral, created = referral_create(
-            by=_signed_in(request),
+            by=signed_in(request),
             now=now,
             source=data["source"],
             urgency=data["urgency"],
@@ -167,11 +157,15 @@ class ReferralListCreateApi(generics.GenericAPIView):
             birth_date=person.get("birth_date"),
             postcode=person["postcode"],
             gp_practice=person.get("gp_practice"),
+            team_override=data.get("team"),
+            override_reason=(data["team_reason"].strip() or _CHOSEN_BY_REFERRER) if data.get("team") else "",
+            source_of_referral=data["source_of_referral"],
+            primary_reason=data["primary_reason"],
             idempotency_key=key,
         )
         if created:
             # Taking a referral is never a way into the person's record (issue 10).
-            intake_receipt_record(by=_signed_in(request), referral=referral, now=now)
+            intake_receipt_record(by=signed_in(request), referral=referral, now=now)
         return referral, created
 
 
@@ -179,10 +173,10 @@ class ReferralDetailApi(APIView):
     @extend_schema(
         operation_id="referrals_retrieve",
         summary="One referral with its clocks",
-        responses={200: ReferralOutputSerializer, 404: _NOT_FOUND},
+        responses={200: ReferralOutputSerializer, 404: NOT_FOUND},
     )
     def get(self, request: Request, referral_id: int) -> Response:
-        referral = referral_get_for_user(_signed_in(request), referral_id)
+        referral = referral_get_for_user(signed_in(request), referral_id)
         seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
         return Response(ReferralOutputSerializer(referral, context={"now": timezone.now()}).data)
 
@@ -196,16 +190,16 @@ class ReferralContactCreateApi(APIView):
         request=ContactCreateInputSerializer,
         responses={
             201: ContactRecordedOutputSerializer,
-            400: _BAD_INPUT,
-            404: _NOT_FOUND,
+            400: BAD_INPUT,
+            404: NOT_FOUND,
             409: OpenApiResponse(description="The referral has ended before this contact."),
         },
     )
     def post(self, request: Request, referral_id: int) -> Response:
         # Look the referral up first: a caller who may not see it learns nothing from our validation.
-        user = _signed_in(request)
+        user = signed_in(request)
         referral = referral_get_for_user(user, referral_id)
-        data = _validated(ContactCreateInputSerializer, request.data)
+        data = validated(ContactCreateInputSerializer, request.data)
         now = timezone.now()
         contact = contact_record(referral=referral, by=user, now=now, **data)
         # Re-read after the service: its clock rules may have stopped clocks or moved the status on.
@@ -214,7 +208,14 @@ class ReferralContactCreateApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(summary="Warnings, breaches and escalations on referrals you can see, or sent to you; newest first")
+@extend_schema(
+    summary="Warnings, breaches and escalations on referrals you can see, or sent to you; newest first",
+    responses={
+        200: AlertOutputSerializer(many=True),
+        400: BAD_INPUT,
+        404: OpenApiResponse(description="The cursor is not one this list gave out."),
+    },
+)
 class AlertListApi(generics.ListAPIView):
     serializer_class = AlertOutputSerializer
     filterset_class = AlertFilter

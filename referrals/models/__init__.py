@@ -3,6 +3,7 @@ from .allocation import Allocation
 from .care import Assessment, CarePlan, CarePlanGoal, Intervention, OutcomeMeasure
 from .clock import Clock, ClockEvent
 from .contact import Contact, IndirectActivity
+from .milestones import ReferralMilestones
 from .person import Person
 from .person_context import Carer, RiskFlag, SharingConsent
 from .policy import ClockPolicy, ResponseTarget
@@ -35,5 +36,6 @@ __all__ = [
     "OutcomeMeasure",
     "Person",
     "Referral",
+    "ReferralMilestones",
     "ResponseTarget",
 ]

@@ -18,6 +18,8 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["completed_at", "id"]
+        # A referral's earliest coded assessment (reporting.measures.referral_spell), from the index alone.
+        indexes = [models.Index(fields=["referral", "completed_at"], include=["code"], name="assessment_earliest_idx")]
 
     def __str__(self) -> str:
         return f"Assessment {self.completed_at:%Y-%m-%d}"
@@ -32,6 +34,8 @@ class CarePlan(models.Model):
 
     class Meta:
         ordering = ["agreed_at", "id"]
+        # A referral's earliest care plan (reporting.measures.referral_spell), from the index alone.
+        indexes = [models.Index(fields=["referral", "agreed_at"], name="careplan_earliest_idx")]
 
     def __str__(self) -> str:
         return f"Care plan agreed {self.agreed_at:%Y-%m-%d}"
@@ -87,6 +91,8 @@ class Intervention(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
+        # A referral's earliest coded intervention (reporting.measures.referral_spell), from the index alone.
+        indexes = [models.Index(fields=["referral", "started_at"], include=["code"], name="intervention_earliest_idx")]
 
     def __str__(self) -> str:
         return f"{self.description} from {self.started_at:%Y-%m-%d}"
@@ -113,6 +119,8 @@ class OutcomeMeasure(models.Model):
 
     class Meta:
         ordering = ["recorded_at", "id"]
+        # A referral's earliest outcome with a coded tool (reporting.measures.referral_spell), from the index alone.
+        indexes = [models.Index(fields=["referral", "recorded_at"], include=["tool_code"], name="outcome_earliest_idx")]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.score} ({self.stage})"

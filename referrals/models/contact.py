@@ -39,7 +39,26 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["referral", "attendance", "occurred_at"], name="contact_attended_idx")]
+        indexes = [
+            models.Index(fields=["referral", "attendance", "occurred_at"], name="contact_attended_idx"),
+            # The national measures (reporting.measures): only the contacts that count (attended and
+            # direct), a referral's in date, time and id order, and a period's by time.
+            models.Index(
+                fields=["referral", "occurred_at", "id"],
+                condition=models.Q(
+                    attendance__in=sorted(ATTENDED), consultation_mechanism__in=sorted(DIRECT_MECHANISMS)
+                ),
+                name="contact_counting_idx",
+            ),
+            models.Index(
+                fields=["occurred_at"],
+                include=["referral"],
+                condition=models.Q(
+                    attendance__in=sorted(ATTENDED), consultation_mechanism__in=sorted(DIRECT_MECHANISMS)
+                ),
+                name="contact_counting_at_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(starts_treatment=True) | models.Q(attendance__in=sorted(ATTENDED)),

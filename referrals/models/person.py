@@ -74,7 +74,12 @@ class Person(models.Model):
                 name="nhs_number_is_ten_digits",
             ),
         ]
-        indexes = [models.Index(fields=["family_name", "birth_date"])]
+        indexes = [
+            models.Index(fields=["family_name", "birth_date"]),
+            # Age on a referral's received date for the national measures (reporting.measures),
+            # read from the index alone.
+            models.Index(fields=["id"], include=["birth_date"], name="person_birth_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"

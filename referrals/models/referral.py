@@ -163,6 +163,15 @@ class Referral(models.Model):
             models.Index(
                 fields=["allocated_to", "id"], condition=models.Q(ended_at__isnull=True), name="referral_held_open_idx"
             ),
+            # The national measures (reporting.measures): the referrals open at an instant (ended_at
+            # IS NULL, or ended after it), read from the index alone.
+            models.Index(
+                fields=["ended_at", "team"], include=["id", "received_at", "person"], name="referral_ended_idx"
+            ),
+            # A person's referrals, for their referral spells (reporting.measures.referral_spell).
+            models.Index(
+                fields=["person", "received_at"], include=["id", "ended_at", "team"], name="referral_person_spell_idx"
+            ),
         ]
 
     def __str__(self) -> str:

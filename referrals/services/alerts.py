@@ -21,16 +21,16 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, Q
 
 from accounts.models import Role, User
 from referrals.models import Alert, AlertEmail, Clock, Notification, Referral, SweepStatus
+from referrals.selectors import alerts_deliverable
 from referrals.services import metrics
 
 logger = logging.getLogger(__name__)
@@ -75,11 +75,7 @@ def clocks_sweep_step(*, now: datetime, batch: int = 500) -> int:
 def _sweep_step(now: datetime, batch: int) -> tuple[int, int]:
     """``clocks_sweep_step``, also returning how many alerts it earned (a twin another sweep stored counts too)."""
     with transaction.atomic():
-        due = list(
-            Clock.objects.select_for_update(skip_locked=True)
-            .filter(next_check_at__isnull=False, next_check_at__lte=now)
-            .order_by("next_check_at")[:batch]
-        )
+        due = _claim_due(now, batch)
         if not due:
             return 0, 0
         alerts: list[Alert] = []
@@ -91,6 +87,30 @@ def _sweep_step(now: datetime, batch: int) -> tuple[int, int]:
         levels = [alert.level for alert in alerts]
         transaction.on_commit(lambda: _count_raised(levels))
     return len(due), len(alerts)
+
+
+def _claim_due(now: datetime, batch: int) -> list[Clock]:
+    """Lock up to ``batch`` due clocks, oldest threshold first, skipping any another transaction holds.
+
+    The lock order is the referral, then its clocks (docs/adr/0003): on PostgreSQL the claim also
+    takes each clock's referral FOR KEY SHARE (what the alerts' foreign-key check needs at commit),
+    and SKIP LOCKED on both, so a sweep never waits for a lock and cannot be half of a deadlock.
+    FOR KEY SHARE does not conflict with the FOR NO KEY UPDATE every service takes on a referral.
+    """
+    if connection.vendor != "postgresql":
+        return list(
+            Clock.objects.select_for_update(skip_locked=True)
+            .filter(next_check_at__isnull=False, next_check_at__lte=now)
+            .order_by("next_check_at")[:batch]
+        )
+    return list(
+        Clock.objects.raw(
+            "SELECT c.* FROM referrals_referral AS r JOIN referrals_clock AS c ON c.referral_id = r.id "
+            "WHERE c.next_check_at IS NOT NULL AND c.next_check_at <= %s ORDER BY c.next_check_at LIMIT %s "
+            "FOR KEY SHARE OF r SKIP LOCKED FOR UPDATE OF c SKIP LOCKED",
+            [now, batch],
+        )
+    )
 
 
 def _count_raised(levels: list[str]) -> None:
@@ -114,11 +134,6 @@ def _save_ladder_positions(clocks: list[Clock]) -> None:
             "WHERE c.id = v.id",
             [[c.pk for c in clocks], [c.next_alert_step for c in clocks], [c.next_check_at for c in clocks]],
         )
-
-
-def alerts_deliverable(*, now: datetime) -> "QuerySet[Alert]":
-    """Unsent alerts nobody holds a live lease on: new ones, and those whose sender died or backed off."""
-    return Alert.objects.filter(sent_at__isnull=True).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
 def _wake_senders(*, deliverable: int, publish: Callable[[], object]) -> int:
@@ -391,42 +406,7 @@ def _close_quietly(mailer: object) -> None:
         pass
 
 
-# --- is the sweep running? -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SweepHealth:
-    last_finished_at: datetime | None
-    stale: bool  # no sweep for longer than CLOCK_SWEEP_STALE_AFTER: is Celery beat running?
-    lag_seconds: float  # how long the oldest due clock has waited for a sweep (0 when none is due)
-    deliverable: int  # alerts waiting for a sender
-    oldest_unsent_at: datetime | None  # when the oldest unsent alert was raised
-
-
-def sweep_health(*, now: datetime) -> SweepHealth:
-    """What /healthz, /metrics and the inbox warning report about the sweep and delivery."""
-    status = SweepStatus.objects.filter(pk=1).first()
-    last = status.finished_at if status is not None else None
-    oldest_due = Clock.objects.filter(next_check_at__isnull=False, next_check_at__lte=now).aggregate(
-        at=Min("next_check_at")
-    )["at"]
-    oldest_unsent = Alert.objects.filter(sent_at__isnull=True).aggregate(at=Min("created_at"))["at"]
-    return SweepHealth(
-        last_finished_at=last,
-        stale=last is not None and now - last > settings.CLOCK_SWEEP_STALE_AFTER,
-        lag_seconds=max((now - oldest_due).total_seconds(), 0) if oldest_due is not None else 0.0,
-        deliverable=alerts_deliverable(now=now).count(),
-        oldest_unsent_at=oldest_unsent,
-    )
-
-
-def sweep_stopped_since(*, now: datetime) -> datetime | None:
-    """When the last sweep finished, if that is longer ago than CLOCK_SWEEP_STALE_AFTER; else None (one query)."""
-    return (
-        SweepStatus.objects.filter(pk=1, finished_at__lt=now - settings.CLOCK_SWEEP_STALE_AFTER)
-        .values_list("finished_at", flat=True)
-        .first()
-    )
+# --- has the sweep stopped? (what /healthz and the inbox read: referrals.selectors) -----------
 
 
 def sweep_stale_warn(*, now: datetime) -> bool:

@@ -1,5 +1,6 @@
 """Recording the events the referral-spell clock stop waits for, coded as MHSDS codes them:
-assessments and interventions with SNOMED CT codes from the shipped lists, outcome measures
+assessments and interventions with SNOMED CT codes from the reference sets (the shipped members
+and those loaded from the trust's release, active), outcome measures
 with their tool and a score inside its range, care plans with their type (docs/measures.md)."""
 
 from datetime import date, datetime
@@ -12,18 +13,20 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from codes.mhsds import CARE_PLAN_TYPE, CodeList
+from codes.selectors import code_accepted
 from codes.snomed import (
     ASSESSMENT,
-    MEDICATION,
+    EXCLUDED,
+    EXCLUDED_FROM_CLOCK_STOP,
+    INTERVENTION_LISTS,
     OUTCOME_TOOL_BY_CODE,
     OUTCOME_TOOL_BY_NAME,
-    PSYCHOLOGICAL_THERAPY,
-    PSYCHOSOCIAL,
 )
 from localities.models import Organisation
 from referrals.models import Assessment, CarePlan, CarePlanGoal, Intervention, OutcomeMeasure, Referral
 
 from .clocks import clocks_evaluate
+from .milestones import referral_milestones_refresh
 
 
 def _check_time(referral: Referral, at: datetime, now: datetime, field: str) -> None:
@@ -34,9 +37,18 @@ def _check_time(referral: Referral, at: datetime, now: datetime, field: str) -> 
 
 
 def _check_code(code: str, *lists: CodeList, field: str = "code") -> None:
-    if code and not any(code in codes for codes in lists):
-        names = " or ".join(f"{codes.title.lower()} ({codes.national_set})" for codes in lists)
-        raise ValidationError({field: [f"{code} is not in the shipped {names} list."]})
+    """An active member of one of the reference sets, shipped or loaded; never an activity that
+    does not stop a clock, even where a loaded reference set holds it (L339-L340)."""
+    if not code:
+        return
+    names = " or ".join(f"{codes.title.lower()} ({codes.national_set})" for codes in lists)
+    if code in EXCLUDED_FROM_CLOCK_STOP:
+        refused = (
+            f"{code} ({EXCLUDED.display(code)}) never stops a clock: it is not taken from the {names} reference set."
+        )
+        raise ValidationError({field: [refused]})
+    if not code_accepted(code, *lists):
+        raise ValidationError({field: [f"{code} is not an active member of the {names} reference set."]})
 
 
 @transaction.atomic
@@ -49,6 +61,7 @@ def assessment_record(
     row = Assessment.objects.create(
         referral=referral, completed_at=completed_at, summary=summary, recorded_by=by, code=code
     )
+    referral_milestones_refresh(referral=referral)
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="assessment.record", obj=row, now=now, person_id=referral.person_id)
     return row
@@ -64,6 +77,7 @@ def care_plan_record(
     row = CarePlan.objects.create(
         referral=referral, agreed_at=agreed_at, summary=summary, recorded_by=by, plan_type=plan_type
     )
+    referral_milestones_refresh(referral=referral)
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="care_plan.record", obj=row, now=now, person_id=referral.person_id)
     return row
@@ -99,7 +113,7 @@ def intervention_record(
     """``code``: a SNOMED CT intervention from the psychological therapy, psychosocial or
     medication lists; only a coded intervention counts nationally (a care plan also does)."""
     _check_time(referral, started_at, now, "started_at")
-    _check_code(code, PSYCHOLOGICAL_THERAPY, PSYCHOSOCIAL, MEDICATION)
+    _check_code(code, *INTERVENTION_LISTS)
     if kind not in Intervention.Kind.values:
         raise ValidationError({"kind": ["Choose the kind of intervention."]})
     row = Intervention.objects.create(
@@ -113,6 +127,7 @@ def intervention_record(
         recorded_by=by,
         code=code,
     )
+    referral_milestones_refresh(referral=referral)
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="intervention.record", obj=row, now=now, person_id=referral.person_id)
     return row
@@ -154,6 +169,7 @@ def outcome_measure_record(
         stage=stage,
         recorded_by=by,
     )
+    referral_milestones_refresh(referral=referral)
     clocks_evaluate(referral=referral, by=by)
     audit_record(by=by, action="outcome_measure.record", obj=row, now=now, person_id=referral.person_id)
     return row

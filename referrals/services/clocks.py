@@ -19,6 +19,7 @@ from referrals.models import (
     ClockEvent,
     ClockPolicy,
     Contact,
+    Person,
     Referral,
     ResponseTarget,
 )
@@ -159,6 +160,10 @@ def clocks_evaluate(*, referral: Referral, by: User | None) -> list[Clock]:
     A referral-spell clock can also stop because of an event on another referral of the same
     spell, so the open spell clocks of the person's other referrals are looked at too.
     """
+    # Evaluations for one person run one at a time: the person's row, then this referral's clocks,
+    # then its spell partners' (docs/adr/0003). Without it, contacts recorded at the same moment on
+    # two referrals of one spell each held their own referral's clocks and waited for the other's.
+    Person.objects.select_for_update(no_key=True).only("pk").get(pk=referral.person_id)
     stopped = []
     for clock in _current_open(referral):
         outcome = _stop_due(clock, referral)
@@ -229,7 +234,16 @@ def clocks_stop_for_ended_referral(*, referral: Referral, by: User, now: datetim
 
 
 def _clock_for_update(clock: Clock) -> Clock:
-    return Clock.objects.select_for_update().select_related("referral").get(pk=clock.pk)
+    """Lock the clock's referral, then the clock: the one lock order (docs/adr/0003).
+
+    Locking the clock with its referral joined (``select_related`` under FOR UPDATE) took the
+    clock first and the referral second, and FOR UPDATE on the referral: a contact holding the
+    referral and waiting for this clock deadlocked with it, and so did a sweep's foreign-key check.
+    """
+    referral = Referral.objects.select_for_update(no_key=True).get(pk=clock.referral_id)
+    locked = Clock.objects.select_for_update(of=("self",)).get(pk=clock.pk)
+    locked.referral = referral
+    return locked
 
 
 def _require_reason(reason: str) -> str:
@@ -324,9 +338,13 @@ def _restart(clock: Clock, *, by: User, now: datetime, reason: str) -> Clock:
 
 
 def clocks_restart_for_redirect(*, referral: Referral, by: User, now: datetime, reason: str) -> list[Clock]:
+    """Called by referral_redirect, which holds the referral: lock only the clocks (``of=self``).
+
+    Without ``of`` the joined referral was locked FOR UPDATE between two clocks, blocking the
+    foreign-key check of a sweep that held the second clock: a deadlock (docs/adr/0003)."""
     return [
         _restart(clock, by=by, now=now, reason=reason)
-        for clock in Clock.objects.select_for_update()
+        for clock in Clock.objects.select_for_update(of=("self",))
         .select_related("referral")
         .filter(referral=referral, is_current=True, stopped_at__isnull=True)
     ]

@@ -8,11 +8,12 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import audit_record
 from codes.mhsds import ATTENDANCE, ATTENDED, CONSULTATION_MECHANISM
-from referrals.errors import InvalidTransition
+from referrals.errors import InvalidTransition, atomic_refusing_races
 from referrals.models import Contact, IndirectActivity, Referral
 from referrals.models.contact import LEGACY_ATTENDANCE, LEGACY_MECHANISM
 
 from .clocks import clocks_evaluate
+from .milestones import referral_milestones_refresh
 from .referrals import referral_mark_treatment_started
 
 
@@ -45,7 +46,7 @@ def _coded(*, consultation_mechanism: str, attendance: str, mode: str, outcome: 
     return consultation_mechanism, attendance
 
 
-@transaction.atomic
+@atomic_refusing_races  # a concurrent change refused by the database: ConflictError, not a 500
 def contact_record(
     *,
     referral: Referral,
@@ -94,6 +95,7 @@ def contact_record(
     )
     if starts_treatment:
         referral_mark_treatment_started(referral=referral, at=occurred_at, now=now)
+    referral_milestones_refresh(referral=referral)
     stopped = clocks_evaluate(referral=referral, by=by)
     audit_record(
         by=by,

@@ -1,13 +1,33 @@
+import re
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
 from localities.models import Practice
 from referrals.models import Person
 from referrals.nhs_number import normalise_nhs_number, validate_nhs_number
+
+# A UK postcode: the full code, or the outward code (district) alone when that is all the person
+# gives (routing needs only the district).
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?(?: ?[0-9][A-Z]{2})?$")
+# Nobody alive was born before this; an earlier year is a typing slip (19 for 1984, say).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def _refuse_implausible(*, birth_date: date | None, postcode: str, now: datetime) -> None:
+    errors = {}
+    if birth_date is not None and birth_date > timezone.localdate(now):
+        errors["birth_date"] = ["A date of birth cannot be in the future."]
+    elif birth_date is not None and birth_date < EARLIEST_BIRTH_DATE:
+        errors["birth_date"] = [f"A date of birth before {EARLIEST_BIRTH_DATE:%Y} is not possible: check the year."]
+    if postcode.strip() and not POSTCODE.match(postcode.strip().upper()):
+        errors["postcode"] = ["Enter a UK postcode, for example BS1 4XX (or the first half, BS1, if that is all)."]
+    if errors:
+        raise ValidationError(errors)
 
 
 def person_match_or_create(
@@ -24,8 +44,10 @@ def person_match_or_create(
     """Find the person by NHS number, or create them. Returns (person, created).
 
     A match whose date of birth disagrees is refused rather than linked: joining
-    a referral to the wrong person's record is worse than asking again.
+    a referral to the wrong person's record is worse than asking again. A date of birth in the
+    future or before 1900, or something that is not a UK postcode, is refused.
     """
+    _refuse_implausible(birth_date=birth_date, postcode=postcode, now=now)
     if nhs_number:
         nhs_number = normalise_nhs_number(nhs_number)
         try:

@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.services import audit_record
+from common.london import earliest_record_time, london
 from localities.models import Practice, Team
 from localities.selectors import Route, route_for
-from referrals.errors import InvalidTransition
+from referrals.errors import InvalidTransition, atomic_refusing_races
 from referrals.models import Allocation, ClockPolicy, Handoff, Person, Referral, UrgencyChange
 from referrals.selectors import policy_for_team
 
@@ -43,13 +44,29 @@ def referral_can_become(referral: Referral, status: str) -> bool:
     return status in ALLOWED[referral.status]
 
 
-def _transition(referral: Referral, to: str, *, now: datetime) -> None:
+def _refuse_unless_can_become(referral: Referral, to: str) -> None:
     if to not in ALLOWED[referral.status]:
         raise InvalidTransition(
             f"A referral that is {referral.get_status_display().lower()} cannot become {S(to).label.lower()}."
         )
+
+
+def _transition(referral: Referral, to: str, *, now: datetime) -> None:
+    _refuse_unless_can_become(referral, to)
     referral.status = to
     referral.status_changed_at = now
+
+
+def _when(referral: Referral, at: datetime | None, *, now: datetime) -> datetime:
+    """When a transition happened: now, or ``at`` for one recorded afterwards (through the API),
+    which may be neither in the future nor before the referral was received."""
+    if at is None:
+        return now
+    if at > now:
+        raise ValidationError({"at": ["This cannot be in the future."]})
+    if at < referral.received_at:
+        raise ValidationError({"at": ["This cannot be before the referral was received."]})
+    return at
 
 
 def _locked(referral: Referral) -> Referral:
@@ -102,6 +119,10 @@ def referral_create(
     received_at = (received_at or now).astimezone(UTC)  # stored and computed in UTC
     if received_at > now:
         raise ValidationError({"received_at": ["The time a referral was received cannot be in the future."]})
+    if received_at < earliest_record_time():
+        raise ValidationError(
+            {"received_at": [f"A referral received before {london(earliest_record_time())} cannot be recorded here."]}
+        )
     fingerprint = ""
     if idempotency_key:
         fingerprint = _fingerprint(
@@ -261,8 +282,10 @@ def referral_triage(
     thrive_grouping: str = "",
     next_step: str = "",
     note: str = "",
+    at: datetime | None = None,
 ) -> Referral:
-    """Record triage: urgency, THRIVE grouping and the next step.
+    """Record triage: urgency, THRIVE grouping and the next step; ``at`` when it happened, if
+    not now (the urgency's history keeps that time).
 
     Changing urgency does not silently move a running deadline: the clock keeps
     the target it started with (see clock_restart to start again, with a reason).
@@ -275,13 +298,15 @@ def referral_triage(
     if errors:
         raise ValidationError(errors)
     referral = _locked(referral)
-    _transition(referral, S.TRIAGED, now=now)
+    _refuse_unless_can_become(referral, S.TRIAGED)  # before the time: a conflict, not bad input
+    at = _when(referral, at, now=now)
+    _transition(referral, S.TRIAGED, now=at)
     detail: dict[str, Any] = {"note": note, "next_step": next_step}
     if urgency and urgency != referral.urgency:
         detail["urgency"] = {"from": referral.urgency, "to": urgency}
         referral.urgency = urgency
         # Kept with its time: the crisis measures read the urgency in force at a month's end.
-        UrgencyChange.objects.create(referral=referral, urgency=urgency, at=now, by=by)
+        UrgencyChange.objects.create(referral=referral, urgency=urgency, at=at, by=by)
     if thrive_grouping and thrive_grouping != referral.thrive_grouping:
         detail["thrive_grouping"] = {"from": referral.thrive_grouping, "to": thrive_grouping}
         referral.thrive_grouping = thrive_grouping
@@ -321,7 +346,7 @@ def referral_mark_treatment_started(*, referral: Referral, at: datetime, now: da
     return referral
 
 
-@transaction.atomic
+@atomic_refusing_races  # a concurrent change refused by the database: ConflictError, not a 500
 def referral_redirect(
     *, referral: Referral, by: User, now: datetime, to_team: Team, note: str, person_informed: bool
 ) -> Handoff:
@@ -366,19 +391,24 @@ def referral_redirect(
     return handoff
 
 
-@transaction.atomic
-def referral_close(*, referral: Referral, by: User, now: datetime, reason: str, note: str = "") -> Referral:
-    """Close without treatment (declined, no contact...). Open clocks stop; any breach stands."""
+@atomic_refusing_races  # a concurrent change refused by the database: ConflictError, not a 500
+def referral_close(
+    *, referral: Referral, by: User, now: datetime, reason: str, note: str = "", at: datetime | None = None
+) -> Referral:
+    """Close without treatment (declined, no contact...), now or ``at``. Open clocks stop; any
+    breach stands."""
     if reason not in Referral.ClosureReason.values:
         raise ValidationError({"reason": [f"Choose one of: {', '.join(Referral.ClosureReason.values)}."]})
     referral = _locked(referral)
-    _transition(referral, S.CLOSED, now=now)
+    _refuse_unless_can_become(referral, S.CLOSED)
+    ended_at = _ended_at(referral, at, now=now)
+    _transition(referral, S.CLOSED, now=ended_at)
     referral.closure_reason = reason
     referral.discharge_note = note
-    return _end(referral, by=by, now=now, action="referral.close")
+    return _end(referral, by=by, now=now, ended_at=ended_at, action="referral.close")
 
 
-@transaction.atomic
+@atomic_refusing_races  # a concurrent change refused by the database: ConflictError, not a 500
 def referral_discharge(
     *,
     referral: Referral,
@@ -387,8 +417,10 @@ def referral_discharge(
     note: str,
     reason: str = Referral.DischargeReason.GOALS_MET,
     return_route: str = "",
+    at: datetime | None = None,
 ) -> Referral:
-    """Discharge with a reason, a return-to-self-care plan (``note``) and how to get back in touch."""
+    """Discharge with a reason, a return-to-self-care plan (``note``) and how to get back in
+    touch; now, or ``at``."""
     errors = {}
     if not note.strip():
         errors["note"] = ["Write the return-to-self-care plan."]
@@ -397,18 +429,31 @@ def referral_discharge(
     if errors:
         raise ValidationError(errors)
     referral = _locked(referral)
-    _transition(referral, S.DISCHARGED, now=now)
+    _refuse_unless_can_become(referral, S.DISCHARGED)
+    ended_at = _ended_at(referral, at, now=now)
+    _transition(referral, S.DISCHARGED, now=ended_at)
     referral.discharge_note = note.strip()
     referral.discharge_reason = reason
     referral.return_route = return_route.strip()
-    return _end(referral, by=by, now=now, action="referral.discharge")
+    return _end(referral, by=by, now=now, ended_at=ended_at, action="referral.discharge")
 
 
-def _end(referral: Referral, *, by: User, now: datetime, action: str) -> Referral:
-    referral.ended_at = now
+def _ended_at(referral: Referral, at: datetime | None, *, now: datetime) -> datetime:
+    """When the referral ends: now, or ``at``, which no recorded contact may follow (as a contact
+    after the end is refused)."""
+    ended_at = _when(referral, at, now=now)
+    if at is not None and referral.contacts.filter(occurred_at__gt=ended_at).exists():
+        raise ValidationError({"at": ["A contact is recorded after this time: the referral ends after it."]})
+    if at is not None and Allocation.objects.filter(referral=referral, started_at__gt=ended_at).exists():
+        raise ValidationError({"at": ["The referral was allocated after this time: it ends after the allocation."]})
+    return ended_at
+
+
+def _end(referral: Referral, *, by: User, now: datetime, ended_at: datetime, action: str) -> Referral:
+    referral.ended_at = ended_at
     referral.save()
-    clocks_stop_for_ended_referral(referral=referral, by=by, now=now)
-    _allocation_end_open(referral=referral, now=now)
+    clocks_stop_for_ended_referral(referral=referral, by=by, now=ended_at)
+    _allocation_end_open(referral=referral, now=ended_at)
     audit_record(
         by=by,
         action=action,

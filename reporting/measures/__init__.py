@@ -8,11 +8,11 @@ names them for the API and the dashboard.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .cmh_second_contact import cmh_second_contact
+from .cmh_second_contact import cmh_second_contact, cmh_second_contact_figures
 from .crisis import crisis_urgent_24h, crisis_very_urgent_4h
 from .liaison import liaison_1h
 from .periods import BadPeriod, MeasurePeriod, parse_period
-from .referral_spell import referral_spell
+from .referral_spell import referral_spell, referral_spell_figures
 from .result import MeasureResult, MeasureRow
 
 _MHSDS = "NHSDigital/mental-health-monthly-statistics @ 7b4d742, Mental_Health_Monthly_Statistics/menh_bbrb/notebooks"
@@ -29,9 +29,16 @@ class Measure:
     quarterly: bool
     unit: str  # "minutes" or "days"
     compute: Callable[[MeasurePeriod], MeasureResult]
+    # The figures without the rows, where a measure counts them faster than it lists them.
+    compute_figures: Callable[[MeasurePeriod], MeasureResult] | None = None
 
     def period(self, text: str) -> MeasurePeriod:
         return parse_period(text, quarterly=self.quarterly)
+
+    def figures(self, period: MeasurePeriod) -> MeasureResult:
+        """The numerator, denominator and still waiting (``rows`` may be empty): the same
+        figures as ``compute``."""
+        return (self.compute_figures or self.compute)(period)
 
 
 MEASURES: dict[str, Measure] = {
@@ -95,6 +102,7 @@ MEASURES: dict[str, Measure] = {
             quarterly=False,
             unit="days",
             compute=cmh_second_contact,
+            compute_figures=cmh_second_contact_figures,
         ),
         Measure(
             code="referral_spell",
@@ -113,6 +121,7 @@ MEASURES: dict[str, Measure] = {
             quarterly=True,
             unit="days",
             compute=referral_spell,
+            compute_figures=referral_spell_figures,
         ),
     )
 }
@@ -125,9 +134,11 @@ __all__ = [
     "MeasureResult",
     "MeasureRow",
     "cmh_second_contact",
+    "cmh_second_contact_figures",
     "crisis_urgent_24h",
     "crisis_very_urgent_4h",
     "liaison_1h",
     "parse_period",
     "referral_spell",
+    "referral_spell_figures",
 ]

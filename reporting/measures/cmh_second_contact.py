@@ -2,18 +2,35 @@
 (not spells) of adults to core community teams, without a hospital stay, whose second attended
 direct contact fell in the month; within 4 weeks when it came 0 to 27 whole UK dates after the
 received date (CMH Dashboard L477-L491). Still waiting: open at the month's end with no second
-contact, banded by days from the received date to the month's last day (L494-L510)."""
+contact, banded by days from the received date to the month's last day (L494-L510).
 
+One query. The month can count only referrals open at its end or with a counting contact in it
+(a second contact in the month is one), so on PostgreSQL those are found first, by index, and
+only they are looked at; each one's second contact is read from the partial index of counting
+contacts. Other databases run the portable query (``_facts_portable``), which gives the same rows.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
 from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, DIRECT_MECHANISMS
 from common.london import london_date
-from referrals.models import Contact, Referral
+from localities.models import Team
+from referrals.models import Contact, HospitalStay, Person, Referral
 
 from .periods import MeasurePeriod
-from .queries import community_excluded_because, has_hospital_stay
+from .queries import (
+    ADULT_AGE,
+    COUNTING_CONTACT_SQL,
+    community_excluded_because,
+    has_hospital_stay,
+    on_postgresql,
+    sql_list,
+)
 from .result import MeasureResult, MeasureRow
 
 CODE = "cmh_second_contact"
@@ -26,6 +43,12 @@ WAITING_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("28-84 days", 28, 84),
     ("over 84 days", 85, None),
 )
+SECOND_CONTACT = "second attended direct contact"
+
+# One referral the month counts or finds waiting: (pk, person_id, received date (UK), date of
+# birth, UK date of its second counting contact if that fell in the month (else None: waiting),
+# hospital stay linked).
+Facts = tuple[int, int, date, date | None, date | None, bool]
 
 
 def waiting_band(days: int) -> str:
@@ -36,69 +59,150 @@ def waiting_band(days: int) -> str:
 
 
 def cmh_second_contact(period: MeasurePeriod) -> MeasureResult:
+    facts = _facts_postgresql(period) if on_postgresql() else _facts_portable(period)
+    last_day = period.last_day
+    rows: list[MeasureRow] = []
+    counted = met = 0
+    bands = {label: 0 for label, _, _ in WAITING_BANDS}
+    for pk, person_id, received, birth_date, second_day, hospital_stay in facts:
+        excluded = community_excluded_because(birth_date=birth_date, received=received, hospital_stay=hospital_stay)
+        if excluded:
+            rows.append(MeasureRow((pk,), person_id, False, excluded, received))
+            continue
+        if second_day is not None:
+            days = (second_day - received).days
+            within = 0 <= days <= WITHIN_DAYS
+            counted += 1
+            met += within
+            rows.append(
+                MeasureRow((pk,), person_id, True, "", received, second_day, SECOND_CONTACT, days, None, within)
+            )
+        else:
+            days = (last_day - received).days
+            band = waiting_band(days)
+            bands[band] += 1
+            rows.append(MeasureRow((pk,), person_id, True, "", received, None, "", days, None, None, True, band))
+    return MeasureResult(
+        code=CODE,
+        period=period,
+        numerator=met,
+        denominator=counted,
+        still_waiting=sum(bands.values()),
+        still_waiting_bands=bands,
+        rows=rows,
+    )
+
+
+def cmh_second_contact_figures(period: MeasurePeriod) -> MeasureResult:
+    """The figures of ``cmh_second_contact`` without its rows (the figures API, the national
+    page): on PostgreSQL the same statement counts them itself, so no row leaves the database."""
+    if not on_postgresql():
+        return replace(cmh_second_contact(period), rows=[])
+    # Counted as cmh_second_contact counts its rows: in scope (18 or over on the received date,
+    # a date of birth known, no hospital stay), seen a second time in the month (within 4 weeks:
+    # 0 to 27 days), else waiting, banded by days from the received date to the month's last day.
+    days = "s.second_day - s.received_day"
+    waiting = "%(last_day)s - s.received_day"
+    bands = ", ".join(
+        f"count(*) FILTER (WHERE s.second_day IS NULL AND {waiting} >= {lowest}"
+        + (f" AND {waiting} <= {highest})" if highest is not None else ")")
+        for _, lowest, highest in WAITING_BANDS
+    )
+    final = f"""
+        SELECT count(*) FILTER (WHERE {days} BETWEEN 0 AND {WITHIN_DAYS}), count(s.second_day), {bands}
+        FROM (
+            SELECT (s.received_at AT TIME ZONE 'Europe/London')::date AS received_day,
+                   CASE WHEN s.second_at < %(end)s THEN (s.second_at AT TIME ZONE 'Europe/London')::date END AS second_day,
+                   (SELECT p.birth_date FROM {Person._meta.db_table} p WHERE p.id = s.person_id) AS birth_date
+            FROM second s
+            WHERE ((s.second_at >= %(start)s AND s.second_at < %(end)s)
+                   OR ((s.ended_at IS NULL OR s.ended_at >= %(end)s) AND (s.second_at IS NULL OR s.second_at >= %(end)s)))
+              AND NOT EXISTS (SELECT 1 FROM {HospitalStay._meta.db_table} h WHERE h.referral_id = s.id)
+        ) s
+        WHERE s.birth_date <= s.received_day - interval '{ADULT_AGE} years'
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(final), {"start": period.start, "end": period.end, "last_day": period.last_day})
+        met, counted, *waiting = cursor.fetchone()
+    by_band = {label: count for (label, _, _), count in zip(WAITING_BANDS, waiting, strict=True)}
+    return MeasureResult(
+        code=CODE,
+        period=period,
+        numerator=met,
+        denominator=counted,
+        still_waiting=sum(by_band.values()),
+        still_waiting_bands=by_band,
+    )
+
+
+def _facts_postgresql(period: MeasurePeriod) -> list[Facts]:
+    """The month's referrals in one statement (see the module docstring), in received order."""
+    final = f"""
+        SELECT s.id, s.person_id, (s.received_at AT TIME ZONE 'Europe/London')::date,
+               (SELECT p.birth_date FROM {Person._meta.db_table} p WHERE p.id = s.person_id),
+               CASE WHEN s.second_at < %(end)s THEN (s.second_at AT TIME ZONE 'Europe/London')::date END,
+               EXISTS (SELECT 1 FROM {HospitalStay._meta.db_table} h WHERE h.referral_id = s.id)
+        FROM second s
+        -- Seen a second time in the month, or open at its end without a second contact by then.
+        WHERE (s.second_at >= %(start)s AND s.second_at < %(end)s)
+           OR ((s.ended_at IS NULL OR s.ended_at >= %(end)s) AND (s.second_at IS NULL OR s.second_at >= %(end)s))
+        ORDER BY s.received_at, s.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(final), {"start": period.start, "end": period.end})
+        return cursor.fetchall()
+
+
+def _statement(final: str) -> str:
+    """The month's candidate referrals and each one's second counting contact (``second``),
+    then ``final`` over them."""
+    referral, contact = Referral._meta.db_table, Contact._meta.db_table
+    community_team = (
+        f"SELECT t.id FROM {Team._meta.db_table} t WHERE t.mhsds_team_type IN ({sql_list(COMMUNITY_TEAM_TYPES)})"
+    )
+    return f"""
+        WITH open_at_end AS MATERIALIZED (
+            -- Referrals open at the month's end: still waiting, or seen a second time in the month ...
+            SELECT r.id, r.person_id, r.received_at, r.ended_at FROM {referral} r
+            WHERE r.ended_at IS NULL AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+            UNION ALL
+            SELECT r.id, r.person_id, r.received_at, r.ended_at FROM {referral} r
+            WHERE r.ended_at >= %(end)s AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+        ), candidate AS (
+            SELECT * FROM open_at_end
+            UNION ALL
+            -- ... or ended by then with a counting contact in the month, as a second contact in it is.
+            SELECT r.id, r.person_id, r.received_at, r.ended_at FROM {referral} r
+            WHERE r.id = ANY(ARRAY(
+                    SELECT c.referral_id FROM {contact} c
+                    WHERE {COUNTING_CONTACT_SQL} AND c.occurred_at >= %(start)s AND c.occurred_at < %(end)s
+                    EXCEPT SELECT o.id FROM open_at_end o))
+              AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+        ), second AS MATERIALIZED (
+            -- Contacts in date, time and id order (CMH Dashboard L233): the second that counts.
+            SELECT r.*, (SELECT c.occurred_at FROM {contact} c WHERE c.referral_id = r.id AND {COUNTING_CONTACT_SQL}
+                         ORDER BY c.occurred_at, c.id OFFSET 1 LIMIT 1) AS second_at
+            FROM candidate r
+        )
+        {final}
+    """
+
+
+def _facts_portable(period: MeasurePeriod) -> Iterator[Facts]:
+    """The same rows through the Django ORM, for databases other than PostgreSQL."""
     start, end = period.start, period.end
     counting = Contact.objects.filter(
         referral_id=OuterRef("pk"), attendance__in=ATTENDED, consultation_mechanism__in=DIRECT_MECHANISMS
     ).order_by("occurred_at", "id")  # date, time and id (L233)
     no_second_by_month_end = Q(second_at__isnull=True) | Q(second_at__gte=end)
     open_at_month_end = Q(ended_at__isnull=True) | Q(ended_at__gte=end)
-    referrals = (
+    referrals: Iterable[tuple[int, int, datetime, date | None, datetime | None, bool]] = (
         Referral.objects.filter(received_at__lt=end, team__mhsds_team_type__in=COMMUNITY_TEAM_TYPES)
         .annotate(second_at=Subquery(counting.values("occurred_at")[1:2]), hospital_stay=has_hospital_stay())
         .filter(Q(second_at__gte=start, second_at__lt=end) | (open_at_month_end & no_second_by_month_end))
         .order_by("received_at", "pk")
-        .values("pk", "person_id", "received_at", "person__birth_date", "second_at", "hospital_stay")
+        .values_list("pk", "person_id", "received_at", "person__birth_date", "second_at", "hospital_stay")
     )
-    rows: list[MeasureRow] = []
-    for referral in referrals:
-        received: date = london_date(referral["received_at"])
-        excluded = community_excluded_because(
-            birth_date=referral["person__birth_date"], received=received, hospital_stay=referral["hospital_stay"]
-        )
-        ids = (referral["pk"],)
-        if excluded:
-            rows.append(
-                MeasureRow(ids, referral["person_id"], in_scope=False, excluded_because=excluded, clock_start=received)
-            )
-            continue
-        second: datetime | None = referral["second_at"]
-        if second is not None and second < end:
-            days = (london_date(second) - received).days
-            rows.append(
-                MeasureRow(
-                    ids,
-                    referral["person_id"],
-                    in_scope=True,
-                    clock_start=received,
-                    clock_stop=london_date(second),
-                    stopped_by="second attended direct contact",
-                    days=days,
-                    met=0 <= days <= WITHIN_DAYS,
-                )
-            )
-        else:
-            days = (period.last_day - received).days
-            rows.append(
-                MeasureRow(
-                    ids,
-                    referral["person_id"],
-                    in_scope=True,
-                    clock_start=received,
-                    days=days,
-                    still_waiting=True,
-                    waiting_band=waiting_band(days),
-                )
-            )
-    counted = [row for row in rows if row.in_scope and row.met is not None]
-    waiting = [row for row in rows if row.still_waiting]
-    return MeasureResult(
-        code=CODE,
-        period=period,
-        numerator=sum(1 for row in counted if row.met),
-        denominator=len(counted),
-        still_waiting=len(waiting),
-        still_waiting_bands={
-            label: sum(1 for row in waiting if row.waiting_band == label) for label, _, _ in WAITING_BANDS
-        },
-        rows=rows,
-    )
+    for pk, person_id, received_at, birth_date, second_at, hospital_stay in referrals:
+        second_day = london_date(second_at) if second_at is not None and second_at < end else None
+        yield pk, person_id, london_date(received_at), birth_date, second_day, hospital_stay

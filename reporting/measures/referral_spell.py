@@ -2,35 +2,62 @@
 MRS02 still waiting (4w_waits_prep.py, measure_metadata.py; docs/measures.md).
 
 In-scope referrals (adults on the received date, core community team types, no hospital stay)
-join into spells per person by ``referrals.selectors.spells_of`` (the 5-day rule, UK dates).
+join into spells per person (the 5-day rule, UK dates: ``referrals.selectors.spells_of``).
 A spell's clock stops on the latest of four dates, each the earliest in the spell: the first
 attended direct contact, a baseline outcome with a coded tool, a coded assessment (spells from
 April 2024), and an agreed care plan or a coded intervention. Counted over the quarter ending
 with the chosen month: spells whose clock stop falls in it; met when 28 days or fewer.
 
-Queries: one for the people with a community referral open in the quarter, one for all of
-their community referrals with each referral's earliest event per component.
+One query. On PostgreSQL it does the spells' work itself (``_spells_postgresql``: the people
+with a community referral open in the quarter and their community referrals, from indexes
+alone; each referral's earliest event per component, kept as it was recorded
+(``referrals.models.ReferralMilestones``), counted only before the quarter's end; the spells, by
+window functions for the few people with more than one, each component the earliest of its
+referrals'; the clock stop) and returns only what the quarter shows: the spells it counts or
+finds waiting, and the out-of-scope referrals open in it.
+Elsewhere (the SQLite demo) ``_spells_portable`` reads the same referrals through the ORM and
+joins them in Python; a test checks the two agree row for row.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import Q
 
 from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, DIRECT_MECHANISMS
 from codes.snomed import OUTCOME_TOOL_BY_CODE
 from common.london import london_date
-from referrals.models import Assessment, CarePlan, Contact, Intervention, OutcomeMeasure, Referral
+from localities.models import Team
+from referrals.models import (
+    Assessment,
+    CarePlan,
+    Contact,
+    HospitalStay,
+    Intervention,
+    OutcomeMeasure,
+    Person,
+    Referral,
+    ReferralMilestones,
+)
 from referrals.selectors import (
     ASSESSMENT_CODES,
     INTERVENTION_CODES,
     MEANINGFUL_ASSESSMENT_FROM,
+    SPELL_JOIN_DAYS,
     SpellMember,
     spells_of,
 )
 
 from .periods import MeasurePeriod
-from .queries import community_excluded_because, earliest, has_hospital_stay
+from .queries import (
+    community_excluded_because,
+    earliest,
+    has_hospital_stay,
+    on_postgresql,
+    sql_list,
+)
 from .result import MeasureResult, MeasureRow
 
 CODE = "referral_spell"
@@ -45,6 +72,243 @@ CARE_PLAN = "care plan"
 INTERVENTION = "coded intervention"
 
 
+# What the quarter shows of a spell, or of an out-of-scope referral open in the quarter:
+# (excluded, referral ids in received order, person, first day (UK date), clock stop (UK date) if
+# it fell in the quarter else None, what stopped it, date of birth, hospital stay linked). A spell
+# with no stop in the quarter was open at its end without a stop by then; the last two are the
+# out-of-scope referral's, from which the reason is worked out.
+_Shown = tuple[bool, tuple[int, ...], int, date, date | None, str, date | None, bool]
+
+
+def referral_spell(period: MeasurePeriod) -> MeasureResult:
+    shown = _spells_postgresql(period) if on_postgresql() else _spells_portable(period)
+    rows: list[MeasureRow] = []
+    counted = met = waiting = 0
+    over = dict.fromkeys(WAITING_OVER_DAYS, 0)
+    last_day = period.last_day
+    for excluded, ids, person_id, start, stop, stopped_by, birth_date, hospital_stay in shown:
+        if excluded:
+            reason = community_excluded_because(birth_date=birth_date, received=start, hospital_stay=hospital_stay)
+            rows.append(MeasureRow(ids, person_id, False, reason, start))
+        elif stop is not None and stop <= last_day:  # the clock stopped in the quarter
+            days = (stop - start).days
+            within = days <= WITHIN_DAYS
+            counted += 1
+            met += within
+            rows.append(MeasureRow(ids, person_id, True, "", start, stop, stopped_by, days, None, within))
+        else:
+            # Open at the quarter's end without a clock stop by then: still waiting (MRS02).
+            days = (last_day - start).days
+            beyond = [limit for limit in WAITING_OVER_DAYS if days > limit]
+            for limit in beyond:
+                over[limit] += 1
+            waiting += 1
+            band = f"over {beyond[-1]} days" if beyond else f"up to {WAITING_OVER_DAYS[0]} days"
+            rows.append(MeasureRow(ids, person_id, True, "", start, None, "", days, None, None, True, band))
+    return MeasureResult(
+        code=CODE,
+        period=period,
+        numerator=met,
+        denominator=counted,
+        still_waiting=waiting,
+        still_waiting_bands={f"over {days} days": count for days, count in over.items()},
+        rows=rows,
+    )
+
+
+def referral_spell_figures(period: MeasurePeriod) -> MeasureResult:
+    """The figures of ``referral_spell`` without its rows (the figures API, the national page):
+    on PostgreSQL the same statement counts them itself, so no row leaves the database."""
+    if not on_postgresql():
+        return replace(referral_spell(period), rows=[])
+    sql, params = _spells_sql(period, final=_FIGURES)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        met, counted, waiting, *over = cursor.fetchone()
+    return MeasureResult(
+        code=CODE,
+        period=period,
+        numerator=met,
+        denominator=counted,
+        still_waiting=waiting,
+        still_waiting_bands={f"over {days} days": count for days, count in zip(WAITING_OVER_DAYS, over, strict=True)},
+    )
+
+
+# --- PostgreSQL: one statement does the spells -----------------------------------------------
+
+
+# What the quarter shows, row by row (``referral_spell``).
+_ROWS = """
+        SELECT false, s.ids[1], CASE WHEN cardinality(s.ids) > 1 THEN s.ids END, s.person_id, s.start_day, s.stop_day,
+               CASE WHEN s.stop_at IS NULL THEN ''
+                    WHEN s.stop_at = s.contact THEN %(contact)s
+                    WHEN s.stop_at = s.outcome THEN %(outcome)s
+                    WHEN s.needs_assessment AND s.stop_at = s.assessment THEN %(assessment)s
+                    WHEN s.by_care_plan THEN %(care_plan)s ELSE %(intervention)s END,
+               NULL::date, false, NULL::timestamptz
+        FROM shown s
+        -- The quarter counts a spell whose clock stopped in it (a UK date from its first day to its
+        -- last: an instant from its start to its end), and finds waiting one open at its end
+        -- without a stop by then (MRS02). Instants, not dates: no time zone worked out per spell.
+        WHERE (s.stop_at >= %(start)s AND s.stop_at < %(end)s)
+           OR (s.open_at_end AND (s.stop_at IS NULL OR s.stop_at >= %(end)s))
+        UNION ALL
+        SELECT true, s.id, NULL, s.person_id, s.received_day, NULL, '', s.birth_date, s.hospital_stay, s.received_at
+        FROM member s
+        WHERE NOT s.in_scope AND (s.ended_at IS NULL OR s.ended_at >= %(start)s)
+        -- Out-of-scope referrals first, by person and received; then spells by person, in order.
+        ORDER BY 1 DESC, 4, 10, 5, 2
+"""
+
+# The figures alone (``referral_spell_figures``), counted as ``referral_spell`` counts its rows.
+_FIGURES = f"""
+        SELECT count(*) FILTER (WHERE s.counted AND s.stop_day - s.start_day <= {WITHIN_DAYS}),
+               count(*) FILTER (WHERE s.counted),
+               count(*) FILTER (WHERE s.waiting),
+               {", ".join(f"count(*) FILTER (WHERE s.waiting AND %(last_day)s - s.start_day > {days})" for days in WAITING_OVER_DAYS)}
+        FROM (
+            SELECT s.start_day, s.stop_day, (s.stop_at >= %(start)s AND s.stop_at < %(end)s) IS TRUE AS counted,
+                   (s.open_at_end AND (s.stop_at IS NULL OR s.stop_at >= %(end)s)) IS TRUE AS waiting
+            FROM shown s
+        ) s
+"""
+
+
+def _spells_sql(period: MeasurePeriod, *, final: str) -> tuple[str, dict[str, datetime | date | str]]:
+    """The statement: the spells the quarter looks at (``shown``), then ``final`` over them."""
+    referral, team = Referral._meta.db_table, Team._meta.db_table
+    community_team = f"SELECT t.id FROM {team} t WHERE t.mhsds_team_type IN ({sql_list(COMMUNITY_TEAM_TYPES)})"
+    uk = "AT TIME ZONE 'Europe/London'"
+
+    def before_end(column: str) -> str:
+        # Only events before the quarter's end can stop a clock the quarter shows.
+        return f"CASE WHEN m.{column} < %(end)s THEN m.{column} END"
+
+    sql = f"""
+        WITH person_in_quarter AS (
+            -- People with a community referral open in the quarter; all their community
+            -- referrals received by its end make their spells (an open one runs to the end of
+            -- the period: 4w_waits_prep.py L144-L147).
+            SELECT r.person_id FROM {referral} r
+            WHERE r.ended_at IS NULL AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+            UNION ALL
+            SELECT r.person_id FROM {referral} r
+            WHERE r.ended_at >= %(start)s AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+        ), referral AS MATERIALIZED (
+            -- Each referral's earliest event of each clock-stop component (L495-L511), kept as
+            -- they were recorded ({ReferralMilestones._meta.db_table}).
+            SELECT r.id, r.person_id, r.received_at, r.ended_at, (r.received_at {uk})::date AS received_day,
+                   (SELECT p.birth_date FROM {Person._meta.db_table} p WHERE p.id = r.person_id) AS birth_date,
+                   r.id IN (SELECT h.referral_id FROM {HospitalStay._meta.db_table} h) AS hospital_stay,
+                   {before_end("first_counting_contact_at")} AS contact,
+                   {before_end("first_coded_outcome_at")} AS outcome,
+                   {before_end("first_coded_assessment_at")} AS assessment,
+                   {before_end("first_care_plan_at")} AS care_plan,
+                   {before_end("first_coded_intervention_at")} AS intervention
+            FROM {referral} r LEFT JOIN {ReferralMilestones._meta.db_table} m ON m.referral_id = r.id
+            WHERE r.person_id = ANY(ARRAY(SELECT person_id FROM person_in_quarter))
+              AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+        ), member AS MATERIALIZED (
+            -- In scope (L166-L174): 18 or over on the received date (AgeServReferRecDate >= 18,
+            -- L169; no date of birth is not), and no hospital stay linked to the referral.
+            SELECT r.*, COALESCE(r.birth_date <= r.received_day - interval '18 years', false) AND NOT r.hospital_stay
+                       AS in_scope
+            FROM referral r
+        ), several AS (
+            -- People with more than one referral in scope: only theirs need joining into spells.
+            SELECT m.person_id FROM member m WHERE m.in_scope GROUP BY m.person_id HAVING count(*) > 1
+        ), joined AS (
+            -- Spells (L186-L253): in received order, a referral starts a new spell when it is
+            -- received more than {SPELL_JOIN_DAYS} days after the latest end so far (an open one never
+            -- ends). A referral ends on or after its received date, so the latest end of the
+            -- person's earlier referrals is the latest end of the spell so far.
+            SELECT m.*, max(COALESCE(m.ended_day, 'infinity'::date)) OVER (
+                       PARTITION BY m.person_id ORDER BY m.received_day, m.id
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ended_before
+            FROM (
+                -- Each referral's end as a UK date, NULL while open at the quarter's end (L144-L147).
+                SELECT m.*, CASE WHEN m.ended_at < %(end)s THEN (m.ended_at {uk})::date END AS ended_day
+                FROM member m WHERE m.in_scope AND m.person_id IN (SELECT person_id FROM several)
+            ) m
+        ), numbered AS (
+            SELECT j.*, count(*) FILTER (WHERE j.ended_before IS NULL OR j.received_day > j.ended_before + {SPELL_JOIN_DAYS})
+                       OVER (PARTITION BY j.person_id ORDER BY j.received_day, j.id ROWS UNBOUNDED PRECEDING) AS spell
+            FROM joined j
+        ), spell AS (
+            -- Each component's earliest event in the spell (L495-L511).
+            SELECT n.person_id, array_agg(n.id ORDER BY n.received_day, n.id) AS ids,
+                   min(n.received_day) AS start_day, bool_or(n.ended_day IS NULL) AS open_at_end,
+                   min(n.contact) AS contact, min(n.outcome) AS outcome, min(n.assessment) AS assessment,
+                   min(n.care_plan) AS care_plan, min(n.intervention) AS intervention
+            FROM numbered n GROUP BY n.person_id, n.spell
+            UNION ALL
+            -- A person's only referral in scope is a spell of its own.
+            SELECT m.person_id, ARRAY[m.id], m.received_day, m.ended_at IS NULL OR m.ended_at >= %(end)s,
+                   m.contact, m.outcome, m.assessment, m.care_plan, m.intervention
+            FROM member m
+            WHERE m.in_scope AND m.person_id NOT IN (SELECT person_id FROM several)
+        ), part AS (
+            SELECT s.*,
+                   -- A coded assessment counts for spells from April 2024, or with a first
+                   -- contact from then (L502-L509; L309-L343).
+                   (s.start_day >= %(assessment_from)s OR (s.contact {uk})::date >= %(assessment_from)s) IS TRUE
+                       AS needs_assessment,
+                   -- A care plan, or else a coded intervention: whichever came first.
+                   (s.care_plan IS NOT NULL AND (s.intervention IS NULL OR s.care_plan <= s.intervention))
+                       AS by_care_plan
+            FROM spell s
+        ), stopped AS (
+            -- The clock stops at the latest of the components, all needed; on a tie the first
+            -- named (contact, outcome, assessment, care plan or intervention) says what stopped it.
+            SELECT p.*, CASE WHEN p.contact IS NOT NULL AND p.outcome IS NOT NULL
+                                  AND (NOT p.needs_assessment OR p.assessment IS NOT NULL)
+                                  AND (p.care_plan IS NOT NULL OR p.intervention IS NOT NULL)
+                             THEN GREATEST(p.contact, p.outcome, CASE WHEN p.needs_assessment THEN p.assessment END,
+                                           CASE WHEN p.by_care_plan THEN p.care_plan ELSE p.intervention END)
+                        END AS stop_at
+            FROM part p
+        ), shown AS (
+            SELECT s.*, (s.stop_at {uk})::date AS stop_day FROM stopped s
+        )
+        {final}
+    """
+    params: dict[str, datetime | date | str] = {
+        "start": period.start,
+        "end": period.end,
+        "first_day": period.first_day,
+        "last_day": period.last_day,
+        "assessment_from": MEANINGFUL_ASSESSMENT_FROM,
+        "contact": CONTACT,
+        "outcome": OUTCOME,
+        "assessment": ASSESSMENT,
+        "care_plan": CARE_PLAN,
+        "intervention": INTERVENTION,
+    }
+    return sql, params
+
+
+def _spells_postgresql(period: MeasurePeriod) -> Iterator[_Shown]:
+    sql, params = _spells_sql(period, final=_ROWS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # A spell of one referral (most) comes back as its id alone, a longer one with all its ids.
+        for excluded, first, ids, person_id, start, stop, stopped_by, birth_date, hospital_stay, _ in cursor.fetchall():
+            yield (
+                excluded,
+                (first,) if ids is None else tuple(ids),
+                person_id,
+                start,
+                stop,
+                stopped_by,
+                birth_date,
+                hospital_stay,
+            )
+
+
+# --- Other databases: the ORM reads the referrals, Python joins the spells ----------------
+
+
 @dataclass
 class _Referral:
     pk: int
@@ -54,7 +318,9 @@ class _Referral:
     events: dict[str, datetime | None]
 
 
-def referral_spell(period: MeasurePeriod) -> MeasureResult:
+def _spells_portable(period: MeasurePeriod) -> Iterator[_Shown]:
+    """The out-of-scope referrals open in the quarter, then the spells it shows, in the order
+    the PostgreSQL statement gives them (people in id order, spells in received order)."""
     start, end = period.start, period.end
     community = Referral.objects.filter(team__mhsds_team_type__in=COMMUNITY_TEAM_TYPES, received_at__lt=end)
     people = community.filter(Q(ended_at__isnull=True) | Q(ended_at__gte=start)).values("person_id")
@@ -88,7 +354,6 @@ def referral_spell(period: MeasurePeriod) -> MeasureResult:
             "first_intervention",
         )
     )
-    rows: list[MeasureRow] = []
     by_person: dict[int, list[_Referral]] = {}
     for referral in referrals:
         received = london_date(referral["received_at"])
@@ -98,14 +363,15 @@ def referral_spell(period: MeasurePeriod) -> MeasureResult:
         if excluded:
             ended = referral["ended_at"]
             if ended is None or ended >= start:  # only the ones the quarter could have counted
-                rows.append(
-                    MeasureRow(
-                        (referral["pk"],),
-                        referral["person_id"],
-                        in_scope=False,
-                        excluded_because=excluded,
-                        clock_start=received,
-                    )
+                yield (
+                    True,
+                    (referral["pk"],),
+                    referral["person_id"],
+                    received,
+                    None,
+                    "",
+                    referral["person__birth_date"],
+                    referral["hospital_stay"],
                 )
             continue
         by_person.setdefault(referral["person_id"], []).append(
@@ -125,23 +391,9 @@ def referral_spell(period: MeasurePeriod) -> MeasureResult:
         )
     for person_referrals in by_person.values():
         for spell in _spells(person_referrals, end=end):
-            row = _spell_row(spell, period=period)
-            if row is not None:
-                rows.append(row)
-    counted = [row for row in rows if row.met is not None]
-    waiting = [row for row in rows if row.still_waiting]
-    return MeasureResult(
-        code=CODE,
-        period=period,
-        numerator=sum(1 for row in counted if row.met),
-        denominator=len(counted),
-        still_waiting=len(waiting),
-        still_waiting_bands={
-            f"over {days} days": sum(1 for row in waiting if row.days is not None and row.days > days)
-            for days in WAITING_OVER_DAYS
-        },
-        rows=rows,
-    )
+            shown = _spell_shown(spell, period=period)
+            if shown is not None:
+                yield shown
 
 
 def _spells(referrals: list[_Referral], *, end: datetime) -> list[list[_Referral]]:
@@ -163,9 +415,9 @@ def _earliest_in(spell: list[_Referral], component: str) -> datetime | None:
     return min((at for r in spell if (at := r.events[component]) is not None), default=None)
 
 
-def _spell_row(spell: list[_Referral], *, period: MeasurePeriod) -> MeasureRow | None:
-    """The spell's row if the quarter counts it (clock stop in the quarter) or it was still waiting
-    at the quarter's end; None otherwise (stopped before, or ended without a stop)."""
+def _spell_shown(spell: list[_Referral], *, period: MeasurePeriod) -> _Shown | None:
+    """The spell as the quarter shows it if it counts it (clock stop in the quarter) or it was
+    still waiting at the quarter's end; None otherwise (stopped before, or ended without a stop)."""
     spell_start = min(london_date(r.received_at) for r in spell)
     is_open = any(r.ended_at is None or r.ended_at >= period.end for r in spell)
     contact = _earliest_in(spell, CONTACT)
@@ -189,30 +441,7 @@ def _spell_row(spell: list[_Referral], *, period: MeasurePeriod) -> MeasureRow |
         stopped_by, at = max(((name, at) for name, at in parts.items() if at is not None), key=lambda p: p[1])
         stop = london_date(at)
     if stop is not None and period.first_day <= stop <= period.last_day:
-        days = (stop - spell_start).days
-        return MeasureRow(
-            ids,
-            person_id,
-            in_scope=True,
-            clock_start=spell_start,
-            clock_stop=stop,
-            stopped_by=stopped_by,
-            days=days,
-            met=days <= WITHIN_DAYS,
-        )
+        return False, ids, person_id, spell_start, stop, stopped_by, None, False
     if is_open and (stop is None or stop > period.last_day):
-        days = (period.last_day - spell_start).days
-        over = [limit for limit in WAITING_OVER_DAYS if days > limit]
-        return MeasureRow(
-            ids,
-            person_id,
-            in_scope=True,
-            clock_start=spell_start,
-            days=days,
-            still_waiting=True,
-            waiting_band=f"over {over[-1]} days" if over else f"up to {WAITING_OVER_DAYS[0]} days",
-            stopped_by="",
-            excluded_because="",
-            met=None,
-        )
+        return False, ids, person_id, spell_start, None, "", None, False
     return None

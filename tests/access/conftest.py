@@ -9,13 +9,21 @@ away:
   sent in with: a referrer gets a receipt, not the record); mo: service manager who also works
   clinically (trust);
 * ada: trust clinician and wendy: VCSE link worker, both in North, who write other people's
-  assessments and contact notes; charlie: clinician in South.
+  assessments and contact notes; charlie: clinician in South;
+* ivan: intake (a call handler) in North. Intake holds no one, so ivan's four people are held by
+  wendy; intake reaches only the triage queue (referrals still *received*), never these.
 
 Each role holds (is allocated) four people of its own: ``own`` (assessment and contact note
 written by the reader's own organisation) and three whose assessment and note were written by the
 *other* organisation, under consent given to the care team, no consent, and consent withdrawn.
 Two people are shared: ``same_team`` (North, held by wendy, written by ada) and ``other_team``
 (South, held by charlie).
+
+``taken_outside`` (issue 10): each reader took a referral for someone they could not open. The
+person is held in South by charlie, who wrote their assessment and a note; they moved to a North
+GP and the reader took a new referral, routed to North, as the referral pages do
+(``intake_receipt_record``). The record's referral is the *earlier* one: taking the new referral
+must not open it, nor the person, their assessment or notes.
 
 The world is built inside a transaction that is rolled back at the end of the module, and each
 test runs in a savepoint inside it (pytest-django's ``db``), so a test's requests, contacts and
@@ -29,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from access.consent import consent_record, consent_withdraw
+from access.intake import intake_receipt_record
 from accounts.models import Role
 from localities.models import Organisation, Team
 from referrals.defaults import ensure_default_policy
@@ -52,9 +61,18 @@ ROLES = (
     "ig_lead",
     "administrator",
     "service_manager_clinical",
+    "intake",
 )
 PER_ROLE_RELATIONS = ("own", "consent_given", "consent_none", "consent_withdrawn")
-RELATIONS = ("own", "same_team", "other_team", "consent_given", "consent_none", "consent_withdrawn")
+RELATIONS = (
+    "own",
+    "same_team",
+    "other_team",
+    "consent_given",
+    "consent_none",
+    "consent_withdrawn",
+    "taken_outside",
+)
 
 
 @dataclass
@@ -122,6 +140,21 @@ def _held_record(w: World, *, code: str, holder, author, team: str, consent: str
     return record
 
 
+def _taken_outside(w: World, *, code: str, taker) -> Record:
+    """Someone South holds (charlie wrote their assessment and a note) moves to a North GP, and
+    ``taker`` takes a referral for them, routed to North, as the referral pages would."""
+    earlier = _held_record(w, code=code, holder=w.users["charlie"], author=w.users["charlie"], team="south")
+    person = earlier.person
+    person.gp_practice = w.practices["north"]
+    person.save(update_fields=["gp_practice"])
+    now = timezone.now()
+    with transaction.atomic():
+        taken = make_referral(by=taker, practice=w.practices["north"], now=now, nhs_number=person.nhs_number)
+        assert taken.person_id == person.pk and taken.team == w.teams["north"]
+        intake_receipt_record(by=taker, referral=taken, now=now)
+    return earlier
+
+
 def build_world() -> World:
     ensure_default_policy(ClockPolicy, ResponseTarget)
     w = World()
@@ -157,6 +190,7 @@ def build_world() -> World:
         "ig_lead": user("iris", Role.IG_LEAD, trust, north_team),
         "administrator": user("intake", Role.ADMINISTRATOR, trust, north_team),
         "service_manager_clinical": user("mo", Role.SERVICE_MANAGER, trust, north_team, also_clinician=True),
+        "intake": user("ivan", Role.INTAKE, trust, north_team),
         "ada": user("ada", Role.CLINICIAN, trust, north_team),
         "wendy": user("wendy", Role.LINK_WORKER, vcse, north_team),
         "charlie": user("charlie", Role.CLINICIAN, trust, [w.teams["south"]]),
@@ -171,9 +205,11 @@ def build_world() -> World:
             (("own", None), ("consent_given", "given"), ("consent_none", None), ("consent_withdrawn", "withdrawn"))
         ):
             author = writer[own_org if relation == "own" else other_org]
+            holder = w.users["wendy"] if role == "intake" else reader  # intake holds no one
             w.records[(role, relation)] = _held_record(
-                w, code=f"{n}{m}", holder=reader, author=author, team="north", consent=consent
+                w, code=f"{n}{m}", holder=holder, author=author, team="north", consent=consent
             )
+        w.records[(role, "taken_outside")] = _taken_outside(w, code=f"{n}5", taker=reader)
     same_team = _held_record(w, code="90", holder=w.users["wendy"], author=w.users["ada"], team="north")
     other_team = _held_record(w, code="91", holder=w.users["charlie"], author=w.users["charlie"], team="south")
     for role in ROLES:

@@ -229,6 +229,7 @@ RECEIPT_FIELDS = {
     "reference",
     "status",
     "source",
+    "source_of_referral",
     "urgency",
     "received_at",
     "locality",

@@ -16,6 +16,10 @@ not worked out from the code under test:
   only what is allocated to the reader, the team page what the team holds, the triage queue what
   still awaits a first response in the reader's teams (every referral here does: their contact
   was only attempted).
+* Intake (a call handler) reaches only the triage queue, referrals still *received*: none of
+  these, which are all triaged. Taking a referral for someone outside one's access
+  (``taken_outside``, issue 10) opens nothing: not the person, their earlier referral, their
+  assessment nor their notes, for any role.
 * A record the reader may not open is a 404 (never a 403) on every page and API endpoint, with
   the same body as an id that does not exist; and every read that shows a person is audited.
 
@@ -56,42 +60,56 @@ clinician                 other_team          no    no    no     no        no   
 clinician                 consent_given       yes   yes   yes    yes       yes   yes     yes       yes       yes
 clinician                 consent_none        yes   yes   no     yes       yes   yes     yes       yes       yes
 clinician                 consent_withdrawn   yes   yes   no     yes       yes   yes     yes       yes       yes
+clinician                 taken_outside       no    no    no     no        no    no      no        no        no
 link_worker               own                 yes   yes   yes    yes       yes   yes     yes       yes       yes
 link_worker               same_team           no    no    no     no        no    no      no        no        no
 link_worker               other_team          no    no    no     no        no    no      no        no        no
 link_worker               consent_given       yes   yes   yes    yes       yes   yes     yes       yes       yes
 link_worker               consent_none        yes   yes   no     yes       yes   yes     yes       yes       yes
 link_worker               consent_withdrawn   yes   yes   no     yes       yes   yes     yes       yes       yes
+link_worker               taken_outside       no    no    no     no        no    no      no        no        no
 team_manager              own                 yes   yes   yes    yes       yes   yes     yes       yes       yes
 team_manager              same_team           yes   yes   yes    no        yes   yes     yes       no        yes
 team_manager              other_team          no    no    no     no        no    no      no        no        no
 team_manager              consent_given       yes   yes   yes    yes       yes   yes     yes       yes       yes
 team_manager              consent_none        yes   yes   no     yes       yes   yes     yes       yes       yes
 team_manager              consent_withdrawn   yes   yes   no     yes       yes   yes     yes       yes       yes
+team_manager              taken_outside       no    no    no     no        no    no      no        no        no
 service_manager           own                 no    no    no     no        no    no      no        no        no
 service_manager           same_team           no    no    no     no        no    no      no        no        no
 service_manager           other_team          no    no    no     no        no    no      no        no        no
 service_manager           consent_given       no    no    no     no        no    no      no        no        no
 service_manager           consent_none        no    no    no     no        no    no      no        no        no
 service_manager           consent_withdrawn   no    no    no     no        no    no      no        no        no
+service_manager           taken_outside       no    no    no     no        no    no      no        no        no
 ig_lead                   own                 no    no    no     no        no    no      no        no        no
 ig_lead                   same_team           no    no    no     no        no    no      no        no        no
 ig_lead                   other_team          no    no    no     no        no    no      no        no        no
 ig_lead                   consent_given       no    no    no     no        no    no      no        no        no
 ig_lead                   consent_none        no    no    no     no        no    no      no        no        no
 ig_lead                   consent_withdrawn   no    no    no     no        no    no      no        no        no
+ig_lead                   taken_outside       no    no    no     no        no    no      no        no        no
 administrator             own                 no    no    no     no        no    no      no        no        no
 administrator             same_team           no    no    no     no        no    no      no        no        no
 administrator             other_team          no    no    no     no        no    no      no        no        no
 administrator             consent_given       no    no    no     no        no    no      no        no        no
 administrator             consent_none        no    no    no     no        no    no      no        no        no
 administrator             consent_withdrawn   no    no    no     no        no    no      no        no        no
+administrator             taken_outside       no    no    no     no        no    no      no        no        no
 service_manager_clinical  own                 yes   yes   yes    yes       yes   yes     yes       yes       yes
 service_manager_clinical  same_team           yes   yes   yes    no        yes   yes     yes       no        yes
 service_manager_clinical  other_team          no    no    no     no        no    no      no        no        no
 service_manager_clinical  consent_given       yes   yes   yes    yes       yes   yes     yes       yes       yes
 service_manager_clinical  consent_none        yes   yes   no     yes       yes   yes     yes       yes       yes
 service_manager_clinical  consent_withdrawn   yes   yes   no     yes       yes   yes     yes       yes       yes
+service_manager_clinical  taken_outside       no    no    no     no        no    no      no        no        no
+intake                    own                 no    no    no     no        no    no      no        no        no
+intake                    same_team           no    no    no     no        no    no      no        no        no
+intake                    other_team          no    no    no     no        no    no      no        no        no
+intake                    consent_given       no    no    no     no        no    no      no        no        no
+intake                    consent_none        no    no    no     no        no    no      no        no        no
+intake                    consent_withdrawn   no    no    no     no        no    no      no        no        no
+intake                    taken_outside       no    no    no     no        no    no      no        no        no
 """
 
 
@@ -119,6 +137,7 @@ VIEW_PAGES = {
     "triage_page": ("/referrals/{r}/triage/", {}),
     "care_plan": ("/referrals/{r}/care-plan/", {}),
     "outcomes": ("/referrals/{r}/outcomes/", {}),
+    "outcomes_fragment": ("/referrals/{r}/outcomes/", HTMX),
     "discharge": ("/referrals/{r}/discharge/", {}),
     "redirect_page": ("/referrals/{r}/redirect/", {}),
     "allocate_page": ("/referrals/{r}/allocate/", {}),
@@ -311,8 +330,8 @@ def test_matrix(w, browsers, role, relation, column, page):
 
 
 def test_the_matrix_covers_every_page_the_adr_names():
-    """A reviewer's check that the table and the cases agree: 7 roles x 6 relations x 23 actions."""
-    assert len(ROLES) == 7 and len(RELATIONS) == 6 and len(ACTIONS) == 23
-    assert len(list(_cases())) == 7 * 6 * 23
+    """A reviewer's check that the table and the cases agree: 8 roles x 7 relations x 24 actions."""
+    assert len(ROLES) == 8 and len(RELATIONS) == 7 and len(ACTIONS) == 24
+    assert len(list(_cases())) == 8 * 7 * 24
     assert reverse("caseload:mine_csv") == "/caseload/export.csv"
     assert reverse("caseload:team_csv") == "/team/export.csv"

@@ -3,8 +3,13 @@ and authenticator apps."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role
+from accounts.services import enrolment_code_issue
+from tests.factories import UserFactory
 
 PASSWORD = "synthetic-test-password-42"  # synthetic, only ever on throwaway test users
 LOGIN = reverse("accounts:login")
@@ -43,3 +48,14 @@ def authenticator():
         return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
 
     return enrol
+
+
+@pytest.fixture
+def set_up_code(db):
+    """``set_up_code(user)``: a one-time code an administrator issued for ``user``'s app."""
+
+    def issue(user, *, now=None) -> str:
+        administrator = UserFactory(role=Role.ADMINISTRATOR, is_staff=True)
+        return enrolment_code_issue(user=user, by=administrator, now=now or timezone.now())
+
+    return issue

@@ -149,43 +149,49 @@ def test_the_secret_stays_the_same_when_the_set_up_page_is_reloaded(client, alic
 
 
 @required
-def test_a_right_code_confirms_the_app_and_lets_them_in(client, alice, with_password):
+def test_a_right_code_confirms_the_app_and_lets_them_in(client, alice, with_password, set_up_code):
     with_password(alice)
+    given = set_up_code(alice)
     log_in(client, "alice")
     client.get(SETUP)
     key = client.session[_SETUP_KEY_SESSION_KEY]
 
-    response = client.post(SETUP, {"code": code_for(key), "next": TRIAGE})
+    response = client.post(SETUP, {"enrolment_code": given, "code": code_for(key), "next": TRIAGE})
 
     assert response["Location"] == TRIAGE
     device = TOTPDevice.objects.get(user=alice)
     assert device.confirmed and device.key == key
     assert client.get(TRIAGE).status_code == 200
-    assert _actions(alice) == ["auth.login", "auth.two_factor_enrolled"]
+    assert _actions(alice) == ["auth.login", "auth.enrolment_code_used", "auth.two_factor_enrolled"]
     # Set up once: the set-up page now sends them to verify instead of issuing a second secret.
     assert client.get(SETUP)["Location"].startswith(VERIFY)
 
 
 @required
-def test_a_wrong_code_at_set_up_saves_nothing(client, alice, with_password):
+def test_a_wrong_code_at_set_up_saves_nothing_and_keeps_the_set_up_code_for_another_try(
+    client, alice, with_password, set_up_code
+):
     with_password(alice)
+    given = set_up_code(alice)
     log_in(client, "alice")
     client.get(SETUP)
     key = client.session[_SETUP_KEY_SESSION_KEY]
 
-    response = client.post(SETUP, {"code": wrong_code(key)})
+    response = client.post(SETUP, {"enrolment_code": given, "code": wrong_code(key)})
 
     assert "The security code is not right" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=alice).exists()
+    assert client.post(SETUP, {"enrolment_code": given, "code": code_for(key)}).status_code == 302
 
 
 @required
-def test_the_code_used_to_set_up_cannot_be_used_again(client, alice, with_password):
+def test_the_code_used_to_set_up_cannot_be_used_again(client, alice, with_password, set_up_code):
     with_password(alice)
+    given = set_up_code(alice)
     log_in(client, "alice")
     client.get(SETUP)
     code = code_for(client.session[_SETUP_KEY_SESSION_KEY])
-    client.post(SETUP, {"code": code})
+    client.post(SETUP, {"enrolment_code": given, "code": code})
     client.post(reverse("accounts:logout"))
 
     log_in(client, "alice")

@@ -4,9 +4,13 @@ from base64 import b32decode
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
+
+from accounts.services import enrolment_code_issue
+from tests.factories import UserFactory
 
 from .conftest import PASSWORD
 
@@ -61,6 +65,8 @@ def test_a_wrong_code_shows_the_error_summary(page, alice, axe_check):
 
 @required
 def test_a_person_without_an_app_sets_one_up_then_carries_on(page, alice, axe_check):
+    # An administrator gave alice a one-time set-up code (issue 10, item 7).
+    given = enrolment_code_issue(user=alice, by=UserFactory(is_staff=True), now=timezone.now())
     _password_login(page, alice)
 
     expect(page).to_have_url("/accounts/two-factor/set-up/?next=%2F")
@@ -69,6 +75,7 @@ def test_a_person_without_an_app_sets_one_up_then_carries_on(page, alice, axe_ch
     page.get_by_text("I cannot scan the QR code").click()
     secret = page.locator("#totp-secret").inner_text()
     expect(page.locator("#otpauth-uri")).to_contain_text("otpauth://totp/")
+    page.get_by_label("Set-up code from your administrator").fill(given)
     page.get_by_label("Security code").fill(_code(b32decode(secret.replace(" ", ""))))
     page.get_by_role("button", name="Turn on two-factor authentication").click()
 

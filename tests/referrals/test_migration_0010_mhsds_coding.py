@@ -13,10 +13,19 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def migrate(referrals_target):
-    """Every other app at its latest migration, the referrals app at ``referrals_target``."""
+    """The referrals app at ``referrals_target``, every other app at its latest migration that
+    does not need a later referrals migration (or unmigrated, if none)."""
     executor = MigrationExecutor(connection)
-    leaves = [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] != "referrals"]
-    targets = [*leaves, referrals_target]
+    graph = executor.loader.graph
+    later = {
+        node
+        for node in graph.nodes
+        if node[0] == "referrals" and node != referrals_target and referrals_target in graph.forwards_plan(node)
+    }
+    targets = [referrals_target]
+    for app in sorted({node[0] for node in graph.nodes} - {"referrals"}):
+        usable = [node for node in graph.nodes if node[0] == app and not later & set(graph.forwards_plan(node))]
+        targets.append(max(usable, key=lambda node: len(graph.forwards_plan(node))) if usable else (app, None))
     executor.migrate(targets)
     executor.loader.build_graph()
     return executor.loader.project_state(targets).apps

@@ -18,7 +18,8 @@ from accounts.models import User
 from accounts.reads import LIST, seen
 from common.web import safe_next, set_display_attrs
 from referrals.models import Notification
-from referrals.services.alerts import sweep_stale_warn, sweep_stopped_since
+from referrals.selectors import sweep_stopped_since
+from referrals.services.alerts import sweep_stale_warn
 from referrals.services.notifications import notification_mark_seen, notifications_mark_all_seen
 from referrals.web.shared import person_url
 

@@ -217,6 +217,7 @@ def assessment_consent_withdraw(request: AuthenticatedHttpRequest, person_id: in
             messages.success(request, "Consent to share is withdrawn from now on. The earlier decision is kept.")
             return redirect(_assessment_url(person, "consent"))
     can_withdraw = q.consent_state(consent) == "given"
+    seen(request, VIEW, [person.pk], what="referrals.sharingconsent", object_id=str(consent.pk))
     return render(
         request,
         "referrals/assessment/consent_withdraw.html",

@@ -189,6 +189,8 @@ def _outcomes_page(
         "outcome_form": form or OutcomeForm(initial={"recorded_on": timezone.localdate()}),
     }
     if request.htmx:
+        # The fragment shows clinical scores: a read of the record, as the whole page is (_page).
+        seen(request, VIEW, [referral.person_id], what="referrals.referral", object_id=str(referral.pk))
         return render(request, "referrals/care/_outcomes.html", {"referral": referral, "htmx": True, **context})
     return _page(request, "referrals/care/outcomes.html", referral, "outcomes", **context)
 

@@ -1,7 +1,6 @@
 """The person page (the hub every other page links to and from) and the person's timeline."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET
 from access.selectors import person_get_for_user, referral_get_for_user
 from accounts.http import AuthenticatedHttpRequest
 from accounts.reads import VIEW, seen
+from common import pagination
 from referrals.models import Referral
 from referrals.nhs_number import format_nhs_number
 from referrals.web.shared import age_on, person_breadcrumbs, person_url
@@ -79,12 +79,7 @@ def _links(referral: Referral) -> list[tuple[str, str]]:
 @require_GET
 def person_timeline_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = person_get_for_user(request.user, person_id)
-    try:
-        page_number = int(request.GET.get("page", "1"))
-        if page_number < 1:
-            raise InvalidPage
-    except (ValueError, InvalidPage):
-        raise Http404("No such page.") from None
+    page_number = pagination.page_number(request)
     entries, has_next = person_timeline(request.user, person, page=page_number, per_page=TIMELINE_PAGE_SIZE)
     seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
     if not entries and page_number > 1:

@@ -13,6 +13,7 @@ T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 
 REFERRALS = "/api/v1/referrals/"
 ALERTS = "/api/v1/alerts/"
+CODE_LISTS = "/api/v1/code-lists/"
 
 
 def referral_url(referral_id: int) -> str:
@@ -21,6 +22,11 @@ def referral_url(referral_id: int) -> str:
 
 def contacts_url(referral_id: int) -> str:
     return f"{REFERRALS}{referral_id}/contacts/"
+
+
+def action_url(referral_id: int, action: str) -> str:
+    """/api/v1/referrals/<id>/<action>/, e.g. action_url(7, "care-plans")."""
+    return f"{REFERRALS}{referral_id}/{action}/"
 
 
 def instant(value: str) -> datetime:

@@ -3,11 +3,24 @@
 from io import StringIO
 
 import pytest
+import yaml
 from django.core.management import call_command
 
 from tests.factories import make_referral
 
-from .conftest import ALERTS, REFERRALS, contacts_url, referral_body, referral_url
+from .conftest import ALERTS, CODE_LISTS, REFERRALS, action_url, contacts_url, referral_body, referral_url
+
+LIFECYCLE = [
+    "triage",
+    "assessments",
+    "care-plans",
+    "interventions",
+    "outcome-measures",
+    "hospital-stays",
+    "redirect",
+    "discharge",
+    "close",
+]
 
 
 @pytest.mark.parametrize(
@@ -17,6 +30,8 @@ from .conftest import ALERTS, REFERRALS, contacts_url, referral_body, referral_u
         ("post", REFERRALS),
         ("get", referral_url(1)),
         ("post", contacts_url(1)),
+        *[("post", action_url(1, action)) for action in LIFECYCLE],
+        ("get", CODE_LISTS),
         ("get", ALERTS),
     ],
 )
@@ -75,9 +90,54 @@ def test_the_schema_generates_without_warnings_and_validates(tmp_path):
         "/api/v1/referrals/{referral_id}/:",
         "/api/v1/referrals/{referral_id}/contacts/:",
         "/api/v1/alerts/:",
+        "/api/v1/code-lists/:",
+        *[f"/api/v1/referrals/{{referral_id}}/{action}/:" for action in LIFECYCLE],
     ):
         assert path in schema
     assert "Idempotency-Key" in schema
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory, django_db_blocker) -> dict:
+    target = tmp_path_factory.mktemp("schema") / "schema.yaml"
+    with django_db_blocker.unblock():
+        call_command("spectacular", "--file", str(target))
+    return yaml.safe_load(target.read_text())
+
+
+@pytest.mark.parametrize("action", ["contacts", *LIFECYCLE])
+def test_every_lifecycle_endpoint_documents_its_success_bad_input_not_found_and_conflict(schema, action):
+    operation = schema["paths"][f"/api/v1/referrals/{{referral_id}}/{action}/"]["post"]
+
+    assert set(operation["responses"]) >= {"400", "404", "409"}
+    assert set(operation["responses"]) & {"200", "201"}
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+
+
+def test_the_list_documents_the_404_a_page_out_of_range_gets(schema):
+    responses = schema["paths"]["/api/v1/referrals/"]["get"]["responses"]
+
+    assert set(responses) >= {"200", "400", "404"}
+
+
+def test_the_alerts_list_documents_a_bad_filter_and_a_bad_cursor(schema):
+    assert set(schema["paths"]["/api/v1/alerts/"]["get"]["responses"]) >= {"200", "400", "404"}
+
+
+def test_the_create_endpoint_documents_bad_input_a_refused_role_and_a_reused_key(schema):
+    assert set(schema["paths"]["/api/v1/referrals/"]["post"]["responses"]) >= {"201", "400", "403", "409"}
+
+
+@pytest.mark.parametrize("component", ["PersonInput", "PersonOutput"])
+def test_a_person_without_a_known_gp_practice_is_allowed_by_the_schema(schema, component):
+    assert schema["components"]["schemas"][component]["properties"]["gp_practice"]["nullable"] is True
+
+
+def test_the_code_lists_are_described(schema):
+    listed = schema["components"]["schemas"]["CodeListOutput"]["properties"]
+
+    assert set(listed) == {"name", "national_set", "title", "codes", "loaded"}
+    assert "origin" in schema["components"]["schemas"]["CodeOutput"]["properties"]
 
 
 def test_the_schema_and_docs_are_served(client, db):

@@ -252,6 +252,10 @@ def _set(path: str, value):
         pytest.param(_set("presenting_need", ["low mood"]), ["presenting_need"], id="presenting need a list"),
         pytest.param(_set("person.nhs_number", {"n": 1}), ["person", "nhs_number"], id="nhs number an object"),
         pytest.param(_set("received_at", "2025-03-10T10:00:00Z"), ["received_at"], id="received_at in the future"),
+        pytest.param(_set("received_at", "0785-06-01T10:00:00Z"), ["received_at"], id="received_at in the year 785"),
+        pytest.param(_set("received_at", "1999-12-31T23:59:00Z"), ["received_at"], id="received_at before 2000"),
+        pytest.param(_set("person.birth_date", "1850-01-01"), ["person", "birth_date"], id="born before 1900"),
+        pytest.param(_set("person.postcode", "ZZ"), ["person", "postcode"], id="postcode ZZ"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(api, change, error_path):
@@ -289,6 +293,16 @@ def test_a_future_received_at_says_why(api):
 
     assert response.status_code == 400
     assert response.json() == {"received_at": ["The time a referral was received cannot be in the future."]}
+    assert nothing_written()
+
+
+def test_a_received_at_before_the_earliest_record_date_says_why(api):
+    response = api.post(REFERRALS, referral_body(received_at="0785-06-01T10:00:00Z"), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "received_at": ["Nothing recorded here happened before Sat 1 Jan 2000, 00:00 (UK time)."]
+    }
     assert nothing_written()
 
 

@@ -171,6 +171,24 @@ def test_a_page_past_the_end_is_a_404(client_for, alice, north_referral):
     assert client_for(alice).get(REFERRALS, {"page": 9}).status_code == 404
 
 
+@pytest.mark.parametrize("page", ["0", "-1", "first"])
+def test_a_page_before_the_first_is_the_same_documented_404(client_for, alice, north_referral, page):
+    response = client_for(alice).get(REFERRALS, {"page": page})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
+
+
+def test_a_person_without_a_gp_practice_reads_back_as_null(client_for, alice, intake, north_team, north):
+    PostcodeDistrictFactory(outward_code="BS1", locality=north)
+    body = referral_body(person={"gp_practice": None, "postcode": "BS1 4XX"})
+    created = client_for(intake).post(REFERRALS, body, format="json").json()
+
+    shown = client_for(alice).get(referral_url(created["id"])).json()
+
+    assert shown["person"]["gp_practice"] is None
+
+
 @pytest.mark.parametrize("how_many", [3, 30])
 def test_the_list_takes_the_same_number_of_queries_however_many_rows(
     client_for, alice, intake, north_team, north_practice, django_assert_num_queries, how_many

@@ -6,13 +6,12 @@ import pytest
 from django.core import mail
 
 from referrals.models import Alert, AlertEmail, Notification
+from referrals.selectors import alerts_deliverable, sweep_health
 from referrals.services.alerts import (
     alert_deliver,
     alert_deliver_next,
     alert_recipients,
-    alerts_deliverable,
     clocks_sweep,
-    sweep_health,
     sweep_stale_warn,
 )
 from tests.factories import make_referral

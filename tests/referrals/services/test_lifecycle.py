@@ -131,6 +131,17 @@ def test_contact_after_discharge_is_refused(referral, alice, bob):
         contact_record(referral=referral, by=bob, now=at(6), occurred_at=at(6), mode="telephone", outcome="completed")
 
 
+def test_a_discharge_dated_before_the_allocation_is_refused_clearly_and_nothing_ends(referral, alice, bob):
+    referral_triage(referral=referral, by=alice, now=at(1))
+    caseload_allocate(referral=referral, by=alice, now=at(3), link_worker=bob)
+    with pytest.raises(ValidationError) as refused:
+        referral_discharge(referral=referral, by=bob, now=at(5), note="Self-care plan agreed", at=at(2))
+    assert "allocated after this time" in str(refused.value.message_dict["at"])
+    referral.refresh_from_db()
+    assert referral.status == S.ALLOCATED and referral.ended_at is None
+    assert Allocation.objects.get(referral=referral).ended_at is None
+
+
 @pytest.mark.parametrize(
     ("occurred", "field"),
     [(at(50), "occurred_at"), (T0 - timedelta(hours=1), "occurred_at")],

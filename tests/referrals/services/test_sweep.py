@@ -8,7 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from referrals.models import Alert, Clock, SweepStatus
-from referrals.services.alerts import alerts_deliverable, clocks_sweep, clocks_sweep_step
+from referrals.selectors import alerts_deliverable
+from referrals.services.alerts import clocks_sweep, clocks_sweep_step
 from tests.factories import make_referral
 
 START = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)
@@ -89,8 +90,9 @@ def test_sweep_cost_follows_clocks_due_not_referrals(alice, north_practice):
     quiet = START + timedelta(hours=1)  # nothing due yet
     with CaptureQueriesContext(connection) as ctx:
         assert clocks_sweep(now=quiet) == {"clocks": 0, "alerts": 0, "deliverable": 0, "publish_failures": 0}
-    claim = next(q["sql"] for q in ctx.captured_queries if "FOR UPDATE SKIP LOCKED" in q["sql"])
-    assert '"next_check_at" IS NOT NULL' in claim and "LIMIT" in claim
+    claim = next(q["sql"] for q in ctx.captured_queries if "FOR UPDATE OF c SKIP LOCKED" in q["sql"])
+    assert "next_check_at IS NOT NULL" in claim and "LIMIT" in claim
+    assert "FOR KEY SHARE OF r SKIP LOCKED" in claim  # the referral, then its clocks (docs/adr/0003)
     # The claim (in its transaction), the count of alerts awaiting delivery, the sweep's status row.
     assert len(ctx.captured_queries) <= 5
 
@@ -101,8 +103,9 @@ def test_the_sweep_query_uses_the_partial_index(alice, north_practice):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # tiny table: ask the planner what it would use at scale
         cursor.execute(
-            "EXPLAIN SELECT id FROM referrals_clock WHERE next_check_at IS NOT NULL AND next_check_at <= %s "
-            "ORDER BY next_check_at LIMIT 500 FOR UPDATE SKIP LOCKED",
+            "EXPLAIN SELECT c.* FROM referrals_referral AS r JOIN referrals_clock AS c ON c.referral_id = r.id "
+            "WHERE c.next_check_at IS NOT NULL AND c.next_check_at <= %s ORDER BY c.next_check_at LIMIT 500 "
+            "FOR KEY SHARE OF r SKIP LOCKED FOR UPDATE OF c SKIP LOCKED",
             [START],
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())

@@ -204,6 +204,26 @@ def test_a_future_received_time_is_refused(client, alice):
     assert not Referral.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"received_date_year": "785", "received_date_month": "6", "received_date_day": "1"},
+            "A referral received before",
+        ),
+        ({"birth_date_year": str(timezone.localdate().year + 1)}, "A date of birth cannot be in the future"),
+        ({"birth_date_year": "1850"}, "A date of birth before 1900 is not possible"),
+        ({"postcode": "ZZ"}, "Enter a UK postcode"),
+    ],
+    ids=["received in 785", "born next year", "born in 1850", "postcode ZZ"],
+)
+def test_implausible_dates_and_postcodes_are_refused_clearly_and_nothing_is_written(client, alice, change, message):
+    html = login(client, alice).post(URL, referral_data(**new_person()) | change).content.decode()
+
+    assert message in html and "<title>Error: " in html
+    assert not Referral.objects.exists() and not Person.objects.exists()
+
+
 def test_an_existing_person_gets_a_new_referral_not_a_second_record(client, alice, intake, north_practice):
     first = make_referral(by=intake, practice=north_practice, given_name="Kit", family_name="Hillcrest")
     login(client, alice)

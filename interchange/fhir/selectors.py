@@ -1,0 +1,174 @@
+"""What the FHIR API reads, for one user. Every query starts from ``access.selectors``
+(``referrals_visible_to`` and friends), so the API sees exactly what the pages and /api/v1/ see;
+nothing here decides who may see what (docs/adr/0006).
+
+A resource's rows are handed to a read or a search as a ``Visible``: the user and how to build
+their rows, not yet a query. The read (one id) and the search (a patient, a referral, an owner)
+first say which referrals they are about, and that condition goes inside the access rules
+(``referrals_visible_to``'s ``among``): the rows are the same as filtering the user's whole
+visible set, but a person's or a worker's few referrals cost what they are, not the hundreds of
+thousands a clinician of a busy team may open (ADR 6, "Performance").
+
+Lists are two steps, as /api/v1/ does: the page's ids from the filtered, ordered ids alone, then
+those rows whole with everything the mapping reads, so a page costs the same few queries
+whatever its size.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from access.selectors import IdRows, people_visible_to, referral_ids_visible_to, referrals_visible_to
+from accounts.models import User
+from referrals.models import CarePlan, Clock, Contact, OutcomeMeasure, Person, Referral, SharingConsent
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class Visible(Generic[M]):
+    """One user's rows of one resource type, before a read or a search narrows them.
+
+    ``rows(user, among)`` builds the query, ``among`` being a condition on the referral (or
+    None for all the user may see); ``referrals_of(pk)`` is that condition for one row's id.
+    """
+
+    user: User
+    rows: Callable[[User, Q | None], QuerySet[M]]
+    referrals_of: Callable[[int], Q]
+
+    def among(self, referrals: Q | None) -> QuerySet[M]:
+        """The user's rows about the referrals meeting ``referrals`` (None: all of them): the
+        same rows as filtering all the user's rows by it, the condition applied inside each
+        access relationship."""
+        return self.rows(self.user, referrals)
+
+    def one(self, pk: int) -> QuerySet[M]:
+        """The row with this id, if the user may see it."""
+        return self.among(self.referrals_of(pk)).filter(pk=pk)
+
+
+def _referrals_of_rows(model: type[Model]) -> Callable[[int], Q]:
+    """For a row about one referral: that referral."""
+    return lambda pk: Q(pk__in=model._default_manager.filter(pk=pk).values("referral_id").order_by())
+
+
+def _visible_referral_ids(user: User, among: Q | None) -> IdRows:
+    return referral_ids_visible_to(user, among=among)
+
+
+def patients_visible_to(user: User) -> Visible[Person]:
+    return Visible(user, lambda u, among: people_visible_to(u, among=among), lambda pk: Q(person_id=pk))
+
+
+def patients_in(ids: list[int]) -> QuerySet[Person]:
+    return Person.objects.filter(pk__in=ids).select_related("gp_practice")
+
+
+def service_requests_visible_to(user: User) -> Visible[Referral]:
+    """Referrals, as ServiceRequests and as EpisodesOfCare."""
+    return Visible(user, lambda u, among: referrals_visible_to(u, among=among), lambda pk: Q(pk=pk))
+
+
+def service_requests_in(ids: list[int]) -> QuerySet[Referral]:
+    return Referral.objects.filter(pk__in=ids).select_related("person", "team")
+
+
+def _encounters(user: User, among: Q | None) -> QuerySet[Contact]:
+    return Contact.objects.filter(referral_id__in=_visible_referral_ids(user, among))
+
+
+def encounters_visible_to(user: User) -> Visible[Contact]:
+    """Care contacts on referrals the user may open (never their notes: ADR 6, ADR 11)."""
+    return Visible(user, _encounters, _referrals_of_rows(Contact))
+
+
+def encounters_in(ids: list[int]) -> QuerySet[Contact]:
+    return Contact.objects.filter(pk__in=ids).select_related("referral__person", "referral__team__organisation")
+
+
+def _tasks(user: User, among: Q | None) -> QuerySet[Clock]:
+    return Clock.objects.filter(referral_id__in=_visible_referral_ids(user, among))
+
+
+def tasks_visible_to(user: User) -> Visible[Clock]:
+    """Waiting-time clocks (current and superseded) on referrals the user may open."""
+    return Visible(user, _tasks, _referrals_of_rows(Clock))
+
+
+def tasks_in(ids: list[int]) -> QuerySet[Clock]:
+    return Clock.objects.filter(pk__in=ids).select_related(
+        "referral__person", "referral__team", "referral__allocated_to"
+    )
+
+
+def _observations(user: User, among: Q | None) -> QuerySet[OutcomeMeasure]:
+    return OutcomeMeasure.objects.filter(referral_id__in=_visible_referral_ids(user, among))
+
+
+def observations_visible_to(user: User) -> Visible[OutcomeMeasure]:
+    """Outcome scores on referrals the user may open."""
+    return Visible(user, _observations, _referrals_of_rows(OutcomeMeasure))
+
+
+def observations_in(ids: list[int]) -> QuerySet[OutcomeMeasure]:
+    return OutcomeMeasure.objects.filter(pk__in=ids).select_related("referral__person")
+
+
+def episodes_in(ids: list[int]) -> QuerySet[Referral]:
+    """Referrals as episodes of care: the service request's reads and who manages the care."""
+    return Referral.objects.filter(pk__in=ids).select_related("person", "team__organisation", "allocated_to")
+
+
+def _care_plans(user: User, among: Q | None) -> QuerySet[CarePlan]:
+    return CarePlan.objects.filter(referral_id__in=_visible_referral_ids(user, among))
+
+
+def care_plans_visible_to(user: User) -> Visible[CarePlan]:
+    return Visible(user, _care_plans, _referrals_of_rows(CarePlan))
+
+
+def care_plans_in(ids: list[int]) -> QuerySet[CarePlan]:
+    return CarePlan.objects.filter(pk__in=ids).select_related("referral__person").prefetch_related("goals")
+
+
+def _consents(user: User, among: Q | None) -> QuerySet[SharingConsent]:
+    people = referrals_visible_to(user, among=among).values("person_id").order_by()
+    return SharingConsent.objects.filter(person_id__in=people)
+
+
+def consents_visible_to(user: User) -> Visible[SharingConsent]:
+    """Every sharing decision (in force, withdrawn or replaced) about people the user may open:
+    the person's page shows them to the same readers. A decision is about a person, so the
+    referrals it narrows to are the person's."""
+    return Visible(
+        user,
+        _consents,
+        lambda pk: Q(person_id__in=SharingConsent.objects.filter(pk=pk).values("person_id").order_by()),
+    )
+
+
+def consents_in(ids: list[int]) -> QuerySet[SharingConsent]:
+    """With ``superseded``: a later decision about the same person replaced this one (the order
+    ``consent_in_force`` reads them in)."""
+    later = SharingConsent.objects.filter(person_id=OuterRef("person_id")).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at")) | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        SharingConsent.objects.filter(pk__in=ids)
+        .select_related("person", "recorded_by__organisation")
+        .prefetch_related("organisations")
+        .annotate(superseded=Exists(later))
+    )
+
+
+def one_visible(visible: Visible[M], whole: QuerySet[M], pk: int, missing: str) -> M:
+    """One row of ``whole`` (loaded for the mapping) if it is among ``visible``; 404 alike for an
+    unknown id and one the user may not see, so a guess learns nothing."""
+    found = whole.filter(pk__in=visible.one(pk).values("pk")).first()
+    if found is None:
+        raise Http404(missing)
+    return found

@@ -1,0 +1,161 @@
+"""Acting on a FHIR message: a referral sent to ``POST /fhir/$process-message``.
+
+The referral is made by ``referrals.services.referral_create``, exactly as ``POST
+/api/v1/referrals/`` and the intake page make one (the same person matching, routing, clocks and
+audit), with ``access.intake.intake_receipt_record`` so that sending a referral never opens the
+person's record, and ``risk_flag_raise`` for each Flag, as the intake page raises them. All of
+it, and the record of the message, in one transaction.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from access.intake import intake_receipt_record
+from accounts.models import User
+from accounts.services import audit_record
+from interchange.models import ProcessedMessage
+from localities.models import Practice
+from referrals.models import Clock, Referral
+from referrals.services import referral_create, risk_flag_raise
+
+from . import mapping
+from .inbound import Issue, MessageRefused, ReferralMessage
+
+
+class MessageConflict(Exception):
+    """This sender already sent a different message with this MessageHeader.id."""
+
+
+@dataclass(frozen=True)
+class Processed:
+    response: dict[str, Any]  # the response message Bundle, as JSON
+    replayed: bool  # a resend: the response the first copy got, and nothing done
+
+
+def referral_message_process(*, by: User, now: datetime, message: ReferralMessage, base: str) -> Processed:
+    """Make the referral ``message`` asks for, once per (sender, MessageHeader.id).
+
+    ``base`` is this server's FHIR address, for the references in the response. A resend gets
+    the first copy's response; a different message under an id already used is a
+    ``MessageConflict``; content the services refuse is a ``MessageRefused`` naming where it was
+    in the message, and leaves nothing behind.
+    """
+    earlier = _earlier(by, message)
+    if earlier is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            return _process(by=by, now=now, message=message, base=base)
+    except IntegrityError:
+        # Two copies at once: the other one's record of the message won (and our referral,
+        # made in the same transaction, went with the rollback).
+        earlier = _earlier(by, message)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _earlier(by: User, message: ReferralMessage) -> Processed | None:
+    found = ProcessedMessage.objects.filter(sender=by, message_id=message.message_id).first()
+    if found is None:
+        return None
+    if found.fingerprint != message.fingerprint:
+        raise MessageConflict(
+            f"Message {message.message_id} was already received with different content: "
+            "give a new message a new MessageHeader.id."
+        )
+    return Processed(response=found.response, replayed=True)
+
+
+def _process(*, by: User, now: datetime, message: ReferralMessage, base: str) -> Processed:
+    practice = _practice(message)
+    try:
+        referral, _ = referral_create(
+            by=by,
+            now=now,
+            source=message.source or _source_of_sender(message),
+            source_of_referral=message.source_of_referral,
+            urgency=message.urgency,
+            presenting_need=message.presenting_need,
+            nhs_number=message.nhs_number,
+            given_name=message.given_name,
+            family_name=message.family_name,
+            birth_date=message.birth_date,
+            postcode=message.postcode,
+            gp_practice=practice,
+        )
+        # Taking a referral is never a way into the person's record (issue 10).
+        intake_receipt_record(by=by, referral=referral, now=now)
+        for risk in message.risks:
+            risk_flag_raise(person=referral.person, by=by, now=now, kind="other", note=risk.note)
+    except ValidationError as exc:
+        raise MessageRefused(_issues_of(exc, message.paths)) from exc
+    clocks = Clock.objects.filter(referral=referral, is_current=True).select_related("referral__team")
+    response_id = uuid.uuid4()
+    response = mapping.message_response(
+        request_id=message.message_id,
+        response_id=str(response_id),
+        reply_to=message.reply_to,
+        referral=referral,
+        clocks=list(clocks.order_by("due_at", "pk")),
+        base=base,
+        now=now,
+    ).model_dump(mode="json")
+    processed = ProcessedMessage.objects.create(
+        sender=by,
+        message_id=message.message_id,
+        fingerprint=message.fingerprint,
+        referral=referral,
+        response=response,
+        processed_at=now,
+    )
+    audit_record(
+        by=by,
+        action="fhir.message.process",
+        obj=processed,
+        now=now,
+        person_id=referral.person_id,
+        detail={"message_id": message.message_id, "referral": referral.reference, "risks": len(message.risks)},
+    )
+    return Processed(response=response, replayed=False)
+
+
+def _practice(message: ReferralMessage) -> Practice | None:
+    if message.practice_ods_code is None:
+        return None
+    practice = Practice.objects.filter(ods_code=message.practice_ods_code).first()
+    if practice is None:
+        raise MessageRefused(
+            [
+                Issue(
+                    f"No GP practice we know has the ODS code {message.practice_ods_code}.",
+                    message.paths.get("gp_practice"),
+                    "code-invalid",
+                )
+            ]
+        )
+    return practice
+
+
+def _source_of_sender(message: ReferralMessage) -> str:
+    """A sender that is a GP practice we know makes it a GP referral; anyone else "other" (a
+    111 or crisis line service says so with the UK Core source extension: ADR 11)."""
+    if message.sender_ods_code and Practice.objects.filter(ods_code=message.sender_ods_code).exists():
+        return Referral.Source.GP
+    return Referral.Source.OTHER
+
+
+def _issues_of(exc: ValidationError, paths: dict[str, str]) -> list[Issue]:
+    """The services name our fields; the sender needs the place in their message."""
+    if not hasattr(exc, "error_dict"):
+        return [Issue(message) for message in exc.messages]
+    return [
+        Issue(message, paths.get(name), "business-rule" if name == "birth_date" else "invalid")
+        for name, errors in exc.message_dict.items()
+        for message in errors
+    ]

@@ -1,0 +1,92 @@
+"""The local promise as a measure beside the national ones (docs/measures.md, "The local promise").
+
+A meaningful response to everyone within a day (the BNSSG target operating model; sooner when
+urgent): the first-response clocks stopped by their own rule in the month, met when the clock
+stopped by its due time (the target set on the clock when it started: by default 1 hour for an
+emergency, 4 hours very urgent, 24 hours urgent and routine). Still waiting: first-response
+clocks running at the end of the month. It is a local measure: NHS England does not publish it.
+
+One query, whatever the number of clocks; it returns a ``MeasureResult`` as the national
+measures do, so the API and the dashboard show it the same way.
+"""
+
+from datetime import datetime
+
+from django.db.models import Q
+
+from referrals.models import Clock
+
+from .measures import Measure, MeasurePeriod, MeasureResult, MeasureRow
+from .measures.result import whole_minutes
+
+CODE = "local_response_24h"
+
+
+def local_response_24h(period: MeasurePeriod) -> MeasureResult:
+    start, end = period.start, period.end
+    stopped_in_month = Q(
+        stop_reason=Clock.StopReason.FIRST_COMPLETED_CONTACT, stopped_at__gte=start, stopped_at__lt=end
+    )
+    running_at_month_end = Q(started_at__lt=end) & (Q(stopped_at__isnull=True) | Q(stopped_at__gte=end))
+    clocks = (
+        Clock.objects.filter(kind=Clock.Kind.FIRST_RESPONSE)
+        .filter(stopped_in_month | running_at_month_end)
+        .order_by("started_at", "pk")
+        .values("referral_id", "referral__person_id", "started_at", "stopped_at", "due_at")
+    )
+    rows: list[MeasureRow] = []
+    for clock in clocks:
+        started: datetime = clock["started_at"]
+        stopped: datetime | None = clock["stopped_at"]
+        ids = (clock["referral_id"],)
+        if stopped is not None and start <= stopped < end:
+            rows.append(
+                MeasureRow(
+                    ids,
+                    clock["referral__person_id"],
+                    in_scope=True,
+                    clock_start=started,
+                    clock_stop=stopped,
+                    stopped_by="first attended contact",
+                    minutes=whole_minutes(started, stopped),
+                    met=stopped <= clock["due_at"],
+                )
+            )
+        else:
+            rows.append(
+                MeasureRow(
+                    ids,
+                    clock["referral__person_id"],
+                    in_scope=True,
+                    clock_start=started,
+                    minutes=whole_minutes(started, end),
+                    still_waiting=True,
+                )
+            )
+    counted = [row for row in rows if row.met is not None]
+    return MeasureResult(
+        code=CODE,
+        period=period,
+        numerator=sum(1 for row in counted if row.met),
+        denominator=len(counted),
+        still_waiting=sum(1 for row in rows if row.still_waiting),
+        rows=rows,
+    )
+
+
+LOCAL_PROMISE = Measure(
+    code=CODE,
+    name="Local promise: a first response within a day (sooner when urgent)",
+    nhs_england_ids=(),
+    definition=(
+        "A local measure, not a national one. First-response clocks stopped in the month by the first "
+        "attended contact that counts (face to face for crisis and liaison teams), and of them those that "
+        "stopped by their due time: the target set on the clock when it started (by default 1 hour for an "
+        "emergency, 4 hours very urgent, 24 hours urgent and routine). Still waiting: first-response clocks "
+        "still running at the end of the month."
+    ),
+    source="Local: the BNSSG community mental health target operating model (docs/measures.md, the local promise)",
+    quarterly=False,
+    unit="minutes",
+    compute=local_response_24h,
+)

@@ -1,0 +1,178 @@
+"""Narrowing the visible referrals (``referrals_visible_to(user, among=...)``) changes what is
+read, never what is seen: for every reader and every condition, the rows are exactly those of the
+whole visible set filtered by it (docs/adr/0006, "Performance").
+
+The permission-matrix world (tests/access/conftest.py) gives every role its own, same-team,
+other-team, consent and taken-outside records. Here it gets every other relationship too, so that
+each branch of the rules has something to open or to refuse:
+
+* the triage queue: a referral still *received* in North, and those each reader took
+  (``taken_outside``, a receipt, never access);
+* grants: charlie's break-glass on a North person, ada's break-glass that has expired, wendy's
+  cover for bob's people, a consent-based share of a person with the VCSE;
+* a partner team: a North referral allocated to wren in the Wellbeing hub (vera's team);
+* an ended referral: one of bob's, closed (the team keeps it, bob does not).
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from access.grants import break_glass_open, cover_arrange, share_with_organisation
+from access.selectors import people_visible_to, person_get_for_user, referral_ids_visible_to, referrals_visible_to
+from accounts.models import Role, User
+from interchange.fhir.search import _owner_condition
+from localities.models import Team
+from referrals.models import Person, Referral
+from referrals.services import caseload_allocate, referral_close, referral_triage
+from tests.factories import UserFactory, make_referral
+
+REASON = "Found in crisis at A&E; the record is needed now."
+
+
+@pytest.fixture(scope="module")
+def varied(world, django_db_blocker):
+    """The world, with every other relationship (module docstring). Inside the world's own
+    transaction, so it is rolled back with it."""
+    w = world
+    with django_db_blocker.unblock():
+        now = timezone.now()
+        admin, ada, tina = w.users["administrator"], w.users["ada"], w.users["team_manager"]
+        queued = make_referral(by=admin, practice=w.practices["north"], family_name="Zqqueuedx")
+        break_glass_open(user=w.users["charlie"], person=w.record("clinician", "own").person, reason=REASON, now=now)
+        break_glass_open(
+            user=ada, person=w.record("clinician", "other_team").person, reason=REASON, now=now - timedelta(hours=9)
+        )
+        cover_arrange(
+            by=tina,
+            absent=w.users["link_worker"],
+            covering=w.users["wendy"],
+            until=now + timedelta(days=2),
+            now=now,
+            reason="Bob is on leave this week.",
+        )
+        shared = w.record("team_manager", "consent_given").person
+        share_with_organisation(person=shared, organisation=w.orgs["vcse"], by=ada, now=now, reason=REASON)
+        wren = UserFactory(
+            username="wren", role=Role.LINK_WORKER, organisation=w.orgs["vcse"], teams=[w.teams["wellbeing"]]
+        )
+        partner = make_referral(by=admin, practice=w.practices["north"], family_name="Zqpartnerx")
+        referral_triage(referral=partner, by=ada, now=now)
+        caseload_allocate(referral=partner, by=ada, now=now, link_worker=wren, team=w.teams["wellbeing"])
+        ended = w.record("link_worker", "consent_none").referral
+        referral_close(referral=ended, by=ada, now=timezone.now(), reason="no_contact")
+        readers = {**w.users, "wren": wren}
+        yield {
+            "world": w,
+            "readers": readers,
+            "queued": queued,
+            "shared": shared,
+            "partner": partner,
+            "ended": ended,
+        }
+
+
+def _conditions(varied) -> list[tuple[str, Q]]:
+    """Every person, referral, team, worker and FHIR owner, and a few broader conditions."""
+    people = list(Person.objects.values_list("pk", flat=True).order_by("pk"))
+    referrals = list(Referral.objects.values_list("pk", flat=True).order_by("pk"))
+    teams = list(Team.objects.values_list("pk", flat=True).order_by("pk"))
+    workers = list(User.objects.values_list("pk", flat=True).order_by("pk"))
+    numbers = list(Person.objects.exclude(nhs_number=None).values_list("nhs_number", flat=True)[:5])
+    return [
+        *[(f"person {p}", Q(person_id=p)) for p in people],
+        *[(f"referral {r}", Q(pk=r)) for r in referrals],
+        *[(f"team {t}", Q(team_id=t)) for t in teams],
+        *[(f"HealthcareService/{t}", _owner_condition([f"HealthcareService/{t}"])) for t in teams],
+        *[(f"allocated to {u}", Q(allocated_to_id=u)) for u in workers],
+        *[(f"Practitioner/{u}", _owner_condition([f"Practitioner/{u}"])) for u in workers],
+        ("some people", Q(person_id__in=people[::3])),
+        ("some referrals", Q(pk__in=referrals[1::4])),
+        ("by NHS number", Q(person__nhs_number__in=numbers)),
+        ("received", Q(status=Referral.Status.RECEIVED)),
+        ("ended", Q(ended_at__isnull=False)),
+        ("everything", Q()),
+    ]
+
+
+READERS = (
+    "clinician",
+    "link_worker",
+    "team_manager",
+    "service_manager",
+    "ig_lead",
+    "administrator",
+    "service_manager_clinical",
+    "intake",
+    "ada",
+    "wendy",
+    "charlie",
+    "vera",
+    "wren",
+)
+
+
+@pytest.mark.parametrize("open_only", [False, True], ids=["all", "open only"])
+@pytest.mark.parametrize("reader", READERS)
+def test_narrowed_referrals_are_exactly_the_visible_ones_filtered(varied, db, reader, open_only):
+    user = varied["readers"][reader]
+    everything = set(referrals_visible_to(user, open_only=open_only).values_list("pk", flat=True))
+    for label, condition in _conditions(varied):
+        filtered = sorted(
+            referrals_visible_to(user, open_only=open_only).filter(condition).values_list("pk", flat=True)
+        )
+        narrowed = sorted(referrals_visible_to(user, open_only=open_only, among=condition).values_list("pk", flat=True))
+        assert narrowed == filtered, f"{reader}, {label}"
+        assert set(narrowed) <= everything, f"{reader}, {label}"
+        if not open_only:
+            ids = sorted(referral_ids_visible_to(user, among=condition).values_list("pk", flat=True))
+            assert ids == filtered, f"{reader}, {label} (ids)"
+    assert sorted(referral_ids_visible_to(user).values_list("pk", flat=True)) == sorted(
+        referrals_visible_to(user).values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_person_is_opened_by_their_own_referrals_exactly_when_the_whole_set_would_open_them(varied, db, reader):
+    user = varied["readers"][reader]
+    visible = set(people_visible_to(user).values_list("pk", flat=True))
+    for person in Person.objects.values_list("pk", flat=True):
+        narrowed = list(people_visible_to(user, among=Q(person_id=person)).values_list("pk", flat=True))
+        assert narrowed == ([person] if person in visible else []), f"{reader}, person {person}"
+        try:
+            person_get_for_user(user, person)
+            opened = True
+        except Http404:
+            opened = False
+        assert opened == (person in visible), f"{reader}, person {person}"
+
+
+def test_every_relationship_opens_something_here_so_the_sameness_above_is_not_vacuous(varied, db):
+    """Each branch of the rules decides at least one answer of the narrowed selector."""
+    w, users = varied["world"], varied["readers"]
+
+    def opens(reader: str, referral: Referral) -> bool:
+        user = users[reader]
+        return referrals_visible_to(user, among=Q(person_id=referral.person_id)).filter(pk=referral.pk).exists()
+
+    assert opens("clinician", w.record("clinician", "same_team").referral), "team"
+    assert opens("link_worker", w.record("link_worker", "own").referral), "held"
+    assert not opens("link_worker", varied["ended"]), "held, but ended"
+    assert opens("clinician", varied["ended"]), "the team keeps an ended referral"
+    assert opens("intake", varied["queued"]), "triage queue"
+    assert not opens("intake", w.record("clinician", "own").referral), "intake: never past the queue"
+    assert opens("charlie", w.record("clinician", "own").referral), "break-glass"
+    assert not opens("ada", w.record("clinician", "other_team").referral), "expired break-glass"
+    assert opens("wendy", w.record("link_worker", "own").referral), "cover"
+    shared = Referral.objects.filter(person=varied["shared"]).first()
+    assert shared is not None and opens("vera", shared), "consent-based share"
+    assert opens("vera", varied["partner"]), "a partner team holding by allocation"
+    assert not opens("link_worker", varied["partner"]), "a link worker of the routed team who does not hold it"
+    for role in ("clinician", "intake"):
+        taken = Referral.objects.filter(person=w.record(role, "taken_outside").person).exclude(
+            pk=w.record(role, "taken_outside").referral.pk
+        )
+        assert taken.exists() and not any(opens(role, r) for r in taken), "taken outside access"
