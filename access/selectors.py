@@ -16,13 +16,24 @@ from types import EllipsisType
 from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import RecordScope, TeamMembership, User
+from codes.mhsds import ATTENDED
 from localities.models import Team
-from referrals.models import Alert, Allocation, Clock, Notification, Person, Referral, SharingConsent
+from referrals.models import (
+    Alert,
+    Allocation,
+    Clock,
+    Contact,
+    Handoff,
+    Notification,
+    Person,
+    Referral,
+    SharingConsent,
+)
 from referrals.selectors import consent_in_force
 
 from .models import IntakeReceipt, PersonGrant, PersonShare
@@ -324,3 +335,52 @@ def unseen_count(user: User) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient_id=user.pk, seen_at__isnull=True).count()
+
+
+# --- After a hand-off (issue 15, item 5) -------------------------------------------------------
+# A redirect can take a referral out of the reach of the clinician who made it. They may still
+# follow where it went (receiving team, date, whether the person was told, whether the receiving
+# team has reached them), never the record itself.
+
+
+def handoffs_followed_by(user: User | AnonymousUser) -> QuerySet[Handoff]:
+    """The hand-offs this user may follow: ones they made, ones from a team of theirs (for the
+    roles that see their teams' referrals), and ones of a referral they held before it left.
+    Each carries ``first_contact_at``: the receiving side's first attended contact since."""
+    if not user.is_authenticated or not user.is_active or not user.is_clinical:
+        return Handoff.objects.none()
+    followed = Q(by_id=user.pk) | Q(
+        Exists(
+            Allocation.objects.filter(
+                referral_id=OuterRef("referral_id"), link_worker_id=user.pk, started_at__lte=OuterRef("at")
+            )
+        )
+    )
+    if user.record_scope == RecordScope.TEAM:
+        followed |= Q(from_team_id__in=_my_teams(user))
+    first_contact = (
+        Contact.objects.filter(
+            referral_id=OuterRef("referral_id"), attendance__in=sorted(ATTENDED), occurred_at__gte=OuterRef("at")
+        )
+        .order_by("occurred_at")
+        .values("occurred_at")[:1]
+    )
+    return (
+        Handoff.objects.filter(followed)
+        .select_related("referral__person", "from_team", "to_team", "by")
+        .annotate(first_contact_at=Subquery(first_contact))
+        .order_by("-at", "-id")
+    )
+
+
+def handoff_get_for_user(user: User, handoff_id: int) -> Handoff:
+    handoff = handoffs_followed_by(user).filter(pk=handoff_id).first()
+    if handoff is None:
+        raise Http404("No such hand-off.")
+    return handoff
+
+
+def handoff_followed_for_person(user: User, person_id: int) -> Handoff | None:
+    """The latest hand-off of this person's referrals that the user may follow: where to send
+    them instead of a bare 404 when they open someone who has moved on."""
+    return handoffs_followed_by(user).filter(referral__person_id=person_id).first()

@@ -10,7 +10,7 @@ from common.forms import form_field
 from localities.models import Team
 from referrals.models import Referral
 
-from .selectors import OPEN_STATUSES, ClockFilter, allocatable_workers
+from .selectors import OPEN_STATUSES, AttentionFilter, ClockFilter, allocatable_workers
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a dev requirement: types only
@@ -45,13 +45,18 @@ class CaseloadFilterForm(forms.Form):
         required=False,
         choices=[("", "Any")] + list(ClockFilter.choices),
     )
+    attention = forms.ChoiceField(
+        label="Needs attention",
+        required=False,
+        choices=[("", "Everyone")] + list(AttentionFilter.choices),
+    )
 
     def filters(self) -> dict[str, str]:
         """The valid filters, or none at all if the query string was tampered with."""
         if not self.is_valid():
-            return {"search": "", "status": "", "clock": ""}
+            return {"search": "", "status": "", "clock": "", "attention": ""}
         data = self.cleaned_data
-        return {"search": data["q"], "status": data["status"], "clock": data["clock"]}
+        return {"search": data["q"], "status": data["status"], "clock": data["clock"], "attention": data["attention"]}
 
 
 class WorkerSearchForm(forms.Form):
@@ -90,6 +95,11 @@ class AllocateForm(forms.Form):
         help_text="What the new link worker needs to know: what has been agreed, risks, what the person prefers",
     )
 
+    confirm_over_capacity = forms.BooleanField(
+        label="Allocate anyway, over their capacity",
+        required=False,
+    )
+
     def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.referral = referral
@@ -117,11 +127,28 @@ class AllocateForm(forms.Form):
         if self.reassigning and worker and worker.pk != self.referral.allocated_to_id:
             if not data.get("handover_note", "").strip():
                 self.add_error("handover_note", "Write a handover note for the new link worker")
+        if worker and worker.pk != self.referral.allocated_to_id and not data.get("confirm_over_capacity"):
+            held = cast("WithAnnotations[User, OpenCaseload]", worker).open_caseload
+            if held >= worker.caseload_capacity:
+                # Warn before, not after: the choice stands only once someone has seen the figures.
+                self.add_error(
+                    "confirm_over_capacity",
+                    f"{worker} holds {held} people against a capacity of {worker.caseload_capacity}: "
+                    f"this makes {held + 1}. Tick to allocate anyway, or choose someone with room",
+                )
         return data
+
+    @property
+    def over_capacity_asked(self) -> bool:
+        """Whether to show the "allocate anyway" box: the warning was given, or it was ticked."""
+        return bool(self.errors.get("confirm_over_capacity")) or bool(
+            self.data.get(self.add_prefix("confirm_over_capacity"))
+        )
 
 
 class InlineAllocateForm(AllocateForm):
-    """The one-line form on the team page: a first allocation, to a worker in the team."""
+    """The short form on the team page, to a worker in the team: a first allocation, or a
+    reassignment with its handover note."""
 
     def __init__(
         self, *args: Any, referral: Referral, workers: "list[WithAnnotations[User, OpenCaseload]]", **kwargs: Any

@@ -9,7 +9,7 @@ current clocks one prefetch, and each worker's caseload a subquery count.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from access.selectors import referrals_visible_to, team_referrals_visible_to
 from accounts.models import Role, TeamMembership, User
+from common.london import london_date
+from common.search import join_digit_groups
 from localities.models import Team
 from referrals.models import Allocation, CarePlanGoal, Clock, Contact, Intervention, Referral
 from referrals.selectors import referrals_with_breach
@@ -32,6 +34,17 @@ class ClockFilter:
     BREACHED = "breached"
     AT_RISK = "at_risk"
     choices = ((BREACHED, "Breached"), (AT_RISK, "At risk of breach"))
+
+
+class AttentionFilter:
+    """My caseload's "what needs me" filters: a deadline or review within seven days (or already
+    past), or nobody has been in contact for 14 days (or ever)."""
+
+    DUE_THIS_WEEK = "due_this_week"
+    NO_RECENT_CONTACT = "no_recent_contact"
+    choices = ((DUE_THIS_WEEK, "Due this week"), (NO_RECENT_CONTACT, "No contact for 14 days"))
+    DUE_WITHIN = timedelta(days=7)
+    CONTACT_WITHIN = timedelta(days=14)
 
 
 class TeamView:
@@ -115,8 +128,11 @@ def _with_caseload_columns(qs: QuerySet[Referral]) -> QuerySet[Referral]:
 
 
 def _search(qs: QuerySet[Referral], text: str) -> QuerySet[Referral]:
-    """Every word must match the person's given or family name, the reference, or the NHS number."""
-    for word in text.split()[:5]:
+    """Every word must match the person's given or family name, the reference, or the NHS number.
+
+    Digits split by spaces or dashes are one number ("943 476 5919", as NHS numbers are printed).
+    """
+    for word in join_digit_groups(text).split()[:5]:
         compact = word.replace("-", "")
         match = (
             Q(person__given_name__icontains=word)
@@ -143,8 +159,28 @@ def _next_due() -> Subquery:
     return Subquery(_open_clocks().filter(paused_at__isnull=True).order_by("due_at").values("due_at")[:1])
 
 
+def _attention_filter(qs: QuerySet[Referral], which: str, *, now: datetime) -> QuerySet[Referral]:
+    if which == AttentionFilter.DUE_THIS_WEEK:
+        by = now + AttentionFilter.DUE_WITHIN
+        review_by = london_date(by)
+        clock_due = _open_clocks().filter(paused_at__isnull=True, due_at__lte=by)
+        goal_review = CarePlanGoal.objects.filter(
+            care_plan__referral_id=OuterRef("pk"), achieved_at__isnull=True, review_date__lte=review_by
+        )
+        intervention_review = Intervention.objects.filter(
+            referral_id=OuterRef("pk"), ended_at__isnull=True, review_date__lte=review_by
+        )
+        return qs.filter(Exists(clock_due) | Exists(goal_review) | Exists(intervention_review))
+    if which == AttentionFilter.NO_RECENT_CONTACT:
+        recent = Contact.objects.filter(
+            referral_id=OuterRef("pk"), occurred_at__gte=now - AttentionFilter.CONTACT_WITHIN
+        )
+        return qs.filter(~Exists(recent))
+    return qs
+
+
 def my_caseload(
-    user: User, *, now: datetime, status: str = "", clock: str = "", search: str = ""
+    user: User, *, now: datetime, status: str = "", clock: str = "", attention: str = "", search: str = ""
 ) -> QuerySet[Referral]:
     """The open referrals the user holds as link worker, soonest deadline first.
 
@@ -154,6 +190,7 @@ def my_caseload(
     if status:
         qs = qs.filter(status=status)
     qs = _clock_filter(qs, clock, now=now)
+    qs = _attention_filter(qs, attention, now=now)
     if search.strip():
         qs = _search(qs, search)
     return qs.annotate(next_due_at=_next_due()).order_by(
@@ -278,8 +315,12 @@ def allocatable_workers() -> QuerySet[User]:
 
 
 def allocation_candidates(*, team: Team | None, search: str = "", limit: int = 20) -> tuple[list[User], list[User]]:
-    """(members of the team who can hold a caseload, matches of ``search`` outside the team)."""
-    workers = allocatable_workers()
+    """(members of the team who can hold a caseload, matches of ``search`` outside the team), each
+    most room first: capacity minus what they hold now, so the figures guide the choice even when
+    everyone is over capacity (the least over first)."""
+    workers = allocatable_workers().order_by(
+        (F("caseload_capacity") - F("open_caseload")).desc(), "last_name", "first_name", "pk"
+    )
     in_team = list(workers.filter(_in_team(team.pk))) if team is not None else []
     others: list[User] = []
     if search.strip():

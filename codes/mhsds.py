@@ -275,3 +275,53 @@ SOURCE_OF_REFERRAL_FOR_SOURCE = {
     "other": "M6",
 }
 PRIORITY_FOR_URGENCY = {"emergency": "1", "very_urgent": "4", "urgent": "2", "routine": "3"}
+
+# MHS007DisabilityType.DisabCode: NHS Data Dictionary DISABILITY CODE, the values NHS England's
+# data-quality code takes as valid (mental-health-monthly-statistics, menh_dq validity_CDQA.py
+# L135-L148: 01-10, NN and ZZ valid, XX "other"; the displays as menh_analysis
+# 0.Generic_prep.py reads them). A person may have several; NN (no disability) and ZZ (not
+# stated) stand alone.
+DISABILITY = CodeList(
+    name="disability",
+    national_set="MHSDS DisabCode",
+    title="Disability",
+    codes=_codes(
+        ("01", "Behaviour and emotional"),
+        ("02", "Hearing"),
+        ("03", "Manual dexterity"),
+        ("04", "Memory or ability to concentrate, learn or understand (learning disability)"),
+        ("05", "Mobility and gross motor"),
+        ("06", "Perception of physical danger"),
+        ("07", "Personal, self care and continence"),
+        ("08", "Progressive conditions and physical health (such as HIV, cancer, multiple sclerosis, fits)"),
+        ("09", "Sight"),
+        ("10", "Speech"),
+        ("XX", "Other (not listed)"),
+        ("NN", "No disability"),
+        ("ZZ", "Not stated (asked but declined to answer)"),
+    ),
+)
+NO_DISABILITY = "NN"
+DISABILITY_NOT_STATED = "ZZ"
+DISABILITY_ANSWERS_ALONE = frozenset({NO_DISABILITY, DISABILITY_NOT_STATED})
+
+# MHS009CarePlanAgreement.CarePlanContentAgreedBy: who agreed the care plan's content (NHS Data
+# Dictionary CARE PLAN CONTENT AGREED BY). The element name is the one NHS England's published
+# test data and data-lake schema use (CarePlanContentAgreedBy, "10" for the patient); the other
+# codes follow the Data Dictionary as we read it and could not be checked against NHS England's
+# code here (docs/adr/0010: confirm against the Data Dictionary before the first submission).
+CARE_PLAN_AGREED_BY = CodeList(
+    name="care_plan_agreed_by",
+    national_set="MHSDS CarePlanContentAgreedBy",
+    title="Care plan content agreed by",
+    codes=_codes(
+        ("10", "Patient"),
+        ("11", "Patient and carer"),
+        ("12", "Carer"),
+        ("13", "Patient, carer and care professional"),
+        ("14", "Patient and care professional"),
+        ("15", "Carer and care professional"),
+        ("16", "Care professional"),
+        ("98", "Not applicable"),
+    ),
+)

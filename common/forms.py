@@ -40,3 +40,27 @@ def nhs_date_field(label: str, *, required: bool = True, **kwargs: Any) -> forms
         "error_messages", {"invalid": f"{label} must be a real date", "required": f"Enter the {label.lower()}"}
     )
     return forms.DateField(label=label, required=required, widget=forms.SelectDateWidget, **kwargs)
+
+
+class LimitedCharField(forms.CharField):
+    """Text with a limit the server enforces and the page shows, never the browser.
+
+    Django gives every CharField's input a ``maxlength`` attribute, and a browser then cuts typed
+    or pasted text at the limit without a word: a 120-character name saved as its first 100. This
+    field leaves the attribute off, so too much text is refused with a message naming the field
+    (``what``), and ``nhsuk_field`` draws a textarea as NHS.UK's character count.
+    """
+
+    shows_character_count = True
+
+    def __init__(self, *, max_length: int, what: str, **kwargs: Any) -> None:
+        messages = kwargs.pop("error_messages", None) or {}
+        messages.setdefault(
+            "max_length", f"{what} must be {max_length:,} characters or fewer (you entered %(show_value)s)"
+        )
+        super().__init__(max_length=max_length, error_messages=messages, **kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs

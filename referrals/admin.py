@@ -5,10 +5,16 @@ admin: administrators configure reference data and read no clinical record (docs
 records are read through the pages, which check access and audit every read."""
 
 from django.contrib import admin
+from django.db import transaction
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from accounts.admin_audit import AuditedAdminMixin
+from localities.admin import TeamAdmin as LocalitiesTeamAdmin
+from localities.models import Team
 
 from .models import ClockPolicy, ResponseTarget
+from .services.measure_scope import referral_measure_scope_rebuild
 
 
 class ResponseTargetInline(admin.TabularInline):
@@ -28,3 +34,18 @@ class ClockPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):  # every edit audit
         "restart_clocks_on_redirect",
     ]
     inlines = [ResponseTargetInline]
+
+
+# A team's MHSDS type decides which national measures its referrals count in, and each referral
+# keeps when it was with a community team (referrals.services.measure_scope): a change of type
+# recomputes that for every referral, in the same transaction as the change.
+admin.site.unregister(Team)
+
+
+@admin.register(Team)
+class TeamAdmin(LocalitiesTeamAdmin):
+    def save_model(self, request: HttpRequest, obj: Team, form: ModelForm, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if "mhsds_team_type" in form.changed_data:
+                referral_measure_scope_rebuild()

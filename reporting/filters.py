@@ -104,11 +104,24 @@ class DatePartsField(forms.Field):
             raise forms.ValidationError(str(exc)) from exc
 
 
+# The period menu's choice for "the dates typed below" (shown chosen when dates are in force).
+DATES = "dates"
+
+
 class DashboardFilterForm(forms.Form):
+    """The period and the filters.
+
+    Whichever the user changed last wins: the form carries the period it was drawn with
+    (``shown``), so a preset chosen from the menu after dates were typed wins over the dates
+    still in the boxes, and dates typed while the menu is unchanged win over the menu. A period
+    that cannot be read, ends in the future or is too long is refused (``period_refused``): the
+    page then draws no figures rather than figures for a period nobody asked for.
+    """
+
     period = forms.ChoiceField(
         label="Period",
         help_text="Ending today, unless you give dates.",
-        choices=[(key, label) for key, (label, _) in PRESETS.items()],
+        choices=[(key, label) for key, (label, _) in PRESETS.items()] + [(DATES, "Dates I choose")],
         required=False,
         error_messages=_CHOOSE,
     )
@@ -142,7 +155,9 @@ class DashboardFilterForm(forms.Form):
         self.fields["to"] = DatePartsField(label="To", box_id="to")
         self.order_fields(["period", "from", "to"])
         self.is_valid()  # cleaned_data keeps every field that was valid, even if another was not
+        self.period_refused = False
         self._period_in_force = self._period()  # not "period": that is the preset field's name
+        self._show_period_in_force()
         # The hints under the date boxes give the period in force as the example.
         self.date_hints = {
             name: f"For example, {day.day} {day.month} {day.year}"
@@ -150,19 +165,62 @@ class DashboardFilterForm(forms.Form):
         }
 
     def _period(self) -> Period:
-        """Dates typed in win over the preset; a bad date falls back to the preset, with a message."""
+        """The period in force: the menu's preset or the dates typed, whichever changed last.
+
+        A refused period (dates that cannot be read, in the future, the wrong way round or too
+        long) sets ``period_refused``; the preset returned then only words the date hints."""
         chosen = self.cleaned_data.get("period") or DEFAULT_PRESET
+        shown = str(self.data.get("shown", ""))
         first_day, last_day = self.cleaned_data.get("from"), self.cleaned_data.get("to")
-        if first_day or last_day:
-            first = first_day or (last_day and period_for_preset(DEFAULT_PRESET, today=last_day).first_day)
-            last = last_day or self.today
-            if first and first <= last and (last - first).days < LONGEST_PERIOD_DAYS:
-                return Period(first_day=first, last_day=last)
-            if first and first > last:
-                self.add_error("to", "The end date must be on or after the start date.")
-            elif first:
-                self.add_error("to", f"Choose a period of at most {LONGEST_PERIOD_DAYS // 366} years.")
-        return period_for_preset(chosen, today=self.today)
+        dates_given = bool(first_day or last_day or self.has_error("from") or self.has_error("to"))
+        menu_changed = chosen in PRESETS and shown != "" and chosen != shown
+        fallback = period_for_preset(chosen if chosen in PRESETS else DEFAULT_PRESET, today=self.today)
+        if chosen in PRESETS and (menu_changed or not dates_given):
+            return period_for_preset(chosen, today=self.today)
+        if self.has_error("from") or self.has_error("to"):
+            self.period_refused = True
+            return fallback
+        if not (first_day or last_day):  # "Dates I choose" with no dates
+            self.add_error("from", "Enter a start date, an end date or both, or choose a period from the list.")
+            self.period_refused = True
+            return fallback
+        first = first_day or (last_day and period_for_preset(DEFAULT_PRESET, today=last_day).first_day)
+        last = last_day or self.today
+        if first is None:  # for the type checker: one of the two was typed
+            return fallback
+        problem = None
+        if first > self.today:
+            problem = ("from", "The start date cannot be in the future.")
+        elif last > self.today:
+            problem = ("to", "The end date cannot be in the future: the figures go up to today.")
+        elif first > last:
+            problem = ("to", "The end date must be on or after the start date.")
+        elif (last - first).days >= LONGEST_PERIOD_DAYS:
+            problem = ("to", f"Choose a period of at most {LONGEST_PERIOD_DAYS // 366} years.")
+        if problem is not None:
+            self.add_error(*problem)
+            self.period_refused = True
+            return fallback
+        return Period(first_day=first, last_day=last)
+
+    def _show_period_in_force(self) -> None:
+        """Draw the form as the period in force: the menu says which preset (or "Dates I choose"),
+        and the date boxes are emptied when a preset won over dates typed earlier."""
+        if self.period_refused:
+            return
+        data: dict[str, Any] = {key: self.data[key] for key in self.data}  # one value a key, as drawn
+        if self._period_in_force.preset:
+            data["period"] = self._period_in_force.preset
+            for name in ("from", "to"):
+                for part in ("day", "month", "year"):
+                    data.pop(f"{name}-{part}", None)
+        else:
+            data["period"] = DATES
+        self.data = data
+
+    def shown_value(self) -> str:
+        """What the hidden ``shown`` input carries: the menu's value as the page was drawn."""
+        return str(self.data.get("period", ""))
 
     def chosen_period(self) -> Period:
         return self._period_in_force

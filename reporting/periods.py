@@ -48,6 +48,12 @@ class Period:
     def label(self) -> str:
         return f"{_day(self.first_day)} to {_day(self.last_day)}"
 
+    def description(self) -> str:
+        """What the page and its downloads say they show: "Last 13 weeks: 9 Sep 2026 to 8 Dec 2026"."""
+        if self.preset in PRESETS:
+            return f"{PRESETS[self.preset][0]}: {self.label()}"
+        return f"{self.label()} (dates chosen)"
+
     def trend_weeks(self, now: datetime) -> list[date]:
         """Mondays of the whole weeks that overlap the period and have ended by ``now``."""
         weeks = []

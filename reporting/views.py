@@ -8,7 +8,7 @@ from typing import Protocol
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -78,7 +78,11 @@ def _respond(
         table = tables.get(ask.csv)
         if table is None:
             raise Http404("No such table on this page.")
-        return table_csv_response(table, filename=csv_filename(name, table, ask.period))
+        return table_csv_response(
+            table,
+            filename=csv_filename(name, table, ask.period),
+            made_with=[("Period", ask.period.description()), *ask.form.labels().items()],
+        )
     title = dict((key, label) for key, label, _ in PAGES)[name]
     return render(
         request,
@@ -115,9 +119,30 @@ def _not_ready(request: HttpRequest, ask: Ask, name: str, freshness: Freshness) 
     )
 
 
+def _refused(request: HttpRequest, ask: Ask, name: str) -> HttpResponse:
+    """A period that cannot be drawn: the form and its errors, and no figures at all."""
+    if ask.csv:
+        return HttpResponseBadRequest("The period cannot be read: correct it on the page, then download.")
+    title = dict((key, label) for key, label, _ in PAGES)[name]
+    return render(
+        request,
+        "dashboard/layout.html",
+        {
+            "form": ask.form,
+            "period": None,
+            "pages": PAGES,
+            "current": name,
+            "title": title,
+            "breadcrumbs": [("Home", reverse("referrals:home"))],
+        },
+    )
+
+
 def _dashboard(request: HttpRequest, name: str, build: Callable[[Ask], DashboardPage]) -> HttpResponse:
     """Catch the reporting tables up, then draw one dashboard page (or its CSV)."""
     ask = _ask(request)
+    if ask.form.period_refused:
+        return _refused(request, ask, name)
     freshness = facts_ensure_current(now=ask.now)
     if not freshness.ready:
         return _not_ready(request, ask, name, freshness)

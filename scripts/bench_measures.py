@@ -159,10 +159,13 @@ def code_for_measures() -> dict[str, int]:
         )
         done["hospital stays"] = cur.rowcount
 
-        # The assessments and interventions above bypassed the services: their milestones too.
+        # The team types, assessments and interventions above bypassed the services: what the
+        # services keep of them on each referral too.
+        from referrals.services.measure_scope import referral_measure_scope_rebuild
         from referrals.services.milestones import referral_milestones_rebuild
 
         referral_milestones_rebuild()
+        referral_measure_scope_rebuild()
         cur.execute(f"SELECT count(*) FROM {ReferralMilestones._meta.db_table}")
         done["referral milestones"] = cur.fetchone()[0]
     return done

@@ -133,6 +133,10 @@ def _outcomes_path(user: User) -> str:
     return f"/referrals/{_care_referral(user, outcome_measures__isnull=False)}/outcomes/"
 
 
+def _coded_assessments_path(user: User) -> str:
+    return f"/referrals/{_care_referral(user, ended_at__isnull=True, assessments__isnull=False)}/assessments/"
+
+
 def _discharge_path(user: User) -> str:
     return f"/referrals/{_care_referral(user, status__in=['allocated', 'in_treatment'])}/discharge/"
 
@@ -199,6 +203,7 @@ PAGES += [
     Shot("assessment", _assessment_path, prepare=_add_to_housing),
     Shot("assessment-write", _assessment_write_path),
     Shot("care-plan", _care_plan_path, prepare=_add_a_goal),
+    Shot("coded-assessments", _coded_assessments_path),
     Shot("outcomes", _outcomes_path, prepare=_record_a_review_score),
     Shot("discharge-errors", _discharge_path, prepare=_submit_empty_discharge),
     Shot("discharge-confirm", _discharge_path, prepare=_fill_discharge_and_continue),

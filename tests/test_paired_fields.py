@@ -63,6 +63,10 @@ NOT_TIED: dict[tuple[str, str, str], str] = {
         "A clock's history always has the instant; the person is optional, because clocks_start "
         "and clocks_evaluate take by=None for steps nobody took by hand."
     ),
+    ("referrals.CarePlan", "agreed_at", "agreed_by"): (
+        "agreed_by is not a user but MHS009's code for who agreed the plan's content (the person, a "
+        "carer...): optional, blank for the plans recorded before it was asked."
+    ),
     ("codes.SnomedRefsetMember", "loaded_at", "loaded_by"): (
         "A load always has the instant; the username is empty for a load from the command line "
         "without --by (load_snomed_refsets), whose audit row has no actor either."

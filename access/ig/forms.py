@@ -13,7 +13,7 @@ from common.forms import nhs_date_field
 from referrals.models import Person
 from referrals.nhs_number import format_nhs_number, is_valid_nhs_number, normalise_nhs_number
 
-from .selectors import ACTION_CATEGORIES, AuditFilters, person_find_for_audit
+from .selectors import ACTION_CATEGORIES, AuditFilters, people_find_for_audit, person_find_for_audit
 
 # The audit log starts well after 2000; the bounds also keep "the day after" a real date.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -38,6 +38,19 @@ class AuditSearchForm(forms.Form):
         error_messages={"max_length": "Enter an NHS number (10 digits) or a person ID"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "nhsuk-input--width-10"}),
     )
+    family_name = forms.CharField(
+        label="Or their family name",
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "A family name has at most 100 characters"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "nhsuk-input--width-20"}),
+    )
+    birth_date = nhs_date_field(
+        "Date of birth",
+        required=False,
+        help_text="With the family name, for example 15 3 1984",
+        error_messages={"invalid": "The date of birth must be a real date, for example 15 3 1984"},
+    )
     user = forms.CharField(
         label="Member of staff",
         required=False,
@@ -58,6 +71,9 @@ class AuditSearchForm(forms.Form):
     def __init__(self, data: Any, *, user: User, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.ig_lead = user  # who searches (the form's own "user" field is whom they search for)
+        # Everyone a family name and date of birth matched, when more than one: the page lists
+        # them to choose from (by person ID), and the view records that they were found.
+        self.matches: list[Person] = []
 
     def clean_person(self) -> Person | None:
         typed = self.cleaned_data["person"].strip()
@@ -103,11 +119,38 @@ class AuditSearchForm(forms.Form):
         last: date | None = data.get("date_to")
         if first and last and first > last:
             self.add_error("date_to", "The ‘to’ date must be the same as or after the ‘from’ date")
+        self._clean_name_and_birth_date(data)
         return data
 
+    def _clean_name_and_birth_date(self, data: dict[str, Any]) -> None:
+        """Find the person by family name and date of birth, when no NHS number or ID was given."""
+        family_name = data.get("family_name", "").strip()
+        born: date | None = data.get("birth_date")
+        if data.get("person") is not None or "person" in self.errors or "birth_date" in self.errors:
+            return
+        if not family_name and born is None:
+            return
+        if self.data.get("person", "").strip():
+            return  # the person field had an error of its own
+        if not family_name:
+            self.add_error("family_name", "Enter their family name as well as the date of birth")
+            return
+        if born is None:
+            self.add_error("birth_date", "Enter their date of birth as well as the family name")
+            return
+        found = people_find_for_audit(self.ig_lead, family_name=family_name, birth_date=born)
+        if not found:
+            self.add_error(
+                "family_name", f"No one called {family_name} born {born:%-d %B %Y} is on the system: check both"
+            )
+        elif len(found) == 1:
+            data["person"] = found[0]
+        else:
+            self.matches = found
+
     def filters(self) -> AuditFilters | None:
-        """What to search for, or None while any field has an error."""
-        if not self.is_valid():
+        """What to search for, or None while any field has an error or several people match."""
+        if not self.is_valid() or self.matches:
             return None
         data = self.cleaned_data
         return AuditFilters(

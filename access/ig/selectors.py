@@ -146,6 +146,16 @@ def person_find_for_audit(user: User, *, nhs_number: str = "", person_id: int | 
     return people.order_by("pk").first()
 
 
+def people_find_for_audit(user: User, *, family_name: str, birth_date: date) -> list[Person]:
+    """Everyone with this family name (any case) and date of birth, for an IG lead who does not
+    have the NHS number: the audit search offers each to choose from. At most 20, oldest record first."""
+    if not is_ig_lead(user) or not family_name.strip():
+        return []
+    return list(
+        Person.objects.filter(family_name__iexact=family_name.strip(), birth_date=birth_date).order_by("pk")[:20]
+    )
+
+
 # --- The audit log search --------------------------------------------------------------------
 
 

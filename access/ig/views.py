@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from access.models import BreakGlassReview
 from accounts.http import AuthenticatedHttpRequest
+from accounts.reads import searched
 from accounts.request_ip import client_ip
 from common.csv import csv_response
 from common.london import LONDON, london
@@ -96,7 +97,18 @@ def _ig_context(request: AuthenticatedHttpRequest, current: str) -> dict[str, ob
 def audit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET, user=request.user)
     filters = form.filters()
-    context = {"form": form, "filters": filters, **_ig_context(request, "audit")}
+    context = {"form": form, "filters": filters, "matches": form.matches, **_ig_context(request, "audit")}
+    if form.matches or form.has_error("family_name"):
+        # Finding people by name and date of birth is a search of identities: recorded, found or not.
+        searched(
+            request,
+            [person.pk for person in form.matches],
+            what="referrals.person",
+            criteria={
+                "family_name": request.GET.get("family_name", "")[:100],
+                "birth_date": _typed_birth_date(request),
+            },
+        )
     if filters is not None:
         page = Paginator(audit_events_search(request.user, filters), PER_PAGE).get_page(request.GET.get("page"))
         context |= {
@@ -111,6 +123,11 @@ def audit_search(request: AuthenticatedHttpRequest) -> HttpResponse:
             # Recorded after the rows are read, so the search does not list itself.
             audit_search_record(by=request.user, now=timezone.now(), filters=filters, source_ip=client_ip(request))
     return render(request, "access/ig/audit.html", context)
+
+
+def _typed_birth_date(request: AuthenticatedHttpRequest) -> str:
+    parts = (request.GET.get(f"birth_date_{part}", "")[:4] for part in ("year", "month", "day"))
+    return "-".join(parts)
 
 
 def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:

@@ -154,7 +154,14 @@ def nhsuk_field(
     hint_text = field.help_text if hint is None else hint
     hint_id = f"{field_id}-hint" if hint_text else ""
     error_id = f"{field_id}-error" if errors else ""
-    described_by = _classes(hint_id, error_id)
+    # A textarea with a limit (common.forms.LimitedCharField) is NHS.UK's character count.
+    character_count = (
+        getattr(field.field, "max_length", None)
+        if kind == "textarea" and getattr(field.field, "shows_character_count", False)
+        else None
+    )
+    info_id = f"{field_id}-info" if character_count else ""
+    described_by = _classes(hint_id, error_id, info_id)
     context = {
         "field": field,
         "kind": kind,
@@ -169,11 +176,16 @@ def nhsuk_field(
         "error_id": error_id,
         "described_by": described_by,
         "inline": inline,
+        "character_count": character_count,
+        "info_id": info_id,
     }
     own_class = widget.attrs.get("class", "")
     if kind in {"input", "select", "textarea"}:
         base = {"input": "nhsuk-input", "select": "nhsuk-select", "textarea": "nhsuk-textarea"}[kind]
-        attrs: dict[str, str | bool] = {"class": _classes(base, f"{base}--error" if errors else "", own_class, classes)}
+        count_class = "nhsuk-js-character-count" if character_count else ""
+        attrs: dict[str, str | bool] = {
+            "class": _classes(base, f"{base}--error" if errors else "", own_class, classes, count_class)
+        }
         if described_by:
             attrs["aria-describedby"] = described_by
         context["control"] = field.as_widget(attrs=attrs)

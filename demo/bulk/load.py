@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from referrals.models import Person
 from referrals.selectors import policy_for_team
+from referrals.services.measure_scope import referral_measure_scope_rebuild
 from referrals.services.milestones import referral_milestones_rebuild
 
 from .grants import grants_build
@@ -80,9 +81,11 @@ def bulk_load(*, shape: BulkShape, now: datetime, progress: Callable[[str], None
             rows.close()
         result.rows = rows.counts()
         with transaction.atomic():
-            # Each referral's earliest clock-stop events, as the services would have kept them.
+            # Each referral's earliest clock-stop events, and what the measures read of it, as the
+            # services would have kept them.
             referral_milestones_rebuild()
-        say("referral milestones")
+            referral_measure_scope_rebuild()
+        say("referral milestones and measure scope")
         if shape.grants is not None:
             with transaction.atomic():
                 people = range(rows.people.first_id, rows.people.next_id)

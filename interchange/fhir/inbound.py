@@ -92,10 +92,27 @@ class ReferralMessage:
     paths: dict[str, str] = field(default_factory=dict)
 
 
-def read_referral_message(body: Any, *, today: date) -> ReferralMessage:
-    """The referral ``body`` (parsed JSON) asks for; ``today`` is the UK date, for the date of birth."""
+@dataclass(frozen=True)
+class CancellationMessage:
+    """A BaRS cancellation of a referral this sender sent earlier: the referral is named by the
+    reference our response gave it (RF-…)."""
+
+    message_id: str
+    fingerprint: str
+    reply_to: str
+    reference: str
+    reason: str  # what the sender said, for the closure note
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+def read_referral_message(body: Any, *, today: date) -> ReferralMessage | CancellationMessage:
+    """The referral ``body`` (parsed JSON) asks for, or the cancellation of one; ``today`` is
+    the UK date, for the date of birth."""
     bundle = _bundle(body)
-    return _Reader(bundle, body).read(today=today)
+    reader = _Reader(bundle, body)
+    if reader.is_cancellation():
+        return reader.read_cancellation()
+    return reader.read(today=today)
 
 
 # --- the envelope: a Bundle fhir.resources accepts, of type message, MessageHeader first ---------
@@ -178,6 +195,63 @@ class _Reader:
 
     def problem(self, diagnostics: str, expression: str | None, code: str = "invalid") -> None:
         self.issues.append(Issue(diagnostics, expression, code))
+
+    def is_cancellation(self) -> bool:
+        """BaRS: reason "update" with the ServiceRequest revoked, or the cancellation's definition."""
+        header: Any = self.entries[0]
+        if header.definition == profiles.BARS_CANCELLATION_DEFINITION:
+            return True
+        update = any(
+            c.system == profiles.BARS_REASONS and c.code == profiles.BARS_UPDATE_REASON
+            for c in ((header.reason.coding or []) if header.reason is not None else [])
+        )
+        requests = [self.entries[i] for i in self._of_type("ServiceRequest")]
+        return update and any(getattr(r, "status", None) == "revoked" for r in requests)
+
+    def read_cancellation(self) -> CancellationMessage:
+        header: Any = self.entries[0]
+        at_header = "Bundle.entry[0].resource"
+        if not header.id:
+            self.problem("The MessageHeader needs its id: a resend is recognised by it.", f"{at_header}.id", "required")
+        event = header.eventCoding
+        if event is None or (event.system, event.code) != (profiles.BARS_EVENTS, profiles.BARS_REFERRAL_REQUEST):
+            self.problem(
+                f"A cancellation is a referral request event: {profiles.BARS_EVENTS}|{profiles.BARS_REFERRAL_REQUEST}.",
+                f"{at_header}.eventCoding",
+                "not-supported",
+            )
+        request = self._service_request(header)
+        reference = ""
+        reason = ""
+        paths: dict[str, str] = {}
+        if request is not None:
+            r, at_r = request
+            if r.status != "revoked":
+                self.problem('A cancellation\'s ServiceRequest is "revoked".', f"{at_r}.status", "not-supported")
+            for i, identifier in enumerate(r.identifier or []):
+                if (identifier.system or "").endswith(profiles.REFERRAL_REFERENCE_PATH) and identifier.value:
+                    reference, paths["reference"] = identifier.value.strip(), f"{at_r}.identifier[{i}]"
+                    break
+            else:
+                self.problem(
+                    "Name the referral to cancel by the identifier our response gave it "
+                    f"(system …/{profiles.REFERRAL_REFERENCE_PATH}, value RF-…).",
+                    f"{at_r}.identifier",
+                    "required",
+                )
+            reason = "; ".join(n.text.strip() for n in r.note or [] if n.text and n.text.strip()) or "; ".join(
+                (c.text or "").strip() for c in r.reasonCode or [] if c.text
+            )
+        if self.issues:
+            raise MessageRefused(self.issues)
+        return CancellationMessage(
+            message_id=header.id,
+            fingerprint=_fingerprint(self.body.get("entry")),
+            reply_to=header.source.endpoint,
+            reference=reference,
+            reason=reason[:1000],
+            paths=paths,
+        )
 
     def read(self, *, today: date) -> ReferralMessage:
         header: Any = self.entries[0]

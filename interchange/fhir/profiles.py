@@ -12,6 +12,9 @@ OBSERVATION_PROFILE = UK_CORE + "UKCore-Observation"
 EPISODE_OF_CARE_PROFILE = UK_CORE + "UKCore-EpisodeOfCare"
 CARE_PLAN_PROFILE = UK_CORE + "UKCore-CarePlan"
 CONSENT_PROFILE = UK_CORE + "UKCore-Consent"
+PRACTITIONER_PROFILE = UK_CORE + "UKCore-Practitioner"
+HEALTHCARE_SERVICE_PROFILE = UK_CORE + "UKCore-HealthcareService"
+ORGANIZATION_PROFILE = UK_CORE + "UKCore-Organization"
 BUNDLE_PROFILE = UK_CORE + "UKCore-Bundle"
 OPERATION_OUTCOME_PROFILE = UK_CORE + "UKCore-OperationOutcome"
 MESSAGE_HEADER_PROFILE = UK_CORE + "UKCore-MessageHeader"
@@ -27,6 +30,12 @@ BARS_REASONS = "https://fhir.nhs.uk/CodeSystem/message-reason-bars"
 BARS_REFERRAL_REQUEST = "servicerequest-request"
 BARS_REFERRAL_RESPONSE = "servicerequest-response"
 BARS_REFERRAL_DEFINITION = "https://fhir.nhs.uk/MessageDefinition/bars-message-servicerequest-request-referral"
+# A cancellation: the same event, reason "update", the ServiceRequest "revoked" (BaRS).
+BARS_CANCELLATION_DEFINITION = "https://fhir.nhs.uk/MessageDefinition/bars-message-servicerequest-request-cancelled"
+BARS_UPDATE_REASON = "update"
+# The identifier our response message gives the referral made (its reference, RF-…), under
+# this server's base: a cancellation names the referral by it.
+REFERRAL_REFERENCE_PATH = "Id/referral-reference"
 MESSAGE_TRANSPORT_SYSTEM = "http://terminology.hl7.org/CodeSystem/message-transport"
 PROCESS_MESSAGE_OPERATION = "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message"
 

@@ -12,7 +12,9 @@ from datetime import date, datetime, timedelta
 from django.db.models import Model, Q, QuerySet
 from django.http import QueryDict
 
+from accounts.models import User
 from common.london import london_midnight
+from localities.models import Organisation, Team
 from referrals.models import CarePlan, Clock, Contact, OutcomeMeasure, Person, Referral, SharingConsent
 
 from . import profiles
@@ -22,8 +24,13 @@ from .selectors import Visible
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
 MAX_PAGE = 1_000_000  # keeps the offset a number PostgreSQL takes
-# Allowed everywhere: paging, and asking for JSON (the only format we answer in).
-GENERAL = frozenset({"_count", "page", "_format"})
+# Allowed everywhere: paging, the total, and asking for JSON (the only format we answer in).
+GENERAL = frozenset({"_count", "page", "_format", "_total"})
+# Bundle.total is counted exactly up to this many matches; past it the total is left out (FHIR
+# makes it optional) unless ``_total=accurate`` asks, so a busy team's 300,000 clocks are not
+# counted on every page (docs/adr/0011, "Performance").
+TOTAL_COUNTED_UP_TO = 10_000
+_TOTALS = ("none", "estimate", "accurate")
 
 
 def is_id(text: str) -> bool:
@@ -43,6 +50,15 @@ class Page:
     @property
     def offset(self) -> int:
         return (self.number - 1) * self.count
+
+
+def total_wanted(params: QueryDict) -> str:
+    """FHIR's ``_total``: none, estimate or accurate; not given, we count up to a bound. An
+    estimate is answered as the bounded count: exact when small, left out when large."""
+    wanted = params.get("_total", "estimate")
+    if wanted not in _TOTALS:
+        raise SearchError(f"_total must be one of {', '.join(_TOTALS)}.")
+    return wanted
 
 
 def page_of(params: QueryDict) -> Page:
@@ -321,3 +337,54 @@ def _owner_condition(owners: list[str]) -> Q:
         else:
             raise SearchError("owner: use Practitioner/<id> (a worker) or HealthcareService/<id> (a team).")
     return either
+
+
+# --- who does the work ------------------------------------------------------------------------
+
+
+def _named(qs: QuerySet, params: QueryDict, *fields: str) -> QuerySet:
+    """FHIR string search: ``name=sam`` matches names starting with it, any case, in any field."""
+    for value in _values(params, "name"):
+        either = Q()
+        for name in fields:
+            either |= Q(**{f"{name}__istartswith": value})
+        qs = qs.filter(either)
+    return qs
+
+
+def practitioner_search(visible: Visible[User], params: QueryDict) -> QuerySet[User]:
+    _only(params, frozenset({"_id", "name"}))
+    qs = visible.among(None)
+    ids = _references(params, ("_id",), "Practitioner")
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return _named(qs, params, "first_name", "last_name", "username")
+
+
+def healthcare_service_search(visible: Visible[Team], params: QueryDict) -> QuerySet[Team]:
+    _only(params, frozenset({"_id", "name", "organization"}))
+    qs = visible.among(None)
+    ids = _references(params, ("_id",), "HealthcareService")
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    organisations = _references(params, ("organization",), "Organization")
+    if organisations is not None:
+        qs = qs.filter(organisation_id__in=organisations)
+    return _named(qs, params, "name")
+
+
+def organization_search(visible: Visible[Organisation], params: QueryDict) -> QuerySet[Organisation]:
+    _only(params, frozenset({"_id", "name", "identifier"}))
+    qs = visible.among(None)
+    ids = _references(params, ("_id",), "Organization")
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    codes = []
+    for value in _values(params, "identifier"):
+        system, _, code = value.rpartition("|")
+        if system not in ("", profiles.ODS_ORGANISATION_SYSTEM):
+            raise SearchError(f"identifier: only ODS codes ({profiles.ODS_ORGANISATION_SYSTEM}|…) are searchable.")
+        codes.append(code.upper())
+    if codes:
+        qs = qs.filter(ods_code__in=codes)
+    return _named(qs, params, "name")

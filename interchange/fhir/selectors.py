@@ -23,6 +23,7 @@ from django.http import Http404
 
 from access.selectors import IdRows, people_visible_to, referral_ids_visible_to, referrals_visible_to
 from accounts.models import User
+from localities.models import Organisation, Team
 from referrals.models import CarePlan, Clock, Contact, OutcomeMeasure, Person, Referral, SharingConsent
 
 M = TypeVar("M", bound=Model)
@@ -163,6 +164,43 @@ def consents_in(ids: list[int]) -> QuerySet[SharingConsent]:
         .prefetch_related("organisations")
         .annotate(superseded=Exists(later))
     )
+
+
+# --- who does the work: staff, teams, organisations --------------------------------------------
+#
+# Not a patient's record: names of staff, teams and organisations, which every signed-in page
+# shows to every member of staff (who holds a referral, which team it is with). Every active
+# account that may use the API reads them; none names a person, so the read audit (one row per
+# person shown) has nothing to record. ``among`` (a condition on referrals) does not narrow them.
+
+
+def _not_about_referrals(pk: int) -> Q:
+    return Q()
+
+
+def practitioners_visible_to(user: User) -> Visible[User]:
+    """Active staff accounts (a former member of staff keeps their id, and reads as inactive)."""
+    return Visible(user, lambda u, among: User.objects.all(), _not_about_referrals)
+
+
+def practitioners_in(ids: list[int]) -> QuerySet[User]:
+    return User.objects.filter(pk__in=ids)
+
+
+def healthcare_services_visible_to(user: User) -> Visible[Team]:
+    return Visible(user, lambda u, among: Team.objects.all(), _not_about_referrals)
+
+
+def healthcare_services_in(ids: list[int]) -> QuerySet[Team]:
+    return Team.objects.filter(pk__in=ids).select_related("organisation")
+
+
+def organizations_visible_to(user: User) -> Visible[Organisation]:
+    return Visible(user, lambda u, among: Organisation.objects.all(), _not_about_referrals)
+
+
+def organizations_in(ids: list[int]) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=ids)
 
 
 def one_visible(visible: Visible[M], whole: QuerySet[M], pk: int, missing: str) -> M:

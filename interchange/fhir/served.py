@@ -28,7 +28,7 @@ class Served:
     load: Callable[[list[int]], QuerySet]
     search: Callable[[selectors.Visible[Any], QueryDict], QuerySet]
     to_fhir: Callable[[Any, str, datetime], Resource]  # (row, server base, now)
-    person_of: Callable[[Any], int]
+    person_of: Callable[[Any], int | None]  # None: not a person's record (staff, teams)
     ordering: tuple[str, ...]
     params: tuple[tuple[str, str, str], ...]  # (name, FHIR search type, what it takes)
     audit_search: str = LIST
@@ -167,6 +167,61 @@ SERVED: tuple[Served, ...] = (
         params=(
             ("_id", "token", "The Consent's id"),
             ("patient", "reference", PATIENT),
+        ),
+    ),
+)
+
+
+def _no_person(row: Any) -> None:
+    """Staff, teams and organisations are no one's record: the read audit has no person to name."""
+    return None
+
+
+# Who does the work: what the referrals' references (owner, performer, careManager,
+# managingOrganization) resolve to.
+SERVED += (
+    Served(
+        type="Practitioner",
+        profile=profiles.PRACTITIONER_PROFILE,
+        visible=selectors.practitioners_visible_to,
+        load=selectors.practitioners_in,
+        search=search.practitioner_search,
+        to_fhir=lambda user, base, now: mapping.practitioner(user),
+        person_of=_no_person,
+        ordering=("last_name", "first_name", "pk"),
+        params=(
+            ("_id", "token", "The Practitioner's id (as Task.owner and EpisodeOfCare.careManager name it)"),
+            ("name", "string", "The start of a given name, family name or user name"),
+        ),
+    ),
+    Served(
+        type="HealthcareService",
+        profile=profiles.HEALTHCARE_SERVICE_PROFILE,
+        visible=selectors.healthcare_services_visible_to,
+        load=selectors.healthcare_services_in,
+        search=search.healthcare_service_search,
+        to_fhir=lambda team, base, now: mapping.healthcare_service(team),
+        person_of=_no_person,
+        ordering=("name", "pk"),
+        params=(
+            ("_id", "token", "The HealthcareService's id (a team, as Task.owner names it)"),
+            ("name", "string", "The start of the team's name"),
+            ("organization", "reference", "Organization/<id>: the teams it provides"),
+        ),
+    ),
+    Served(
+        type="Organization",
+        profile=profiles.ORGANIZATION_PROFILE,
+        visible=selectors.organizations_visible_to,
+        load=selectors.organizations_in,
+        search=search.organization_search,
+        to_fhir=lambda organisation, base, now: mapping.organization(organisation),
+        person_of=_no_person,
+        ordering=("name", "pk"),
+        params=(
+            ("_id", "token", "The Organization's id"),
+            ("identifier", "token", f"{profiles.ODS_ORGANISATION_SYSTEM}|<ODS code>"),
+            ("name", "string", "The start of the organisation's name"),
         ),
     ),
 )

@@ -20,15 +20,25 @@ from accounts.models import User
 from accounts.services import audit_record
 from interchange.models import ProcessedMessage
 from localities.models import Practice
+from referrals.errors import InvalidTransition
 from referrals.models import Clock, Referral
 from referrals.services import referral_create, risk_flag_raise
+from referrals.services.referrals import referral_close
 
 from . import mapping
-from .inbound import Issue, MessageRefused, ReferralMessage
+from .inbound import CancellationMessage, Issue, MessageRefused, ReferralMessage
 
 
 class MessageConflict(Exception):
     """This sender already sent a different message with this MessageHeader.id."""
+
+
+class UnknownReferral(Exception):
+    """A cancellation names a referral we do not have (a 404 OperationOutcome)."""
+
+
+class NotTheSender(Exception):
+    """A cancellation of a referral another sender sent (refused: 403)."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,9 @@ class Processed:
     replayed: bool  # a resend: the response the first copy got, and nothing done
 
 
-def referral_message_process(*, by: User, now: datetime, message: ReferralMessage, base: str) -> Processed:
+def referral_message_process(
+    *, by: User, now: datetime, message: ReferralMessage | CancellationMessage, base: str
+) -> Processed:
     """Make the referral ``message`` asks for, once per (sender, MessageHeader.id).
 
     ``base`` is this server's FHIR address, for the references in the response. A resend gets
@@ -50,6 +62,8 @@ def referral_message_process(*, by: User, now: datetime, message: ReferralMessag
         return earlier
     try:
         with transaction.atomic():
+            if isinstance(message, CancellationMessage):
+                return _cancel(by=by, now=now, message=message, base=base)
             return _process(by=by, now=now, message=message, base=base)
     except IntegrityError:
         # Two copies at once: the other one's record of the message won (and our referral,
@@ -60,7 +74,7 @@ def referral_message_process(*, by: User, now: datetime, message: ReferralMessag
         return earlier
 
 
-def _earlier(by: User, message: ReferralMessage) -> Processed | None:
+def _earlier(by: User, message: ReferralMessage | CancellationMessage) -> Processed | None:
     found = ProcessedMessage.objects.filter(sender=by, message_id=message.message_id).first()
     if found is None:
         return None
@@ -121,6 +135,57 @@ def _process(*, by: User, now: datetime, message: ReferralMessage, base: str) ->
         now=now,
         person_id=referral.person_id,
         detail={"message_id": message.message_id, "referral": referral.reference, "risks": len(message.risks)},
+    )
+    return Processed(response=response, replayed=False)
+
+
+def _cancel(*, by: User, now: datetime, message: CancellationMessage, base: str) -> Processed:
+    """Close the referral this sender sent, through ``referral_close`` (the referral's end, its
+    clocks stopped, audited), as the intake page's closure would; answered like a new referral,
+    its Tasks now cancelled."""
+    referral = Referral.objects.filter(reference=message.reference).first()
+    if referral is None:
+        raise UnknownReferral(f"No referral {message.reference} was received here.")
+    if not ProcessedMessage.objects.filter(sender=by, referral=referral).exists():
+        raise NotTheSender(f"Referral {message.reference} was not sent by you: only its sender may cancel it.")
+    note = "Cancelled by the referrer (BaRS message " + message.message_id + ")"
+    try:
+        referral_close(
+            referral=referral,
+            by=by,
+            now=now,
+            reason=Referral.ClosureReason.OTHER,
+            note=f"{note}: {message.reason}" if message.reason else f"{note}.",
+        )
+    except InvalidTransition as exc:
+        raise MessageRefused([Issue(str(exc), message.paths.get("reference"), "business-rule")]) from exc
+    referral.refresh_from_db()
+    clocks = Clock.objects.filter(referral=referral, is_current=True).select_related("referral__team")
+    response_id = uuid.uuid4()
+    response = mapping.message_response(
+        request_id=message.message_id,
+        response_id=str(response_id),
+        reply_to=message.reply_to,
+        referral=referral,
+        clocks=list(clocks.order_by("due_at", "pk")),
+        base=base,
+        now=now,
+    ).model_dump(mode="json")
+    processed = ProcessedMessage.objects.create(
+        sender=by,
+        message_id=message.message_id,
+        fingerprint=message.fingerprint,
+        referral=referral,
+        response=response,
+        processed_at=now,
+    )
+    audit_record(
+        by=by,
+        action="fhir.message.cancel",
+        obj=processed,
+        now=now,
+        person_id=referral.person_id,
+        detail={"message_id": message.message_id, "referral": referral.reference},
     )
     return Processed(response=response, replayed=False)
 

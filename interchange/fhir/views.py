@@ -32,7 +32,7 @@ from accounts.reads import VIEW, seen
 
 from . import inbound, mapping, search, selectors
 from .served import SERVED, Served, searchable
-from .services import MessageConflict, referral_message_process
+from .services import MessageConflict, NotTheSender, UnknownReferral, referral_message_process
 
 FHIR_JSON = "application/fhir+json"
 _JSON_FORMATS = frozenset({"json", "application/json", FHIR_JSON})
@@ -69,6 +69,10 @@ def _fhir_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
     if isinstance(exc, inbound.MessageRefused):
         issues = [(i.code, i.diagnostics, i.expression) for i in exc.issues]
         return Response(mapping.operation_outcome_of(issues), status=exc.status)
+    if isinstance(exc, UnknownReferral):
+        return Response(mapping.operation_outcome("not-found", str(exc)), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, NotTheSender):
+        return Response(mapping.operation_outcome("forbidden", str(exc)), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, MessageConflict):
         return Response(mapping.operation_outcome("duplicate", str(exc)), status=status.HTTP_409_CONFLICT)
     response = drf_exception_handler(exc, context)
@@ -131,7 +135,8 @@ class ReadView(ServedView):
         pk = _id(resource_id, served.type)
         row = selectors.one_visible(served.visible(self.caller()), served.load([pk]), pk, f"No such {served.type}.")
         resource = served.to_fhir(row, self.base(), timezone.now())
-        seen(request, VIEW, [served.person_of(row)], what=f"fhir.{served.type}", object_id=str(row.pk))
+        people = [p for p in [served.person_of(row)] if p is not None]  # staff and teams name no one
+        seen(request, VIEW, people, what=f"fhir.{served.type}", object_id=str(row.pk))
         return Response(resource)
 
 
@@ -141,30 +146,50 @@ class SearchView(ServedView):
     def get(self, request: Request) -> Response:
         served, params = self.resource(), request.query_params
         page = search.page_of(params)
+        wanted = search.total_wanted(params)
         matches = served.search(served.visible(self.caller()), params)
-        total = matches.count()
-        # The page's ids from the ids alone, then those rows whole (the selectors' docstring).
-        window = matches.order_by(*served.ordering).values_list("pk", flat=True)[page.offset : page.offset + page.count]
-        ids = list(window)
+        # The page's ids from the ids alone (one more, to know whether a next page exists), then
+        # those rows whole (the selectors' docstring).
+        window = matches.order_by(*served.ordering).values_list("pk", flat=True)
+        ids = list(window[page.offset : page.offset + page.count + 1])
+        has_next = len(ids) > page.count
+        ids = ids[: page.count]
+        total = self._total(matches, wanted, page, found=len(ids), has_next=has_next)
         whole = {row.pk: row for row in served.load(ids)}
         rows = [whole[pk] for pk in ids]
         base, now = self.base(), timezone.now()
         resources = [served.to_fhir(row, base, now) for row in rows]
-        bundle = mapping.searchset(resources, total=total, base=base, links=self._links(page, total))
-        seen(request, served.audit_search, [served.person_of(row) for row in rows], what=f"fhir.{served.type}")
+        bundle = mapping.searchset(resources, total=total, base=base, links=self._links(page, total, has_next))
+        people = [p for p in (served.person_of(row) for row in rows) if p is not None]
+        seen(request, served.audit_search, people, what=f"fhir.{served.type}")
         return Response(bundle)
 
-    def _links(self, page: search.Page, total: int) -> mapping.Links:
+    @staticmethod
+    def _total(matches: Any, wanted: str, page: search.Page, *, found: int, has_next: bool) -> int | None:
+        """Bundle.total: None (left out) for ``_total=none``, or when there are more matches than
+        ``TOTAL_COUNTED_UP_TO`` and no accurate total was asked for."""
+        if wanted == "none":
+            return None
+        if not has_next and (found or page.number == 1):
+            return page.offset + found  # the last page says it without counting
+        if wanted == "accurate":
+            return int(matches.count())
+        bound = search.TOTAL_COUNTED_UP_TO
+        counted = matches.order_by().values("pk")[: bound + 1].count()
+        return counted if counted <= bound else None
+
+    def _links(self, page: search.Page, total: int | None, has_next: bool) -> mapping.Links:
         def at(number: int) -> str:
             query = self.request.query_params.copy()
             query["page"] = str(number)
             query["_count"] = str(page.count)
             return f"{self.base()}{self.resource().type}?{query.urlencode()}"
 
-        last = max(1, -(-total // page.count))
+        # Past the end, "previous" is the last page there is (when we know which that is).
+        last = max(1, -(-total // page.count)) if total is not None else page.number
         return mapping.Links(
             self=at(page.number),
-            next=at(page.number + 1) if page.number < last else None,
+            next=at(page.number + 1) if has_next else None,
             previous=at(min(page.number - 1, last)) if page.number > 1 else None,
         )
 

@@ -24,6 +24,7 @@ from referrals.models import (
     Referral,
     UrgencyChange,
 )
+from referrals.models.person import PersonDisability
 
 from .period import ReportingPeriod
 
@@ -47,6 +48,13 @@ def people(period: ReportingPeriod) -> QuerySet[Person]:
         .order_by("pk")
         .only("pk")
     )
+
+
+def disabilities(period: ReportingPeriod) -> QuerySet[PersonDisability]:
+    """The disability codes of the month's people (MHS007: one row per person and code)."""
+    return PersonDisability.objects.filter(
+        Exists(referrals_open_in(period).filter(person_id=OuterRef("person_id")))
+    ).order_by("person_id", "code")
 
 
 def referrals(period: ReportingPeriod) -> QuerySet[Referral]:

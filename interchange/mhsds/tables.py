@@ -7,7 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from codes.mhsds import CONSULTATION_MECHANISM, PRIORITY_FOR_URGENCY, SOURCE_OF_REFERRAL_FOR_SOURCE
+from codes.mhsds import (
+    CARE_PLAN_AGREED_BY,
+    CONSULTATION_MECHANISM,
+    DISABILITY,
+    PRIORITY_FOR_URGENCY,
+    SOURCE_OF_REFERRAL_FOR_SOURCE,
+)
 from codes.selectors import codes_counted
 from codes.snomed import REFERENCE_SETS
 from common.london import LONDON
@@ -56,6 +62,15 @@ def _local(instant: datetime | None) -> tuple[str, str]:
     return local.date().isoformat(), local.strftime("%H:%M:%S")
 
 
+def _postcode(raw: str) -> tuple[str, bool]:
+    """The postcode as NHS England's derivation reads it (capitals, one space before the inward
+    code: "BS1 4XX"), and whether it is whole. LSOA is derived centrally from a whole postcode
+    (docs/adr/0010, "LSOA"); an outward code alone ("BS1") gives the district, not the LSOA."""
+    compact = "".join(raw.split()).upper()
+    whole = len(compact) >= 5 and compact[-3].isdigit() and compact[-2:].isalpha()
+    return (f"{compact[:-3]} {compact[-3:]}" if whole else compact), whole
+
+
 def _team(team_id: int | None) -> str:
     return f"T{team_id}" if team_id is not None else ""
 
@@ -94,8 +109,11 @@ def mpi(x: Extract) -> Iterator[Row]:
             x.issues.add("nhs_number_missing", record)
         if birth_date is None:
             x.issues.add("birth_date_missing", record)
+        postcode, whole = _postcode(postcode)
         if not postcode:
             x.issues.add("postcode_missing", record)
+        elif not whole:
+            x.issues.add("postcode_partial", record)
         yield (
             record,
             x.org_code,
@@ -114,6 +132,20 @@ def gp(x: Extract) -> Iterator[Row]:
             yield (_person(pk), practice)
         else:
             x.issues.add("gp_missing", _person(pk))
+
+
+def disability_type(x: Extract) -> Iterator[Row]:
+    """MHS007: one row per disability code a person of the month told us of. A person with no
+    codes has no row; their yes / no answer alone is reported, as it was before codes were asked."""
+    rows = records.disabilities(x.period).values_list("person_id", "code")
+    for person, code in rows.iterator(chunk_size=CHUNK):
+        if code not in DISABILITY:
+            x.issues.add("disability_code_invalid", _person(person))
+            continue
+        yield (_person(person), code)
+    unanswered = records.people(x.period).filter(disability=Person.Disability.YES, disabilities__isnull=True)
+    for pk in unanswered.values_list("pk", flat=True).iterator(chunk_size=CHUNK):
+        x.issues.add("disability_type_missing", _person(pk))
 
 
 def referral(x: Extract) -> Iterator[Row]:
@@ -222,6 +254,20 @@ def care_plan_type(x: Extract) -> Iterator[Row]:
         yield (f"CP{pk}", _person(person), ref, plan_type, *_local(agreed), *_local(agreed))
 
 
+def care_plan_agreement(x: Extract) -> Iterator[Row]:
+    """MHS009: every care plan here is recorded when agreed, so each has its agreement row (NHS
+    England counts a care plan toward the 4-week wait only with one: 4w_waits_prep.py L303).
+    Who agreed it is empty when not recorded, and reported."""
+    rows = records.care_plans(x.period).values_list("pk", "referral__reference", "agreed_by", "agreed_at")
+    for pk, ref, agreed_by, agreed in rows.iterator(chunk_size=CHUNK):
+        if not agreed_by:
+            x.issues.add("care_plan_agreed_by_missing", f"CP{pk} (referral {ref})")
+        elif agreed_by not in CARE_PLAN_AGREED_BY:
+            x.issues.add("care_plan_agreed_by_invalid", f"CP{pk} (referral {ref})")
+            agreed_by = ""
+        yield (f"CP{pk}", agreed_by, *_local(agreed))
+
+
 def hospital_spell(x: Extract) -> Iterator[Row]:
     rows = records.hospital_stays(x.period).values_list(
         "pk", "referral__reference", "referral__person_id", "admitted_at", "discharged_at"
@@ -260,6 +306,7 @@ TABLES: tuple[Table, ...] = (
         mpi,
     ),
     Table("MHS002GP", ("LocalPatientId", "GMPReg"), gp),
+    Table("MHS007DisabilityType", ("LocalPatientId", "DisabCode"), disability_type),
     Table(
         "MHS101Referral",
         (
@@ -315,6 +362,11 @@ TABLES: tuple[Table, ...] = (
             "CarePlanLastUpdateTime",
         ),
         care_plan_type,
+    ),
+    Table(
+        "MHS009CarePlanAgreement",
+        ("CarePlanID", "CarePlanContentAgreedBy", "CarePlanContentAgreedDate", "CarePlanContentAgreedTime"),
+        care_plan_agreement,
     ),
     Table(
         "MHS501HospProvSpell",

@@ -48,12 +48,52 @@ CHECKS: tuple[Check, ...] = (
         "nationally but in no area's figures, and in no deprivation breakdown.",
     ),
     Check(
+        "postcode_partial",
+        "MHS001MPI",
+        "Postcode",
+        "Only the first half of the postcode (the district)",
+        "NHS England derives the LSOA from the whole postcode: the person is counted in their district's "
+        "local authority but in no LSOA, so in no deprivation (IMD) breakdown (0.Generic_prep.py joins LSOA2011 "
+        "to the indices of deprivation).",
+    ),
+    Check(
+        "disability_type_missing",
+        "MHS007DisabilityType",
+        "DisabCode",
+        "Disabled, with no disability type recorded",
+        "No MHS007 row: the person is counted under 'unknown' in NHS England's disability breakdowns "
+        "(0.Generic_prep.py L1129-L1130), and not among people with a learning disability (DisabCode 04) "
+        "where that flag is read.",
+    ),
+    Check(
+        "disability_code_invalid",
+        "MHS007DisabilityType",
+        "DisabCode",
+        "Not a DISABILITY CODE (01-10, XX, NN, ZZ)",
+        "Not sent: NHS England's data-quality validity measure counts it invalid (validity_CDQA.py L146-L148).",
+    ),
+    Check(
         "gp_missing",
         "MHS002GP",
         "GMPReg",
         "No GP practice",
         "The responsible sub-ICB is taken from the postcode instead (PreProc 2 - Referrals, Der_SubICBCode), "
         "or is unknown when that is missing too.",
+    ),
+    Check(
+        "care_plan_agreed_by_missing",
+        "MHS009CarePlanAgreement",
+        "CarePlanContentAgreedBy",
+        "Care plan with no record of who agreed it",
+        "Sent with the element empty: the care plan still has its agreement row, so it counts toward the "
+        "4-week wait (4w_waits_prep.py L303), but NHS England's validation may reject an empty mandatory code.",
+    ),
+    Check(
+        "care_plan_agreed_by_invalid",
+        "MHS009CarePlanAgreement",
+        "CarePlanContentAgreedBy",
+        "Not a care plan content agreed by code",
+        "Sent empty, as a care plan with no record of who agreed it.",
     ),
     Check(
         "team_missing",

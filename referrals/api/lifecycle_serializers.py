@@ -7,7 +7,7 @@ reference set; the short MHSDS lists are choices here, so the schema shows them.
 
 from rest_framework import serializers
 
-from codes.mhsds import CARE_PLAN_TYPE
+from codes.mhsds import CARE_PLAN_AGREED_BY, CARE_PLAN_TYPE
 from localities.models import Team
 from referrals.models import (
     Assessment,
@@ -66,6 +66,14 @@ class CarePlanInputSerializer(serializers.Serializer):
         required=False,
         default="10",
         help_text="MHSDS CarePlanTypeMH; defaults to 10 (mental health care plan).",
+    )
+    agreed_by = choice_field(
+        [(c.code, c.display) for c in CARE_PLAN_AGREED_BY.codes],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Who agreed the plan's content (MHSDS CarePlanContentAgreedBy). Optional: left out, the "
+        "plan is recorded without it and the monthly extract's validation report names it.",
     )
     summary = serializers.CharField(max_length=10_000)
 
@@ -195,6 +203,9 @@ class AssessmentRecordedOutputSerializer(_RecordedOutputSerializer):
 class CarePlanRecordedOutputSerializer(_RecordedOutputSerializer):
     # A string: the model's choices would make a second enum of the input's care plan types.
     plan_type = serializers.CharField(read_only=True, help_text="MHSDS CarePlanTypeMH.")
+    agreed_by = serializers.CharField(
+        read_only=True, help_text="MHSDS CarePlanContentAgreedBy; empty when not recorded."
+    )
 
     class Meta:
         model = CarePlan
@@ -203,6 +214,7 @@ class CarePlanRecordedOutputSerializer(_RecordedOutputSerializer):
             "referral",
             "agreed_at",
             "plan_type",
+            "agreed_by",
             "summary",
             "recorded_by",
             *_RecordedOutputSerializer.AFTER,

@@ -10,12 +10,13 @@ def fill(apps, schema_editor):
     # The service's own statement: the rows are what referral_milestones_refresh would write.
     from referrals.services.milestones import referral_milestones_rebuild
 
-    referral_milestones_rebuild()
+    referral_milestones_rebuild(own_spell_stops=False)  # own_spell_stop_at comes in 0015
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('codes', '0001_initial'),  # the loaded reference set members the rebuild reads
         ('referrals', '0012_measure_indexes'),
     ]
 

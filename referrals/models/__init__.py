@@ -8,6 +8,7 @@ from .person import Person
 from .person_context import Carer, RiskFlag, SharingConsent
 from .policy import ClockPolicy, ResponseTarget
 from .referral import Handoff, HospitalStay, Referral, UrgencyChange
+from .self_referral import SelfReferral
 from .trusted_assessment import AssessmentAddition, TrustedAssessment
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "OutcomeMeasure",
     "Person",
     "Referral",
+    "SelfReferral",
     "ReferralMilestones",
     "ResponseTarget",
 ]

@@ -4,7 +4,7 @@ an assessment, an agreed care plan, an intervention and a baseline outcome measu
 from django.conf import settings
 from django.db import models
 
-from codes.mhsds import CARE_PLAN_TYPE
+from codes.mhsds import CARE_PLAN_AGREED_BY, CARE_PLAN_TYPE
 
 
 class Assessment(models.Model):
@@ -29,6 +29,11 @@ class CarePlan(models.Model):
     referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="care_plans")
     agreed_at = models.DateTimeField()
     plan_type = models.CharField(max_length=2, choices=CARE_PLAN_TYPE.choices, default="10")
+    # MHS009 CarePlanContentAgreedBy: who agreed it. Blank when not recorded (plans made before it
+    # was asked): no default, as none would be true of every plan.
+    agreed_by = models.CharField(
+        "content agreed by", max_length=2, choices=CARE_PLAN_AGREED_BY.choices, blank=True, default=""
+    )
     summary = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

@@ -101,6 +101,10 @@ class Clock(models.Model):
                 condition=models.Q(is_current=True, stopped_at__isnull=True),
                 name="clock_open_referral_idx",
             ),
+            # FHIR Task searches (a team's or a worker's clocks, soonest deadline first): a page is
+            # read in deadline order, each clock checked against the referrals searched, instead
+            # of sorting all of a busy team's clocks (docs/adr/0011, "Performance").
+            models.Index(fields=["due_at", "id"], name="clock_due_at_idx"),
         ]
 
     def __str__(self) -> str:

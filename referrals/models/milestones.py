@@ -7,10 +7,11 @@ and ``referral_milestones_rebuild`` (migration 0013, the bulk generator) compute
 the records. The national measure ``referral_spell`` reads them instead of looking each event up
 (docs/measures.md "Performance"). A referral with none of these events has no row.
 
-Which events count is the national measures' rule, with the shipped code lists
-(``referrals.selectors.ASSESSMENT_CODES``, ``INTERVENTION_CODES``, ``codes.snomed.OUTCOME_TOOL_BY_CODE``):
-when those lists change, a migration must run ``referral_milestones_rebuild``
-(tests/referrals/services/test_milestones.py pins them).
+Which events count is the national measures' rule, with the shipped code lists and the SNOMED CT
+members a trust loaded (``referrals.selectors.clock_stop_assessment_sql``,
+``clock_stop_intervention_sql``; ``codes.snomed.OUTCOME_TOOL_BY_CODE``): when the shipped lists
+change, a migration must run ``referral_milestones_rebuild`` (tests/referrals/services/test_milestones.py
+pins them); a load never changes what an existing record counts for (docs/measures.md "Code lists").
 """
 
 from django.db import models

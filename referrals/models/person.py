@@ -1,5 +1,6 @@
 from django.db import models
 
+from codes.mhsds import DISABILITY
 from referrals.nhs_number import validate_nhs_number
 
 
@@ -83,3 +84,24 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+
+class PersonDisability(models.Model):
+    """One disability code (MHSDS MHS007 DisabCode, NHS Data Dictionary DISABILITY CODE) a person
+    told us of: zero or more per person, set together by ``person_disabilities_set``. ``Person.disability``
+    (yes / no / not stated) stays the equality-monitoring answer; these are its detail."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="disabilities")
+    code = models.CharField(max_length=2, choices=DISABILITY.choices)
+
+    class Meta:
+        ordering = ["person", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "code"], name="one_row_per_person_disability"),
+            models.CheckConstraint(
+                condition=models.Q(code__in=[c.code for c in DISABILITY.codes]), name="disability_code_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {DISABILITY.display(self.code)}"

@@ -116,6 +116,28 @@ class Referral(models.Model):
     discharge_reason = models.CharField(max_length=32, choices=DischargeReason.choices, blank=True)
     return_route = models.TextField(blank=True, help_text="How the person can get back in touch.")
 
+    # What the national measures read of each referral, kept by the services that change what
+    # they derive from (referrals.services.measure_scope; docs/measures.md "Performance"), so a
+    # month's measures read them from one index instead of working them out per referral.
+    received_on = models.DateField(null=True, editable=False, help_text="The UK date of received_at.")
+    adult_when_received = models.BooleanField(
+        null=True, editable=False, help_text="18 or over on received_on; empty while the date of birth is unknown."
+    )
+    person_has_other_referrals = models.BooleanField(
+        default=False, editable=False, help_text="The person has another referral: it may join this one's spell."
+    )
+    community_since = models.DateTimeField(
+        null=True, editable=False, help_text="When it was first with a core community team (MHSDS team type)."
+    )
+    community_left_at = models.DateTimeField(
+        null=True, editable=False, help_text="When it last left a core community team for a team of another type."
+    )
+    own_spell_stop_at = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="The referral-spell clock stop of a spell of this referral alone (its milestones).",
+    )
+
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
@@ -170,7 +192,38 @@ class Referral(models.Model):
             ),
             # A person's referrals, for their referral spells (reporting.measures.referral_spell).
             models.Index(
-                fields=["person", "received_at"], include=["id", "ended_at", "team"], name="referral_person_spell_idx"
+                fields=["person", "received_at"],
+                include=[
+                    "id",
+                    "ended_at",
+                    "team",
+                    "received_on",
+                    "adult_when_received",
+                    "person_has_other_referrals",
+                    "community_since",
+                    "community_left_at",
+                    "own_spell_stop_at",
+                ],
+                name="referral_person_spell_idx",
+            ),
+            # The community measures' referrals open at an instant, with all they read of each
+            # (reporting.measures.referral_spell, cmh_second_contact), from the index alone.
+            models.Index(
+                fields=["ended_at"],
+                include=[
+                    "id",
+                    "person",
+                    "team",
+                    "received_at",
+                    "received_on",
+                    "adult_when_received",
+                    "person_has_other_referrals",
+                    "community_since",
+                    "community_left_at",
+                    "own_spell_stop_at",
+                ],
+                condition=models.Q(community_since__isnull=False),
+                name="referral_community_idx",
             ),
         ]
 

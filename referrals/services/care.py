@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
-from codes.mhsds import CARE_PLAN_TYPE, CodeList
+from codes.mhsds import CARE_PLAN_AGREED_BY, CARE_PLAN_TYPE, CodeList
 from codes.selectors import code_accepted
 from codes.snomed import (
     ASSESSMENT,
@@ -69,13 +69,35 @@ def assessment_record(
 
 @transaction.atomic
 def care_plan_record(
-    *, referral: Referral, by: User, now: datetime, agreed_at: datetime, summary: str, plan_type: str = "10"
+    *,
+    referral: Referral,
+    by: User,
+    now: datetime,
+    agreed_at: datetime,
+    summary: str,
+    plan_type: str = "10",
+    agreed_by: str = "",
 ) -> CarePlan:
+    """``agreed_by``: who agreed its content (MHSDS CarePlanContentAgreedBy), or blank when not
+    recorded (the extract's validation report names those)."""
     _check_time(referral, agreed_at, now, "agreed_at")
     if plan_type not in CARE_PLAN_TYPE:
         raise ValidationError({"plan_type": [f"Choose one of: {', '.join(c.code for c in CARE_PLAN_TYPE.codes)}."]})
+    if agreed_by and agreed_by not in CARE_PLAN_AGREED_BY:
+        raise ValidationError(
+            {
+                "agreed_by": [
+                    f"Choose one of: {', '.join(c.code for c in CARE_PLAN_AGREED_BY.codes)}, or leave it blank."
+                ]
+            }
+        )
     row = CarePlan.objects.create(
-        referral=referral, agreed_at=agreed_at, summary=summary, recorded_by=by, plan_type=plan_type
+        referral=referral,
+        agreed_at=agreed_at,
+        summary=summary,
+        recorded_by=by,
+        plan_type=plan_type,
+        agreed_by=agreed_by,
     )
     referral_milestones_refresh(referral=referral)
     clocks_evaluate(referral=referral, by=by)

@@ -13,10 +13,13 @@ locked first, so two events recorded at once for one referral are both seen by t
 refresh to run.
 """
 
+from datetime import datetime
+
 from django.db import connection
 
 from codes.mhsds import ATTENDED, DIRECT_MECHANISMS
 from codes.snomed import OUTCOME_TOOL_BY_CODE
+from common.london import london_date
 from referrals.models import (
     Assessment,
     CarePlan,
@@ -26,7 +29,13 @@ from referrals.models import (
     Referral,
     ReferralMilestones,
 )
-from referrals.selectors import ASSESSMENT_CODES, INTERVENTION_CODES
+from referrals.selectors import (
+    MEANINGFUL_ASSESSMENT_FROM,
+    clock_stop_assessment,
+    clock_stop_assessment_sql,
+    clock_stop_intervention,
+    clock_stop_intervention_sql,
+)
 
 # (column, table, time, condition on the event aliased e): the four components of the clock
 # stop, the care plan and the coded intervention apart (4w_waits_prep.py L257-L456).
@@ -60,9 +69,11 @@ def _events_sql(where: str) -> str:
             f"e.attendance IN ({_in(ATTENDED)}) AND e.consultation_mechanism IN ({_in(DIRECT_MECHANISMS)})",
         ),
         (OutcomeMeasure, "recorded_at", f"e.tool_code IN ({_in(set(OUTCOME_TOOL_BY_CODE))})"),
-        (Assessment, "completed_at", f"e.code IN ({_in(ASSESSMENT_CODES)})"),
+        # Coded from the reference sets as shipped or loaded from the trust's release (a member
+        # since inactivated still counts), less the activities that never stop a clock.
+        (Assessment, "completed_at", clock_stop_assessment_sql("e.code")),
         (CarePlan, "agreed_at", ""),
-        (Intervention, "started_at", f"e.code IN ({_in(INTERVENTION_CODES)})"),
+        (Intervention, "started_at", clock_stop_intervention_sql("e.code")),
     )
     parts = []
     for i, (model, at, condition) in enumerate(sources):
@@ -88,16 +99,113 @@ def _write(where: str, params: list[int]) -> None:
         )
 
 
+def own_spell_stop(
+    *,
+    received_at: datetime,
+    contact: datetime | None,
+    outcome: datetime | None,
+    assessment: datetime | None,
+    care_plan: datetime | None,
+    intervention: datetime | None,
+) -> datetime | None:
+    """The referral-spell clock stop of a spell of this referral alone (4w_waits_prep.py L495-L511,
+    docs/measures.md): the latest of its first counting contact, baseline outcome, coded assessment
+    (for spells from April 2024, or with a first contact from then) and care plan or else coded
+    intervention, whichever came first; None while one is missing. ``reporting.measures.referral_spell``
+    reads it for people with no other referral, whose spell this is."""
+    if contact is None or outcome is None:
+        return None
+    needs_assessment = (
+        london_date(received_at) >= MEANINGFUL_ASSESSMENT_FROM or london_date(contact) >= MEANINGFUL_ASSESSMENT_FROM
+    )
+    if needs_assessment and assessment is None:
+        return None
+    plan_or_intervention = (
+        care_plan if care_plan is not None and (intervention is None or care_plan <= intervention) else intervention
+    )
+    if plan_or_intervention is None:
+        return None
+    return max(at for at in (contact, outcome, assessment if needs_assessment else None, plan_or_intervention) if at)
+
+
 def referral_milestones_refresh(*, referral: Referral) -> None:
-    """Recompute this referral's milestones from its records, in the caller's transaction."""
+    """Recompute this referral's milestones from its records, and the clock stop of a spell of it
+    alone (``Referral.own_spell_stop_at``), in the caller's transaction."""
     # The referral's lock (a no-op where it is already held, as in contact_record).
-    Referral.objects.select_for_update(no_key=True).filter(pk=referral.pk).values_list("pk", flat=True).first()
+    received_at = (
+        Referral.objects.select_for_update(no_key=True)
+        .filter(pk=referral.pk)
+        .values_list("received_at", flat=True)
+        .get()
+    )
     _write("e.referral_id = %s", [referral.pk])
+    row = ReferralMilestones.objects.filter(referral_id=referral.pk).values_list(*COLUMNS).first()
+    stop = own_spell_stop(received_at=received_at, **dict(zip(_OWN, row, strict=True))) if row else None
+    Referral.objects.filter(pk=referral.pk).update(own_spell_stop_at=stop)
 
 
-def referral_milestones_rebuild() -> None:
-    """Every referral's milestones from the records, set-based (a million referrals: seconds)."""
+def referral_milestones_rebuild(*, own_spell_stops: bool = True) -> None:
+    """Every referral's milestones from the records, set-based (a million referrals: seconds),
+    then each referral's ``own_spell_stop_at`` from them (``own_spell_stops=False``: migration
+    0013, which runs before that column exists)."""
     _write("e.referral_id IS NOT NULL", [])
+    if not own_spell_stops:
+        return
+    if connection.vendor == "postgresql":
+        _own_spell_stops_postgresql()
+    else:
+        changed = []
+        rows: dict[int, list[datetime | None]] = {}
+        for referral_id, *columns in ReferralMilestones.objects.values_list("referral_id", *COLUMNS):
+            rows[referral_id] = columns
+        for referral in Referral.objects.only("pk", "received_at", "own_spell_stop_at"):
+            columns = rows.get(referral.pk)
+            stop = (
+                own_spell_stop(received_at=referral.received_at, **dict(zip(_OWN, columns, strict=True)))
+                if columns
+                else None
+            )
+            if stop != referral.own_spell_stop_at:
+                referral.own_spell_stop_at = stop
+                changed.append(referral)
+        Referral.objects.bulk_update(changed, ["own_spell_stop_at"], batch_size=1000)
+
+
+# own_spell_stop's arguments, in the order of COLUMNS.
+_OWN = ("contact", "outcome", "assessment", "care_plan", "intervention")
+
+
+def _own_spell_stops_postgresql() -> None:
+    """``own_spell_stop`` for every referral, set-based; only the rows whose value changes are written."""
+    referral, milestones = Referral._meta.db_table, ReferralMilestones._meta.db_table
+    uk = "AT TIME ZONE 'Europe/London'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH parts AS (
+                SELECT r.id, m.first_counting_contact_at AS contact, m.first_coded_outcome_at AS outcome,
+                       CASE WHEN (r.received_at {uk})::date >= %(from)s
+                                 OR (m.first_counting_contact_at {uk})::date >= %(from)s
+                            THEN m.first_coded_assessment_at END AS assessment,
+                       (r.received_at {uk})::date >= %(from)s
+                           OR (m.first_counting_contact_at {uk})::date >= %(from)s AS needs_assessment,
+                       CASE WHEN m.first_care_plan_at IS NOT NULL
+                                 AND (m.first_coded_intervention_at IS NULL
+                                      OR m.first_care_plan_at <= m.first_coded_intervention_at)
+                            THEN m.first_care_plan_at ELSE m.first_coded_intervention_at END AS plan_or_intervention
+                FROM {referral} r JOIN {milestones} m ON m.referral_id = r.id
+            ), stops AS (
+                SELECT r.id, CASE WHEN p.contact IS NOT NULL AND p.outcome IS NOT NULL
+                                       AND (p.assessment IS NOT NULL OR NOT p.needs_assessment)
+                                       AND p.plan_or_intervention IS NOT NULL
+                                  THEN GREATEST(p.contact, p.outcome, p.assessment, p.plan_or_intervention) END AS stop
+                FROM {referral} r LEFT JOIN parts p ON p.id = r.id
+            )
+            UPDATE {referral} r SET own_spell_stop_at = s.stop
+            FROM stops s WHERE s.id = r.id AND r.own_spell_stop_at IS DISTINCT FROM s.stop
+            """,
+            {"from": MEANINGFUL_ASSESSMENT_FROM},
+        )
 
 
 def referral_milestones_computed(referral_ids: list[int]) -> dict[int, dict[str, object]]:
@@ -117,9 +225,9 @@ def referral_milestones_computed(referral_ids: list[int]) -> dict[int, dict[str,
             OutcomeMeasure.objects.filter(tool_code__in=list(OUTCOME_TOOL_BY_CODE)),
             "recorded_at",
         ),
-        ("first_coded_assessment_at", Assessment.objects.filter(code__in=ASSESSMENT_CODES), "completed_at"),
+        ("first_coded_assessment_at", Assessment.objects.filter(clock_stop_assessment()), "completed_at"),
         ("first_care_plan_at", CarePlan.objects.all(), "agreed_at"),
-        ("first_coded_intervention_at", Intervention.objects.filter(code__in=INTERVENTION_CODES), "started_at"),
+        ("first_coded_intervention_at", Intervention.objects.filter(clock_stop_intervention()), "started_at"),
     )
     for column, rows, at in sources:
         for referral_id, first in (

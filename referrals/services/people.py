@@ -7,9 +7,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
+from codes.mhsds import DISABILITY, DISABILITY_ANSWERS_ALONE
 from localities.models import Practice
 from referrals.models import Person
+from referrals.models.person import PersonDisability
 from referrals.nhs_number import normalise_nhs_number, validate_nhs_number
+from referrals.services.measure_scope import person_referrals_age_refresh
 
 # A UK postcode: the full code, or the outward code (district) alone when that is all the person
 # gives (routing needs only the district).
@@ -106,6 +109,8 @@ def _fill_blanks(person: Person, *, postcode: str, gp_practice: Practice | None,
         changed.append("birth_date")
     if changed:
         person.save(update_fields=changed)
+    if "birth_date" in changed:
+        person_referrals_age_refresh(person=person)  # their earlier referrals' ages are known now
 
 
 @transaction.atomic
@@ -139,3 +144,32 @@ def person_equality_record(
     # The answers themselves stay out of the audit log: it records that they changed.
     audit_record(by=by, action="person.equality_record", obj=person, now=now, person_id=person.pk)
     return person
+
+
+@transaction.atomic
+def person_disabilities_set(*, person: Person, by: User, now: datetime, codes: list[str]) -> list[str]:
+    """Replace the person's disability codes (MHSDS DisabCode) with ``codes``: any number of
+    01-10 and XX, or NN (no disability) or ZZ (not stated) alone; none clears them. The yes / no
+    answer (``Person.disability``) follows when the codes say it: a disability code is "yes",
+    NN "no", ZZ "not stated"; with no codes it is left as it was. Returns the codes kept, sorted."""
+    chosen = sorted(set(codes))
+    unknown = [code for code in chosen if code not in DISABILITY]
+    if unknown:
+        raise ValidationError({"disabilities": [f"Not a disability code: {', '.join(unknown)}."]})
+    if len(chosen) > 1 and DISABILITY_ANSWERS_ALONE & set(chosen):
+        raise ValidationError(
+            {"disabilities": ["'No disability' and 'not stated' are answers on their own: choose one, or the types."]}
+        )
+    # One change at a time per person: two saves at once would both insert the same codes.
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    PersonDisability.objects.filter(person=person).exclude(code__in=chosen).delete()
+    kept = set(PersonDisability.objects.filter(person=person).values_list("code", flat=True))
+    PersonDisability.objects.bulk_create([PersonDisability(person=person, code=c) for c in chosen if c not in kept])
+    if chosen:
+        answer = {"NN": Person.Disability.NO, "ZZ": Person.Disability.NOT_STATED}.get(chosen[0], Person.Disability.YES)
+        if person.disability != answer:
+            person.disability = answer
+            person.save(update_fields=["disability"])
+    # As the other equality answers: the audit records that they changed, not what they are.
+    audit_record(by=by, action="person.disabilities_set", obj=person, now=now, person_id=person.pk)
+    return chosen

@@ -23,6 +23,7 @@ from referrals.models import Allocation, ClockPolicy, Handoff, Person, Referral,
 from referrals.selectors import policy_for_team
 
 from .clocks import clocks_restart_for_redirect, clocks_start, clocks_stop_for_ended_referral
+from .measure_scope import referral_scope_set_on_create, referral_scope_set_on_redirect
 from .people import person_match_or_create
 
 S = Referral.Status
@@ -253,6 +254,7 @@ def _create(
     )
     # Field checks give per-field messages; constraints are the database's job (and cost queries).
     referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"], validate_constraints=False)
+    referral_scope_set_on_create(referral=referral)
     referral.save()
     UrgencyChange.objects.create(referral=referral, urgency=urgency, at=received_at, by=by)
     clocks_start(referral=referral, by=by, now=now)
@@ -367,11 +369,12 @@ def referral_redirect(
         at=now,
         by=by,
     )
+    scope_changed = referral_scope_set_on_redirect(referral=referral, from_team=referral.team, to_team=to_team, at=now)
     referral.team = to_team
     if to_team.locality_id:
         referral.locality_id = to_team.locality_id
     referral.allocated_to = None
-    referral.save(update_fields=["status", "status_changed_at", "team", "locality", "allocated_to"])
+    referral.save(update_fields=["status", "status_changed_at", "team", "locality", "allocated_to", *scope_changed])
     _allocation_end_open(referral=referral, now=now)
     policy: ClockPolicy = policy_for_team(to_team)
     if policy.restart_clocks_on_redirect:

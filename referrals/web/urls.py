@@ -8,9 +8,11 @@ from .alerts import urls as alerts
 from .assessment import urls as assessment
 from .care import urls as care
 from .contacts import urls as contacts
+from .handoff import urls as handoff
 from .home import urls as home
 from .intake import urls as intake
 from .person import urls as person
+from .self_referral import urls as self_referral
 from .triage import urls as triage
 
 app_name = "referrals"
@@ -24,4 +26,6 @@ urlpatterns = [
     path("", include(care)),  # journey 7: care plan, outcomes, discharge
     path("", include(alerts)),  # the alerts inbox
     path("", include(access)),  # break-glass
+    path("", include(handoff)),  # where a redirected person went, for who sent them
+    path("", include(self_referral)),  # the public's own referral, no account (issue 15)
 ]

@@ -19,19 +19,18 @@ from django.db.models import OuterRef, Q, Subquery
 
 from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, DIRECT_MECHANISMS
 from common.london import london_date
-from localities.models import Team
-from referrals.models import Contact, HospitalStay, Person, Referral
+from referrals.models import Contact, HospitalStay, Referral
 
 from .periods import MeasurePeriod
 from .queries import (
-    ADULT_AGE,
     COUNTING_CONTACT_SQL,
+    adult_when_received,
     community_excluded_because,
     has_hospital_stay,
     on_postgresql,
-    sql_list,
 )
 from .result import MeasureResult, MeasureRow
+from .teams import community_ctes_sql, community_referrals_sql, referred_to, with_part_end
 
 CODE = "cmh_second_contact"
 WITHIN_DAYS = 27  # BETWEEN 0 and 27 (L486-L487): day 28 is outside on this dashboard
@@ -45,10 +44,10 @@ WAITING_BANDS: tuple[tuple[str, int, int | None], ...] = (
 )
 SECOND_CONTACT = "second attended direct contact"
 
-# One referral the month counts or finds waiting: (pk, person_id, received date (UK), date of
-# birth, UK date of its second counting contact if that fell in the month (else None: waiting),
-# hospital stay linked).
-Facts = tuple[int, int, date, date | None, date | None, bool]
+# One referral the month counts or finds waiting: (pk, person_id, received date (UK), 18 or over
+# on it (None: no date of birth), UK date of its second counting contact if that fell in the month
+# (else None: waiting), hospital stay linked).
+Facts = tuple[int, int, date, bool | None, date | None, bool]
 
 
 def waiting_band(days: int) -> str:
@@ -64,8 +63,8 @@ def cmh_second_contact(period: MeasurePeriod) -> MeasureResult:
     rows: list[MeasureRow] = []
     counted = met = 0
     bands = {label: 0 for label, _, _ in WAITING_BANDS}
-    for pk, person_id, received, birth_date, second_day, hospital_stay in facts:
-        excluded = community_excluded_because(birth_date=birth_date, received=received, hospital_stay=hospital_stay)
+    for pk, person_id, received, adult, second_day, hospital_stay in facts:
+        excluded = community_excluded_because(adult=adult, hospital_stay=hospital_stay)
         if excluded:
             rows.append(MeasureRow((pk,), person_id, False, excluded, received))
             continue
@@ -111,15 +110,14 @@ def cmh_second_contact_figures(period: MeasurePeriod) -> MeasureResult:
     final = f"""
         SELECT count(*) FILTER (WHERE {days} BETWEEN 0 AND {WITHIN_DAYS}), count(s.second_day), {bands}
         FROM (
-            SELECT (s.received_at AT TIME ZONE 'Europe/London')::date AS received_day,
-                   CASE WHEN s.second_at < %(end)s THEN (s.second_at AT TIME ZONE 'Europe/London')::date END AS second_day,
-                   (SELECT p.birth_date FROM {Person._meta.db_table} p WHERE p.id = s.person_id) AS birth_date
+            SELECT s.received_on AS received_day, s.adult_when_received,
+                   CASE WHEN s.second_at < %(end)s THEN (s.second_at AT TIME ZONE 'Europe/London')::date END AS second_day
             FROM second s
             WHERE ((s.second_at >= %(start)s AND s.second_at < %(end)s)
                    OR ((s.ended_at IS NULL OR s.ended_at >= %(end)s) AND (s.second_at IS NULL OR s.second_at >= %(end)s)))
               AND NOT EXISTS (SELECT 1 FROM {HospitalStay._meta.db_table} h WHERE h.referral_id = s.id)
         ) s
-        WHERE s.birth_date <= s.received_day - interval '{ADULT_AGE} years'
+        WHERE s.adult_when_received
     """
     with connection.cursor() as cursor:
         cursor.execute(_statement(final), {"start": period.start, "end": period.end, "last_day": period.last_day})
@@ -138,8 +136,7 @@ def cmh_second_contact_figures(period: MeasurePeriod) -> MeasureResult:
 def _facts_postgresql(period: MeasurePeriod) -> list[Facts]:
     """The month's referrals in one statement (see the module docstring), in received order."""
     final = f"""
-        SELECT s.id, s.person_id, (s.received_at AT TIME ZONE 'Europe/London')::date,
-               (SELECT p.birth_date FROM {Person._meta.db_table} p WHERE p.id = s.person_id),
+        SELECT s.id, s.person_id, s.received_on, s.adult_when_received,
                CASE WHEN s.second_at < %(end)s THEN (s.second_at AT TIME ZONE 'Europe/London')::date END,
                EXISTS (SELECT 1 FROM {HospitalStay._meta.db_table} h WHERE h.referral_id = s.id)
         FROM second s
@@ -156,28 +153,30 @@ def _facts_postgresql(period: MeasurePeriod) -> list[Facts]:
 def _statement(final: str) -> str:
     """The month's candidate referrals and each one's second counting contact (``second``),
     then ``final`` over them."""
-    referral, contact = Referral._meta.db_table, Contact._meta.db_table
-    community_team = (
-        f"SELECT t.id FROM {Team._meta.db_table} t WHERE t.mhsds_team_type IN ({sql_list(COMMUNITY_TEAM_TYPES)})"
+    contact = Contact._meta.db_table
+    counted_in_month = (
+        f"SELECT c.referral_id FROM {contact} c"
+        f" WHERE {COUNTING_CONTACT_SQL} AND c.occurred_at >= %(start)s AND c.occurred_at < %(end)s"
+    )
+    kept = "r.id, r.person_id, r.received_at, r.received_on, r.adult_when_received, {ended_at} AS ended_at"
+    open_now, ended_after = (
+        community_referrals_sql(columns=kept, where=ended) for ended in ("r.ended_at IS NULL", "r.ended_at >= %(end)s")
     )
     return f"""
-        WITH open_at_end AS MATERIALIZED (
+        WITH {community_ctes_sql()}, open_at_end AS MATERIALIZED (
             -- Referrals open at the month's end: still waiting, or seen a second time in the month ...
-            SELECT r.id, r.person_id, r.received_at, r.ended_at FROM {referral} r
-            WHERE r.ended_at IS NULL AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
-            UNION ALL
-            SELECT r.id, r.person_id, r.received_at, r.ended_at FROM {referral} r
-            WHERE r.ended_at >= %(end)s AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+            -- A referral counts under every team it was referred to by then, its part with
+            -- community teams ending as it did (reporting.measures.teams; 00_generic_prep.py L363-L403).
+            SELECT q.* FROM ({open_now} UNION ALL {ended_after}) q WHERE q.ended_at IS NULL OR q.ended_at >= %(end)s
         ), candidate AS (
             SELECT * FROM open_at_end
             UNION ALL
             -- ... or ended by then with a counting contact in the month, as a second contact in it is.
-            SELECT r.id, r.person_id, r.received_at, r.ended_at FROM {referral} r
-            WHERE r.id = ANY(ARRAY(
-                    SELECT c.referral_id FROM {contact} c
-                    WHERE {COUNTING_CONTACT_SQL} AND c.occurred_at >= %(start)s AND c.occurred_at < %(end)s
-                    EXCEPT SELECT o.id FROM open_at_end o))
-              AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+            {
+        community_referrals_sql(
+            columns=kept, where=f"r.id = ANY(ARRAY({counted_in_month} EXCEPT SELECT o.id FROM open_at_end o))"
+        )
+    }
         ), second AS MATERIALIZED (
             -- Contacts in date, time and id order (CMH Dashboard L233): the second that counts.
             SELECT r.*, (SELECT c.occurred_at FROM {contact} c WHERE c.referral_id = r.id AND {COUNTING_CONTACT_SQL}
@@ -195,9 +194,11 @@ def _facts_portable(period: MeasurePeriod) -> Iterator[Facts]:
         referral_id=OuterRef("pk"), attendance__in=ATTENDED, consultation_mechanism__in=DIRECT_MECHANISMS
     ).order_by("occurred_at", "id")  # date, time and id (L233)
     no_second_by_month_end = Q(second_at__isnull=True) | Q(second_at__gte=end)
-    open_at_month_end = Q(ended_at__isnull=True) | Q(ended_at__gte=end)
+    open_at_month_end = Q(part_ended_at__isnull=True) | Q(part_ended_at__gte=end)
+    # Any team referred to by the month's end counts, its part ending as it did (teams.py).
+    referred = Referral.objects.filter(referred_to(COMMUNITY_TEAM_TYPES, by=end), received_at__lt=end)
     referrals: Iterable[tuple[int, int, datetime, date | None, datetime | None, bool]] = (
-        Referral.objects.filter(received_at__lt=end, team__mhsds_team_type__in=COMMUNITY_TEAM_TYPES)
+        with_part_end(referred, COMMUNITY_TEAM_TYPES, by=end)
         .annotate(second_at=Subquery(counting.values("occurred_at")[1:2]), hospital_stay=has_hospital_stay())
         .filter(Q(second_at__gte=start, second_at__lt=end) | (open_at_month_end & no_second_by_month_end))
         .order_by("received_at", "pk")
@@ -205,4 +206,5 @@ def _facts_portable(period: MeasurePeriod) -> Iterator[Facts]:
     )
     for pk, person_id, received_at, birth_date, second_at, hospital_stay in referrals:
         second_day = london_date(second_at) if second_at is not None and second_at < end else None
-        yield pk, person_id, london_date(received_at), birth_date, second_day, hospital_stay
+        received = london_date(received_at)
+        yield pk, person_id, received, adult_when_received(birth_date, received), second_day, hospital_stay

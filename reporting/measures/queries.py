@@ -67,12 +67,19 @@ def has_hospital_stay() -> Exists:
     return Exists(HospitalStay.objects.filter(referral_id=OuterRef("pk")))
 
 
-def community_excluded_because(*, birth_date: date | None, received: date, hospital_stay: bool) -> str:
+def adult_when_received(birth_date: date | None, received: date) -> bool | None:
+    """18 or over on the received date; None without a date of birth (portable form of what
+    ``Referral.adult_when_received`` keeps)."""
+    return None if birth_date is None else age_on(birth_date, received) >= ADULT_AGE
+
+
+def community_excluded_because(*, adult: bool | None, hospital_stay: bool) -> str:
     """Why a referral to a core community team is outside the adult community measures, or ""
-    (4w_waits_prep.py L166-L174; CMH Dashboard L84-L96)."""
-    if birth_date is None:
+    (4w_waits_prep.py L166-L174; CMH Dashboard L84-L96). ``adult``: 18 or over on the received
+    date (``AgeServReferRecDate >= 18``, L169), None when the date of birth is unknown."""
+    if adult is None:
         return "no date of birth: age on the received date unknown"
-    if age_on(birth_date, received) < ADULT_AGE:
+    if not adult:
         return "under 18 on the received date"
     if hospital_stay:
         return "a hospital stay is linked to the referral"

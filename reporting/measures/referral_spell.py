@@ -29,7 +29,6 @@ from django.db.models import Q
 from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, DIRECT_MECHANISMS
 from codes.snomed import OUTCOME_TOOL_BY_CODE
 from common.london import london_date
-from localities.models import Team
 from referrals.models import (
     Assessment,
     CarePlan,
@@ -37,28 +36,28 @@ from referrals.models import (
     HospitalStay,
     Intervention,
     OutcomeMeasure,
-    Person,
     Referral,
     ReferralMilestones,
 )
 from referrals.selectors import (
-    ASSESSMENT_CODES,
-    INTERVENTION_CODES,
     MEANINGFUL_ASSESSMENT_FROM,
     SPELL_JOIN_DAYS,
     SpellMember,
+    clock_stop_assessment,
+    clock_stop_intervention,
     spells_of,
 )
 
 from .periods import MeasurePeriod
 from .queries import (
+    adult_when_received,
     community_excluded_because,
     earliest,
     has_hospital_stay,
     on_postgresql,
-    sql_list,
 )
 from .result import MeasureResult, MeasureRow
+from .teams import community_ctes_sql, community_referrals_sql, referred_to, with_part_end
 
 CODE = "referral_spell"
 WITHIN_DAYS = 28  # Time_to_clock_stop <= 28 (4w_waits_prep.py L567)
@@ -74,10 +73,11 @@ INTERVENTION = "coded intervention"
 
 # What the quarter shows of a spell, or of an out-of-scope referral open in the quarter:
 # (excluded, referral ids in received order, person, first day (UK date), clock stop (UK date) if
-# it fell in the quarter else None, what stopped it, date of birth, hospital stay linked). A spell
+# it fell in the quarter else None, what stopped it, 18 or over when received (None: no date of
+# birth), hospital stay linked). A spell
 # with no stop in the quarter was open at its end without a stop by then; the last two are the
 # out-of-scope referral's, from which the reason is worked out.
-_Shown = tuple[bool, tuple[int, ...], int, date, date | None, str, date | None, bool]
+_Shown = tuple[bool, tuple[int, ...], int, date, date | None, str, bool | None, bool]
 
 
 def referral_spell(period: MeasurePeriod) -> MeasureResult:
@@ -86,9 +86,9 @@ def referral_spell(period: MeasurePeriod) -> MeasureResult:
     counted = met = waiting = 0
     over = dict.fromkeys(WAITING_OVER_DAYS, 0)
     last_day = period.last_day
-    for excluded, ids, person_id, start, stop, stopped_by, birth_date, hospital_stay in shown:
+    for excluded, ids, person_id, start, stop, stopped_by, adult, hospital_stay in shown:
         if excluded:
-            reason = community_excluded_because(birth_date=birth_date, received=start, hospital_stay=hospital_stay)
+            reason = community_excluded_because(adult=adult, hospital_stay=hospital_stay)
             rows.append(MeasureRow(ids, person_id, False, reason, start))
         elif stop is not None and stop <= last_day:  # the clock stopped in the quarter
             days = (stop - start).days
@@ -121,7 +121,7 @@ def referral_spell_figures(period: MeasurePeriod) -> MeasureResult:
     on PostgreSQL the same statement counts them itself, so no row leaves the database."""
     if not on_postgresql():
         return replace(referral_spell(period), rows=[])
-    sql, params = _spells_sql(period, final=_FIGURES)
+    sql, params = _spells_sql(period, final=_FIGURES, alone_from_referral=True)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         met, counted, waiting, *over = cursor.fetchone()
@@ -138,7 +138,8 @@ def referral_spell_figures(period: MeasurePeriod) -> MeasureResult:
 # --- PostgreSQL: one statement does the spells -----------------------------------------------
 
 
-# What the quarter shows, row by row (``referral_spell``).
+# What the quarter shows, row by row (``referral_spell``); an out-of-scope referral's date of
+# birth says why it is out.
 _ROWS = """
         SELECT false, s.ids[1], CASE WHEN cardinality(s.ids) > 1 THEN s.ids END, s.person_id, s.start_day, s.stop_day,
                CASE WHEN s.stop_at IS NULL THEN ''
@@ -146,7 +147,7 @@ _ROWS = """
                     WHEN s.stop_at = s.outcome THEN %(outcome)s
                     WHEN s.needs_assessment AND s.stop_at = s.assessment THEN %(assessment)s
                     WHEN s.by_care_plan THEN %(care_plan)s ELSE %(intervention)s END,
-               NULL::date, false, NULL::timestamptz
+               NULL::boolean, false, NULL::timestamptz
         FROM shown s
         -- The quarter counts a spell whose clock stopped in it (a UK date from its first day to its
         -- last: an instant from its start to its end), and finds waiting one open at its end
@@ -154,7 +155,8 @@ _ROWS = """
         WHERE (s.stop_at >= %(start)s AND s.stop_at < %(end)s)
            OR (s.open_at_end AND (s.stop_at IS NULL OR s.stop_at >= %(end)s))
         UNION ALL
-        SELECT true, s.id, NULL, s.person_id, s.received_day, NULL, '', s.birth_date, s.hospital_stay, s.received_at
+        SELECT true, s.id, NULL, s.person_id, s.received_day, NULL, '', s.adult_when_received, s.hospital_stay,
+               s.received_at
         FROM member s
         WHERE NOT s.in_scope AND (s.ended_at IS NULL OR s.ended_at >= %(start)s)
         -- Out-of-scope referrals first, by person and received; then spells by person, in order.
@@ -175,45 +177,90 @@ _FIGURES = f"""
 """
 
 
-def _spells_sql(period: MeasurePeriod, *, final: str) -> tuple[str, dict[str, datetime | date | str]]:
-    """The statement: the spells the quarter looks at (``shown``), then ``final`` over them."""
-    referral, team = Referral._meta.db_table, Team._meta.db_table
-    community_team = f"SELECT t.id FROM {team} t WHERE t.mhsds_team_type IN ({sql_list(COMMUNITY_TEAM_TYPES)})"
+def _spells_sql(
+    period: MeasurePeriod, *, final: str, alone_from_referral: bool
+) -> tuple[str, dict[str, datetime | date | str]]:
+    """The statement: the spells the quarter looks at (``shown``), then ``final`` over them.
+
+    ``alone_from_referral``: for a person with no other referral, read their spell's clock stop
+    from the referral (``Referral.own_spell_stop_at``, kept with its milestones) instead of its
+    milestones: the figures need only the stop, and most people have one referral. The rows
+    name what stopped each clock, so they read the milestones of every referral."""
     uk = "AT TIME ZONE 'Europe/London'"
 
     def before_end(column: str) -> str:
         # Only events before the quarter's end can stop a clock the quarter shows.
         return f"CASE WHEN m.{column} < %(end)s THEN m.{column} END"
 
-    sql = f"""
-        WITH person_in_quarter AS (
-            -- People with a community referral open in the quarter; all their community
-            -- referrals received by its end make their spells (an open one runs to the end of
-            -- the period: 4w_waits_prep.py L144-L147).
-            SELECT r.person_id FROM {referral} r
-            WHERE r.ended_at IS NULL AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+    kept = (
+        "r.id, r.person_id, r.received_at, r.received_on, r.adult_when_received,"
+        " r.person_has_other_referrals AS others, r.own_spell_stop_at AS own_stop, {ended_at} AS ended_at"
+    )
+    components = ", ".join(
+        f"{before_end(column)} AS {name}"
+        for column, name in (
+            ("first_counting_contact_at", "contact"),
+            ("first_coded_outcome_at", "outcome"),
+            ("first_coded_assessment_at", "assessment"),
+            ("first_care_plan_at", "care_plan"),
+            ("first_coded_intervention_at", "intervention"),
+        )
+    )
+    no_components = ", ".join(
+        f"NULL::timestamptz AS {name}" for name in ("contact", "outcome", "assessment", "care_plan", "intervention")
+    )
+    milestones = ReferralMilestones._meta.db_table
+    referral_columns = (
+        "r.id, r.person_id, r.received_at, r.ended_at, r.received_on AS received_day, r.adult_when_received,"
+        f" r.id IN (SELECT h.referral_id FROM {HospitalStay._meta.db_table} h) AS hospital_stay"
+    )
+    if alone_from_referral:
+        # Alone: the stop kept on the referral (the quarter's end is applied where it is read).
+        # With others: the milestones, to join into spells.
+        referral_sql = f"""
+            SELECT {referral_columns}, r.own_stop, {no_components}
+            FROM community r WHERE NOT r.others
             UNION ALL
-            SELECT r.person_id FROM {referral} r
-            WHERE r.ended_at >= %(start)s AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+            SELECT {referral_columns}, NULL::timestamptz, {components}
+            FROM community r LEFT JOIN {milestones} m ON m.referral_id = r.id WHERE r.others"""
+    else:
+        referral_sql = f"""
+            SELECT {referral_columns}, NULL::timestamptz AS own_stop, {components}
+            FROM community r LEFT JOIN {milestones} m ON m.referral_id = r.id"""
+
+    def open_in_quarter(condition: str) -> str:
+        # Two branches read from the index alone: open now, or ended after the quarter started.
+        return " UNION ALL ".join(
+            community_referrals_sql(columns=kept, where=f"{condition} AND {ended}")
+            for ended in ("r.ended_at IS NULL", "r.ended_at >= %(start)s")
+        )
+
+    sql = f"""
+        WITH {community_ctes_sql()}, in_quarter AS MATERIALIZED (
+            -- Community referrals open in the quarter (an open one runs to the end of the period:
+            -- 4w_waits_prep.py L144-L147). A referral counts under every team it was referred to
+            -- (L162, L170; 00_generic_prep.py L363-L403): one with a community team among them by
+            -- the quarter's end, its part with them ending as it did (reporting.measures.teams).
+            SELECT q.* FROM ({open_in_quarter("true")}) q WHERE q.ended_at IS NULL OR q.ended_at >= %(start)s
+        ), community AS (
+            -- A person's only referral is their spell's only referral; the people with others
+            -- bring all their community referrals received by the quarter's end.
+            SELECT q.* FROM in_quarter q WHERE NOT q.others
+            UNION ALL
+            SELECT q.* FROM ({
+        community_referrals_sql(
+            columns=kept,
+            where="r.person_id = ANY(ARRAY(SELECT DISTINCT q.person_id FROM in_quarter q WHERE q.others))",
+        )
+    }) q
         ), referral AS MATERIALIZED (
             -- Each referral's earliest event of each clock-stop component (L495-L511), kept as
-            -- they were recorded ({ReferralMilestones._meta.db_table}).
-            SELECT r.id, r.person_id, r.received_at, r.ended_at, (r.received_at {uk})::date AS received_day,
-                   (SELECT p.birth_date FROM {Person._meta.db_table} p WHERE p.id = r.person_id) AS birth_date,
-                   r.id IN (SELECT h.referral_id FROM {HospitalStay._meta.db_table} h) AS hospital_stay,
-                   {before_end("first_counting_contact_at")} AS contact,
-                   {before_end("first_coded_outcome_at")} AS outcome,
-                   {before_end("first_coded_assessment_at")} AS assessment,
-                   {before_end("first_care_plan_at")} AS care_plan,
-                   {before_end("first_coded_intervention_at")} AS intervention
-            FROM {referral} r LEFT JOIN {ReferralMilestones._meta.db_table} m ON m.referral_id = r.id
-            WHERE r.person_id = ANY(ARRAY(SELECT person_id FROM person_in_quarter))
-              AND r.team_id IN ({community_team}) AND r.received_at < %(end)s
+            -- they were recorded ({milestones}), or the clock stop of a spell of it alone.
+            {referral_sql}
         ), member AS MATERIALIZED (
             -- In scope (L166-L174): 18 or over on the received date (AgeServReferRecDate >= 18,
             -- L169; no date of birth is not), and no hospital stay linked to the referral.
-            SELECT r.*, COALESCE(r.birth_date <= r.received_day - interval '18 years', false) AND NOT r.hospital_stay
-                       AS in_scope
+            SELECT r.*, COALESCE(r.adult_when_received, false) AND NOT r.hospital_stay AS in_scope
             FROM referral r
         ), several AS (
             -- People with more than one referral in scope: only theirs need joining into spells.
@@ -232,20 +279,23 @@ def _spells_sql(period: MeasurePeriod, *, final: str) -> tuple[str, dict[str, da
                 FROM member m WHERE m.in_scope AND m.person_id IN (SELECT person_id FROM several)
             ) m
         ), numbered AS (
-            SELECT j.*, count(*) FILTER (WHERE j.ended_before IS NULL OR j.received_day > j.ended_before + {SPELL_JOIN_DAYS})
+            SELECT j.*, count(*) FILTER (WHERE j.ended_before IS NULL OR j.received_day > j.ended_before + {
+        SPELL_JOIN_DAYS
+    })
                        OVER (PARTITION BY j.person_id ORDER BY j.received_day, j.id ROWS UNBOUNDED PRECEDING) AS spell
             FROM joined j
         ), spell AS (
             -- Each component's earliest event in the spell (L495-L511).
             SELECT n.person_id, array_agg(n.id ORDER BY n.received_day, n.id) AS ids,
                    min(n.received_day) AS start_day, bool_or(n.ended_day IS NULL) AS open_at_end,
+                   NULL::timestamptz AS own_stop,
                    min(n.contact) AS contact, min(n.outcome) AS outcome, min(n.assessment) AS assessment,
                    min(n.care_plan) AS care_plan, min(n.intervention) AS intervention
             FROM numbered n GROUP BY n.person_id, n.spell
             UNION ALL
             -- A person's only referral in scope is a spell of its own.
             SELECT m.person_id, ARRAY[m.id], m.received_day, m.ended_at IS NULL OR m.ended_at >= %(end)s,
-                   m.contact, m.outcome, m.assessment, m.care_plan, m.intervention
+                   m.own_stop, m.contact, m.outcome, m.assessment, m.care_plan, m.intervention
             FROM member m
             WHERE m.in_scope AND m.person_id NOT IN (SELECT person_id FROM several)
         ), part AS (
@@ -261,7 +311,8 @@ def _spells_sql(period: MeasurePeriod, *, final: str) -> tuple[str, dict[str, da
         ), stopped AS (
             -- The clock stops at the latest of the components, all needed; on a tie the first
             -- named (contact, outcome, assessment, care plan or intervention) says what stopped it.
-            SELECT p.*, CASE WHEN p.contact IS NOT NULL AND p.outcome IS NOT NULL
+            SELECT p.*, CASE WHEN p.own_stop IS NOT NULL THEN p.own_stop
+                             WHEN p.contact IS NOT NULL AND p.outcome IS NOT NULL
                                   AND (NOT p.needs_assessment OR p.assessment IS NOT NULL)
                                   AND (p.care_plan IS NOT NULL OR p.intervention IS NOT NULL)
                              THEN GREATEST(p.contact, p.outcome, CASE WHEN p.needs_assessment THEN p.assessment END,
@@ -289,11 +340,11 @@ def _spells_sql(period: MeasurePeriod, *, final: str) -> tuple[str, dict[str, da
 
 
 def _spells_postgresql(period: MeasurePeriod) -> Iterator[_Shown]:
-    sql, params = _spells_sql(period, final=_ROWS)
+    sql, params = _spells_sql(period, final=_ROWS, alone_from_referral=False)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         # A spell of one referral (most) comes back as its id alone, a longer one with all its ids.
-        for excluded, first, ids, person_id, start, stop, stopped_by, birth_date, hospital_stay, _ in cursor.fetchall():
+        for excluded, first, ids, person_id, start, stop, stopped_by, adult, hospital_stay, _ in cursor.fetchall():
             yield (
                 excluded,
                 (first,) if ids is None else tuple(ids),
@@ -301,7 +352,7 @@ def _spells_postgresql(period: MeasurePeriod) -> Iterator[_Shown]:
                 start,
                 stop,
                 stopped_by,
-                birth_date,
+                adult,
                 hospital_stay,
             )
 
@@ -322,8 +373,13 @@ def _spells_portable(period: MeasurePeriod) -> Iterator[_Shown]:
     """The out-of-scope referrals open in the quarter, then the spells it shows, in the order
     the PostgreSQL statement gives them (people in id order, spells in received order)."""
     start, end = period.start, period.end
-    community = Referral.objects.filter(team__mhsds_team_type__in=COMMUNITY_TEAM_TYPES, received_at__lt=end)
-    people = community.filter(Q(ended_at__isnull=True) | Q(ended_at__gte=start)).values("person_id")
+    # Every team referred to by the quarter's end counts, the part with them ending as it did (teams.py).
+    community = with_part_end(
+        Referral.objects.filter(referred_to(COMMUNITY_TEAM_TYPES, by=end), received_at__lt=end),
+        COMMUNITY_TEAM_TYPES,
+        by=end,
+    )
+    people = community.filter(Q(part_ended_at__isnull=True) | Q(part_ended_at__gte=start)).values("person_id")
     referrals = (
         community.filter(person_id__in=people)
         .annotate(
@@ -335,16 +391,16 @@ def _spells_portable(period: MeasurePeriod) -> Iterator[_Shown]:
             first_outcome=earliest(
                 OutcomeMeasure.objects.filter(tool_code__in=list(OUTCOME_TOOL_BY_CODE)), "recorded_at"
             ),
-            first_assessment=earliest(Assessment.objects.filter(code__in=ASSESSMENT_CODES), "completed_at"),
+            first_assessment=earliest(Assessment.objects.filter(clock_stop_assessment()), "completed_at"),
             first_care_plan=earliest(CarePlan.objects.all(), "agreed_at"),
-            first_intervention=earliest(Intervention.objects.filter(code__in=INTERVENTION_CODES), "started_at"),
+            first_intervention=earliest(Intervention.objects.filter(clock_stop_intervention()), "started_at"),
         )
         .order_by("person_id", "received_at", "pk")
         .values(
             "pk",
             "person_id",
             "received_at",
-            "ended_at",
+            "part_ended_at",
             "person__birth_date",
             "hospital_stay",
             "first_contact",
@@ -357,11 +413,10 @@ def _spells_portable(period: MeasurePeriod) -> Iterator[_Shown]:
     by_person: dict[int, list[_Referral]] = {}
     for referral in referrals:
         received = london_date(referral["received_at"])
-        excluded = community_excluded_because(
-            birth_date=referral["person__birth_date"], received=received, hospital_stay=referral["hospital_stay"]
-        )
+        adult = adult_when_received(referral["person__birth_date"], received)
+        excluded = community_excluded_because(adult=adult, hospital_stay=referral["hospital_stay"])
         if excluded:
-            ended = referral["ended_at"]
+            ended = referral["part_ended_at"]
             if ended is None or ended >= start:  # only the ones the quarter could have counted
                 yield (
                     True,
@@ -370,7 +425,7 @@ def _spells_portable(period: MeasurePeriod) -> Iterator[_Shown]:
                     received,
                     None,
                     "",
-                    referral["person__birth_date"],
+                    adult,
                     referral["hospital_stay"],
                 )
             continue
@@ -379,7 +434,7 @@ def _spells_portable(period: MeasurePeriod) -> Iterator[_Shown]:
                 referral["pk"],
                 referral["person_id"],
                 referral["received_at"],
-                referral["ended_at"],
+                referral["part_ended_at"],
                 {
                     CONTACT: referral["first_contact"],
                     OUTCOME: referral["first_outcome"],

@@ -1,5 +1,5 @@
 """Crisis and liaison response times (uec_prep.py, docs/measures.md): referrals received in the
-month by the measure's team types, answered by the first attended face-to-face contact at or
+month by the measure's team types (any team it was referred to in the month), answered by the first attended face-to-face contact at or
 after the referral's date and time and in the same month, in minutes (UTC arithmetic).
 
 Video does not count here (``ConsMechanismMH = '01'``, uec_prep.py L55), whatever a team's clock
@@ -17,6 +17,7 @@ from referrals.models import Contact, Referral, UrgencyChange
 from .periods import MeasurePeriod
 from .queries import earliest
 from .result import MeasureResult, MeasureRow, whole_minutes
+from .teams import referred_to
 
 URGENCY_LABEL = dict(Referral.Urgency.choices)
 
@@ -41,9 +42,9 @@ def response_time_measure(
         occurred_at__lt=end,
     )
     referrals = (
-        Referral.objects.filter(
-            received_at__gte=period.start, received_at__lt=end, team__mhsds_team_type__in=team_types
-        )
+        # Every team referred to in the month counts, not only the team now (uec_prep.py L90-L102,
+        # L168-L180; reporting.measures.teams).
+        Referral.objects.filter(referred_to(team_types, by=end), received_at__gte=period.start, received_at__lt=end)
         .annotate(
             urgency_at_month_end=Coalesce(Subquery(in_force.values("urgency")[:1]), F("urgency")),
             responded_at=earliest(face_to_face, "occurred_at"),

@@ -47,3 +47,24 @@ if (navigationList) {
   showFoldedAlertCount();
   new MutationObserver(showFoldedAlertCount).observe(navigationList, { childList: true, subtree: true });
 }
+
+// After "Mark as seen" (htmx), the server sends the new unread count as an event (HX-Trigger:
+// appUnreadAlerts): the header's Alerts badge, its spoken label and the copy on "More" follow it.
+document.body.addEventListener("appUnreadAlerts", (event) => {
+  const count = Number(event.detail?.count ?? 0);
+  for (const badge of document.querySelectorAll(".nhsuk-header__navigation-link [data-app-unread-count]")) {
+    const link = badge.closest("a");
+    if (count > 0) {
+      badge.textContent = String(count);
+      badge.dataset.appUnreadCount = String(count);
+      link?.setAttribute("aria-label", `Alerts, ${count} unread`);
+    } else {
+      badge.remove();
+      link?.removeAttribute("aria-label");
+    }
+  }
+  const toggle = document.querySelector(".nhsuk-header__menu-toggle");
+  toggle?.querySelector(".app-count-badge")?.remove();
+  toggle?.querySelector(".app-count-badge-text")?.remove();
+  showFoldedAlertCount();
+});

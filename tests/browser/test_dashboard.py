@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.reporting.conftest import build_service
+from tests.reporting.conftest import build_service, csv_without_made_with
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -57,7 +57,9 @@ def test_the_dashboard_draws_its_charts_filters_and_downloads(page, login, tina,
     with page.expect_download() as download:
         page.locator("#table-headline").get_by_text("Download this table as CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert list(csv.reader(io.StringIO(text))) == headline
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "Period" and rows[0][1].startswith("Last 13 weeks: ")  # what it was made with
+    assert csv_without_made_with(rows) == headline
 
     # Filter to South's team: nothing there.
     page.get_by_label("Team").select_option(label="South IPCT")
@@ -114,3 +116,18 @@ def test_the_dashboard_on_a_phone(phone, login, tina, service, axe_check):
     expect(phone.locator("svg.app-chart").first).to_be_visible()
     _screenshot(phone, "dashboard-phone")
     axe_check(phone)
+
+
+@pytest.mark.parametrize("path", ["/dashboard/capacity/", "/dashboard/equality/"])
+def test_every_column_of_the_tables_shows_at_1280_px_without_a_sideways_scroll(page, login, tina, service, path):
+    login(page, tina)
+    page.goto(path + "?period=13w")
+    expect(page.locator(".nhsuk-table-container").first).to_be_visible()
+
+    clipped = page.evaluate(
+        """[...document.querySelectorAll('.nhsuk-table-container')]
+             .filter((box) => box.scrollWidth > box.clientWidth + 1)
+             .map((box) => box.getAttribute('aria-label'))"""
+    )
+
+    assert clipped == []

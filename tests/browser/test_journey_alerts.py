@@ -1,5 +1,6 @@
 """Journey 8 in a real browser: the alerts inbox, newest first; mark one or all as seen."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -74,8 +75,16 @@ def test_team_manager_reads_and_clears_their_alerts(page, login, tina, inbox, ax
     # Mark one as seen: htmx swaps the item and the count, no page load.
     items.nth(1).get_by_role("button", name="Mark as seen the breach for Bo Breach").click()
     expect(items.nth(1).locator(".nhsuk-card--secondary")).to_have_count(1)
-    expect(items.nth(1).get_by_role("button")).to_have_count(0)
+    expect(items.nth(1).get_by_role("button", name=re.compile("^Mark as seen"))).to_have_count(0)
     expect(page.locator("#alerts-unseen-count")).to_have_text("1 not seen yet")
+    # The header's count follows at once (HX-Trigger), not only the page's caption.
+    expect(nav.get_by_role("link", name="Alerts, 1 unread")).to_be_visible()
+    expect(nav.locator("[data-app-unread-count]")).to_have_text("1")
+    # The card gives the referral's urgency and one click to record a contact.
+    expect(items.nth(1)).to_contain_text("Routine")
+    expect(items.nth(1).get_by_role("button", name="Record a contact with Bo Breach")).to_have_attribute(
+        "href", re.compile(rf"^/referrals/{inbox['breach'].alert.referral_id}/contacts/new/\?next=/alerts/")
+    )
     assert Notification.objects.get(pk=inbox["breach"].pk).seen_at is not None
 
     # Filter by level: htmx updates the list.

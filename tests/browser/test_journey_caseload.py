@@ -111,7 +111,7 @@ def test_link_worker_finds_their_people_by_clock_and_name(page, login, bob, case
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Ria Risk")
     expect(rows.first.locator(".nhsuk-tag--orange")).to_contain_text("Due in")
-    expect(page).to_have_url("/caseload/?q=&status=&clock=at_risk")
+    expect(page).to_have_url("/caseload/?q=&attention=&status=&clock=at_risk")
 
     page.get_by_label("Clocks").select_option("")
     page.get_by_label("Search by name, reference or NHS number").fill("breach")
@@ -128,9 +128,13 @@ def test_record_a_contact_is_one_click_from_a_caseload_row(page, login, bob, cas
     login(page, bob)
     page.goto("/caseload/")
 
-    link = page.locator("tr", has_text="Ria Risk").get_by_role("link", name="Record a contact with Ria Risk")
+    button = page.locator("tr", has_text="Ria Risk").get_by_role("button", name="Record a contact with Ria Risk")
 
-    expect(link).to_have_attribute("href", f"/referrals/{caseload['at_risk'].pk}/contacts/new/")
+    expect(button).to_have_attribute("href", f"/referrals/{caseload['at_risk'].pk}/contacts/new/?next=/caseload/")
+    box = button.bounding_box()
+    assert box and box["height"] >= 40  # an NHS.UK button, not a 17 px text link
+    button.click()
+    expect(page).to_have_url(re.compile(rf"/referrals/{caseload['at_risk'].pk}/contacts/new/"))
 
 
 def test_my_caseload_filters_work_without_javascript(browser, live_server, transactional_db, bob, caseload):
@@ -140,9 +144,17 @@ def test_my_caseload_filters_work_without_javascript(browser, live_server, trans
     page.get_by_label("Clocks").select_option("breached")
     page.get_by_role("button", name="Apply filters").click()
 
-    expect(page).to_have_url("/caseload/?q=&status=allocated&clock=breached")
+    expect(page).to_have_url("/caseload/?q=&attention=&status=allocated&clock=breached")
     expect(page.locator("tbody tr")).to_have_count(1)
     expect(page.locator("tbody tr")).to_contain_text("Bea Breach")
+
+    # "No contact for 14 days": everyone but Cal Calm, contacted today.
+    page.goto("/caseload/")
+    page.get_by_label("Needs attention").select_option("no_recent_contact")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url("/caseload/?q=&attention=no_recent_contact&status=&clock=")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.locator("tbody")).not_to_contain_text("Cal Calm")
 
 
 # --- Team caseload and allocation (team manager) ---------------------------------------------

@@ -22,22 +22,23 @@ def test_two_clicks_from_the_triage_queue_and_the_badge_updates_in_place(
     referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
     login(page, alice)
     page.goto("/triage/")
-    row = page.locator("tr", has_text="Robin Harbour")
+    row = page.locator(f"#referral-{referral.pk}")
+    slot = page.locator(f"#contact-slot-{referral.pk}")  # a full-width row under the referral's
     badges = row.locator(f"#clocks-{referral.pk}")
     expect(badges).to_contain_text("left")
     url_before = page.url
 
     row.get_by_role("link", name=re.compile("^Record a contact with Robin Harbour")).click()  # click 1
-    expect(row.get_by_role("heading", name="Contact with Robin Harbour")).to_be_visible()
-    expect(row.get_by_label("Telephone")).to_be_checked()
-    expect(row.get_by_label("Yes, seen", exact=True)).not_to_be_checked()  # attendance is never assumed
+    expect(slot.get_by_role("heading", name="Contact with Robin Harbour")).to_be_visible()
+    expect(slot.get_by_label("Telephone")).to_be_checked()
+    expect(slot.get_by_label("Yes, seen", exact=True)).not_to_be_checked()  # attendance is never assumed
     axe_check(page)
-    row.get_by_label("Yes, seen", exact=True).check()
-    row.get_by_role("button", name="Save contact for Robin Harbour").click()
+    slot.get_by_label("Yes, seen", exact=True).check()
+    slot.get_by_role("button", name="Save contact for Robin Harbour").click()
 
     expect(badges).to_contain_text("Met")
     expect(row.get_by_role("status")).to_have_text("Telephone contact: attended.")
-    expect(row.get_by_role("heading", name="Contact with Robin Harbour")).to_have_count(0)
+    expect(slot.get_by_role("heading", name="Contact with Robin Harbour")).to_have_count(0)
     assert page.url == url_before  # no page load
     assert _first_response(referral).stop_reason == Clock.StopReason.FIRST_COMPLETED_CONTACT
     axe_check(page)
@@ -72,18 +73,39 @@ def test_errors_come_back_into_the_row(page, login, alice, intake, north_practic
     referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
     login(page, alice)
     page.goto("/triage/")
-    row = page.locator("tr", has_text="Robin Harbour")
+    row = page.locator(f"#referral-{referral.pk}")
+    slot = page.locator(f"#contact-slot-{referral.pk}")
     row.get_by_role("link", name=re.compile("^Record a contact")).click()
-    row.get_by_text("Earlier time, treatment start or a note").click()
-    row.get_by_label("Time of contact").fill("99:99")
-    row.get_by_role("button", name=re.compile("^Save contact")).click()
+    slot.get_by_text("Earlier time, treatment start or a note").click()
+    slot.get_by_label("Time of contact").fill("99:99")
+    slot.get_by_role("button", name=re.compile("^Save contact")).click()
 
-    expect(row.locator(f"#id_contact-{referral.pk}-occurred_time-error")).to_contain_text("Enter a time like 14:30")
-    expect(row.locator(f"#id_contact-{referral.pk}-attendance-error")).to_contain_text(
+    expect(slot.locator(f"#id_contact-{referral.pk}-occurred_time-error")).to_contain_text("Enter a time like 14:30")
+    expect(slot.locator(f"#id_contact-{referral.pk}-attendance-error")).to_contain_text(
         "Say whether the person attended"
     )
     expect(row.locator(f"#clocks-{referral.pk}")).to_contain_text("left")
     assert not Contact.objects.exists()
+
+
+def test_the_queue_opens_the_contact_form_across_the_row_not_in_the_actions_cell(
+    page, login, alice, intake, north_practice, north_team
+):
+    referral = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
+    login(page, alice)
+    page.goto("/triage/")
+    row = page.locator(f"#referral-{referral.pk}")
+    actions = row.locator("td").last
+    row.get_by_role("link", name=re.compile("^Record a contact")).click()
+    form = page.locator(f"#contact-slot-{referral.pk} form")
+    expect(form).to_be_visible()
+
+    actions_box, form_box = actions.bounding_box(), form.bounding_box()
+    assert actions_box and form_box
+    assert form_box["y"] >= actions_box["y"] + actions_box["height"] - 1  # below the row, not inside it
+    assert form_box["width"] > 2 * actions_box["width"]
+    labels = [form.get_by_label(name, exact=True).bounding_box() for name in ("Telephone", "Face to face")]
+    assert labels[0] and labels[1] and labels[0]["x"] + labels[0]["width"] <= labels[1]["x"]  # side by side
 
 
 def _no_js_page(browser, live_server, user) -> Page:

@@ -129,9 +129,9 @@ def test_triage_from_the_queue_then_redirect_with_a_warm_handover(
     expect(row.locator(".nhsuk-tag--blue").first).to_contain_text("left")
     expect(row).to_contain_text("GP or primary care")
     axe_check(page)
-    page.get_by_label("Reference or name").fill("harbour")
+    page.get_by_label("Reference, name or NHS number").fill("harbour")
     page.get_by_role("button", name="Filter").click()
-    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr[id^=referral-]")).to_have_count(1)
 
     row.get_by_role("link", name=re.compile("^Triage Robin Harbour")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Triage Robin Harbour")

@@ -284,3 +284,102 @@ def test_allocate_page_query_count_does_not_grow_with_workers(
     with django_assert_num_queries(len(few.captured_queries)):
         body = client.get(allocate_url(triaged_referral), {"q": "mind"}).content.decode()
     assert body.count('name="link_worker"') > 30
+
+
+def _holding(worker, n: int, *, by, practice) -> None:
+    """Give ``worker`` ``n`` open referrals to hold."""
+    for _ in range(n):
+        referral = make_referral(by=by, practice=practice)
+        referral_triage(referral=referral, by=by, now=timezone.now())
+        caseload_allocate(referral=referral, by=by, now=timezone.now(), link_worker=worker)
+
+
+def test_candidates_come_most_room_first_even_when_everyone_is_over(
+    client, tina, alice, bob, north_team, vcse, triaged_referral
+):
+    practice = triaged_referral.person.gp_practice
+    roomy = UserFactory(
+        first_name="Rae",
+        last_name="Roomy",
+        role=Role.LINK_WORKER,
+        organisation=vcse,
+        teams=[north_team],
+        caseload_capacity=3,
+    )
+    bob.caseload_capacity = 1
+    bob.save(update_fields=["caseload_capacity"])
+    alice.caseload_capacity = 1
+    alice.save(update_fields=["caseload_capacity"])
+    _holding(bob, 3, by=tina, practice=practice)  # 2 over
+    _holding(alice, 2, by=tina, practice=practice)  # 1 over
+    _holding(roomy, 1, by=tina, practice=practice)  # room for 2
+    client.force_login(tina)
+    htmx = {"HX-Request": "true", "HX-Target": f"referral-{triaged_referral.pk}"}
+
+    page = client.get(allocate_url(triaged_referral)).content.decode()
+    inline = client.get(allocate_url(triaged_referral), {"inline": 1}, headers=htmx).content.decode()
+
+    for body in (page, inline):
+        positions = [body.index(f'value="{w.pk}"') for w in (roomy, alice, bob)]
+        assert positions == sorted(positions)
+
+
+def test_allocating_over_capacity_warns_first_and_goes_ahead_only_when_confirmed(
+    client, tina, alice, bob, triaged_referral
+):
+    bob.caseload_capacity = 2
+    bob.save(update_fields=["caseload_capacity"])
+    _holding(bob, 2, by=tina, practice=triaged_referral.person.gp_practice)
+    client.force_login(tina)
+    data = {"link_worker": bob.pk, "team": triaged_referral.team_id}
+
+    warned = client.post(allocate_url(triaged_referral), data)
+
+    body = warned.content.decode()
+    assert warned.status_code == 200
+    assert f"{bob} holds 2 people against a capacity of 2: this makes 3" in body
+    assert 'name="confirm_over_capacity"' in body
+    triaged_referral.refresh_from_db()
+    assert triaged_referral.allocated_to is None
+
+    confirmed = client.post(allocate_url(triaged_referral), data | {"confirm_over_capacity": "on"})
+
+    assert confirmed.status_code == 302
+    triaged_referral.refresh_from_db()
+    assert triaged_referral.allocated_to == bob
+
+
+def test_allocating_someone_with_room_asks_nothing_more(client, tina, bob, triaged_referral):
+    client.force_login(tina)
+    page = client.get(allocate_url(triaged_referral)).content.decode()
+
+    response = client.post(allocate_url(triaged_referral), {"link_worker": bob.pk, "team": triaged_referral.team_id})
+
+    assert 'name="confirm_over_capacity"' not in page
+    assert response.status_code == 302
+
+
+def test_inline_reassign_on_the_team_page_asks_for_and_keeps_a_handover_note(
+    client, tina, alice, bob, triaged_referral
+):
+    caseload_allocate(referral=triaged_referral, by=tina, now=timezone.now(), link_worker=bob)
+    client.force_login(tina)
+    htmx = {"HX-Request": "true", "HX-Target": f"referral-{triaged_referral.pk}"}
+    prefix = f"r{triaged_referral.pk}"
+    team_page = client.get("/team/").content.decode()
+    assert f'hx-get="{allocate_url(triaged_referral)}?inline=1"' in team_page  # Reassign opens in the row
+
+    form = client.get(allocate_url(triaged_referral), {"inline": 1}, headers=htmx).content.decode()
+    assert f'name="{prefix}-handover_note"' in form and "Reassign" in form
+    data = {"inline": 1, f"{prefix}-link_worker": alice.pk, f"{prefix}-team": triaged_referral.team_id}
+    refused = client.post(allocate_url(triaged_referral), data, headers=htmx).content.decode()
+    assert "Write a handover note for the new link worker" in refused
+    assert f'name="{prefix}-handover_note"' in refused
+
+    row = client.post(
+        allocate_url(triaged_referral), data | {f"{prefix}-handover_note": "Prefers mornings."}, headers=htmx
+    ).content.decode()
+
+    assert "Allocated" in row and str(alice) in row
+    current = Allocation.objects.get(referral=triaged_referral, ended_at__isnull=True)
+    assert (current.link_worker, current.handover_note) == (alice, "Prefers mornings.")

@@ -169,6 +169,86 @@ def test_filter_by_status_and_search_by_name_or_reference(client, alice, bob, no
     assert two.reference in body and one.reference not in body
 
 
+@pytest.mark.parametrize("typed", ["{0} {1} {2}", "{0}-{1}-{2}", " {0}  {1}{2} ", "kettle {0} {1} {2}"])
+def test_search_finds_an_nhs_number_typed_with_any_spacing(client, alice, bob, north_practice, typed):
+    one = held_by(bob, by=alice, practice=north_practice, given_name="Morgan", family_name="Reyes")
+    two = held_by(bob, by=alice, practice=north_practice, given_name="Jo", family_name="Kettle")
+    number = two.person.nhs_number
+    query = typed.format(number[:3], number[3:6], number[6:])
+
+    body = login(client, bob).get(MINE, {"q": query}).content.decode()
+
+    assert two.reference in body and one.reference not in body
+
+
+def _held_with_last_contact(bob, *, by, practice, received_days_ago: int, contact_days_ago: int, name: str):
+    referral = held_by(bob, by=by, practice=practice, received_hours_ago=24 * received_days_ago, family_name=name)
+    now = timezone.now()
+    contact_record(
+        referral=referral,
+        by=by,
+        now=now,
+        occurred_at=now - timedelta(days=contact_days_ago),
+        mode="telephone",
+        outcome="completed",
+    )
+    return referral
+
+
+def test_due_this_week_and_no_contact_for_14_days_filters(client, alice, bob, north_practice):
+    # The four-week clock runs from receipt: due in about 26, 6 and 12 days.
+    calm = _held_with_last_contact(
+        bob, by=alice, practice=north_practice, received_days_ago=2, contact_days_ago=1, name="Calm"
+    )
+    due_soon = _held_with_last_contact(
+        bob, by=alice, practice=north_practice, received_days_ago=22, contact_days_ago=21, name="Duesoon"
+    )
+    quiet = _held_with_last_contact(
+        bob, by=alice, practice=north_practice, received_days_ago=16, contact_days_ago=15, name="Quiet"
+    )
+    client = login(client, bob)
+
+    due = client.get(MINE, {"attention": "due_this_week"}).content.decode()
+    stale = client.get(MINE, {"attention": "no_recent_contact"}).content.decode()
+    page = client.get(MINE).content.decode()
+
+    assert due_soon.reference in due and calm.reference not in due and quiet.reference not in due
+    assert "1 person matches these filters" in due
+    assert quiet.reference in stale and due_soon.reference in stale and calm.reference not in stale
+    assert '<option value="due_this_week">Due this week</option>' in page
+    assert '<option value="no_recent_contact">No contact for 14 days</option>' in page
+
+
+def test_filters_survive_paging_and_query_count_stays_flat(client, alice, bob, north_practice):
+    held_by(bob, by=alice, practice=north_practice)
+    client = login(client, bob)
+    params = {"attention": "no_recent_contact"}
+    client.get(MINE, params)
+    with CaptureQueriesContext(connection) as few:
+        client.get(MINE, params)
+    for i in range(26):
+        held_by(bob, by=alice, practice=north_practice, received_hours_ago=2 + i)
+
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(MINE, params).content.decode()
+
+    assert len(many) == len(few)
+    assert "27 people match these filters" in first
+    assert "?attention=no_recent_contact&amp;page=2" in first
+
+
+def test_record_a_contact_is_a_button_that_comes_back_to_the_list(client, alice, bob, north_practice):
+    referral = held_by(bob, by=alice, practice=north_practice)
+
+    body = login(client, bob).get(MINE, {"attention": "no_recent_contact"}).content.decode()
+
+    row = body[body.index(f'id="referral-{referral.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="nhsuk-button nhsuk-button--secondary nhsuk-button--small' in row
+    assert 'role="button"' in row and "Record a contact" in row
+    assert "?next=/caseload/%3Fattention%3Dno_recent_contact" in row
+
+
 def test_tampered_filters_do_not_break_the_page(client, alice, bob, north_practice):
     referral = held_by(bob, by=alice, practice=north_practice)
 

@@ -162,7 +162,13 @@ def csv_table(client, url: str, params: dict, key: str) -> list[list[str]]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content if response.streaming else [response.content]).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
+    return csv_without_made_with(list(csv.reader(io.StringIO(text))))
+
+
+def csv_without_made_with(rows: list[list[str]]) -> list[list[str]]:
+    """A dashboard download's table: the rows after the period and filters it was made with."""
+    assert rows[0][0] == "Period", rows[:2]
+    return rows[rows.index([]) + 1 :]
 
 
 def row(table: list[list[str]], label: str) -> dict[str, str]:

@@ -1,5 +1,7 @@
 """Every dashboard page: who may see it, and a fixed number of queries however much data there is."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -100,3 +102,67 @@ def test_the_freshness_line_says_up_to_when(client, tina, service, at_now):
     body = client.get("/dashboard/", PERIOD).content.decode()
 
     assert f"Figures include every change recorded up to {NOW:%-d %b %Y}" in body
+
+
+def _scope(body: str) -> str:
+    scope = body[body.index('id="dashboard-scope"') :]
+    return " ".join(scope[scope.index(">") + 1 : scope.index("</p>")].split())
+
+
+def test_a_preset_chosen_after_typing_dates_wins_and_the_menu_shows_it(client, tina, service, at_now):
+    client.force_login(tina)
+    # The page was drawn with the dates in force ("Dates I choose"); the user then picks 52 weeks.
+    response = client.get("/dashboard/", {**PERIOD, "shown": "dates", "period": "52w"})
+
+    body = response.content.decode()
+    assert "Showing Last 52 weeks: 18 Mar 2025 to 16 Mar 2026" in _scope(body)
+    assert '<option value="52w" selected>Last 52 weeks</option>' in body
+    assert 'name="from-day" value="20"' not in body  # the boxes no longer hold the old dates
+    assert 'name="shown" value="52w"' in body
+
+
+def test_dates_typed_while_the_menu_is_unchanged_win_and_the_menu_says_so(client, tina, service, at_now):
+    client.force_login(tina)
+
+    body = client.get("/dashboard/", {**PERIOD, "shown": "13w", "period": "13w"}).content.decode()
+
+    assert "Showing 20 Jan 2026 to 16 Mar 2026 (dates chosen)" in _scope(body)
+    assert '<option value="dates" selected>Dates I choose</option>' in body
+
+
+@pytest.mark.parametrize(
+    ("dates", "message"),
+    [
+        ({"from-day": "31", "from-month": "2", "from-year": "2026"}, "Enter a real date."),
+        ({"from-day": "1", "from-month": "4", "from-year": "2026"}, "The start date cannot be in the future."),
+        (
+            {**PERIOD, "to-day": "1", "to-month": "4", "to-year": "2026"},
+            "The end date cannot be in the future: the figures go up to today.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("url", PAGES)
+def test_an_invalid_or_future_period_is_refused_and_no_figures_drawn(
+    client, tina, service, at_now, url, dates, message
+):
+    client.force_login(tina)
+
+    response = client.get(url, {**dates, "shown": "13w", "period": "13w"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body and message in body
+    assert "No figures shown: correct the period" in _scope(body)
+    assert "<svg" not in body.split('id="maincontent"')[1] and "<table" not in body
+    assert client.get(url, {**dates, "csv": "headline"}).status_code == 400
+
+
+def test_a_csv_download_records_the_period_and_filters_it_was_made_with(client, tina, north_team, at_now):
+    client.force_login(tina)
+
+    response = client.get("/dashboard/", {**PERIOD, "team": north_team.pk, "csv": "headline"})
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Period", "20 Jan 2026 to 16 Mar 2026 (dates chosen)"]
+    assert rows[1] == ["Team", north_team.name]
+    assert rows[2] == [] and rows[3][0] == "Measure"  # then the table, its header first

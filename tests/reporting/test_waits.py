@@ -166,7 +166,7 @@ def test_the_page_says_what_starts_and_stops_each_clock(client, alice, at_now):
     assert "shown as <strong>*</strong>" in body
 
 
-def test_a_bad_date_is_reported_and_the_default_period_used(client, alice, at_now):
+def test_a_bad_date_is_reported_and_no_figures_are_drawn(client, alice, at_now):
     client.force_login(alice)
 
     response = client.get(URL, {"from-day": "31", "from-month": "2", "from-year": "2026"})
@@ -175,7 +175,8 @@ def test_a_bad_date_is_reported_and_the_default_period_used(client, alice, at_no
     assert response.status_code == 200
     assert "There is a problem" in body
     assert "Enter a real date." in body
-    assert "16 Dec 2025 to 16 Mar 2026" in body  # the last 13 weeks
+    # Not the last 13 weeks instead: figures for a period nobody asked for would mislead.
+    assert "16 Dec 2025 to 16 Mar 2026" not in body and "No figures shown: correct the period" in body
 
 
 def test_an_unknown_table_cannot_be_downloaded(client, alice, at_now):

@@ -12,6 +12,7 @@ same shape, and what we emit is R4 (ADR 11).
 from .bundle import Links, Searchable, capability_statement, operation_outcome, operation_outcome_of, searchset
 from .care import care_plan, encounter, observation
 from .consent import consent
+from .directory import healthcare_service, organization, practitioner
 from .message import message_response
 from .patient import patient
 from .referral import (
@@ -31,6 +32,9 @@ __all__ = [
     "care_plan",
     "consent",
     "encounter",
+    "healthcare_service",
+    "organization",
+    "practitioner",
     "episode_of_care",
     "observation",
     "message_response",

@@ -20,8 +20,9 @@ class Links:
     previous: str | None = None
 
 
-def searchset(resources: Sequence[Resource], *, total: int, base: str, links: Links) -> Bundle:
-    """A page of search results. ``base`` is the server's address ending in "/"."""
+def searchset(resources: Sequence[Resource], *, total: int | None, base: str, links: Links) -> Bundle:
+    """A page of search results. ``base`` is the server's address ending in "/"; ``total`` None
+    leaves Bundle.total out (``_total=none``, or more matches than are counted)."""
     link = [{"relation": "self", "url": links.self}]
     if links.next:
         link.append({"relation": "next", "url": links.next})
@@ -40,7 +41,7 @@ def searchset(resources: Sequence[Resource], *, total: int, base: str, links: Li
             "resourceType": "Bundle",
             "meta": {"profile": [profiles.BUNDLE_PROFILE]},
             "type": "searchset",
-            "total": total,
+            **({"total": total} if total is not None else {}),
             "link": link,
             "entry": entries,
         }
@@ -118,7 +119,9 @@ def capability_statement(
                             "documentation": "POST [base]/$process-message: a BaRS referral request (a Bundle "
                             "of type message) from an account that takes referrals. Answered with a response "
                             "message naming the referral made; a resend (the same MessageHeader.id) gets the "
-                            "same response and makes nothing.",
+                            "same response and makes nothing. A BaRS cancellation (reason update, the "
+                            "ServiceRequest revoked, naming our RF- reference) from the same sender closes "
+                            "the referral.",
                         }
                     ],
                 }
@@ -132,7 +135,10 @@ def capability_statement(
                         }
                     ],
                     "documentation": "Synchronous: the response message is the answer to the POST.",
-                    "supportedMessage": [{"mode": "receiver", "definition": profiles.BARS_REFERRAL_DEFINITION}],
+                    "supportedMessage": [
+                        {"mode": "receiver", "definition": profiles.BARS_REFERRAL_DEFINITION},
+                        {"mode": "receiver", "definition": profiles.BARS_CANCELLATION_DEFINITION},
+                    ],
                 }
             ],
         }

@@ -4,7 +4,7 @@ from typing import Any
 
 from codes.mhsds import CodeList
 from interchange.fhir import profiles
-from localities.models import Practice, Team
+from localities.models import Organisation, Practice, Team
 from referrals.models import Person, Referral
 
 Json = dict[str, Any]
@@ -19,8 +19,16 @@ def service_request_reference(referral: Referral) -> Json:
 
 
 def team_reference(team: Team) -> Json:
-    """A team as a HealthcareService (not served yet: the id is what ``owner=`` searches by)."""
+    """A team as the HealthcareService served at that id (also what ``owner=`` searches by)."""
     return {"reference": f"HealthcareService/{team.pk}", "type": "HealthcareService", "display": team.name}
+
+
+def organisation_reference(organisation: Organisation) -> Json:
+    """An organisation as the Organization served at that id, with its ODS code when known."""
+    body: Json = {"reference": f"Organization/{organisation.pk}", "type": "Organization", "display": organisation.name}
+    if organisation.ods_code:
+        body["identifier"] = {"system": profiles.ODS_ORGANISATION_SYSTEM, "value": organisation.ods_code}
+    return body
 
 
 def coded(codes: CodeList, field: str, code: str) -> Json:

@@ -11,7 +11,14 @@ from codes.mhsds import PRIMARY_REASON, SOURCE_OF_REFERRAL, TEAM_TYPE
 from interchange.fhir import profiles
 from referrals.models import Clock, Referral
 
-from .common import Json, coded, organisation_identifier, patient_reference, service_request_reference, team_reference
+from .common import (
+    Json,
+    coded,
+    organisation_reference,
+    patient_reference,
+    service_request_reference,
+    team_reference,
+)
 
 # --- ServiceRequest ----------------------------------------------------------------------
 
@@ -109,11 +116,7 @@ def episode_of_care(referral: Referral) -> EpisodeOfCare:
         "referralRequest": [service_request_reference(referral)],
     }
     if referral.team is not None:
-        body["managingOrganization"] = {
-            "type": "Organization",
-            "display": referral.team.organisation.name,
-            **organisation_identifier(referral.team),
-        }
+        body["managingOrganization"] = organisation_reference(referral.team.organisation)
         if referral.team.mhsds_team_type:
             body["type"] = [coded(TEAM_TYPE, "ServTeamTypeRefToMH", referral.team.mhsds_team_type)]
     owner = task_owner(referral)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from access.selectors import notification_get_for_user, notifications_for, unseen_count
 from accounts.http import AuthenticatedHtmxRequest, AuthenticatedHttpRequest
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a dev requirement: types only
 
 PER_PAGE = 20
+UNREAD_ALERTS_EVENT = "appUnreadAlerts"  # static/js/app.js updates the header's badge on it
 _Notification = TypeVar("_Notification", bound=Notification)
 
 
@@ -86,8 +88,12 @@ def mark_seen(request: AuthenticatedHtmxRequest, notification_id: int) -> HttpRe
     notification = notification_get_for_user(request.user, notification_id)
     notification_mark_seen(notification=notification, by=request.user, now=timezone.now())
     if request.htmx:
-        context = {"notification": _decorate(notification), "unseen": unseen_count(request.user), "oob": True}
-        return render(request, "alerts/_item_swap.html", context)
+        unseen = unseen_count(request.user)
+        context = {"notification": _decorate(notification), "unseen": unseen, "oob": True}
+        response = render(request, "alerts/_item_swap.html", context)
+        # The header's Alerts badge is outside this page's swap (and may be folded under "More"):
+        # app.js listens for this event and sets the badge to the new count.
+        return trigger_client_event(response, UNREAD_ALERTS_EVENT, {"count": unseen})
     return redirect(_back(request))
 
 

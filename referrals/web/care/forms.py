@@ -12,10 +12,13 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from codes.mhsds import CARE_PLAN_AGREED_BY
 from common.forms import nhs_date_field
 from common.london import london_midnight
 from localities.models import Organisation
 from referrals.models import Intervention, OutcomeMeasure, Referral
+
+from .coding import intervention_choices
 
 # (name, lowest score, highest score, higher is better): the measures the services collect.
 INSTRUMENTS: dict[str, tuple[Decimal, Decimal, bool]] = {
@@ -71,6 +74,13 @@ class CarePlanForm(forms.Form):
         widget=forms.Textarea({"rows": 4}),
         error_messages={"required": "Write what was agreed."},
     )
+    agreed_by = forms.ChoiceField(
+        label="Who agreed it",
+        required=False,
+        choices=[("", "Not recorded"), *((c.code, c.display) for c in CARE_PLAN_AGREED_BY.codes)],
+        help_text="Sent in the monthly MHSDS extract.",
+        error_messages={"invalid_choice": "Choose from the list."},
+    )
 
 
 class GoalForm(forms.Form):
@@ -105,8 +115,20 @@ class InterventionForm(forms.Form):
         label="Provided by",
         empty_label="Choose the organisation",
     )
+    code = forms.ChoiceField(
+        label="Coded as (SNOMED CT)",
+        required=False,
+        help_text="A psychological therapy, psychosocial or medication intervention counts toward the 4-week "
+        "treatment clock when coded; leave it as not coded for support outside those lists.",
+        error_messages={"invalid_choice": "Choose a code from the list, or not coded."},
+    )
     started_on = date_field("Start date")
     review_date = date_field("Review date", required=False, help_text="Optional. For example, 27 3 2026")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # With the members the trust loaded, read when the form is made.
+        self.fields["code"].choices = intervention_choices()  # type: ignore[attr-defined]
 
 
 # --- Outcomes ---------------------------------------------------------------------------------

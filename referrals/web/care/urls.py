@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import assessments, views
 
 urlpatterns = [
     path("referrals/<int:referral_id>/care-plan/", views.care_plan, name="care_plan"),
@@ -11,5 +11,6 @@ urlpatterns = [
         name="care_plan_intervention_add",
     ),
     path("referrals/<int:referral_id>/outcomes/", views.outcomes, name="outcomes"),
+    path("referrals/<int:referral_id>/assessments/", assessments.assessments, name="assessments"),
     path("referrals/<int:referral_id>/discharge/", views.discharge, name="discharge"),
 ]

@@ -109,6 +109,7 @@ def care_plan(request: AuthenticatedHttpRequest, referral_id: int) -> HttpRespon
                 now=now,
                 agreed_at=instant_on(form.cleaned_data["agreed_on"], referral=referral, now=now),
                 summary=form.cleaned_data["summary"],
+                agreed_by=form.cleaned_data["agreed_by"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -163,6 +164,7 @@ def care_plan_intervention_add(request: AuthenticatedHttpRequest, referral_id: i
                 started_at=instant_on(data["started_on"], referral=referral, now=now),
                 description=data["description"],
                 kind=data["kind"],
+                code=data["code"],
                 care_plan=q.care_plan_latest(referral),
                 provider=data["provider"],
                 review_date=data["review_date"],

@@ -59,6 +59,9 @@ def _links_for(user: User) -> list[tuple[str, str, str]]:
     links = HOME_LINKS.get(user.role, [_ALERTS])
     if user.also_clinician and user.role not in (Role.CLINICIAN, Role.TEAM_MANAGER, Role.LINK_WORKER):
         links = CLINICAL_EXTRA + links
+    if user.takes_referrals and _INTAKE not in links:
+        # Everyone who may take a referral starts one from here, not only from the triage page.
+        links = [*links[:1], _INTAKE, *links[1:]]
     return [(title, reverse(name), description) for title, name, description in links]
 
 

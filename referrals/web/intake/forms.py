@@ -12,11 +12,15 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from common.forms import TimeOfDayField, nhs_date_field
+from common.forms import LimitedCharField, TimeOfDayField, nhs_date_field
 from common.london import LONDON, london_instant
 from localities.models import Locality, Practice, Team
 from referrals.models import Person, Referral, RiskFlag
 from referrals.web.shared import clean_nhs_number, nhs_number_field
+
+# Long enough for a referral letter's summary, short enough to read at triage: the page shows the
+# limit as it is typed (NHS.UK character count) and refuses more, rather than cutting it.
+PRESENTING_NEED_MAX_LENGTH = 2000
 
 
 class ReferralForm(forms.Form):
@@ -29,8 +33,8 @@ class ReferralForm(forms.Form):
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
     # A new person (left out when an existing person was picked).
-    given_name = forms.CharField(label="Given name", required=False, max_length=100)
-    family_name = forms.CharField(label="Family name", required=False, max_length=100)
+    given_name = LimitedCharField(label="Given name", required=False, max_length=100, what="Given name")
+    family_name = LimitedCharField(label="Family name", required=False, max_length=100, what="Family name")
     nhs_number = nhs_number_field(
         "NHS number (optional)", help_text="Leave blank if the person does not know it: the record can be matched later"
     )
@@ -66,8 +70,10 @@ class ReferralForm(forms.Form):
         initial=Referral.Urgency.ROUTINE,
         error_messages={"required": "Choose how urgent the referral is"},
     )
-    presenting_need = forms.CharField(
+    presenting_need = LimitedCharField(
         label="What does the person need help with?",
+        max_length=PRESENTING_NEED_MAX_LENGTH,
+        what="What the person needs help with",
         help_text="In the person's own words where you can",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say what the person needs help with"},
@@ -118,9 +124,15 @@ class ReferralForm(forms.Form):
     )
 
     # A carer.
-    carer_name = forms.CharField(label="Carer's name (optional)", required=False, max_length=200)
-    carer_relationship = forms.CharField(
-        label="Relationship to the person", required=False, max_length=100, help_text="For example, mother, partner"
+    carer_name = LimitedCharField(
+        label="Carer's name (optional)", required=False, max_length=200, what="The carer's name"
+    )
+    carer_relationship = LimitedCharField(
+        label="Relationship to the person",
+        required=False,
+        max_length=100,
+        what="The relationship",
+        help_text="For example, mother, partner",
     )
     carer_phone = forms.CharField(label="Carer's phone number (optional)", required=False, max_length=32)
     carer_involved = forms.BooleanField(

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from common.forms import form_field
+from common.forms import LimitedCharField, form_field
 from localities.models import Locality, Team
 from referrals.models import Referral
 
@@ -15,7 +15,10 @@ class QueueFilterForm(forms.Form):
     team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
     locality = forms.TypedChoiceField(label="Locality", required=False, coerce=int, empty_value=None)
     q = forms.CharField(
-        label="Reference or name", required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
+        label="Reference, name or NHS number",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
 
     def __init__(self, *args: Any, teams: Iterable[Team], localities: Iterable[Locality], **kwargs: Any) -> None:
@@ -26,6 +29,10 @@ class QueueFilterForm(forms.Form):
         form_field(self, "locality", forms.TypedChoiceField).choices = [("", "All my localities")] + [
             (loc.pk, loc.name) for loc in localities
         ]
+
+
+# What happens next and who does it: a few sentences, shown on the caseload lists.
+NEXT_STEP_MAX_LENGTH = 1000
 
 
 class TriageForm(forms.Form):
@@ -43,8 +50,10 @@ class TriageForm(forms.Form):
         help_text="The person's needs now; it can change later",
         error_messages={"required": "Choose the THRIVE grouping that fits the person's needs now"},
     )
-    next_step = forms.CharField(
+    next_step = LimitedCharField(
         label="Next step",
+        max_length=NEXT_STEP_MAX_LENGTH,
+        what="The next step",
         help_text="What happens next, and who does it",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write the next step"},

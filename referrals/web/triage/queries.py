@@ -4,12 +4,14 @@ The queue starts from ``referrals_visible_to``, so access control stays in one p
 runs a fixed number of queries whatever the number of rows.
 """
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from access.selectors import referrals_visible_to
 from accounts.models import User
+from common.search import join_digit_groups
 from localities.models import Locality, Team
-from referrals.models import Clock, Person, Referral, RiskFlag
+from referrals.models import Clock, Contact, Person, Referral, RiskFlag
 from referrals.web.shared import current_clocks
 
 
@@ -27,15 +29,26 @@ def triage_queue(
 
     Scope: referrals the user can see that are held by one of their teams or sit
     in one of their teams' localities. Each row carries
-    ``first_response_due`` and ``current_clocks`` so a page is three queries
-    (count, rows, clocks) whatever its length.
+    ``first_response_due``, ``contact_attempts`` (every contact recorded on the referral,
+    attended or not) and ``current_clocks`` so a page is three queries (count, rows,
+    clocks) whatever its length.
     """
+    contacts_made = (
+        Contact.objects.filter(referral_id=OuterRef("pk"))
+        .order_by()
+        .values("referral_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     open_first_response = Clock.objects.filter(
         referral_id=OuterRef("pk"), kind=Clock.Kind.FIRST_RESPONSE, is_current=True, stopped_at__isnull=True
     )
     qs = (
         referrals_visible_to(user, open_only=True)
-        .annotate(first_response_due=Subquery(open_first_response.values("due_at")[:1]))
+        .annotate(
+            first_response_due=Subquery(open_first_response.values("due_at")[:1]),
+            contact_attempts=Coalesce(Subquery(contacts_made[:1]), 0),
+        )
         .filter(first_response_due__isnull=False)
         .exclude(status__in=[Referral.Status.DISCHARGED, Referral.Status.CLOSED])
     )
@@ -54,7 +67,11 @@ def triage_queue(
         by_name = Q()
         for word in words:
             by_name &= Q(person__given_name__icontains=word) | Q(person__family_name__icontains=word)
-        qs = qs.filter(Q(reference__iexact=search) | Q(reference__icontains=search.upper()) | by_name)
+        match = Q(reference__iexact=search) | Q(reference__icontains=search.upper()) | by_name
+        digits = join_digit_groups(search)
+        if digits.isdigit():  # an NHS number, typed with any spacing ("943 476 5919")
+            match |= Q(person__nhs_number__startswith=digits)
+        qs = qs.filter(match)
     return (
         qs.select_related("person", "team", "locality")
         .prefetch_related(current_clocks())

@@ -396,3 +396,66 @@ def test_a_download_with_a_search_we_cannot_read_goes_back_to_the_errors(ig_clie
     assert response.redirect_chain == [(f"{AUDIT}?person=not+a+number", 302)]
     assert "Enter an NHS number (10 digits) or a person ID (a number)" in response.content.decode()
     assert not AuditEvent.objects.filter(action="audit.export").exists()
+
+
+def _by_name_and_birth(person, **extra) -> dict[str, str]:
+    born = person.birth_date
+    return {
+        "family_name": person.family_name.upper(),
+        "birth_date_day": str(born.day),
+        "birth_date_month": str(born.month),
+        "birth_date_year": str(born.year),
+    } | extra
+
+
+def test_who_has_looked_found_by_family_name_and_date_of_birth_and_the_search_is_recorded(
+    ig_client, ig, alice, robin, sky
+):
+    looked(alice, robin, at=SUMMER)
+    looked(alice, sky, at=SUMMER)
+
+    response = ig_client.get(AUDIT, _by_name_and_birth(robin))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Who has looked at Robin Harbour’s record?" in body
+    assert 'id="who-looked"' in body and "Sky Hillcrest" not in body
+    search = AuditEvent.objects.get(action="audit.search")
+    assert (search.actor, search.person_id) == (ig, robin.pk)
+
+
+def test_several_people_with_that_name_and_birth_date_are_offered_to_choose_and_the_search_recorded(
+    ig_client, ig, robin
+):
+    twin = PersonFactory(given_name="Robyn", family_name="Harbour", birth_date=robin.birth_date, nhs_number=None)
+
+    body = ig_client.get(AUDIT, _by_name_and_birth(robin)).content.decode()
+
+    assert "2 people match: choose one" in body
+    assert f"?person={robin.pk}" in body and f"?person={twin.pk}" in body
+    assert 'id="events"' not in body  # nothing listed until one is chosen
+    search = AuditEvent.objects.filter(action="record.search", actor=ig)
+    assert {event.person_id for event in search} == {robin.pk, twin.pk}
+
+
+def test_a_name_and_birth_date_nobody_has_is_an_error_and_recorded(ig_client, ig, robin):
+    body = ig_client.get(AUDIT, _by_name_and_birth(robin, family_name="Nobody")).content.decode()
+
+    assert "No one called Nobody born" in body and "is on the system: check both" in body
+    assert AuditEvent.objects.filter(action="record.search", actor=ig, person_id__isnull=True).exists()
+
+
+def test_a_family_name_needs_a_date_of_birth(ig_client, robin):
+    body = ig_client.get(AUDIT, {"family_name": "Harbour"}).content.decode()
+
+    assert "Enter their date of birth as well as the family name" in body
+
+
+def test_rows_without_a_record_or_person_never_say_none(ig_client, ig):
+    auth_login_failed_record(username="someone", now=SUMMER, source_ip="192.0.2.30")
+
+    body = ig_client.get(AUDIT, FROM_SUMMER).content.decode()
+
+    events = body[body.index('id="events"') :]
+    assert ">None<" not in events and "None" not in events
+    assert "192.0.2.30" in events

@@ -11,10 +11,13 @@ from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.consent import Consent
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.episodeofcare import EpisodeOfCare
+from fhir.resources.R4B.healthcareservice import HealthcareService
 from fhir.resources.R4B.messageheader import MessageHeader
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 from rest_framework.test import APIClient
@@ -38,6 +41,9 @@ _MODELS = {
     "Patient": Patient,
     "ServiceRequest": ServiceRequest,
     "Task": Task,
+    "Practitioner": Practitioner,
+    "HealthcareService": HealthcareService,
+    "Organization": Organization,
 }
 
 

@@ -124,3 +124,21 @@ def with_source_code(message: dict, code: str) -> dict:
         ]
 
     return changed(message, add)
+
+
+def cancellation_message(original: dict, reference: str, *, message_id: str | None = None) -> dict:
+    """BaRS' cancellation of ``original``: a new MessageHeader, reason "update", the
+    cancellation's definition, and the ServiceRequest "revoked", naming our referral by the
+    identifier our response gave it."""
+
+    def cancel(m: dict) -> None:
+        header = resource(m, HEADER)
+        header["id"] = message_id or str(uuid.uuid4())
+        header["reason"]["coding"][0]["code"] = "update"
+        header["definition"] = "https://fhir.nhs.uk/MessageDefinition/bars-message-servicerequest-request-cancelled"
+        request = resource(m, SERVICE_REQUEST)
+        request["status"] = "revoked"
+        request["identifier"] = [{"system": "http://testserver/fhir/Id/referral-reference", "value": reference}]
+        request["note"] = [{"text": "Seen by the practice's own counsellor instead."}]
+
+    return changed(original, cancel)

@@ -36,6 +36,7 @@ def test_a_new_referral_is_an_episode_on_the_waiting_list_managed_by_the_trust(c
     assert body["period"] == {"start": "2025-03-10T09:00:00Z"}
     assert body["referralRequest"] == [{"reference": f"ServiceRequest/{referral.pk}", "display": referral.reference}]
     assert body["managingOrganization"] == {
+        "reference": f"Organization/{referral.team.organisation_id}",
         "type": "Organization",
         "display": "Synthetic Partnership NHS Trust",
         "identifier": {"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "RXX"},

@@ -25,6 +25,9 @@ def test_the_capability_statement_lists_each_resource_its_uk_core_profile_and_se
         "EpisodeOfCare",
         "CarePlan",
         "Consent",
+        "Practitioner",
+        "HealthcareService",
+        "Organization",
     }
     assert served["Patient"]["profile"] == UK_CORE + "UKCore-Patient"
     params = {t: {p["name"] for p in r["searchParam"]} for t, r in served.items()}
@@ -36,6 +39,9 @@ def test_the_capability_statement_lists_each_resource_its_uk_core_profile_and_se
     assert params["EpisodeOfCare"] == {"_id", "patient", "status", "incoming-referral"}
     assert params["CarePlan"] == {"_id", "patient", "subject"}
     assert params["Consent"] == {"_id", "patient"}
+    assert params["Practitioner"] == {"_id", "name"}
+    assert params["HealthcareService"] == {"_id", "name", "organization"}
+    assert params["Organization"] == {"_id", "identifier", "name"}
     assert all({i["code"] for i in r["interaction"]} == {"read", "search-type"} for r in served.values())
 
 

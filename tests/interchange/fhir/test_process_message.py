@@ -392,5 +392,9 @@ def test_the_capability_statement_lists_process_message_and_the_bars_referral_it
         {
             "mode": "receiver",
             "definition": "https://fhir.nhs.uk/MessageDefinition/bars-message-servicerequest-request-referral",
-        }
+        },
+        {
+            "mode": "receiver",
+            "definition": "https://fhir.nhs.uk/MessageDefinition/bars-message-servicerequest-request-cancelled",
+        },
     ]

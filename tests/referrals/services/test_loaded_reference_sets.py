@@ -2,7 +2,7 @@
 UK release (docs/measures.md, "Code lists"): accepted at entry while active, and counted toward
 the referral-spell clock stop like the shipped members. The releases are synthetic."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,10 +12,12 @@ from django.test.utils import CaptureQueriesContext
 
 from codes.models import SnomedRefsetMember
 from codes.snomed import ASSESSMENT_REFSET, MEDICATION_REFSET, PSYCHOSOCIAL_REFSET
-from referrals.models import Clock, ClockPolicy, Intervention
+from referrals.models import Clock, ClockPolicy, Intervention, ReferralMilestones
 from referrals.selectors import clock_stop_intervention, clock_stop_intervention_sql, referral_spell_clock_stop
 from referrals.services import assessment_record, contact_record, intervention_record, outcome_measure_record
 from referrals.services.codes import snomed_refsets_load
+from reporting.measures import referral_spell
+from reporting.measures.periods import parse_period
 from tests.codes.release import (
     SYNTHETIC_ASSESSMENT,
     SYNTHETIC_MEDICATION,
@@ -220,3 +222,21 @@ def test_the_sql_for_raw_queries_finds_the_same_coded_records_as_the_filter(spel
         found = {pk for (pk,) in cursor.fetchall()}
 
     assert found == coded == set(Intervention.objects.filter(clock_stop_intervention()).values_list("pk", flat=True))
+
+
+def test_a_loaded_intervention_counts_in_the_national_spell_measure_as_in_the_live_clock(
+    spell_referral, alice, north_practice, loaded
+):
+    """The measure reads each referral's stored milestones: a member the trust loaded is kept there
+    as the shipped ones are, so the national figure and the live clock agree."""
+    with time_machine.travel(START, tick=False):
+        adult = make_referral(by=alice, practice=north_practice, birth_date=date(1980, 1, 1))
+    the_other_three_events(adult, alice)
+    intervene(adult, alice, SYNTHETIC_PSYCHOSOCIAL, days=5)
+
+    assert ReferralMilestones.objects.get(referral=adult).first_coded_intervention_at == START + timedelta(days=5)
+    assert treatment(adult).stopped_at == START + timedelta(days=5)
+    [row] = [
+        row for row in referral_spell(parse_period("2026-Q1", quarterly=True)).rows if adult.pk in row.referral_ids
+    ]
+    assert (row.in_scope, row.stopped_by, row.days, row.met) == (True, "coded intervention", 5, True)

@@ -1,5 +1,6 @@
 """The alerts inbox: my in-app warnings, breaches and escalations; mark as seen (one, or all)."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from referrals.models import Alert, Clock, Notification
+from referrals.models import Alert, Clock, Notification, Referral
 from referrals.services.notifications import notification_mark_seen, notifications_mark_all_seen
 from tests.factories import make_referral
 
@@ -247,3 +248,42 @@ def test_mark_all_seen_returns_how_many_it_marked(alice, bob, north_practice):
     assert notifications_mark_all_seen(user=bob, now=timezone.now()) == 3
     assert notifications_mark_all_seen(user=bob, now=timezone.now()) == 0
     assert Notification.objects.filter(recipient=alice, seen_at__isnull=True).count() == 1
+
+
+def test_mark_as_seen_with_htmx_tells_the_header_the_new_unread_count(client, alice, bob, north_practice):
+    first, second, _ = notify(bob, count=3, by=alice, practice=north_practice)
+    client.force_login(bob)
+
+    response = client.post(f"/alerts/{first.pk}/seen/", headers={"HX-Request": "true"})
+
+    assert json.loads(response["HX-Trigger"]) == {"appUnreadAlerts": {"count": 2}}
+
+
+def test_an_alert_card_gives_the_urgency_and_one_click_to_record_a_contact(client, alice, bob, north_practice):
+    [notification] = notify(bob, count=1, by=alice, practice=north_practice, urgency=Referral.Urgency.URGENT)
+    referral = notification.alert.referral
+    allocate(referral, by=alice, link_worker=bob)  # bob holds the person, so may record a contact
+    client.force_login(bob)
+
+    body = client.get(INBOX, {"level": "warning"}).content.decode()
+
+    card = body[body.index(f'id="notification-{notification.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert (
+        '<strong class="nhsuk-tag nhsuk-tag--orange">Urgent<span class="nhsuk-u-visually-hidden"> referral</span>'
+        in card
+    )
+    contact = f'href="/referrals/{referral.pk}/contacts/new/?next=/alerts/%3Flevel%3Dwarning"'
+    assert contact in card and 'class="nhsuk-button nhsuk-button--small' in card
+
+    swapped = client.post(f"/alerts/{notification.pk}/seen/", headers={"HX-Request": "true"}).content.decode()
+    assert f'href="/referrals/{referral.pk}/contacts/new/?next=/alerts/"' in swapped
+
+
+def test_no_record_a_contact_on_an_alert_i_cannot_open(client, alice, sam, north_practice):
+    [notification] = notify(sam, count=1, by=alice, practice=north_practice)
+    client.force_login(sam)
+
+    body = client.get(INBOX).content.decode()
+
+    assert "/contacts/new/" not in body and "Routine" in body

@@ -356,3 +356,42 @@ def test_an_intake_account_gets_a_receipt_naming_where_the_referral_went_not_the
 
 def test_anonymous_users_are_sent_to_log_in(client):
     assert client.get(URL).status_code == 302
+
+
+def test_a_name_longer_than_100_characters_is_refused_with_a_message_not_cut(client, alice, north_practice):
+    long_name = "H" * 101
+    login(client, alice)
+
+    form = client.post(URL, {"action": "new", **new_person()}).content.decode()
+    response = client.post(URL, referral_data(**new_person(family_name=long_name), practice=north_practice.pk))
+
+    assert 'name="family_name"' in form and "maxlength" not in form.split('name="family_name"')[1].split(">")[0]
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Family name must be 100 characters or fewer (you entered 101)" in html
+    assert not Person.objects.exists() and not Referral.objects.exists()
+
+
+def test_presenting_need_shows_its_limit_and_more_is_refused(client, alice, north_practice):
+    login(client, alice)
+
+    form = client.post(URL, {"action": "new", **new_person()}).content.decode()
+    response = client.post(URL, referral_data(**new_person(), practice=north_practice.pk, presenting_need="x" * 2001))
+
+    assert 'data-module="nhsuk-character-count" data-maxlength="2000"' in form
+    assert 'id="id_presenting_need-info"' in form and "You can enter up to 2000 characters" in form
+    textarea = form.split('name="presenting_need"')[1].split(">")[0]
+    assert "maxlength" not in textarea and "nhsuk-js-character-count" in textarea
+    assert "id_presenting_need-info" in form.split("<textarea")[1].split(">")[0]  # described by the count
+    html = response.content.decode()
+    assert "What the person needs help with must be 2,000 characters or fewer (you entered 2001)" in html
+    assert not Referral.objects.exists()
+
+
+def test_presenting_need_of_exactly_the_limit_is_taken(client, alice, north_practice):
+    response = login(client, alice).post(
+        URL, referral_data(**new_person(), practice=north_practice.pk, presenting_need="x" * 2000)
+    )
+
+    assert response.status_code == 302
+    assert len(Referral.objects.get().presenting_need) == 2000

@@ -84,8 +84,10 @@ def test_person_page_shows_where_a_redirected_referral_went(client, alice, trust
     assert "Handed over from North IPCT to Sequoia Tree Service" in html
     assert "Complex emotional needs: Sequoia is the right place." in html
     assert "The person was told." in html
-    # North handed the person over, so no longer opens the record.
-    assert login(client, alice).get(person_url(north_referral)).status_code == 404
+    # North handed the person over, so no longer opens the record: alice is shown where they went.
+    response = login(client, alice).get(person_url(north_referral))
+    assert response.status_code == 302
+    assert response.url == reverse("referrals:handoff", args=[north_referral.handoffs.get().pk])
 
 
 def test_someone_outside_the_team_gets_404(client, charlie, north_referral):

@@ -1,5 +1,6 @@
 """The triage queue, triage, and redirect with a warm handover."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from referrals.models import Handoff, Referral
-from referrals.services import contact_record
+from referrals.services import contact_record, referral_triage
 from tests.factories import UserFactory, make_referral
 
 from .conftest import count_queries, login
@@ -62,6 +63,17 @@ def test_queue_filters_by_team_and_searches_by_reference_or_name(client, alice, 
     assert "Robin Harbour" in by_team and "Quayside" in by_team
 
 
+def test_queue_finds_an_nhs_number_typed_with_any_spacing(client, alice, intake, north_practice):
+    robin = make_referral(by=intake, practice=north_practice, given_name="Robin", family_name="Harbour")
+    make_referral(by=intake, practice=north_practice, given_name="Sam", family_name="Quayside")
+    number = robin.person.nhs_number
+    login(client, alice)
+
+    for typed in (f"{number[:3]} {number[3:6]} {number[6:]}", f"{number[:3]}-{number[3:6]}-{number[6:]}", number):
+        body = client.get(QUEUE, {"q": typed}).content.decode()
+        assert "Robin Harbour" in body and "Quayside" not in body, typed
+
+
 def test_queue_ignores_a_team_filter_outside_the_users_scope(
     client, alice, charlie, intake, north_practice, south_team
 ):
@@ -89,6 +101,55 @@ def test_queue_is_paginated_25_a_page_with_constant_queries(client, alice, intak
     assert page_two.count('<tr class="nhsuk-table__row" id="referral-') == 5
 
 
+def test_queue_shows_whether_triaged_the_thrive_grouping_and_the_contact_attempts(
+    client, alice, intake, north_practice
+):
+    now = timezone.now()
+    untouched = make_referral(by=intake, practice=north_practice, family_name="Untouched", now=now)
+    triaged = make_referral(
+        by=intake, practice=north_practice, family_name="Triaged", now=now, received_at=now - timedelta(hours=1)
+    )
+    referral_triage(
+        referral=triaged, by=alice, now=now, thrive_grouping=Referral.Thrive.GETTING_HELP, next_step="Call."
+    )
+    for minutes in (30, 20):
+        contact_record(
+            referral=triaged,
+            by=alice,
+            now=now,
+            occurred_at=now - timedelta(minutes=minutes),
+            mode="telephone",
+            outcome="attempted",
+        )
+
+    html = login(client, alice).get(QUEUE).content.decode()
+    rows = {r.pk: html[html.index(f'id="referral-{r.pk}"') :] for r in (untouched, triaged)}
+    untouched_row = rows[untouched.pk][: rows[untouched.pk].index("</tr>")]
+    triaged_row = rows[triaged.pk][: rows[triaged.pk].index("</tr>")]
+
+    assert "Not triaged" in untouched_row and "0 contact attempts" in untouched_row
+    assert "THRIVE" not in untouched_row
+    assert ">Triaged<" in triaged_row and "Not triaged" not in triaged_row
+    assert "THRIVE: Getting help" in triaged_row
+    assert "2 contact attempts" in triaged_row
+
+
+def test_queue_contact_form_slot_is_a_row_of_its_own_and_attendance_has_no_default(client, alice, north_referral):
+    html = login(client, alice).get(QUEUE).content.decode()
+    row = html[html.index(f'id="referral-{north_referral.pk}"') :]
+    own_row, after = row[: row.index("</tr>")], row[row.index("</tr>") :]
+
+    assert f'id="contact-slot-{north_referral.pk}"' not in own_row  # not squeezed into Actions
+    assert f'id="contact-slot-{north_referral.pk}"' in after[: after.index("</tr>", 10)]
+    assert 'colspan="6"' in after[: after.index("</tr>", 10)]
+
+    form = client.get(
+        reverse("referrals:contact_new", args=[north_referral.pk]), {"next": QUEUE}, headers={"HX-Request": "true"}
+    ).content.decode()
+    attendance = re.findall(rf'<input[^>]*name="contact-{north_referral.pk}-attendance"[^>]*>', form)
+    assert len(attendance) == 6 and not any("checked" in radio for radio in attendance)
+
+
 def test_triage_records_urgency_thrive_and_next_step(client, alice, north_referral):
     url = reverse("referrals:triage_referral", args=[north_referral.pk])
 
@@ -109,6 +170,22 @@ def test_triage_records_urgency_thrive_and_next_step(client, alice, north_referr
     assert north_referral.urgency == "urgent"
     assert north_referral.thrive_grouping == "getting_more_help"
     assert north_referral.triage_next_step == "Call today; offer assessment this week."
+
+
+def test_next_step_shows_its_limit_and_more_is_refused(client, alice, north_referral):
+    url = reverse("referrals:triage_referral", args=[north_referral.pk])
+    login(client, alice)
+
+    form = client.get(url).content.decode()
+    response = client.post(
+        url, {"urgency": "routine", "thrive_grouping": "getting_help", "next_step": "y" * 1001, "note": ""}
+    )
+
+    assert 'data-module="nhsuk-character-count" data-maxlength="1000"' in form
+    assert "maxlength" not in form.split('name="next_step"')[1].split(">")[0]
+    assert "The next step must be 1,000 characters or fewer (you entered 1001)" in response.content.decode()
+    north_referral.refresh_from_db()
+    assert north_referral.status == Referral.Status.RECEIVED
 
 
 def test_triage_shows_an_error_summary_and_inline_errors(client, alice, north_referral):

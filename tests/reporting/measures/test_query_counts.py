@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from codes.snomed import PSYCHOLOGICAL_THERAPY
 from referrals.models import Referral
-from referrals.services import hospital_stay_record, intervention_record
+from referrals.services import hospital_stay_record, intervention_record, referral_redirect
 from reporting.measures import MEASURES, cmh_second_contact, referral_spell
 from reporting.measures.cmh_second_contact import _facts_portable, _facts_postgresql
 from reporting.measures.periods import month_period, parse_period
@@ -67,7 +67,7 @@ def test_the_number_of_queries_per_measure_does_not_grow_with_the_referrals(
 
 
 @pytest.fixture
-def varied(alice, community_team):
+def varied(alice, community_team, crisis_team):
     """Community referrals in every state the two measures tell apart, across Q1 2026."""
     # Seen twice in March, once only, never; a text and a DNA that do not count.
     seen = refer(by=alice, team=community_team, at=uk(2026, 2, 2, 14))
@@ -107,6 +107,23 @@ def varied(alice, community_team):
     full_clock_stop(stayed, alice, contact_at=uk(2026, 1, 13), last_at=uk(2026, 1, 30))
     with time_machine.travel(uk(2026, 2, 1), tick=False):
         hospital_stay_record(referral=stayed, by=alice, now=uk(2026, 2, 1), admitted_at=uk(2026, 2, 1))
+    # Handed on: from crisis into community, out of community to crisis, and out and back again
+    # after the quarter (reporting.measures.teams).
+    moved_in = refer(by=alice, team=crisis_team, at=uk(2026, 2, 3, 10))
+    contact(moved_in, alice, uk(2026, 2, 3, 12))
+    hand_on(moved_in, alice, community_team, uk(2026, 2, 10))
+    contact(moved_in, alice, uk(2026, 3, 4))
+    moved_out = refer(by=alice, team=community_team, at=uk(2026, 1, 19))
+    contact(moved_out, alice, uk(2026, 1, 20))
+    hand_on(moved_out, alice, crisis_team, uk(2026, 2, 16))
+    away_and_back = refer(by=alice, team=community_team, at=uk(2026, 1, 26), person=moved_out.person)
+    hand_on(away_and_back, alice, crisis_team, uk(2026, 2, 2))
+    hand_on(away_and_back, alice, community_team, uk(2026, 4, 2))
+
+
+def hand_on(referral, by, to_team, at):
+    with time_machine.travel(at, tick=False):
+        referral_redirect(referral=referral, by=by, now=at, to_team=to_team, note="Handed on.", person_informed=True)
 
 
 @pytest.mark.parametrize("month", [(2026, 1), (2026, 2), (2026, 3)])

@@ -27,6 +27,8 @@ from .conftest import DISCHARGE, _score, today, url
         ("care_plan_intervention_add", "post"),
         ("outcomes", "get"),
         ("outcomes", "post"),
+        ("assessments", "get"),
+        ("assessments", "post"),
         ("discharge", "get"),
         ("discharge", "post"),
     ],
@@ -65,7 +67,8 @@ def _count(client, path) -> int:
 
 
 # Each count includes the one INSERT that records the read in the audit log (accounts.reads.seen).
-CARE_PLAN_QUERIES = 9
+# The care plan's includes the intervention codes the trust loaded (one query for every list).
+CARE_PLAN_QUERIES = 10
 OUTCOMES_QUERIES = 6
 DISCHARGE_QUERIES = 6
 
