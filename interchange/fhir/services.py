@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from access.intake import intake_receipt_record
 from accounts.models import User
@@ -34,11 +35,8 @@ class MessageConflict(Exception):
 
 
 class UnknownReferral(Exception):
-    """A cancellation names a referral we do not have (a 404 OperationOutcome)."""
-
-
-class NotTheSender(Exception):
-    """A cancellation of a referral another sender sent (refused: 403)."""
+    """A cancellation names a referral this sender did not send us (a 404 OperationOutcome, as for
+    one that does not exist)."""
 
 
 @dataclass(frozen=True)
@@ -109,25 +107,7 @@ def _process(*, by: User, now: datetime, message: ReferralMessage, base: str) ->
             risk_flag_raise(person=referral.person, by=by, now=now, kind="other", note=risk.note)
     except ValidationError as exc:
         raise MessageRefused(_issues_of(exc, message.paths)) from exc
-    clocks = Clock.objects.filter(referral=referral, is_current=True).select_related("referral__team")
-    response_id = uuid.uuid4()
-    response = mapping.message_response(
-        request_id=message.message_id,
-        response_id=str(response_id),
-        reply_to=message.reply_to,
-        referral=referral,
-        clocks=list(clocks.order_by("due_at", "pk")),
-        base=base,
-        now=now,
-    ).model_dump(mode="json")
-    processed = ProcessedMessage.objects.create(
-        sender=by,
-        message_id=message.message_id,
-        fingerprint=message.fingerprint,
-        referral=referral,
-        response=response,
-        processed_at=now,
-    )
+    processed = _answered(by=by, now=now, message=message, referral=referral, base=base)
     audit_record(
         by=by,
         action="fhir.message.process",
@@ -136,18 +116,19 @@ def _process(*, by: User, now: datetime, message: ReferralMessage, base: str) ->
         person_id=referral.person_id,
         detail={"message_id": message.message_id, "referral": referral.reference, "risks": len(message.risks)},
     )
-    return Processed(response=response, replayed=False)
+    return Processed(response=processed.response, replayed=False)
 
 
 def _cancel(*, by: User, now: datetime, message: CancellationMessage, base: str) -> Processed:
     """Close the referral this sender sent, through ``referral_close`` (the referral's end, its
     clocks stopped, audited), as the intake page's closure would; answered like a new referral,
     its Tasks now cancelled."""
-    referral = Referral.objects.filter(reference=message.reference).first()
+    # Only the sender's own referrals: another's answers as an unknown one (404), never confirming
+    # that a reference exists.
+    sent_by_them = ProcessedMessage.objects.filter(sender=by, referral_id=OuterRef("pk"))
+    referral = Referral.objects.filter(Exists(sent_by_them), reference=message.reference).first()
     if referral is None:
-        raise UnknownReferral(f"No referral {message.reference} was received here.")
-    if not ProcessedMessage.objects.filter(sender=by, referral=referral).exists():
-        raise NotTheSender(f"Referral {message.reference} was not sent by you: only its sender may cancel it.")
+        raise UnknownReferral(f"No referral {message.reference} was received here from you.")
     note = "Cancelled by the referrer (BaRS message " + message.message_id + ")"
     try:
         referral_close(
@@ -160,25 +141,7 @@ def _cancel(*, by: User, now: datetime, message: CancellationMessage, base: str)
     except InvalidTransition as exc:
         raise MessageRefused([Issue(str(exc), message.paths.get("reference"), "business-rule")]) from exc
     referral.refresh_from_db()
-    clocks = Clock.objects.filter(referral=referral, is_current=True).select_related("referral__team")
-    response_id = uuid.uuid4()
-    response = mapping.message_response(
-        request_id=message.message_id,
-        response_id=str(response_id),
-        reply_to=message.reply_to,
-        referral=referral,
-        clocks=list(clocks.order_by("due_at", "pk")),
-        base=base,
-        now=now,
-    ).model_dump(mode="json")
-    processed = ProcessedMessage.objects.create(
-        sender=by,
-        message_id=message.message_id,
-        fingerprint=message.fingerprint,
-        referral=referral,
-        response=response,
-        processed_at=now,
-    )
+    processed = _answered(by=by, now=now, message=message, referral=referral, base=base)
     audit_record(
         by=by,
         action="fhir.message.cancel",
@@ -187,7 +150,32 @@ def _cancel(*, by: User, now: datetime, message: CancellationMessage, base: str)
         person_id=referral.person_id,
         detail={"message_id": message.message_id, "referral": referral.reference},
     )
-    return Processed(response=response, replayed=False)
+    return Processed(response=processed.response, replayed=False)
+
+
+def _answered(
+    *, by: User, now: datetime, message: ReferralMessage | CancellationMessage, referral: Referral, base: str
+) -> ProcessedMessage:
+    """The response message (the referral and its current clocks as Tasks), kept with the
+    message id it answers so a resend gets the same answer."""
+    clocks = Clock.objects.filter(referral=referral, is_current=True).select_related("referral__team")
+    response = mapping.message_response(
+        request_id=message.message_id,
+        response_id=str(uuid.uuid4()),
+        reply_to=message.reply_to,
+        referral=referral,
+        clocks=list(clocks.order_by("due_at", "pk")),
+        base=base,
+        now=now,
+    ).model_dump(mode="json")
+    return ProcessedMessage.objects.create(
+        sender=by,
+        message_id=message.message_id,
+        fingerprint=message.fingerprint,
+        referral=referral,
+        response=response,
+        processed_at=now,
+    )
 
 
 def _practice(message: ReferralMessage) -> Practice | None:

@@ -32,7 +32,7 @@ from accounts.reads import VIEW, seen
 
 from . import inbound, mapping, search, selectors
 from .served import SERVED, Served, searchable
-from .services import MessageConflict, NotTheSender, UnknownReferral, referral_message_process
+from .services import MessageConflict, UnknownReferral, referral_message_process
 
 FHIR_JSON = "application/fhir+json"
 _JSON_FORMATS = frozenset({"json", "application/json", FHIR_JSON})
@@ -71,8 +71,6 @@ def _fhir_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
         return Response(mapping.operation_outcome_of(issues), status=exc.status)
     if isinstance(exc, UnknownReferral):
         return Response(mapping.operation_outcome("not-found", str(exc)), status=status.HTTP_404_NOT_FOUND)
-    if isinstance(exc, NotTheSender):
-        return Response(mapping.operation_outcome("forbidden", str(exc)), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, MessageConflict):
         return Response(mapping.operation_outcome("duplicate", str(exc)), status=status.HTTP_409_CONFLICT)
     response = drf_exception_handler(exc, context)

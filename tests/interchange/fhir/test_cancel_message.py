@@ -1,6 +1,6 @@
 """A BaRS cancellation sent to POST /fhir/$process-message closes the referral the same sender
 sent earlier (through referral_close: ended, clocks stopped, audited), once per MessageHeader.id;
-an unknown referral is a 404 and another sender's referral is refused."""
+an unknown referral and another sender's referral are both a 404."""
 
 import json
 
@@ -75,13 +75,15 @@ def test_cancelling_a_referral_we_never_received_is_a_404_operation_outcome(send
     assert outcome["issue"][0]["code"] == "not-found"
 
 
-def test_another_sender_cannot_cancel_a_referral_it_did_not_send(send, sent, trust):
+def test_another_sender_cannot_cancel_a_referral_it_did_not_send_nor_learn_that_it_exists(send, sent, trust):
     message, referral = sent
     other_system = UserFactory(username="other-intake", role="intake", organisation=trust)
 
     response = send(cancellation_message(message, referral.reference), user=other_system)
 
-    assert fhir(response, 403)["issue"][0]["code"] == "forbidden"
+    unknown = send(cancellation_message(message, "RF-NOSUCH1"), user=other_system)
+    assert fhir(response, 404)["issue"][0]["code"] == "not-found"
+    assert fhir(unknown, 404)["issue"][0]["code"] == "not-found"
     referral.refresh_from_db()
     assert referral.ended_at is None
     assert ProcessedMessage.objects.filter(sender=other_system).count() == 0
