@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "accounts",
     "referrals",
     "access",
+    "pathways",
+    "groupwork",
     "caseload",
     "reporting",
     "interchange",

@@ -14,6 +14,7 @@ from referrals.models import Clock, Referral
 from referrals.selectors import policy_for_team
 
 from . import catalogue as c
+from . import groups, pathways, waits
 from .access import access_examples
 from .journeys import Journey, Planner
 from .reference import national_coding_build, reference_build
@@ -55,6 +56,10 @@ def demo_load(
             progress(start + len(chunk), len(journeys))
     with transaction.atomic():
         access_examples(cast=cast, rng=rng, now=now)
+    # The services the source documents describe (issue 14), on top of the referrals above.
+    for part in (pathways, groups, waits):
+        with transaction.atomic():
+            part.build(cast=cast, rng=rng, now=now)
     return len(journeys)
 
 

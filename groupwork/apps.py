@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GroupworkConfig(AppConfig):
+    name = "groupwork"
+    verbose_name = "Group work"

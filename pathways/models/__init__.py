@@ -1,0 +1,2 @@
+"""Services, their pathways (ordered tiers with eligibility), each person's place on a pathway, and
+the roll-out of a service locality by locality (issue 14, items 1, 2 and 6)."""
