@@ -39,9 +39,9 @@ help: ## List the targets
 
 # --- the two commands -----------------------------------------------------------
 
-run: demo ## Start web (http://127.0.0.1:8000), Celery worker and Celery beat together; Ctrl-C stops all
+run: demo ## Start web (http://127.0.0.1:8000, or WEB_PORT=8001 make run), Celery worker and beat together; Ctrl-C stops all
 	$(HONCHO) run python manage.py collectstatic --noinput --verbosity 0
-	@echo "Starting web, worker and beat: open http://127.0.0.1:8000 (Ctrl-C stops all three)"
+	@echo "Starting web, worker and beat: open http://127.0.0.1:$${WEB_PORT:-8000} (Ctrl-C stops all three)"
 	$(HONCHO) start -f Procfile
 
 test: venv chromium services check-migrations ## Everything CI runs: ruff, import contracts, mypy, migrations check, the whole pytest suite (browser tests included) with coverage on PostgreSQL and Redis
@@ -87,6 +87,13 @@ bench-dashboard: venv ## Time the dashboards over 1M synthetic referrals in Post
 .PHONY: bench-access
 bench-access: venv ## Time access-controlled lists (caseloads, API, exports) over 1M referrals (own database caseload_access_bench)
 	$(PY) scripts/bench_access.py $(BENCH_ARGS)
+
+.PHONY: bench-load bench-pages
+bench-load: venv ## Load test: gunicorn (5 workers) + locust at 1/10/25/50 users over 1M referrals (own database caseload_load_bench; docs/performance.md)
+	$(PY) scripts/bench_load/run.py $(BENCH_ARGS)
+
+bench-pages: venv ## Each main page's app time against its SQL replayed via psycopg2, and its profile (own database caseload_load_bench)
+	$(PY) scripts/bench_pages.py $(BENCH_ARGS)
 
 fuzz-api: venv ## schemathesis: 10,000+ generated requests over the whole API as every role, against gunicorn (own database caseload_fuzz)
 	@# Not part of `make test` (about 10 minutes); tests/config/test_api_fuzz.py is its small version there.

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import RecordScope, Role, User
+from accounts.models import Absence, RecordScope, Role, User
 from accounts.services import audit_read, audit_record
 from localities.models import Organisation
 from referrals.models import Person, Referral, SharingConsent
@@ -89,27 +89,119 @@ def break_glass_active(*, user: User, person: Person, now: datetime) -> PersonGr
     ).first()
 
 
-# --- Cover -----------------------------------------------------------------------------------
+# --- Absence and cover -------------------------------------------------------------------------
 
 
-def cover_arrange(*, by: User, absent: User, covering: User, until: datetime, now: datetime, reason: str) -> int:
-    """Let ``covering`` open the records of everyone ``absent`` holds now, until ``until``.
-
-    Arranged by a team manager of a team they both belong to. People allocated to the absent
-    worker later are not included (arrange cover again). Returns how many people it covers.
-    """
-    reason = reason_in_a_sentence(reason)
+def _manages_team_of(by: User, worker: User) -> set[int]:
+    """The teams ``by`` manages that ``worker`` is in (empty: not theirs to manage)."""
     if by.role != Role.TEAM_MANAGER:
-        raise ValidationError("Only a team manager can arrange cover.")
-    shared = set(absent.memberships.values_list("team_id", flat=True)) & set(
-        covering.memberships.values_list("team_id", flat=True)
+        return set()
+    return set(worker.memberships.values_list("team_id", flat=True)) & set(
+        by.memberships.values_list("team_id", flat=True)
     )
-    if not shared & set(by.memberships.values_list("team_id", flat=True)):
-        raise ValidationError("Cover is arranged within one of your teams: both workers must be in it.")
-    if covering.record_scope == RecordScope.NONE or covering == absent:
-        raise ValidationError({"covering": "Choose a colleague who holds a caseload."})
-    if until <= now:
-        raise ValidationError({"until": "Cover must end in the future."})
+
+
+def absence_record(
+    *,
+    by: User,
+    worker: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    kind: str = Absence.Kind.OTHER,
+    capacity_during: int = 0,
+    covering: User | None = None,
+    reason: str = "",
+) -> Absence:
+    """Record that ``worker`` is away from ``starts_at`` to ``ends_at``, and who covers them.
+
+    A team manager of a team the worker is in records it. While it is in force the worker's
+    capacity is ``capacity_during``. With ``covering`` (a colleague in that team, a reason
+    given), the colleague may open the records of everyone the worker holds, from the start to
+    the end: at once if it has started, else when ``covers_start_due`` reaches it.
+    """
+    return _absence_record(
+        by=by,
+        worker=worker,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        now=now,
+        kind=kind,
+        capacity_during=capacity_during,
+        covering=covering,
+        reason=reason,
+    )[0]
+
+
+def _absence_record(
+    *,
+    by: User,
+    worker: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    kind: str,
+    capacity_during: int,
+    covering: User | None,
+    reason: str,
+) -> tuple[Absence, int]:
+    """``absence_record``, also returning how many people the cover reaches now."""
+    shared = _manages_team_of(by, worker)
+    if by.role != Role.TEAM_MANAGER:
+        raise ValidationError("Only a team manager can record an absence or arrange cover.")
+    if not shared:
+        raise ValidationError("Absence and cover are arranged within one of your teams: both workers must be in it.")
+    errors: dict[str, str] = {}
+    if kind not in Absence.Kind.values:
+        errors["kind"] = f"Choose one of: {', '.join(Absence.Kind.values)}."
+    if ends_at <= now:
+        errors["until"] = "Cover must end in the future."
+    elif ends_at <= starts_at:
+        errors["until"] = "The absence must end after it starts."
+    if capacity_during < 0 or capacity_during > 1000:
+        errors["capacity_during"] = "Give a capacity from 0 to 1000."
+    if covering is not None:
+        reason = reason_in_a_sentence(reason)
+        if covering.record_scope == RecordScope.NONE or covering == worker or not covering.is_active:
+            errors["covering"] = "Choose a colleague who holds a caseload."
+        elif not set(covering.memberships.values_list("team_id", flat=True)) & shared:
+            raise ValidationError("Cover is arranged within one of your teams: both workers must be in it.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        absence = Absence.objects.create(
+            user=worker,
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity_during=capacity_during,
+            covering=covering,
+            cover_reason=reason if covering is not None else "",
+            recorded_at=now,
+            recorded_by=by,
+        )
+        audit_record(
+            by=by,
+            action="accounts.absence",
+            obj=absence,
+            now=now,
+            detail={
+                "worker": worker.pk,
+                "starts_at": starts_at.isoformat(),
+                "ends_at": ends_at.isoformat(),
+                "capacity_during": capacity_during,
+                "covering": covering.pk if covering is not None else None,
+            },
+        )
+        covered = _cover_start(absence, now=now) if covering is not None and starts_at <= now else 0
+    return absence, covered
+
+
+def _cover_start(absence: Absence, *, now: datetime) -> int:
+    """Grant the cover of ``absence`` over everyone its worker holds now. Returns how many people."""
+    absent, covering, by = absence.user, absence.covering, absence.recorded_by
+    assert covering is not None  # noqa: S101 - callers pass only absences with cover
+    until, reason = absence.ends_at, absence.cover_reason
     people = set(
         Referral.objects.filter(allocated_to=absent, ended_at__isnull=True).values_list("person_id", flat=True)
     )
@@ -137,6 +229,8 @@ def cover_arrange(*, by: User, absent: User, covering: User, until: datetime, no
             if grant.expires_at < until:  # never shortens a break-glass or a longer cover
                 grant.expires_at = until
                 grant.save(update_fields=["expires_at"])
+        Absence.objects.filter(pk=absence.pk).update(cover_started_at=now)
+        absence.cover_started_at = now
         audit_read(
             by=by,
             action="access.cover",
@@ -144,9 +238,65 @@ def cover_arrange(*, by: User, absent: User, covering: User, until: datetime, no
             people=people,
             object_type="accounts.user",
             object_id=str(covering.pk),
-            detail={"absent": absent.pk, "covering": covering.pk, "until": until.isoformat(), "reason": reason},
+            detail={
+                "absent": absent.pk,
+                "covering": covering.pk,
+                "from": absence.starts_at.isoformat(),
+                "until": until.isoformat(),
+                "reason": reason,
+            },
         )
     return len(people)
+
+
+def cover_arrange(
+    *,
+    by: User,
+    absent: User,
+    covering: User,
+    until: datetime,
+    now: datetime,
+    reason: str,
+    starts: datetime | None = None,
+    kind: str = Absence.Kind.OTHER,
+) -> int:
+    """Let ``covering`` open the records of everyone ``absent`` holds, from ``starts`` (now if
+    not given) until ``until``: an absence with cover (``absence_record``).
+
+    Arranged by a team manager of a team they both belong to. People allocated to the absent
+    worker after the cover starts are not included (arrange cover again). Returns how many
+    people it covers now: 0 for a cover that starts later (it is granted when it starts).
+    """
+    return _absence_record(
+        by=by,
+        worker=absent,
+        starts_at=starts if starts is not None else now,
+        ends_at=until,
+        now=now,
+        kind=kind,
+        covering=covering,
+        capacity_during=0,
+        reason=reason,
+    )[1]
+
+
+def covers_start_due(*, now: datetime) -> int:
+    """Grant every cover whose date range has begun and not yet ended (a beat task). Returns how
+    many it started. Each is claimed under a row lock, so two runs never start one twice."""
+    started = 0
+    while True:
+        with transaction.atomic():
+            absence = (
+                Absence.objects.select_for_update(skip_locked=True)
+                .select_related("user", "covering", "recorded_by")
+                .filter(covering__isnull=False, cover_started_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
+                .order_by("starts_at", "pk")
+                .first()
+            )
+            if absence is None:
+                return started
+            _cover_start(absence, now=now)
+        started += 1
 
 
 # --- Consent-based shares with another organisation -------------------------------------------

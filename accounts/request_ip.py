@@ -1,9 +1,36 @@
 """The address a request came from, for the audit log and for django-axes' lockouts."""
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from ipaddress import ip_address
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+
+# The address of the request being served, for audit rows written by services that are not handed
+# the request (a contact recorded, a referral triaged). None outside a request: a Celery task or a
+# management command, whose rows say "Not recorded", which is true.
+_current_ip: ContextVar[str | None] = ContextVar("audit_source_ip", default=None)
+
+
+def current_ip() -> str | None:
+    """The address of the request this code is serving, if any."""
+    return _current_ip.get()
+
+
+class RequestAddressMiddleware:
+    """Remembers each request's address (``client_ip``) while it is served, so every audit row a
+    request writes records where it came from, not only the sign-in rows that are given it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _current_ip.reset(token)
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -12,6 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import AuditEvent, EnrolmentCode, User
+from .request_ip import current_ip
 
 
 def audit_record(
@@ -35,6 +36,8 @@ def audit_record(
         object_type, object_id = obj._meta.label_lower, str(obj.pk)
     elif not object_type:
         raise ValueError("audit_record needs obj, or object_type when there is no row")
+    if source_ip is None:
+        source_ip = current_ip()  # the request being served (accounts.request_ip), if any
     return AuditEvent.objects.create(
         at=now,
         actor=by,
@@ -64,6 +67,8 @@ def audit_read(
     shown in a list or search result), or ``record.export`` (a download). One row per person, so
     "who has looked at this person's record?" is an indexed lookup on ``person_id``.
     """
+    if source_ip is None:
+        source_ip = current_ip()
     rows = [
         AuditEvent(
             at=now,

@@ -1,12 +1,14 @@
 """Forms for the caseload pages. They only adapt input: the rules live in caseload_allocate."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 
-from accounts.models import User
-from common.forms import form_field
+from accounts.models import Absence, User
+from common.forms import form_field, nhs_date_field
+from common.london import london
 from localities.models import Team
 from referrals.models import Referral
 
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
 
 class OpenCaseload(TypedDict):
     open_caseload: int  # open referrals the worker holds, across every team
+    capacity_now: int  # their capacity, reduced while an absence is in force (selectors.with_capacity)
+    absent_until: datetime | None  # the end of the absence in force, if any
 
 
 def with_open_caseload(workers: Iterable[User]) -> "list[WithAnnotations[User, OpenCaseload]]":
@@ -128,12 +132,14 @@ class AllocateForm(forms.Form):
             if not data.get("handover_note", "").strip():
                 self.add_error("handover_note", "Write a handover note for the new link worker")
         if worker and worker.pk != self.referral.allocated_to_id and not data.get("confirm_over_capacity"):
-            held = cast("WithAnnotations[User, OpenCaseload]", worker).open_caseload
-            if held >= worker.caseload_capacity:
+            annotated = cast("WithAnnotations[User, OpenCaseload]", worker)
+            held, capacity = annotated.open_caseload, annotated.capacity_now
+            if held >= capacity:
                 # Warn before, not after: the choice stands only once someone has seen the figures.
+                away = f" while away until {london(annotated.absent_until)}" if annotated.absent_until else ""
                 self.add_error(
                     "confirm_over_capacity",
-                    f"{worker} holds {held} people against a capacity of {worker.caseload_capacity}: "
+                    f"{worker} holds {held} people against a capacity of {capacity}{away}: "
                     f"this makes {held + 1}. Tick to allocate anyway, or choose someone with room",
                 )
         return data
@@ -161,5 +167,166 @@ class InlineAllocateForm(AllocateForm):
 
 
 def worker_choice_label(worker: "WithAnnotations[User, OpenCaseload]") -> str:
-    over = " – over capacity" if worker.open_caseload >= worker.caseload_capacity else ""
-    return f"{worker} ({worker.open_caseload} of {worker.caseload_capacity}{over})"
+    over = " – over capacity" if worker.open_caseload >= worker.capacity_now else ""
+    away = f", away until {london(worker.absent_until)}" if worker.absent_until else ""
+    return f"{worker} ({worker.open_caseload} of {worker.capacity_now}{away}{over})"
+
+
+# --- moving a worker's whole caseload, and recording their absence -----------------------------
+
+UNALLOCATED = "unallocated"
+
+
+def suggest_by_room(rows: list[Referral], candidates: "list[WithAnnotations[User, OpenCaseload]]") -> dict[int, str]:
+    """A first plan for moving ``rows``: each person to whoever has most room left (capacity now
+    minus what they hold, less what this plan already gives them), or back to the team's
+    unallocated list once nobody has room. The manager changes it before moving anyone."""
+    room = {w.pk: w.capacity_now - w.open_caseload for w in candidates}
+    plan: dict[int, str] = {}
+    for row in rows:
+        best = max(candidates, key=lambda w: room[w.pk], default=None)  # ties: the first, most room
+        if best is None or room[best.pk] <= 0:
+            plan[row.pk] = UNALLOCATED
+            continue
+        plan[row.pk] = str(best.pk)
+        room[best.pk] -= 1
+    return plan
+
+
+class ReassignForm(forms.Form):
+    """For each person the worker holds: stay, a new worker in the team, or back to the team's
+    unallocated list; one handover note for everyone, or a note of their own."""
+
+    note = forms.CharField(
+        label="Handover note for everyone you move",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Used for each person without a note of their own: why they are moving and who to ask",
+    )
+    confirm_over_capacity = forms.BooleanField(label="Move them anyway, over capacity", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        rows: list[Referral],
+        worker: User,
+        candidates: "list[WithAnnotations[User, OpenCaseload]]",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows, self.worker = rows, worker
+        self.candidates = {str(w.pk): w for w in candidates}
+        choices = [("", f"Stays with {worker}"), (UNALLOCATED, "Back to the team's unallocated list")] + [
+            (str(w.pk), worker_choice_label(w)) for w in candidates
+        ]
+        for row in rows:
+            name = f"{row.person.given_name} {row.person.family_name}"
+            self.fields[f"to_{row.pk}"] = forms.ChoiceField(label=f"Where {name} goes", choices=choices, required=False)
+            self.fields[f"note_{row.pk}"] = forms.CharField(
+                label=f"Handover note for {name} only (optional)",
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def people(self) -> list[tuple[Referral, forms.BoundField, forms.BoundField]]:
+        """Each person with their two fields, for the page."""
+        return [(row, self[f"to_{row.pk}"], self[f"note_{row.pk}"]) for row in self.rows]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        planned: dict[str, int] = {}
+        moving = 0
+        for row in self.rows:
+            to = data.get(f"to_{row.pk}", "")
+            if not to:
+                continue
+            moving += 1
+            if not (data.get(f"note_{row.pk}", "").strip() or data.get("note", "").strip()):
+                self.add_error(
+                    f"note_{row.pk}",
+                    f"Write a handover note for {row.person.given_name} {row.person.family_name}, or one for everyone",
+                )
+            if to != UNALLOCATED:
+                planned[to] = planned.get(to, 0) + 1
+        if not moving:
+            raise forms.ValidationError("Choose where at least one person goes")
+        if not data.get("confirm_over_capacity"):
+            over = [
+                f"{w} holds {w.open_caseload} of {w.capacity_now}: this makes {w.open_caseload + n}"
+                for pk, n in planned.items()
+                if (w := self.candidates[pk]).open_caseload + n > w.capacity_now
+            ]
+            if over:
+                # Warn before, not after: the plan stands only once someone has seen the figures.
+                self.add_error(
+                    "confirm_over_capacity",
+                    "; ".join(over) + ". Tick to move them anyway, or choose someone with room",
+                )
+        return data
+
+    def moves(self) -> list[tuple[Referral, User | None, str]]:
+        """(referral, new worker or None for the unallocated list, handover note) for each person moving."""
+        data = self.cleaned_data
+        out: list[tuple[Referral, User | None, str]] = []
+        for row in self.rows:
+            to = data.get(f"to_{row.pk}", "")
+            if to:
+                note = data.get(f"note_{row.pk}", "").strip() or data["note"].strip()
+                out.append((row, None if to == UNALLOCATED else self.candidates[to], note))
+        return out
+
+    @property
+    def over_capacity_asked(self) -> bool:
+        return bool(self.errors.get("confirm_over_capacity")) or bool(self.data.get("confirm_over_capacity"))
+
+
+class AbsenceForm(forms.Form):
+    """The worker is away for a range of days: their capacity meanwhile, and who covers them."""
+
+    first_day = nhs_date_field("First day away", help_text="For example, 7 12 2026")
+    last_day = nhs_date_field("Last day away", help_text="For example, 18 12 2026")
+    kind = forms.ChoiceField(
+        label="Why are they away?",
+        choices=Absence.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why they are away"},
+    )
+    capacity_during = forms.IntegerField(
+        label="People they can hold while away",
+        min_value=0,
+        max_value=1000,
+        initial=0,
+        help_text="0 if they take nobody new; a few for a phased return",
+        error_messages={"required": "Enter how many people they can hold while away, or 0"},
+    )
+    covering = forms.ModelChoiceField(
+        label="Who covers them (optional)",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Nobody: no cover",
+        help_text="The colleague may open the records of everyone they hold, for these days only",
+    )
+    reason = forms.CharField(
+        label="Reason for the cover",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed with cover, in a sentence. Say nothing about the worker's health",
+    )
+
+    def __init__(self, *args: Any, colleagues: Iterable[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        form_field(self, "covering", forms.ModelChoiceField).queryset = User.objects.filter(
+            pk__in=[c.pk for c in colleagues]
+        ).order_by("last_name", "first_name", "pk")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", "The last day away must be the same as or after the first day")
+        return data

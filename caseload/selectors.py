@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from access.selectors import referrals_visible_to, team_referrals_visible_to
-from accounts.models import Role, TeamMembership, User
+from accounts.models import Absence, Role, TeamMembership, User
 from common.london import london_date
 from common.search import join_digit_groups
 from localities.models import Team
@@ -282,44 +282,62 @@ def _open_caseload_count() -> Coalesce:
     return Coalesce(Subquery(held, output_field=IntegerField()), 0)
 
 
+def _absences_now(now: datetime) -> QuerySet[Absence]:
+    return Absence.objects.filter(user_id=OuterRef("pk"), starts_at__lte=now, ends_at__gt=now).order_by()
+
+
+def with_capacity(workers: QuerySet[User], *, now: datetime | None = None) -> QuerySet[User]:
+    """Annotate ``open_caseload``, ``capacity_now`` (the capacity during an absence in force, else
+    their usual one) and ``absent_until`` (the end of that absence, else None): subqueries, one query."""
+    now = now or timezone.now()
+    away = _absences_now(now).values("user_id")
+    return workers.annotate(
+        open_caseload=_open_caseload_count(),
+        capacity_now=Coalesce(
+            Subquery(away.annotate(c=Min("capacity_during")).values("c"), output_field=IntegerField()),
+            F("caseload_capacity"),
+            output_field=IntegerField(),
+        ),
+        absent_until=Subquery(away.annotate(u=Max("ends_at")).values("u")),
+    )
+
+
 def _in_team(team_id: int) -> Exists:
     return Exists(TeamMembership.objects.filter(user_id=OuterRef("pk"), team_id=team_id))
 
 
-def team_workers(team: Team) -> QuerySet[User]:
+def team_workers(team: Team, *, now: datetime | None = None) -> QuerySet[User]:
     """The team's link workers and clinicians, plus anyone outside it holding one of its people,
-    each annotated with ``open_caseload`` (one query)."""
+    each annotated as ``with_capacity`` does (one query)."""
     # Ids first (each an index-only scan), then those users: not every user row tested in turn.
     members = TeamMembership.objects.filter(team_id=team.pk, user__role__in=ALLOCATABLE_ROLES).values("user_id")
     holders = Allocation.objects.filter(team_id=team.pk, ended_at__isnull=True).values("link_worker_id")
     allocated = Referral.objects.filter(team_id=team.pk, ended_at__isnull=True, allocated_to__isnull=False).values(
         "allocated_to_id"
     )
-    return (
+    return with_capacity(
         User.objects.filter(is_active=True)
         .filter(pk__in=members.order_by().union(holders.order_by(), allocated.order_by()))
-        .select_related("organisation")
-        .annotate(open_caseload=_open_caseload_count())
-        .order_by("last_name", "first_name", "pk")
-    )
+        .select_related("organisation"),
+        now=now,
+    ).order_by("last_name", "first_name", "pk")
 
 
-def allocatable_workers() -> QuerySet[User]:
-    """Everyone who may be named link worker, in any partner organisation."""
-    return (
-        User.objects.filter(is_active=True, role__in=ALLOCATABLE_ROLES)
-        .select_related("organisation")
-        .annotate(open_caseload=_open_caseload_count())
-        .order_by("last_name", "first_name", "pk")
-    )
+def allocatable_workers(*, now: datetime | None = None) -> QuerySet[User]:
+    """Everyone who may be named link worker, in any partner organisation (``with_capacity``)."""
+    return with_capacity(
+        User.objects.filter(is_active=True, role__in=ALLOCATABLE_ROLES).select_related("organisation"), now=now
+    ).order_by("last_name", "first_name", "pk")
 
 
-def allocation_candidates(*, team: Team | None, search: str = "", limit: int = 20) -> tuple[list[User], list[User]]:
+def allocation_candidates(
+    *, team: Team | None, search: str = "", limit: int = 20, now: datetime | None = None
+) -> tuple[list[User], list[User]]:
     """(members of the team who can hold a caseload, matches of ``search`` outside the team), each
-    most room first: capacity minus what they hold now, so the figures guide the choice even when
-    everyone is over capacity (the least over first)."""
-    workers = allocatable_workers().order_by(
-        (F("caseload_capacity") - F("open_caseload")).desc(), "last_name", "first_name", "pk"
+    most room first: capacity now (reduced while absent) minus what they hold now, so the figures
+    guide the choice even when everyone is over capacity (the least over first)."""
+    workers = allocatable_workers(now=now).order_by(
+        (F("capacity_now") - F("open_caseload")).desc(), "last_name", "first_name", "pk"
     )
     in_team = list(workers.filter(_in_team(team.pk))) if team is not None else []
     others: list[User] = []
@@ -335,6 +353,32 @@ def allocation_candidates(*, team: Team | None, search: str = "", limit: int = 2
             )
         others = list(qs[:limit])
     return in_team, others
+
+
+# --- moving a worker's caseload -----------------------------------------------------------------
+
+
+def team_worker_get(team: Team, worker_id: int, *, now: datetime | None = None) -> User:
+    """One of ``team_workers`` (annotated as they are), or 404."""
+    worker = team_workers(team, now=now).filter(pk=worker_id).first()
+    if worker is None:
+        raise Http404("No such worker in this team.")
+    return worker
+
+
+def worker_caseload_in_team(user: User, team: Team, worker: User) -> QuerySet[Referral]:
+    """The open referrals ``worker`` holds that ``team`` holds and ``user`` may see, by name."""
+    return (
+        _team_referrals(user, team)
+        .filter(allocated_to_id=worker.pk)
+        .select_related("person")
+        .order_by("person__family_name", "person__given_name", "pk")
+    )
+
+
+def absences_not_ended(worker: User, *, now: datetime) -> QuerySet[Absence]:
+    """The worker's absences in force or to come, soonest first."""
+    return Absence.objects.filter(user_id=worker.pk, ends_at__gt=now).select_related("covering").order_by("starts_at")
 
 
 # --- decorating one page of rows -------------------------------------------------------------

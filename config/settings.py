@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     # A NUL character in the path, query string or a posted form: 400 before any view runs.
     "config.middleware.RejectNulMiddleware",
+    # Every audit row a request writes records the address it came from (accounts.request_ip).
+    "accounts.request_ip.RequestAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Sets request.htmx (django-htmx), so views never read the HX-* headers by hand.
@@ -229,6 +231,18 @@ CELERY_BEAT_SCHEDULE = {
     "expire-grants": {
         # Registered under its name from before the move to the access app (access/tasks.py).
         "task": "accounts.tasks.expire_grants",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
+    },
+    # The short messages owed to referrers (referrals.services.referrer), and the covers whose
+    # date range has begun (access.grants.covers_start_due).
+    "deliver-referrer-updates": {
+        "task": "referrals.tasks.deliver_referrer_updates",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    "start-due-covers": {
+        "task": "caseload.tasks.start_due_covers",
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },

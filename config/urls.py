@@ -25,6 +25,9 @@ urlpatterns = [
     path("api/docs/", SwaggerUiView.as_view(url_name="api-schema"), name="api-docs"),
     path("dashboard/", include("reporting.urls")),
     path("interchange/", include("interchange.urls")),
+    path("pathways/", include("pathways.web.urls")),
+    # Group work: groups, cohorts, registers, enrolment from the care plan (docs/groups.md).
+    path("", include("groupwork.web.urls")),
     # FHIR R4 (UK Core) read API: application/fhir+json, same access rules and audit as /api/v1/.
     path("fhir/", include("interchange.fhir.urls")),
     path("", include("caseload.urls")),

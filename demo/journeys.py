@@ -9,6 +9,9 @@ contact while one from ten weeks ago may already be discharged.
 Proportions are plausible, not measured: most referrals are routine and come
 from GPs; about one in eight first responses is late; waits to treatment have a
 long tail, so some treatment clocks are near or past 28 days at any moment.
+Referrals arrive over the last year with a season (``seasonal_weight``): fewer in August
+and between Christmas and New Year, more in the autumn and after the new year, and a
+slow growth, so a year's dashboard has a believable shape in every week.
 """
 
 import math
@@ -26,6 +29,11 @@ from . import catalogue as c
 from .reference import Cast, LocalityCast
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+YEAR = 365 * DAY
+# How busy each month is against an average one (January = 1). Plausible, not measured: referrals to
+# community mental health teams fall in the summer holidays and rise in the autumn and winter.
+MONTH_WEIGHTS = (1.10, 1.05, 1.10, 0.95, 1.00, 0.95, 0.90, 0.78, 1.05, 1.12, 1.10, 0.92)
+GROWTH_PER_YEAR = 0.08  # demand grows: the newest week about 8% busier than the same week a year ago
 S, U = Referral.Source, Referral.Urgency
 # MHSDS codes for the contacts the demo records (codes.mhsds): consultation mechanism and attendance.
 FACE_TO_FACE, TELEPHONE, VIDEO = "01", "02", "11"
@@ -184,6 +192,15 @@ class Journey:
         return after
 
 
+def seasonal_weight(day: date, *, years_ago: float) -> float:
+    """How many referrals arrive on ``day`` against an average day: the month's weight, halved
+    between Christmas Eve and New Year's Day, and less the further back it is (demand grows)."""
+    weight = MONTH_WEIGHTS[day.month - 1]
+    if (day.month == 12 and day.day >= 24) or (day.month == 1 and day.day == 1):
+        weight *= 0.5
+    return weight * (1 + GROWTH_PER_YEAR * (1 - years_ago))
+
+
 class Planner:
     """Draws journeys from a seeded random generator, so a load is reproducible."""
 
@@ -195,7 +212,7 @@ class Planner:
         cast: Cast,
         response_targets: dict[str, timedelta],
         treatment_target: timedelta,
-        window: timedelta = 90 * DAY,
+        window: timedelta = YEAR,
     ) -> None:
         self.rng = rng
         self.now = now
@@ -227,9 +244,13 @@ class Planner:
                 return f"{stem}{check}"
 
     def _received_at(self, source: str) -> datetime:
+        top = max(MONTH_WEIGHTS) * (1 + GROWTH_PER_YEAR)
         while True:
             at = self.now - self._between(timedelta(0), self.window)
             local = timezone.localtime(at)
+            # Thinned to the season: accepted with probability weight / the largest weight.
+            if self.rng.random() * top > seasonal_weight(local.date(), years_ago=(self.now - at) / YEAR):
+                continue
             out_of_hours = local.weekday() >= 5 or not 8 <= local.hour < 18
             # GPs and partners mostly refer in office hours; the line and A&E never close.
             if source in OFFICE_HOURS_SOURCES and out_of_hours and self.rng.random() < 0.9:

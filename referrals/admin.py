@@ -13,7 +13,7 @@ from accounts.admin_audit import AuditedAdminMixin
 from localities.admin import TeamAdmin as LocalitiesTeamAdmin
 from localities.models import Team
 
-from .models import ClockPolicy, ResponseTarget
+from .models import ClockPolicy, InterventionWaitTarget, ReferrerUpdateRule, ResponseTarget
 from .services.measure_scope import referral_measure_scope_rebuild
 
 
@@ -34,6 +34,17 @@ class ClockPolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):  # every edit audit
         "restart_clocks_on_redirect",
     ]
     inlines = [ResponseTargetInline]
+
+
+@admin.register(InterventionWaitTarget)
+class InterventionWaitTargetAdmin(AuditedAdminMixin, admin.ModelAdmin):  # internal waits (docs/internal-waits.md)
+    list_display = ["kind", "team", "target", "escalation_after", "second_escalation_after"]
+    list_filter = ["kind"]
+
+
+@admin.register(ReferrerUpdateRule)
+class ReferrerUpdateRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):  # which messages each source's referrers get
+    list_display = ["source", "on_triaged", "on_redirected", "on_first_seen", "on_discharged", "include_outcome"]
 
 
 # A team's MHSDS type decides which national measures its referrals count in, and each referral

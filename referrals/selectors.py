@@ -29,12 +29,14 @@ from referrals.models import (
     ClockPolicy,
     Contact,
     Intervention,
+    InterventionWaitTarget,
     OutcomeMeasure,
     Person,
     Referral,
     SharingConsent,
     SweepStatus,
 )
+from referrals.models.intervention_wait import default_wait_target
 
 
 def policy_for_team(team: Team | None) -> ClockPolicy:
@@ -47,6 +49,16 @@ def policy_for_team(team: Team | None) -> ClockPolicy:
     if default is None:
         raise ClockPolicy.DoesNotExist("No default clock policy is configured: add one in the admin.")
     return default
+
+
+def intervention_wait_target_for(team: Team | None, kind: str) -> InterventionWaitTarget:
+    """The team's own target for this kind of intervention, else every team's, else (none
+    configured) 18 weeks for a psychological therapy and 4 for anything else, unsaved
+    (migration 0017 seeds those; docs/internal-waits.md)."""
+    candidates = InterventionWaitTarget.objects.filter(Q(team=team) | Q(team__isnull=True), kind=kind)
+    rows = {row.team_id: row for row in candidates}
+    found = rows.get(team.pk if team is not None else None) or rows.get(None)
+    return found or InterventionWaitTarget(kind=kind, target=default_wait_target(kind))
 
 
 def breached_clocks(now: datetime) -> Q:
@@ -208,7 +220,7 @@ def sweep_health(*, now: datetime) -> SweepHealth:
     """What /healthz and /metrics report about the sweep and delivery (four indexed queries)."""
     status = SweepStatus.objects.filter(pk=1).first()
     last = status.finished_at if status is not None else None
-    oldest_due = Clock.objects.filter(next_check_at__isnull=False, next_check_at__lte=now).aggregate(
+    oldest_due = Clock.all_kinds.filter(next_check_at__isnull=False, next_check_at__lte=now).aggregate(
         at=Min("next_check_at")
     )["at"]
     oldest_unsent = Alert.objects.filter(sent_at__isnull=True).aggregate(at=Min("created_at"))["at"]

@@ -53,3 +53,11 @@ def deliver_alerts() -> int:
 @shared_task(name="referrals.tasks.deliver_alert", ignore_result=True, acks_late=True)
 def deliver_alert(alert_id: int) -> bool:
     return alert_deliver(alert_id=alert_id, now=timezone.now())
+
+
+@shared_task(name="referrals.tasks.deliver_referrer_updates", ignore_result=True, acks_late=True)
+def deliver_referrer_updates() -> int:
+    """Send the short messages owed to referrers (beat, every REFERRER_UPDATE_INTERVAL_SECONDS)."""
+    from referrals.services.referrer import referrer_updates_deliver  # kept beside its task: appended
+
+    return referrer_updates_deliver(now=timezone.now())

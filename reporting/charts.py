@@ -6,6 +6,7 @@ as well as by colour. A withheld (suppressed) or missing value leaves a gap in i
 """
 
 import math
+import textwrap
 from dataclasses import dataclass
 from html import escape
 
@@ -19,6 +20,8 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 56
 COLOURS = ("#005eb8", "#ae2573", "#8a5300", "#007f3b", "#330072")
 DASHES = ("", "6 4", "2 3", "10 3 2 3", "1 0")
 MARKERS = ("circle", "square", "triangle", "diamond", "circle")
+# Bar chart labels: characters per line at 12 px in the 230 px label column, and the line height.
+LABEL_CHARS, LINE_H = 34, 14
 
 
 @dataclass(frozen=True)
@@ -146,9 +149,12 @@ def bar_chart(
 ) -> SafeString:
     """Horizontal bars, one per label (a breakdown). A value of None draws no bar, only its text
     as the table shows it ('*' withheld, '–' nothing to measure)."""
-    row_h = 26
-    height = TOP + row_h * max(len(labels), 1) + 24
-    label_w = 220
+    # A long label (a team's full name) wraps onto as many lines as it needs, never cut short: the
+    # row grows to hold it, so every bar stays level with the first line of its name.
+    lines = [textwrap.wrap(label, LABEL_CHARS) or [""] for label in labels]
+    row_heights = [max(26, LINE_H * len(wrapped) + 12) for wrapped in lines]
+    height = TOP + sum(row_heights) + 24
+    label_w = 230
     plot_w = WIDTH - label_w - RIGHT - 40
     found = [v for v in values if v is not None]
     top = _nice_ceiling(max(found) if found else 1.0)
@@ -159,20 +165,24 @@ def bar_chart(
         f'<desc id="{key}-desc">A bar for each of {len(labels)} groups{", in " + escape(unit) if unit else ""}. '
         "The figures are in the table that goes with this chart.</desc>",
     ]
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = TOP + i * row_h
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="12" fill="#4c6272">{escape(label[:34])}</text>'
+    y = TOP
+    for i, value in enumerate(values):
+        row_h = row_heights[i]
+        spans = "".join(
+            f'<tspan x="{label_w - 8}" dy="{0 if n == 0 else LINE_H}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines[i])
         )
+        parts.append(f'<text y="{y + 17}" text-anchor="end" font-size="12" fill="#4c6272">{spans}</text>')
         if value is None:
             shown = escape(texts[i]) if texts else "*"
             parts.append(f'<text x="{label_w + 4}" y="{y + 17}" font-size="12" fill="#4c6272">{shown}</text>')
-            continue
-        width = plot_w * value / top
-        parts.append(
-            f'<rect x="{label_w}" y="{y + 4}" width="{width:.1f}" height="{row_h - 8}" fill="{COLOURS[0]}"/>'
-            f'<text x="{label_w + width + 6:.1f}" y="{y + 17}" font-size="12" fill="#4c6272">{_number(value)}</text>'
-        )
+        else:
+            width = plot_w * value / top
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 4}" width="{width:.1f}" height="{row_h - 8}" fill="{COLOURS[0]}"/>'
+                f'<text x="{label_w + width + 6:.1f}" y="{y + 17}" font-size="12" fill="#4c6272">{_number(value)}</text>'
+            )
+        y += row_h
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 

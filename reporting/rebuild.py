@@ -225,6 +225,7 @@ def _rebuild_in_postgresql(say: Callable[[str], None]) -> None:
                    f.locality_id, f.team_id, f.service, f.source, f.urgency, f.ethnicity, f.gender,
                    f.sexual_orientation, f.disability, f.age_band, f.deprivation_decile
             FROM referrals_clock c JOIN {ReferralFact._meta.db_table} f ON f.referral_id = c.referral_id
+            WHERE c.kind <> 'intervention'  -- the referral's clocks only, as Clock.objects (internal waits apart)
             """
         )
         say("weekly counters")

@@ -16,29 +16,36 @@ from django.utils import timezone
 from accounts.http import AuthenticatedHttpRequest
 from accounts.reads import EXPORT, LIST, seen
 from common.forms import form_field
+from common.london import london
 
 from .breaches import breaches_page
 from .capacity import capacity_page
 from .charts import Chart
 from .csv import csv_filename, table_csv_response
 from .data_quality import data_quality_page
+from .demand import demand_page
 from .equality import equality_page
 from .filters import DashboardFilterForm, Filters
 from .flow import flow_page
+from .internal_waits import internal_waits_page
 from .measures import parse_period
 from .national import chosen_month, month_choices, national_page
 from .percentiles import reporting_reads
 from .periods import Period
 from .rebuild import Freshness, facts_ensure_current
+from .rollout import rollout_page
 from .tables import Table
 from .waits import waits_page
 
 PAGES = (
     ("waits", "Waits", "dashboard:waits"),
     ("breaches", "Breaches", "dashboard:breaches"),
+    ("internal_waits", "Internal waits", "dashboard:internal-waits"),
     ("capacity", "Demand and capacity", "dashboard:capacity"),
     ("equality", "Equality of access", "dashboard:equality"),
     ("flow", "Flow and outcomes", "dashboard:flow"),
+    ("rollout", "Roll-out by locality", "dashboard:rollout"),
+    ("demand", "New service demand", "dashboard:demand"),
     ("national", "National measures", "dashboard:national"),
     ("data_quality", "Data quality", "dashboard:data-quality"),
 )
@@ -177,6 +184,16 @@ def breaches(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+def internal_waits(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Waits for interventions after the decision to offer them, per team and kind (reporting.internal_waits)."""
+    return _dashboard(
+        request,
+        "internal_waits",
+        lambda ask: internal_waits_page(period=ask.period, filters=ask.filters, now=ask.now),
+    )
+
+
+@login_required
 def capacity(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard(
         request, "capacity", lambda ask: capacity_page(period=ask.period, filters=ask.filters, now=ask.now)
@@ -195,6 +212,18 @@ def equality(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def flow(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _dashboard(request, "flow", lambda ask: flow_page(period=ask.period, filters=ask.filters, now=ask.now))
+
+
+@login_required
+def rollout(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Each locality before and after a service went live in it (reporting.rollout)."""
+    return _dashboard(request, "rollout", lambda ask: rollout_page(period=ask.period, filters=ask.filters, now=ask.now))
+
+
+@login_required
+def demand(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A new service's demand by locality and phase against its staffed capacity (reporting.demand)."""
+    return _dashboard(request, "demand", lambda ask: demand_page(period=ask.period, filters=ask.filters, now=ask.now))
 
 
 # --- the national measures and data quality: a month, not a period --------------------------------
@@ -236,7 +265,16 @@ def _month_page(request: AuthenticatedHttpRequest, name: str, build: Callable[[M
         table = next((t for t in page.tables if t.key == wanted), None)
         if table is None:
             raise Http404("No such table on this page.")
-        return table_csv_response(table, filename=f"{name.replace('_', '-')}-{table.key}-{form.chosen}.csv")
+        return table_csv_response(
+            table,
+            filename=f"{name.replace('_', '-')}-{table.key}-{form.chosen}.csv",
+            # What the file counted, said in the file: the month (its quarter for the spell measure).
+            made_with=[
+                ("Month", dict(month_choices(timezone.localdate(now)))[form.chosen]),
+                ("Referral-spell measures count", "the quarter ending with this month"),
+                ("Made", london(now)),
+            ],
+        )
     return render(
         request,
         f"dashboard/{name}.html",

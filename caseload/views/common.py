@@ -47,9 +47,10 @@ def with_links(rows: list[Referral]) -> list[Referral]:
 
 
 def capacity_state(worker: "WithAnnotations[User, OpenCaseload]") -> str:
-    """'over' past capacity, 'full' at capacity, '' otherwise (workers annotated with open_caseload)."""
-    if worker.open_caseload > worker.caseload_capacity:
+    """'over' past capacity, 'full' at capacity, '' otherwise (workers annotated by
+    ``selectors.with_capacity``: the capacity now, reduced while they are away)."""
+    if worker.open_caseload > worker.capacity_now:
         return "over"
-    if worker.caseload_capacity and worker.open_caseload == worker.caseload_capacity:
+    if worker.open_caseload == worker.capacity_now and (worker.capacity_now or worker.absent_until):
         return "full"
     return ""

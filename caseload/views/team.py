@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHtmxRequest
+from accounts.models import Role
 from accounts.reads import LIST, seen
 from caseload import selectors
 from caseload.forms import with_open_caseload
@@ -53,6 +54,7 @@ def team_caseload(request: AuthenticatedHtmxRequest) -> HttpResponse:
         "page_obj": page,
         "rows": rows,
         "workers": workers,
+        "manages": request.user.role == Role.TEAM_MANAGER,
         "now": now,
     }
     if request.htmx.target == "team-results":

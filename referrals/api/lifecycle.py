@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.selectors import referral_get_for_user
+from pathways.selectors import rollout_check
 from referrals.errors import InvalidTransition
 from referrals.models import Assessment, CarePlan, HospitalStay, Intervention, OutcomeMeasure, Referral
 from referrals.services import (
@@ -231,7 +232,8 @@ class ReferralRedirectApi(APIView):
         operation_id="referrals_redirect",
         summary="Redirect: a warm handover of the same referral to another team or service",
         description="The clocks keep running unless the receiving team's clock policy restarts them. "
-        "The team handing over may not see the referral afterwards.",
+        "The team handing over may not see the referral afterwards. A service rolled out locality by "
+        "locality refuses a referral from a locality where it is not live yet (400, naming the existing route).",
         request=RedirectInputSerializer,
         responses={
             201: HandoffOutputSerializer,
@@ -245,6 +247,13 @@ class ReferralRedirectApi(APIView):
         referral = referral_get_for_user(user, referral_id)
         data = validated(RedirectInputSerializer, request.data)
         now = timezone.now()
+        # A service rolled out locality by locality takes referrals only where it is live, as on the page.
+        check = rollout_check(team=data["to_team"], locality=referral.locality, on=timezone.localdate(now))
+        if not check.live:
+            route = f"{check.existing_route.name} (team {check.existing_route.pk})" if check.existing_route else None
+            raise serializers.ValidationError(
+                {"to_team": [f"{check.reason} Until then, hand over to {route or 'the locality team'}."]}
+            )
         handoff = referral_redirect(referral=referral, by=user, now=now, **data)
         body = HandoffOutputSerializer(handoff, context={"now": now}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import code_lists, lifecycle, views
+from . import code_lists, lifecycle, referrer_status, views
 
 app_name = "api"
 urlpatterns = [
@@ -30,6 +30,12 @@ urlpatterns = [
     path("referrals/<int:referral_id>/redirect/", lifecycle.ReferralRedirectApi.as_view(), name="referral-redirect"),
     path("referrals/<int:referral_id>/discharge/", lifecycle.ReferralDischargeApi.as_view(), name="referral-discharge"),
     path("referrals/<int:referral_id>/close/", lifecycle.ReferralCloseApi.as_view(), name="referral-close"),
+    path("referrer/referrals/", referrer_status.ReferrerStatusListApi.as_view(), name="referrer-referral-list"),
+    path(
+        "referrer/referrals/<int:referral_id>/",
+        referrer_status.ReferrerStatusDetailApi.as_view(),
+        name="referrer-referral-detail",
+    ),
     path("code-lists/", code_lists.CodeListApi.as_view(), name="code-lists"),
     path("alerts/", views.AlertListApi.as_view(), name="alert-list"),
 ]

@@ -3,11 +3,13 @@ from .allocation import Allocation
 from .care import Assessment, CarePlan, CarePlanGoal, Intervention, OutcomeMeasure
 from .clock import Clock, ClockEvent
 from .contact import Contact, IndirectActivity
+from .intervention_wait import InterventionOffer, InterventionWaitTarget
 from .milestones import ReferralMilestones
 from .person import Person
 from .person_context import Carer, RiskFlag, SharingConsent
 from .policy import ClockPolicy, ResponseTarget
 from .referral import Handoff, HospitalStay, Referral, UrgencyChange
+from .referrer import ReferrerUpdate, ReferrerUpdateRule
 from .self_referral import SelfReferral
 from .trusted_assessment import AssessmentAddition, TrustedAssessment
 
@@ -33,10 +35,14 @@ __all__ = [
     "IndirectActivity",
     "UrgencyChange",
     "Intervention",
+    "InterventionOffer",
+    "InterventionWaitTarget",
     "Notification",
     "OutcomeMeasure",
     "Person",
     "Referral",
+    "ReferrerUpdate",
+    "ReferrerUpdateRule",
     "SelfReferral",
     "ReferralMilestones",
     "ResponseTarget",

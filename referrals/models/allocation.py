@@ -14,6 +14,9 @@ class Allocation(models.Model):
     started_at = models.DateTimeField()
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     handover_note = models.TextField(blank=True)
+    release_note = models.TextField(
+        blank=True, help_text="Left when the person went back to the team's unallocated list at its end."
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,6 +3,23 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 
+# A wait for one intervention (referrals.models.intervention_wait): a clock of its own kind, so the
+# sweep, alerts and notifications treat it like the others, but not one of "the referral's clocks".
+INTERVENTION = "intervention"
+
+
+class ReferralClockManager(models.Manager["Clock"]):
+    """The referral's own clocks (first response, treatment): what every list, measure, dashboard,
+    FHIR Task and caseload column reads through ``Clock.objects`` and ``referral.clocks``.
+
+    Intervention waits (docs/internal-waits.md) are left out here, so that a referral waiting for
+    two interventions counts no differently in any of those; they are read through
+    ``Clock.all_kinds`` by the sweep and the internal-waits pages and services.
+    """
+
+    def get_queryset(self) -> models.QuerySet["Clock"]:
+        return super().get_queryset().exclude(kind=INTERVENTION)
+
 
 class Clock(models.Model):
     """A waiting-time clock on a referral, measured in elapsed time from started_at.
@@ -17,6 +34,7 @@ class Clock(models.Model):
     class Kind(models.TextChoices):
         FIRST_RESPONSE = "first_response", "First response"
         TREATMENT = "treatment", "Treatment (4-week wait)"
+        INTERVENTION = INTERVENTION, "Intervention wait"
 
     class StopReason(models.TextChoices):
         # Values kept from before MHSDS coding; what counts is now an attended, direct contact.
@@ -27,6 +45,8 @@ class Clock(models.Model):
             "Referral spell clock stop: contact, assessment, care plan or intervention, baseline measure",
         )
         TREATMENT_STARTED = "treatment_started", "Treatment started"
+        INTERVENTION_STARTED = "intervention_started", "The intervention started"
+        OFFER_WITHDRAWN = "offer_withdrawn", "The intervention is no longer offered"
         RESTARTED = "restarted", "Superseded by a restarted clock"
         REFERRAL_ENDED = "referral_ended", "Referral discharged or closed"
         MANUAL = "manual", "Stopped by hand with a reason"
@@ -53,11 +73,20 @@ class Clock(models.Model):
     next_alert_step = models.PositiveSmallIntegerField(default=0)
     next_check_at = models.DateTimeField(null=True, blank=True)
 
+    all_kinds = models.Manager()  # intervention waits too: the sweep and the internal-waits code
+    objects = ReferralClockManager()  # the default (Meta): first response and treatment only
+
     class Meta:
+        # The base manager (foreign keys: an alert's clock) stays unfiltered.
+        default_manager_name = "objects"
         ordering = ["referral_id", "kind", "started_at"]
         constraints = [
+            # A referral may wait for several interventions at once: one clock per offer instead
+            # (InterventionOffer.clock is one-to-one).
             models.UniqueConstraint(
-                fields=["referral", "kind"], condition=models.Q(is_current=True), name="one_current_clock_per_kind"
+                fields=["referral", "kind"],
+                condition=models.Q(is_current=True) & ~models.Q(kind=INTERVENTION),
+                name="one_current_clock_per_kind",
             ),
             models.CheckConstraint(
                 condition=models.Q(stopped_at__isnull=True, stop_reason="")

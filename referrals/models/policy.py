@@ -26,6 +26,11 @@ class ClockPolicy(models.Model):
             "and a baseline outcome measure",
         )
         TREATMENT_STARTED = "treatment_started", "An attended contact explicitly recorded as starting treatment"
+        EIP = (
+            "eip",
+            "Early intervention in psychosis (NHS England EIP23a): the later of the first attended direct "
+            "contact and the allocation of a care coordinator (link worker)",
+        )
 
     name = models.CharField(max_length=120, unique=True)
     is_default = models.BooleanField(default=False)

@@ -116,6 +116,19 @@ class Referral(models.Model):
     discharge_reason = models.CharField(max_length=32, choices=DischargeReason.choices, blank=True)
     return_route = models.TextField(blank=True, help_text="How the person can get back in touch.")
 
+    # Who referred, so they can be kept informed (referrals.services.referrer): where to write and
+    # what lets them match a message to their own records. Never the person's details.
+    referrer_ods_code = models.CharField(
+        "referrer's ODS code", max_length=12, blank=True, help_text="The referring GP practice or organisation."
+    )
+    referrer_email = models.EmailField(
+        "referrer's contact mailbox", blank=True, help_text="A shared mailbox the short status updates go to."
+    )
+    referrer_organisation = models.CharField(
+        "referring organisation", max_length=200, blank=True, help_text="For example the VCSE partner."
+    )
+    referrer_police_reference = models.CharField("police reference", max_length=40, blank=True)
+
     # What the national measures read of each referral, kept by the services that change what
     # they derive from (referrals.services.measure_scope; docs/measures.md "Performance"), so a
     # month's measures read them from one index instead of working them out per referral.

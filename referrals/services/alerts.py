@@ -29,7 +29,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 
 from accounts.models import Role, User
-from referrals.models import Alert, AlertEmail, Clock, Notification, Referral, SweepStatus
+from localities.models import Team
+from referrals.models import Alert, AlertEmail, Clock, InterventionOffer, Notification, Referral, SweepStatus
 from referrals.selectors import alerts_deliverable
 from referrals.services import metrics
 
@@ -99,7 +100,7 @@ def _claim_due(now: datetime, batch: int) -> list[Clock]:
     """
     if connection.vendor != "postgresql":
         return list(
-            Clock.objects.select_for_update(skip_locked=True)
+            Clock.all_kinds.select_for_update(skip_locked=True)
             .filter(next_check_at__isnull=False, next_check_at__lte=now)
             .order_by("next_check_at")[:batch]
         )
@@ -125,7 +126,7 @@ def _save_ladder_positions(clocks: list[Clock]) -> None:
     per row, which costs more in Python than the sweep's SQL); elsewhere bulk_update.
     """
     if connection.vendor != "postgresql":
-        Clock.objects.bulk_update(clocks, ["next_alert_step", "next_check_at"])
+        Clock.all_kinds.bulk_update(clocks, ["next_alert_step", "next_check_at"])
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -229,19 +230,30 @@ _SWEEP_LOCK_KEY = 0x5EED_C10C
 # --- delivery ---------------------------------------------------------------
 
 
+def _alerted_team(alert: Alert) -> Team | None:
+    """The team an alert is for: the referral's, or for an intervention wait the team that offered
+    it (whose waiting list it is on)."""
+    if alert.clock_kind == Clock.Kind.INTERVENTION:
+        offer = InterventionOffer.objects.select_related("team").filter(clock_id=alert.clock_id).first()
+        if offer is not None:
+            return offer.team
+    return alert.referral.team
+
+
 def alert_recipients(alert: Alert) -> list[User]:
     """Who an alert goes to: the link worker and team, then the team manager, then the service manager."""
     referral: Referral = alert.referral
+    team = _alerted_team(alert)
     active = User.objects.filter(is_active=True)
-    team_members = active.filter(memberships__team_id=referral.team_id) if referral.team_id else active.none()
+    team_members = active.filter(memberships__team_id=team.pk) if team is not None else active.none()
     if alert.level in (Alert.Level.WARNING, Alert.Level.BREACH):
         people = team_members.exclude(role__in=[Role.SERVICE_MANAGER, Role.ADMINISTRATOR, Role.IG_LEAD])
     elif alert.tier == 1:
         people = team_members.filter(role=Role.TEAM_MANAGER)
     else:
         people = active.filter(role=Role.SERVICE_MANAGER)
-        if referral.team is not None:
-            same_org = people.filter(organisation_id=referral.team.organisation_id)
+        if team is not None:
+            same_org = people.filter(organisation_id=team.organisation_id)
             people = same_org if same_org.exists() else people
     recipients = {u.pk: u for u in people}
     allocated_to = referral.allocated_to
@@ -295,15 +307,23 @@ def _email(alert: Alert, recipients: list[User]) -> list[EmailMessage]:
         link = f"{settings.SITE_URL}/api/v1/alerts/?referral={referral.pk}"
     else:
         link = f"{settings.SITE_URL}/api/v1/referrals/{referral.pk}/"
+    team = _alerted_team(alert)
+    # An intervention wait names its kind (never the person): "talking therapy wait".
+    offer = (
+        InterventionOffer.objects.filter(clock_id=alert.clock_id).first()
+        if alert.clock_kind == "intervention"
+        else None
+    )
+    clock = f"{offer.get_kind_display().lower()} wait" if offer else f"{alert.clock_kind.replace('_', ' ')} clock"
     body = (
-        f"The {alert.clock_kind.replace('_', ' ')} clock on referral {referral.reference} "
+        f"The {clock} on referral {referral.reference} "
         f"{what[alert.level]}.\n\nDue: {alert.clock.due_at:%Y-%m-%d %H:%M} UTC\n"
-        f"Team: {referral.team or 'not yet routed'}\n\n"
+        f"Team: {team or 'not yet routed'}\n\n"
         f"Open it: {link}\n"
     )
     addresses = sorted({u.email for u in recipients if u.email})
-    if referral.team and referral.team.email and alert.level != Alert.Level.ESCALATION:
-        addresses.append(referral.team.email)
+    if team and team.email and alert.level != Alert.Level.ESCALATION:
+        addresses.append(team.email)
     return [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
 
 

@@ -3,16 +3,19 @@
 Allocation belongs to the referral domain because access is derived from it and a referral's
 end closes it; the ``caseload`` app holds the pages built on it (docs/architecture.md)."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.services import audit_record
 from localities.models import Team
 from referrals.errors import ConflictError, atomic_refusing_races
 from referrals.models import Allocation, Referral
 
+from .clocks import clocks_evaluate
 from .referrals import referral_mark_allocated
 
 
@@ -74,4 +77,101 @@ def caseload_allocate(
         person_id=referral.person_id,
         detail={"link_worker": link_worker.pk, "previous": previous.link_worker_id if previous else None},
     )
+    # A care coordinator allocated is half of what stops an early intervention in psychosis clock
+    # (the other half, an attended contact, may already be there): docs/internal-waits.md.
+    clocks_evaluate(referral=referral, by=by)
     return allocation
+
+
+@atomic_refusing_races
+def caseload_unallocate(
+    *, referral: Referral, by: User, now: datetime, note: str = "", held_by: User | None = None
+) -> Referral:
+    """Put the person back on their team's unallocated list: nobody holds them from ``now``.
+
+    ``note`` (the handover for whoever picks them up) is kept on the allocation that ends. A
+    referral waiting for a link worker goes back to where it waited: assessed if an assessment
+    is recorded, else triaged; one in treatment stays in treatment, unallocated. ``held_by``: who
+    the caller saw holding it; if that changed meanwhile, ConflictError and nothing is saved.
+    """
+    referral = Referral.objects.select_for_update(no_key=True).get(pk=referral.pk)
+    if referral.allocated_to_id is None or (held_by is not None and referral.allocated_to_id != held_by.pk):
+        raise ConflictError(f"{referral.reference} has moved since you looked: someone changed who holds it.")
+    previous = Allocation.objects.select_for_update().filter(referral=referral, ended_at__isnull=True).first()
+    if previous is not None:
+        previous.ended_at = max(now, previous.started_at)
+        previous.release_note = note.strip()
+        previous.save(update_fields=["ended_at", "release_note"])
+    was_held_by = referral.allocated_to_id
+    referral.allocated_to = None
+    if referral.status == Referral.Status.ALLOCATED:
+        assessed = referral.assessments.exists()
+        referral.status = Referral.Status.ASSESSED if assessed else Referral.Status.TRIAGED
+        referral.status_changed_at = now
+    referral.save(update_fields=["allocated_to", "status", "status_changed_at"])
+    audit_record(
+        by=by,
+        action="caseload.unallocate",
+        obj=referral,
+        now=now,
+        person_id=referral.person_id,
+        detail={"previous": was_held_by},
+    )
+    return referral
+
+
+@dataclass(frozen=True)
+class Move:
+    """One person of a caseload being moved: to a new worker, or (``to`` None) back to the team's
+    unallocated list, with the handover note for them."""
+
+    referral: Referral
+    to: User | None
+    note: str
+
+
+@atomic_refusing_races
+def caseload_reassign(*, by: User, now: datetime, worker: User, team: Team, moves: Sequence[Move]) -> int:
+    """Move a worker's caseload in one go (a worker leaving or away): all of it or none of it.
+
+    A team manager of ``team`` does it. Each referral must still be held by ``worker`` (else
+    ConflictError: someone moved it meanwhile, and nothing is saved); each goes to its new
+    worker in ``team`` with its handover note, or back to the team's unallocated list. Returns
+    how many people moved. Capacity is the page's warning to give, before this is called.
+    """
+    if by.role != Role.TEAM_MANAGER or not by.memberships.filter(team=team).exists():
+        raise ValidationError("Only a manager of this team can move a worker's caseload.")
+    errors: dict[str, list[str]] = {}
+    for move in moves:
+        if move.to is not None and move.to.pk == worker.pk:
+            errors.setdefault("to", []).append(f"{move.referral.reference}: choose someone other than {worker}.")
+        if not move.note.strip():
+            errors.setdefault("note", []).append(f"{move.referral.reference}: write a handover note.")
+    if errors:
+        raise ValidationError(errors)
+    for move in sorted(moves, key=lambda m: m.referral.pk):  # one lock order across concurrent batches
+        if move.referral.allocated_to_id != worker.pk:
+            raise ConflictError(
+                f"{move.referral.reference} is no longer held by {worker}: someone moved it a moment ago. "
+                "Nothing was saved; look at the caseload again."
+            )
+        if move.to is None:
+            caseload_unallocate(referral=move.referral, by=by, now=now, note=move.note, held_by=worker)
+        else:
+            caseload_allocate(
+                referral=move.referral,
+                by=by,
+                now=now,
+                link_worker=move.to,
+                team=team,
+                handover_note=move.note,
+                expect_unchanged=True,
+            )
+    audit_record(
+        by=by,
+        action="caseload.reassign",
+        obj=worker,
+        now=now,
+        detail={"team": team.pk, "moved": len(moves), "unallocated": sum(m.to is None for m in moves)},
+    )
+    return len(moves)

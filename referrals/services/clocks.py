@@ -5,7 +5,8 @@ stops the old clock with reason 'restarted' and starts a new current one, and
 every change leaves a ClockEvent (and an audit row when a person made it).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -15,10 +16,13 @@ from accounts.services import audit_record
 from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, DIRECT_MECHANISMS, FACE_TO_FACE, VIDEO
 from referrals.errors import InvalidTransition
 from referrals.models import (
+    Allocation,
     Clock,
     ClockEvent,
     ClockPolicy,
     Contact,
+    Intervention,
+    InterventionOffer,
     Person,
     Referral,
     ResponseTarget,
@@ -41,6 +45,31 @@ def _new_clock(*, referral: Referral, kind: str, started_at: datetime, policy: C
         target = policy.treatment_target
         esc1, esc2 = policy.treatment_escalation_after, policy.treatment_second_escalation_after
         stop_rule = _concrete_rule(policy.treatment_stop_rule, referral)
+    return clock_build(
+        referral=referral,
+        kind=kind,
+        started_at=started_at,
+        target=target,
+        escalation_after=esc1,
+        second_escalation_after=esc2,
+        warning_fraction=policy.warning_fraction,
+        stop_rule=stop_rule,
+    )
+
+
+def clock_build(
+    *,
+    referral: Referral,
+    kind: str,
+    started_at: datetime,
+    target: timedelta,
+    escalation_after: timedelta,
+    second_escalation_after: timedelta,
+    warning_fraction: Decimal,
+    stop_rule: str = "",
+) -> Clock:
+    """An unsaved clock with its thresholds, in UTC (also the intervention waits' clocks)."""
+    started_at = started_at.astimezone(UTC)
     due_at = started_at + target
     clock = Clock(
         referral=referral,
@@ -48,10 +77,10 @@ def _new_clock(*, referral: Referral, kind: str, started_at: datetime, policy: C
         stop_rule=stop_rule,
         started_at=started_at,
         target=target,
-        warn_at=started_at + target * float(policy.warning_fraction),
+        warn_at=started_at + target * float(warning_fraction),
         due_at=due_at,
-        escalation_at=due_at + esc1,
-        second_escalation_at=due_at + esc2,
+        escalation_at=due_at + escalation_after,
+        second_escalation_at=due_at + second_escalation_after,
         next_alert_step=0,
     )
     clock.next_check_at = clock.warn_at
@@ -144,7 +173,28 @@ def _treatment_stop(clock: Clock, referral: Referral) -> tuple[datetime, str] | 
     if clock.stop_rule == Rule.TREATMENT_STARTED:
         starting = [c for c in contacts if c.starts_treatment]
         return (starting[0].occurred_at, Clock.StopReason.TREATMENT_STARTED) if starting else None
+    if clock.stop_rule == Rule.EIP:
+        return _eip_stop(clock, referral, contacts)
     raise ValueError(f"Unknown treatment stop rule {clock.stop_rule!r}")
+
+
+def _eip_stop(clock: Clock, referral: Referral, contacts: list[Contact]) -> tuple[datetime, str] | None:
+    """Early intervention in psychosis: the person enters treatment once they have both had an
+    attended direct contact and been allocated a care coordinator (here, a link worker), each
+    on or after the referral was received; the clock stops at the later of the two (NHS England,
+    EIP23a: 01_EIP_prep.py L541-L545, the earliest contact L233-L262 and the earliest care
+    coordinator assignment L267-L285; docs/internal-waits.md)."""
+    if not contacts:
+        return None
+    allocated = (
+        Allocation.objects.filter(referral=referral, started_at__gte=clock.started_at)
+        .order_by("started_at", "id")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    if allocated is None:
+        return None
+    return max(contacts[0].occurred_at, allocated), Clock.StopReason.TREATMENT_STARTED
 
 
 def _stop_due(clock: Clock, referral: Referral) -> tuple[datetime, str] | None:
@@ -176,6 +226,39 @@ def clocks_evaluate(*, referral: Referral, by: User | None) -> list[Clock]:
                 outcome = _treatment_stop(clock, other)
                 if outcome is not None:
                     _stop(clock, at=outcome[0], reason=outcome[1], by=by)
+    stopped.extend(_intervention_waits_evaluate(referral, by=by))
+    return stopped
+
+
+def _open_waits(referral: Referral) -> list[Clock]:
+    """The referral's open intervention waits, locked (after the referral: the one lock order)."""
+    return list(
+        Clock.all_kinds.select_for_update(of=("self",))
+        .filter(referral=referral, kind=Clock.Kind.INTERVENTION, stopped_at__isnull=True)
+        .select_related("intervention_offer")
+        .order_by("started_at", "id")
+    )
+
+
+def _intervention_waits_evaluate(referral: Referral, *, by: User | None) -> list[Clock]:
+    """An intervention recorded on the referral starts the earliest offer it answers: the same
+    kind (and SNOMED CT code, when the offer named one), started no earlier than the decision and
+    not already the start of another offer. Its wait clock stops when the intervention started."""
+    stopped = []
+    for clock in _open_waits(referral):
+        offer: InterventionOffer = clock.intervention_offer
+        candidates = Intervention.objects.filter(
+            referral=referral, kind=offer.kind, started_at__gte=offer.decided_at, offer__isnull=True
+        )
+        if offer.code:
+            candidates = candidates.filter(code=offer.code)
+        started = candidates.order_by("started_at", "id").first()
+        if started is None:
+            continue
+        offer.intervention = started
+        offer.save(update_fields=["intervention"])
+        _stop(clock, at=started.started_at, reason=Clock.StopReason.INTERVENTION_STARTED, by=by)
+        stopped.append(clock)
     return stopped
 
 
@@ -229,7 +312,8 @@ def clocks_reevaluate(*, referral: Referral, now: datetime, reason: str) -> list
 
 
 def clocks_stop_for_ended_referral(*, referral: Referral, by: User, now: datetime) -> None:
-    for clock in _current_open(referral):
+    """Every open clock stops, the intervention waits too: nobody waits on an ended referral."""
+    for clock in [*_current_open(referral), *_open_waits(referral)]:
         _stop(clock, at=now, reason=Clock.StopReason.REFERRAL_ENDED, by=by, note=f"referral {referral.status}")
 
 

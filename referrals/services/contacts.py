@@ -15,6 +15,7 @@ from referrals.models.contact import LEGACY_ATTENDANCE, LEGACY_MECHANISM
 from .clocks import clocks_evaluate
 from .milestones import referral_milestones_refresh
 from .referrals import referral_mark_treatment_started
+from .referrer import referrer_first_seen
 
 
 def _coded(*, consultation_mechanism: str, attendance: str, mode: str, outcome: str) -> tuple[str, str]:
@@ -96,6 +97,7 @@ def contact_record(
     if starts_treatment:
         referral_mark_treatment_started(referral=referral, at=occurred_at, now=now)
     referral_milestones_refresh(referral=referral)
+    referrer_first_seen(referral=referral, contact=contact, now=now)
     stopped = clocks_evaluate(referral=referral, by=by)
     audit_record(
         by=by,

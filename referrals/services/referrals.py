@@ -25,6 +25,7 @@ from referrals.selectors import policy_for_team
 from .clocks import clocks_restart_for_redirect, clocks_start, clocks_stop_for_ended_referral
 from .measure_scope import referral_scope_set_on_create, referral_scope_set_on_redirect
 from .people import person_match_or_create
+from .referrer import referrer_update_record
 
 S = Referral.Status
 
@@ -315,6 +316,7 @@ def referral_triage(
     referral.triage_next_step = next_step.strip()
     referral.save(update_fields=["status", "status_changed_at", "urgency", "thrive_grouping", "triage_next_step"])
     audit_record(by=by, action="referral.triage", obj=referral, now=now, person_id=referral.person_id, detail=detail)
+    referrer_update_record(referral=referral, event="triaged", at=at, now=now)
     return referral
 
 
@@ -391,6 +393,7 @@ def referral_redirect(
         person_id=referral.person_id,
         detail={"from_team": handoff.from_team_id, "to_team": to_team.pk, "clocks_restarted": handoff.clocks_restarted},
     )
+    referrer_update_record(referral=referral, event="redirected", at=now, now=now, from_team=handoff.from_team)
     return handoff
 
 
@@ -438,7 +441,9 @@ def referral_discharge(
     referral.discharge_note = note.strip()
     referral.discharge_reason = reason
     referral.return_route = return_route.strip()
-    return _end(referral, by=by, now=now, ended_at=ended_at, action="referral.discharge")
+    referral = _end(referral, by=by, now=now, ended_at=ended_at, action="referral.discharge")
+    referrer_update_record(referral=referral, event="discharged", at=ended_at, now=now)
+    return referral
 
 
 def _ended_at(referral: Referral, at: datetime | None, *, now: datetime) -> datetime:

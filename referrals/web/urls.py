@@ -14,6 +14,7 @@ from .intake import urls as intake
 from .person import urls as person
 from .self_referral import urls as self_referral
 from .triage import urls as triage
+from .waits import urls as waits
 
 app_name = "referrals"
 urlpatterns = [
@@ -28,4 +29,5 @@ urlpatterns = [
     path("", include(access)),  # break-glass
     path("", include(handoff)),  # where a redirected person went, for who sent them
     path("", include(self_referral)),  # the public's own referral, no account (issue 15)
+    path("", include(waits)),  # interventions offered and the teams' waiting lists (issue 14)
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .cmh_second_contact import cmh_second_contact, cmh_second_contact_figures
 from .crisis import crisis_urgent_24h, crisis_very_urgent_4h
+from .eip import eip_two_weeks
 from .liaison import liaison_1h
 from .periods import BadPeriod, MeasurePeriod, parse_period
 from .referral_spell import referral_spell, referral_spell_figures
@@ -123,6 +124,26 @@ MEASURES: dict[str, Measure] = {
             compute=referral_spell,
             compute_figures=referral_spell_figures,
         ),
+        Measure(
+            code="eip_two_weeks",
+            name="Early intervention in psychosis: treatment within 2 weeks of referral",
+            nhs_england_ids=("EIP23a", "EIP23b", "EIP23d"),
+            definition=(
+                "Referrals for (suspected) first episode psychosis (primary reason 01) to early intervention "
+                "teams (A14), received from 2016, whose treatment started in the quarter ending with the chosen "
+                "month. Treatment starts on the later of the first attended direct contact and the first care "
+                "coordinator (here the first link worker allocated), each on or after the received date; within "
+                "2 weeks when 14 days or fewer. Still waiting (EIP23d): open at the end of the quarter without "
+                "both, banded 0-14 and over 14 days."
+            ),
+            source=(
+                "NHSDigital/mental-health-monthly-statistics @ 7b4d742, Mental_Health_Monthly_Statistics/"
+                "menh_publications/notebooks/07_EIP/01_Prepare/01_EIP_prep.py L106, L195, L225-L285, L541-L545"
+            ),
+            quarterly=True,
+            unit="days",
+            compute=eip_two_weeks,
+        ),
     )
 }
 
@@ -137,6 +158,7 @@ __all__ = [
     "cmh_second_contact_figures",
     "crisis_urgent_24h",
     "crisis_very_urgent_4h",
+    "eip_two_weeks",
     "liaison_1h",
     "parse_period",
     "referral_spell",

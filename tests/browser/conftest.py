@@ -75,10 +75,19 @@ def _new_context(browser: Browser, live_server, **options) -> BrowserContext:
     return context
 
 
-def _watched_page(context: BrowserContext, live_server) -> tuple[Page, list[str]]:
+def _watched_page(context: BrowserContext, live_server, *, csp: bool = True) -> tuple[Page, list[str]]:
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    if csp:
+        # Any Content Security Policy refusal on any page of any journey fails the test (an htmx
+        # swap, a front-end component, an inline style slipped into a template).
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"CSP: {message.text}") if "Content Security Policy" in message.text else None
+            ),
+        )
 
     def on_response(response) -> None:
         own = response.url.startswith(live_server.url)
@@ -90,9 +99,10 @@ def _watched_page(context: BrowserContext, live_server) -> tuple[Page, list[str]
 
 
 @pytest.fixture
-def page(browser: Browser, live_server, transactional_db) -> Iterator[Page]:
+def page(request: pytest.FixtureRequest, browser: Browser, live_server, transactional_db) -> Iterator[Page]:
     context = _new_context(browser, live_server, viewport=DESKTOP)
-    page, problems = _watched_page(context, live_server)
+    expected = request.node.get_closest_marker("csp_violation_expected") is not None
+    page, problems = _watched_page(context, live_server, csp=not expected)
     yield page
     context.close()
     assert not problems, "\n".join(problems)

@@ -128,6 +128,7 @@ def _reported(page: Page, found: list[str]) -> list[str]:
     return found + page.evaluate("window.__csp")
 
 
+@pytest.mark.csp_violation_expected  # it injects an inline script at the end, to see it refused
 def test_no_page_breaks_the_content_security_policy(page, login, alice, csp_violations):
     page.goto("/accounts/login/")
     expect(page.locator("body")).to_have_class("js-enabled nhsuk-frontend-supported")

@@ -14,6 +14,19 @@ from tests.factories import OrganisationFactory, TeamFactory, UserFactory, make_
 pytestmark = pytest.mark.django_db
 
 
+def offered(worker) -> str:
+    """The radio button that offers this worker (not any other input that happens to share the id)."""
+    return f'name="link_worker" type="radio" value="{worker.pk}"'
+
+
+def _place(body: str, worker) -> int:
+    """Where the worker is offered: a radio button on the page, an option in the inline row's list."""
+    for marker in (offered(worker), f'<option value="{worker.pk}"'):
+        if marker in body:
+            return body.index(marker)
+    raise AssertionError(f"{worker} is not offered")
+
+
 def allocate_url(referral) -> str:
     return f"/referrals/{referral.pk}/allocate/"
 
@@ -54,17 +67,17 @@ def test_the_page_offers_the_teams_workers_with_caseload_against_capacity(
     body = client.get(allocate_url(triaged_referral)).content.decode()
 
     assert "Allocate a link worker" in body and "Nobody yet" in body
-    assert f'value="{bob.pk}"' in body and f'value="{alice.pk}"' in body
+    assert offered(bob) in body and offered(alice) in body
     assert "Peer support worker, Synthetic Mind." in body and "Holds 1 of 25." in body
-    assert f'value="{charlie.pk}"' not in body  # South team; found only by searching
-    assert f'value="{tina.pk}"' not in body  # a team manager holds no caseload
+    assert offered(charlie) not in body  # South team; found only by searching
+    assert offered(tina) not in body  # a team manager holds no caseload
 
 
 def test_search_finds_a_worker_in_any_partner_organisation(client, tina, triaged_referral, pat, charlie):
     client.force_login(tina)
 
     body = client.get(allocate_url(triaged_referral), {"q": "recovery college"}).content.decode()
-    assert f'value="{pat.pk}"' in body and "Other partner organisations" in body
+    assert offered(pat) in body and "Other partner organisations" in body
 
     body = client.get(allocate_url(triaged_referral), {"q": "nobody-called-this"}).content.decode()
     assert "No worker outside the team matches" in body
@@ -72,7 +85,7 @@ def test_search_finds_a_worker_in_any_partner_organisation(client, tina, triaged
     partial = client.get(
         allocate_url(triaged_referral), {"q": "pat"}, headers={"HX-Request": "true", "HX-Target": "worker-choices"}
     ).content.decode()
-    assert "<html" not in partial and 'id="worker-choices"' in partial and f'value="{pat.pk}"' in partial
+    assert "<html" not in partial and 'id="worker-choices"' in partial and offered(pat) in partial
 
 
 def test_allocating_without_js_redirects_to_the_person_page(client, tina, bob, triaged_referral):
@@ -320,7 +333,7 @@ def test_candidates_come_most_room_first_even_when_everyone_is_over(
     inline = client.get(allocate_url(triaged_referral), {"inline": 1}, headers=htmx).content.decode()
 
     for body in (page, inline):
-        positions = [body.index(f'value="{w.pk}"') for w in (roomy, alice, bob)]
+        positions = [_place(body, w) for w in (roomy, alice, bob)]
         assert positions == sorted(positions)
 
 

@@ -203,3 +203,38 @@ def test_make_run_worker_and_beat_sweep_and_deliver_on_their_own(var_dir, overdu
     assert _inbox(var_dir, overdue_referral["id"]) == [("breach", "demo-clinician")]
     assert overdue_referral["reference"] in _emails(var_dir)
     assert "referrals.tasks.sweep_clocks" in log_path.read_text()
+
+
+def test_make_run_serves_on_another_port_when_asked(var_dir):
+    """`WEB_PORT=8123 make run`: the Procfile's web line listens where it is told (README)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log_path = var_dir.parent / "web.log"
+    env = _clean_env(var_dir, WEB_PORT=str(port))
+    honcho = Path(sys.executable).parent / "honcho"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(honcho), "--no-colour", "-f", str(PROJECT_ROOT / "Procfile"), "start", "web"],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,  # as `make run`, from the project
+        )  # fmt: skip
+    try:
+        _wait_for(
+            lambda: f"http://127.0.0.1:{port}/" in log_path.read_text(), process=process, log=log_path, what="web"
+        )
+        from urllib.request import urlopen
+
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        while True:
+            try:
+                with urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:  # noqa: S310
+                    assert response.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    finally:
+        _stop(process)

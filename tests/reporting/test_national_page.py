@@ -11,6 +11,8 @@ The known set, in March 2026 (UK time), North team counted as a community mental
   4 hours: 2 of 3, both small numbers, so the page shows * for both and for the rate.
 """
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -189,6 +191,17 @@ def test_the_table_downloads_as_the_page_shows_it(client, tina, march, viewing):
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="national-national-2026-03.csv"'
     assert "80.0%" in response.content.decode("utf-8-sig")
+
+
+def test_a_downloaded_table_says_which_month_it_counted(client, tina, march, viewing):
+    client.force_login(tina)
+
+    rows = list(csv.reader(io.StringIO(client.get(URL, {**MARCH, "csv": "national"}).content.decode("utf-8-sig"))))
+
+    assert rows[0][0] == "Month" and "March 2026" in rows[0][1]
+    assert rows[1] == ["Referral-spell measures count", "the quarter ending with this month"]
+    assert rows[2][0] == "Made"
+    assert rows[3] == []  # then the table, as the page shows it
 
 
 def _queries(client) -> int:

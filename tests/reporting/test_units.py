@@ -103,6 +103,20 @@ def test_charts_are_well_formed_accessible_svg_with_gaps_for_withheld_values():
     assert len(bars.findall(f"{ns}rect")) == 1
 
 
+def test_a_long_team_name_in_a_bar_chart_is_shown_whole_on_as_many_lines_as_it_needs():
+    name = "Bristol North and West Integrated Primary and Community Mental Health Team"
+    svg = ET.fromstring(str(bar_chart(key="b", title="Breaches", labels=[name, "Weston IPCT"], values=[7, 3])))
+    ns = "{http://www.w3.org/2000/svg}"
+    label = next(t for t in svg.findall(f"{ns}text") if t.find(f"{ns}tspan") is not None)
+    lines = [span.text for span in label.findall(f"{ns}tspan")]
+
+    assert " ".join(lines) == name
+    assert len(lines) > 1 and all(len(line) <= 34 for line in lines)
+    # The second bar starts below the first row's last line, so names never overlap.
+    first, second = (float(r.get("y")) for r in svg.findall(f"{ns}rect"))
+    assert second - first >= 14 * len(lines)
+
+
 def test_dates_are_three_boxes_and_each_mistake_has_its_message():
     assert parse_date_parts("1", "4", "2026") == date(2026, 4, 1)
     assert parse_date_parts("", "", "") is None

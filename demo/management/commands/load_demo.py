@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
         now = timezone.now()
         started = time.monotonic()
-        self.stdout.write(f"Loading the demo service with {referrals} referrals received over the last 90 days...")
+        self.stdout.write(f"Loading the demo service with {referrals} referrals received over the last year...")
 
         def progress(done: int, total: int) -> None:
             if done == total or done % 500 == 0:

@@ -20,6 +20,7 @@ from access.selectors import referral_get_for_user, referrals_visible_to
 from accounts.http import AuthenticatedHtmxRequest, AuthenticatedHttpRequest
 from accounts.reads import VIEW, seen
 from common.web import add_service_errors
+from groupwork.selectors import enrolments_for_referral
 from referrals.errors import InvalidTransition
 from referrals.models import Referral
 from referrals.services import (
@@ -82,6 +83,7 @@ def _care_plan_page(
         "plan": page.current,
         "earlier_plans": page.earlier,
         "interventions": page.interventions,
+        "group_enrolments": enrolments_for_referral(referral.pk),  # groupwork: the person's groups
         "plan_form": plan_form or CarePlanForm(prefix="plan", initial={"agreed_on": today}),
         "goal_form": goal_form or GoalForm(prefix="goal"),
         "intervention_form": intervention_form

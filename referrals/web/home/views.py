@@ -15,6 +15,12 @@ _CASELOAD = ("My caseload", "caseload:mine", "The people you are the named link 
 _TEAM = ("Team caseload", "caseload:team", "Everyone your team holds, who holds them and their clocks.")
 _DASHBOARD = ("Dashboard", "dashboard:waits", "Waiting times, breaches and capacity across teams and localities.")
 _ALERTS = ("Alerts", "referrals:alerts", "Warnings, breaches and escalations sent to you.")
+_WAITS = (
+    "Waiting lists",
+    "referrals:waiting_lists",
+    "Who waits for a therapy or group your teams offer, longest first, against each target.",
+)
+_GROUPS = ("Groups", "groupwork:list", "Skills and carers' groups: sessions, registers and who waits for a place.")
 _BREAK_GLASS = (
     "Break-glass",
     "referrals:break_glass",
@@ -32,9 +38,9 @@ _ADMIN = (
     "Organisations, localities, teams, practices, clock targets and staff accounts.",
 )
 HOME_LINKS: dict[str, list[tuple[str, str, str]]] = {
-    Role.CLINICIAN: [_TRIAGE, _CASELOAD, _TEAM, _ALERTS, _BREAK_GLASS],
-    Role.LINK_WORKER: [_CASELOAD, _ALERTS, _TEAM],
-    Role.TEAM_MANAGER: [_TEAM, _TRIAGE, _DASHBOARD, _ALERTS, _BREAK_GLASS],
+    Role.CLINICIAN: [_TRIAGE, _CASELOAD, _TEAM, _ALERTS, _WAITS, _GROUPS, _BREAK_GLASS],
+    Role.LINK_WORKER: [_CASELOAD, _ALERTS, _TEAM, _GROUPS],
+    Role.TEAM_MANAGER: [_TEAM, _TRIAGE, _DASHBOARD, _ALERTS, _WAITS, _GROUPS, _BREAK_GLASS],
     # Aggregates only: no identifiable records (docs/adr/0006).
     Role.SERVICE_MANAGER: [_DASHBOARD, _ALERTS],
     Role.IG_LEAD: [_AUDIT, _REVIEWS, _DASHBOARD],

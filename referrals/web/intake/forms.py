@@ -109,6 +109,28 @@ class ReferralForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    # Who referred: kept informed of triage, redirect, first seen and discharge (no clinical detail).
+    referrer_ods_code = forms.CharField(
+        label="Referrer's ODS code (optional)",
+        required=False,
+        max_length=12,
+        help_text="The referring GP practice or organisation, for example L81001",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "nhsuk-input--width-10"}),
+    )
+    referrer_email = forms.EmailField(
+        label="Referrer's contact mailbox (optional)",
+        required=False,
+        help_text="A shared mailbox that gets short updates: when triaged, redirected, first seen and discharged",
+        error_messages={"invalid": "Enter a mailbox like name@nhs.net"},
+    )
+    referrer_organisation = forms.CharField(
+        label="Referring organisation (optional)",
+        required=False,
+        max_length=200,
+        help_text="For example the VCSE partner",
+    )
+    referrer_police_reference = forms.CharField(label="Police reference (optional)", required=False, max_length=40)
+
     # Risk flags.
     risk_kinds = forms.MultipleChoiceField(
         label="Risks everyone working with the person must know about",

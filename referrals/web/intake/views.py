@@ -37,6 +37,7 @@ from referrals.models import Carer, Person, Referral
 from referrals.nhs_number import format_nhs_number
 from referrals.services import carer_add, referral_create, risk_flag_raise
 from referrals.services.referrals import IdempotencyConflict
+from referrals.services.referrer import referrer_set_from_form
 from referrals.web.shared import PersonSearchForm, age_on, people_matching, person_url
 
 from .forms import ReferralForm
@@ -191,6 +192,7 @@ def _create(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             if created:
                 _record_extras(request, referral, data)
+                referrer_set_from_form(referral=referral, by=request.user, now=timezone.now(), data=data)
                 # Taking a referral is never a way into the person's record (issue 10).
                 intake_receipt_record(by=request.user, referral=referral, now=timezone.now())
     except ValidationError as error:

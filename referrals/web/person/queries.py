@@ -12,11 +12,12 @@ from heapq import merge
 from itertools import islice
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Value
 from django.db.models.functions import Coalesce
 
 from access.selectors import NotesAccess, notes_access_for, referrals_visible_to
 from accounts.models import AuditEvent, User
+from common.london import london
 from referrals.models import (
     Allocation,
     AssessmentAddition,
@@ -31,6 +32,7 @@ from referrals.models import (
     SharingConsent,
     TrustedAssessment,
 )
+from referrals.templatetags.clocks import duration
 from referrals.web.shared import current_clocks
 
 if TYPE_CHECKING:
@@ -132,12 +134,18 @@ def _name(user: User | None) -> str:
 
 
 def person_timeline(
-    user: User, person: Person, *, page: int, per_page: int = 25, notes: NotesAccess | None = None
+    user: User,
+    person: Person,
+    *,
+    page: int,
+    now: datetime,
+    per_page: int = 25,
+    notes: NotesAccess | None = None,
 ) -> tuple[list[TimelineEntry], bool]:
     """One page of everything that happened to the person, newest first, and whether there is more.
 
     One query per source (referrals, contacts, hand-offs, allocations, clock events,
-    triage and endings, risk flags, consent, the trusted assessment and its additions),
+    missed targets (a clock past its due time by ``now``), triage and endings, risk flags, consent, the trusted assessment and its additions),
     each limited to the newest ``page * per_page + 1`` rows, merged in Python. A
     source can contribute at most that many rows to the first ``page`` pages, so the
     merge is exact without counting everything.
@@ -151,6 +159,7 @@ def person_timeline(
         _handoff_entries(ids, referrals, limit),
         _allocation_entries(ids, referrals, limit),
         _clock_entries(ids, referrals, limit),
+        _breach_entries(ids, referrals, limit, now),
         _audit_entries(person, ids, referrals, limit),
         _risk_entries(person, limit),
         _consent_entries(person, limit),
@@ -250,6 +259,37 @@ def _clock_entries(ids: list[int], referrals: dict[int, Referral], limit: int) -
             tiebreak=e.pk,
         )
         for e in rows[:limit]
+    ]
+
+
+def _breach_entries(ids: list[int], referrals: dict[int, Referral], limit: int, now: datetime) -> list[TimelineEntry]:
+    """Each clock that missed its target, at the instant it did: still waiting at its due time,
+    or stopped (or paused) only after it. The same rule as ``Clock.is_breached``."""
+    rows = (
+        Clock.objects.filter(referral_id__in=ids, due_at__lte=now)
+        .filter(due_at__lt=Coalesce("stopped_at", "paused_at", Value(now)))
+        .order_by("-due_at", "-id")
+    )
+    return [
+        TimelineEntry(
+            at=c.due_at,
+            kind="breach",
+            title=f"{c.get_kind_display()} target missed",
+            detail=(
+                f"Target {duration(c.target)[1]}. "
+                + (
+                    f"Stopped {london(c.stopped_at)}, after the target."
+                    if c.stopped_at is not None
+                    else f"Paused {london(c.paused_at)}, after the target."
+                    if c.paused_at is not None
+                    else "Still waiting when this page was shown."
+                )
+            ),
+            who="The system",
+            referral=referrals[c.referral_id],
+            tiebreak=c.pk,
+        )
+        for c in rows[:limit]
     ]
 
 

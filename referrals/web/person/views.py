@@ -91,7 +91,9 @@ def _links(referral: Referral) -> list[tuple[str, str]]:
 def person_timeline_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = person_get_for_user(request.user, person_id)
     page_number = pagination.page_number(request)
-    entries, has_next = person_timeline(request.user, person, page=page_number, per_page=TIMELINE_PAGE_SIZE)
+    entries, has_next = person_timeline(
+        request.user, person, page=page_number, now=timezone.now(), per_page=TIMELINE_PAGE_SIZE
+    )
     seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
     if not entries and page_number > 1:
         raise Http404("No such page.")

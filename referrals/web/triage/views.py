@@ -14,6 +14,7 @@ from access.selectors import people_visible_to, referral_get_for_user
 from accounts.http import AuthenticatedHttpRequest
 from accounts.reads import LIST, VIEW, seen
 from common.web import add_service_errors, safe_next, set_display_attrs
+from pathways.selectors import rollout_check, rollouts_not_live
 from referrals.errors import InvalidTransition
 from referrals.models import Referral
 from referrals.nhs_number import format_nhs_number
@@ -103,7 +104,7 @@ def triage_referral(request: AuthenticatedHttpRequest, referral_id: int) -> Http
 def redirect_referral(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for_user(request.user, referral_id)
     form = RedirectForm(request.POST or None, targets=redirect_targets(referral))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _live_in_locality(form, referral):
         data = form.cleaned_data
         try:
             handoff = referral_redirect(
@@ -129,4 +130,15 @@ def redirect_referral(request: AuthenticatedHttpRequest, referral_id: int) -> Ht
             return redirect("referrals:triage")
     context = _referral_context(request, referral) | {"form": form}
     context["breadcrumbs"] = person_breadcrumbs(referral.person)
+    context["not_live"] = rollouts_not_live(locality=referral.locality, on=timezone.localdate())
     return render(request, "referrals/triage/redirect.html", context)
+
+
+def _live_in_locality(form: RedirectForm, referral: Referral) -> bool:
+    """A service rolled out locality by locality takes referrals only where it is live
+    (pathways.selectors.rollout_check): elsewhere the form says why and names the existing route."""
+    check = rollout_check(team=form.cleaned_data["to_team"], locality=referral.locality, on=timezone.localdate())
+    if not check.live:
+        route = check.existing_route.name if check.existing_route else "the locality's own team"
+        form.add_error("to_team", f"{check.reason} Until then, hand over to {route}.")
+    return check.live

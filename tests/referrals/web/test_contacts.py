@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from referrals.models import Clock, Contact
+from referrals.services import contact_record
 
 from .conftest import login
 
@@ -147,3 +149,24 @@ def test_someone_outside_the_team_gets_404(client, charlie, north_referral):
     assert client.get(contact_url(north_referral)).status_code == 404
     assert client.post(contact_url(north_referral), defaults(north_referral)).status_code == 404
     assert not Contact.objects.exists()
+
+
+def test_the_audit_row_of_a_change_records_the_address_it_came_from(client, alice, north_referral):
+    login(client, alice).post(contact_url(north_referral), defaults(north_referral), REMOTE_ADDR="203.0.113.9")
+
+    row = AuditEvent.objects.get(action="contact.record")
+    assert row.source_ip == "203.0.113.9"
+
+
+def test_a_change_made_outside_any_request_records_no_address(alice, north_referral):
+    now = timezone.now()
+    contact_record(
+        referral=north_referral,
+        by=alice,
+        now=now,
+        occurred_at=now,
+        mode="telephone",
+        outcome="completed",
+    )  # as a task or a management command would
+
+    assert AuditEvent.objects.get(action="contact.record").source_ip is None

@@ -33,3 +33,11 @@ def test_nobody_else_is_offered_take_a_referral(client, request, who):
     body = login(client, request.getfixturevalue(who)).get(reverse("referrals:home")).content.decode()
 
     assert f'href="{INTAKE}"' not in body
+
+
+@pytest.mark.parametrize("who", ["alice", "tina"])
+def test_clinicians_and_managers_find_the_waiting_lists_and_groups_from_home(client, request, who):
+    user = request.getfixturevalue(who)
+    _, main = _header_and_main(login(client, user).get(reverse("referrals:home")).content.decode())
+    assert reverse("referrals:waiting_lists") in main
+    assert reverse("groupwork:list") in main

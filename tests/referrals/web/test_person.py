@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from access.consent import consent_record, consent_withdraw
 from accounts.models import Role
+from common.london import london
 from referrals.models import Carer, RiskFlag, SharingConsent
 from referrals.services import carer_add, contact_record, referral_redirect, risk_flag_raise, risk_flag_resolve
 from tests.factories import UserFactory, make_referral
@@ -181,7 +183,8 @@ def test_timeline_pages_are_exact_and_constant_in_queries(client, alice, north_r
     url = reverse("referrals:timeline", args=[north_referral.person_id])
     seen = []
     for page in (1, 2, 3):
-        with django_assert_max_num_queries(16):
+        # One query per timeline source (ten, missed targets included) and the page's own.
+        with django_assert_max_num_queries(17):
             response = client.get(url, {"page": page})
         html = response.content.decode()
         seen += [m for m in range(1, 60) if f">Try {m}<" in html]
@@ -190,3 +193,39 @@ def test_timeline_pages_are_exact_and_constant_in_queries(client, alice, north_r
     assert len(seen) == len(set(seen))
     assert client.get(url, {"page": 4}).status_code == 404
     assert login(client, alice).get(url, {"page": "x"}).status_code == 404
+
+
+def test_missed_targets_appear_on_the_timeline_at_the_moment_they_were_missed(client, alice, north_referral):
+    """A routine referral first contacted a day after its response target, and still untreated
+    after four weeks, shows two breaches; a clock stopped in time shows none."""
+    response_clock = north_referral.clocks.get(kind="first_response", is_current=True)
+    late = response_clock.due_at + timedelta(days=1)
+    contact_record(
+        referral=north_referral, by=alice, now=late, occurred_at=late, mode="face_to_face", outcome="completed"
+    )
+    treatment_clock = north_referral.clocks.get(kind="treatment", is_current=True)
+
+    with time_machine.travel(treatment_clock.due_at + timedelta(days=2), tick=False):
+        html = login(client, alice).get(reverse("referrals:timeline", args=[north_referral.person_id])).content.decode()
+
+    assert html.count(">Breach</strong>") == 2
+    assert "First response target missed" in html
+    assert f"Stopped {london(late)}, after the target." in html
+    assert "Treatment (4-week wait) target missed" in html
+    assert "Still waiting when this page was shown." in html
+    # Newest first: the treatment breach (later due time) above the response breach.
+    assert html.index("Treatment (4-week wait) target missed") < html.index("First response target missed")
+
+
+def test_a_clock_stopped_in_time_shows_no_breach(client, alice, north_referral):
+    response_clock = north_referral.clocks.get(kind="first_response", is_current=True)
+    soon = response_clock.started_at + timedelta(hours=1)
+    contact_record(
+        referral=north_referral, by=alice, now=soon, occurred_at=soon, mode="face_to_face", outcome="completed"
+    )
+
+    with time_machine.travel(response_clock.due_at + timedelta(days=1), tick=False):
+        html = login(client, alice).get(reverse("referrals:timeline", args=[north_referral.person_id])).content.decode()
+
+    assert "First response target missed" not in html
+    assert ">Breach</strong>" not in html

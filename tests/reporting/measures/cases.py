@@ -40,9 +40,12 @@ def refer(
     source: str = Referral.Source.GP,
     birth_date: date | None = ADULT,
     person: Person | None = None,
+    primary_reason: str = "",
 ) -> Referral:
     with time_machine.travel(at, tick=False):
+        extra = {"primary_reason": primary_reason} if primary_reason else {}
         return make_referral(
+            **extra,
             by=by,
             now=at,
             received_at=at,

@@ -20,3 +20,9 @@ def crisis_team(trust):
 @pytest.fixture
 def liaison_team(trust):
     return TeamFactory(name="Liaison team", organisation=trust, kind=Team.Kind.SYSTEM_SERVICE, mhsds_team_type="A11")
+
+
+@pytest.fixture
+def eip_team(trust):
+    """An early intervention in psychosis team (A14)."""
+    return TeamFactory(name="Early intervention team", organisation=trust, mhsds_team_type="A14")

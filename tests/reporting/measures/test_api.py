@@ -39,6 +39,7 @@ def test_the_measure_list_names_each_measure_with_its_nhs_england_ids_and_source
         "liaison_1h",
         "cmh_second_contact",
         "referral_spell",
+        "eip_two_weeks",
         "local_response_24h",
     ]
     assert by_code["crisis_very_urgent_4h"]["scope"] == "national"

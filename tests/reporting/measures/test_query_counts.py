@@ -13,7 +13,13 @@ from django.test.utils import CaptureQueriesContext
 
 from codes.snomed import PSYCHOLOGICAL_THERAPY
 from referrals.models import Referral
-from referrals.services import hospital_stay_record, intervention_record, referral_redirect
+from referrals.services import (
+    caseload_allocate,
+    hospital_stay_record,
+    intervention_record,
+    referral_redirect,
+    referral_triage,
+)
 from reporting.measures import MEASURES, cmh_second_contact, referral_spell
 from reporting.measures.cmh_second_contact import _facts_portable, _facts_postgresql
 from reporting.measures.periods import month_period, parse_period
@@ -27,7 +33,7 @@ MONTH = "2026-03"
 THERAPY = PSYCHOLOGICAL_THERAPY.codes[0].code
 
 
-def add_referrals(alice, community_team, crisis_team, liaison_team, *, first_day: int, count: int) -> None:
+def add_referrals(alice, community_team, crisis_team, liaison_team, *, first_day: int, count: int, eip=None) -> None:
     """``count`` referrals to each kind of team in March 2026, each seen as its measure counts."""
     for day in range(first_day, first_day + count):
         community = refer(by=alice, team=community_team, at=uk(2026, 3, day, 9))
@@ -40,6 +46,12 @@ def add_referrals(alice, community_team, crisis_team, liaison_team, *, first_day
             by=alice, team=liaison_team, at=uk(2026, 3, day, 9), source=Referral.Source.EMERGENCY_DEPARTMENT
         )
         contact(liaison, alice, uk(2026, 3, day, 9, 30), mechanism=FACE_TO_FACE)
+        if eip is not None:
+            team, worker = eip
+            psychosis = refer(by=alice, team=team, at=uk(2026, 3, day, 9), primary_reason="01")
+            referral_triage(referral=psychosis, by=alice, now=uk(2026, 3, day, 10))
+            caseload_allocate(referral=psychosis, by=alice, now=uk(2026, 3, day + 1, 9), link_worker=worker)
+            contact(psychosis, alice, uk(2026, 3, day + 2, 10))
 
 
 def queries_and_figures() -> dict[str, tuple[int, int, int]]:
@@ -52,11 +64,12 @@ def queries_and_figures() -> dict[str, tuple[int, int, int]]:
 
 
 def test_the_number_of_queries_per_measure_does_not_grow_with_the_referrals(
-    alice, community_team, crisis_team, liaison_team
+    alice, bob, community_team, crisis_team, liaison_team, eip_team
 ):
-    add_referrals(alice, community_team, crisis_team, liaison_team, first_day=2, count=2)
+    eip = (eip_team, bob)
+    add_referrals(alice, community_team, crisis_team, liaison_team, first_day=2, count=2, eip=eip)
     few = queries_and_figures()
-    add_referrals(alice, community_team, crisis_team, liaison_team, first_day=4, count=6)
+    add_referrals(alice, community_team, crisis_team, liaison_team, first_day=4, count=6, eip=eip)
     many = queries_and_figures()
 
     assert {code: queries for code, (queries, _, _) in few.items()} == dict.fromkeys(MEASURES, 1)

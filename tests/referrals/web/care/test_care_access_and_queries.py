@@ -67,8 +67,9 @@ def _count(client, path) -> int:
 
 
 # Each count includes the one INSERT that records the read in the audit log (accounts.reads.seen).
-# The care plan's includes the intervention codes the trust loaded (one query for every list).
-CARE_PLAN_QUERIES = 10
+# The care plan's includes the intervention codes the trust loaded (one query for every list),
+# and the person's groups (groupwork, one query).
+CARE_PLAN_QUERIES = 11
 OUTCOMES_QUERIES = 6
 DISCHARGE_QUERIES = 6
 

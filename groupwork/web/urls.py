@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "groupwork"
+
+urlpatterns = [
+    path("groups/", views.group_list, name="list"),
+    path("groups/new/", views.group_new, name="new"),
+    path("groups/<int:group_id>/", views.group_detail, name="detail"),
+    path("groups/<int:group_id>/cohorts/", views.cohort_new, name="cohort_new"),
+    path("groups/sessions/<int:session_id>/register/", views.session_register, name="register"),
+    path("referrals/<int:referral_id>/groups/enrol/", views.enrol, name="enrol"),
+    path("groups/enrolments/<int:enrolment_id>/leave/", views.leave, name="leave"),
+]

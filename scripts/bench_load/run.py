@@ -1,0 +1,338 @@
+"""Load test: gunicorn (5 sync workers, DEBUG off) on the benchmark database, driven by locust
+in the issue's mix at 1, 10, 25 and 50 users. Not a test.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python scripts/bench_load/run.py --referrals 1000000 --duration 60
+
+DATABASE_URL names the server; the script works only in its own database (``--database``,
+default ``caseload_load_bench``), built by ``demo.bulk`` and reused while it holds the same data
+(scripts/bench_support.py). It signs in distinct real users server-side (a session per member of
+staff, marked as having passed two-factor as single sign-on does, so nobody is asked for a code)
+and issues API tokens to an intake account and to clinicians; writes them to a users file for
+scripts/bench_load/locustfile.py; starts gunicorn; then for each step runs locust headless and
+prints per endpoint: requests, requests/s, p50, p95, p99, failures; the CPU seconds of the
+gunicorn workers against those of the PostgreSQL backends serving this database (psutil, from
+/proc); and the workers' resident memory at the start and end of the step.
+See docs/performance.md.
+"""
+
+import argparse
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+STEPS = (1, 10, 25, 50)
+ENDPOINTS = ("caseload", "person", "triage", "team", "api_list", "contacts", "api_intake")
+HELD_PER_WORKER = 25  # as scripts/bench_access.py
+HELD_PER_TEAM = 2_000
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--referrals", type=int, default=1_000_000, help="Referrals in the database (20000 for a quick run)."
+    )
+    parser.add_argument(
+        "--database", default="caseload_load_bench", help="Its own database; the name must contain 'bench'."
+    )
+    parser.add_argument("--rebuild", action="store_true", help="Drop the bench database and load it again.")
+    parser.add_argument("--duration", type=int, default=60, help="Seconds each step runs (after its ramp-up).")
+    parser.add_argument(
+        "--users", default=",".join(str(s) for s in STEPS), help="Comma-separated steps of locust users."
+    )
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers.")
+    parser.add_argument("--port", type=int, default=0, help="Port for gunicorn (0: a free one).")
+    args = parser.parse_args(argv)
+    try:
+        args.steps = [int(s) for s in args.users.split(",") if s.strip()]
+    except ValueError:
+        parser.error("--users takes whole numbers separated by commas, e.g. 1,10,25,50.")
+    if not args.steps or min(args.steps) < 1:
+        parser.error("--users needs at least one step of 1 or more users.")
+    if args.duration < 1:
+        parser.error("--duration must be at least 1 second.")
+    if args.referrals < 1_000:
+        parser.error("--referrals must be at least 1000.")
+    return args
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def read_stats(stats_csv: Path) -> list[dict]:
+    """Locust's ``<prefix>_stats.csv`` as rows: name, requests, failures, rps, p50, p95, p99 (ms)."""
+
+    def num(row: dict, key: str) -> float:
+        value = row.get(key) or "0"
+        return 0.0 if value == "N/A" else float(value)
+
+    rows = []
+    with open(stats_csv, newline="") as f:
+        for row in csv.DictReader(f):
+            rows.append(
+                {
+                    "name": row["Name"],
+                    "requests": int(num(row, "Request Count")),
+                    "failures": int(num(row, "Failure Count")),
+                    "rps": num(row, "Requests/s"),
+                    "p50": num(row, "50%"),
+                    "p95": num(row, "95%"),
+                    "p99": num(row, "99%"),
+                }
+            )
+    return rows
+
+
+def format_step(users: int, rows: list[dict], cpu: dict, rss: tuple[float, float, float, float], seconds: float) -> str:
+    """The table for one step, plus CPU split and worker memory (sum of workers at start and end, then per worker)."""
+    order = {name: i for i, name in enumerate((*ENDPOINTS, "Aggregated"))}
+    lines = [
+        f"{users} user{'s' if users != 1 else ''}, {seconds:.0f} s",
+        f"  {'endpoint':<12} {'requests':>9} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'failures':>9}",
+    ]
+    for row in sorted(rows, key=lambda r: order.get(r["name"], len(order))):
+        name = "all" if row["name"] == "Aggregated" else row["name"]
+        lines.append(
+            f"  {name:<12} {row['requests']:>9,} {row['rps']:>7.1f} {row['p50']:>8.0f} {row['p95']:>8.0f} "
+            f"{row['p99']:>8.0f} {row['failures']:>9,}"
+        )
+    app, db = cpu.get("app", 0.0), cpu.get("db", 0.0)
+    total = app + db
+    share = f" ({app / total:.0%} app / {db / total:.0%} PostgreSQL)" if total else ""
+    lines.append(f"  CPU seconds: gunicorn workers {app:.1f}, PostgreSQL backends {db:.1f}{share}")
+    lines.append(
+        f"  worker RSS: {rss[0]:.0f} MiB at start, {rss[1]:.0f} MiB at end (per worker: {rss[2]:.0f} -> {rss[3]:.0f} MiB)"
+    )
+    return "\n".join(lines)
+
+
+# --- the users -------------------------------------------------------------------------------
+
+
+def make_users(path: Path, *, staff_count: int) -> None:
+    """Signed-in, two-factor-passed sessions for distinct staff; API tokens; written as JSON."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Role, User
+    from accounts.two_factor import SSO_TWO_FACTOR_SESSION_KEY
+    from localities.models import Practice
+    from referrals.models import Referral
+
+    staff = []
+    roles = [Role.LINK_WORKER, Role.CLINICIAN, Role.TEAM_MANAGER]
+    chosen: list[User] = []
+    per_role = max(1, staff_count // len(roles) + 1)
+    for role in roles:
+        users = User.objects.filter(role=role, is_active=True, memberships__isnull=False).distinct().order_by("pk")
+        if role != Role.TEAM_MANAGER:
+            users = users.filter(allocations__ended_at__isnull=True)
+        chosen.extend(users.distinct()[:per_role])
+    for user in chosen[:staff_count]:
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[SSO_TWO_FACTOR_SESSION_KEY] = True
+        session.save()
+        held = Referral.objects.filter(allocated_to=user, ended_at__isnull=True).order_by("pk")
+        if not held.exists():
+            held = Referral.objects.filter(team__memberships__user=user, ended_at__isnull=True).order_by("pk")
+        pairs = list(held.values_list("pk", "person_id")[:25])
+        staff.append(
+            {
+                "username": user.username,
+                "session": session.session_key,
+                "referrals": [r for r, _ in pairs],
+                "people": [p for _, p in pairs],
+            }
+        )
+    intake, _ = User.objects.get_or_create(
+        username="bench-load-intake",
+        defaults={"role": Role.INTAKE, "password": make_password(None), "first_name": "Load", "last_name": "Intake"},
+    )
+    api = []
+    for user in chosen[: max(1, min(10, len(chosen)))]:
+        api.append(
+            {
+                "token": Token.objects.get_or_create(user=user)[0].key,
+                "intake_token": Token.objects.get_or_create(user=intake)[0].key,
+            }
+        )
+    practice = Practice.objects.order_by("pk").values_list("ods_code", flat=True).first() or ""
+    path.write_text(
+        json.dumps({"staff": staff, "api": api, "practice": practice, "cookie": settings.SESSION_COOKIE_NAME})
+    )
+    print(
+        f"Users: {len(staff)} members of staff signed in, {len(api)} API tokens, intake practice {practice}", flush=True
+    )
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def worker_processes(master_pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(master_pid).children()
+    except psutil.NoSuchProcess:
+        return []
+
+
+def cpu_snapshot(master_pid: int, database: str) -> dict[str, dict[int, float]]:
+    """CPU seconds (user + system) of each gunicorn worker and each PostgreSQL backend of the database."""
+    import psutil
+    from django.db import connection
+
+    def seconds(proc) -> float | None:
+        try:
+            t = proc.cpu_times()
+            return t.user + t.system
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return None
+
+    app = {p.pid: s for p in worker_processes(master_pid) if (s := seconds(p)) is not None}
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database])
+        pids = [row[0] for row in cur.fetchall()]
+    db = {}
+    for pid in pids:
+        try:
+            if (s := seconds(psutil.Process(pid))) is not None:
+                db[pid] = s
+        except psutil.NoSuchProcess:
+            pass
+    return {"app": app, "db": db}
+
+
+def cpu_delta(before: dict, after: dict) -> dict[str, float]:
+    return {
+        kind: sum(max(0.0, value - before[kind].get(pid, 0.0)) for pid, value in after[kind].items())
+        for kind in ("app", "db")
+    }
+
+
+def worker_rss_mib(master_pid: int) -> float:
+    import psutil
+
+    total = 0
+    for proc in worker_processes(master_pid):
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.5)
+    sys.exit(f"gunicorn did not answer at {url} within {timeout:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from bench_support import bench_open
+
+    bench = bench_open(
+        database=args.database,
+        rebuild=args.rebuild,
+        redis=bool(os.environ.get("REDIS_URL")),
+        referrals=args.referrals,
+        team_holds=HELD_PER_TEAM,
+        worker_holds=HELD_PER_WORKER,
+    )
+    from django.db import connection
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench_load_"))
+    users_file = workdir / "users.json"
+    make_users(users_file, staff_count=max(args.steps))
+    connection.close()
+
+    port = args.port or free_port()
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "BENCH_LOAD_USERS": str(users_file),
+        "PYTHONWARNINGS": "ignore:No directory at",  # no collectstatic needed to measure pages
+    }
+    root = HERE.parent.parent
+    bin_dir = Path(sys.executable).parent
+    gunicorn = subprocess.Popen(
+        [str(bin_dir / "gunicorn"), "config.wsgi", "--workers", str(args.workers), "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=root, env=env,
+    )  # fmt: skip
+    host = f"http://127.0.0.1:{port}"
+    load = os.getloadavg()
+    print(
+        f"gunicorn: {args.workers} sync workers, DEBUG off, at {host}; {os.cpu_count()} CPU cores, "
+        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; database {bench.database}",
+        flush=True,
+    )
+    try:
+        wait_for(host + "/healthz")
+        for users in args.steps:
+            prefix = workdir / f"step_{users}"
+            rss_start = worker_rss_mib(gunicorn.pid)
+            before = cpu_snapshot(gunicorn.pid, bench.database)
+            connection.close()
+            started = time.monotonic()
+            locust_log = Path(f"{prefix}_locust.log")
+            with open(locust_log, "w") as log:
+                subprocess.run(
+                    [str(bin_dir / "locust"), "-f", str(HERE / "locustfile.py"), "--headless", "--host", host,
+                     "--users", str(users), "--spawn-rate", str(max(1, users)), "--run-time", f"{args.duration}s",
+                     "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
+                    cwd=root, env=env, check=False, stdout=subprocess.DEVNULL, stderr=log,
+                )  # fmt: skip
+            elapsed = time.monotonic() - started
+            if not Path(f"{prefix}_stats.csv").exists():
+                sys.exit(f"locust wrote no figures; its log ends:\n{locust_log.read_text()[-2000:]}")
+            after = cpu_snapshot(gunicorn.pid, bench.database)
+            connection.close()
+            rss_end = worker_rss_mib(gunicorn.pid)
+            rows = read_stats(Path(f"{prefix}_stats.csv"))
+            print()
+            workers = max(1, len(worker_processes(gunicorn.pid)))
+            rss = (rss_start, rss_end, rss_start / workers, rss_end / workers)
+            print(format_step(users, rows, cpu_delta(before, after), rss, elapsed), flush=True)
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+    print()
+    print(f"Locust's CSV files: {workdir}")
+
+
+if __name__ == "__main__":
+    main()

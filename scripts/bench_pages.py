@@ -1,0 +1,217 @@
+"""Lower bound for the main pages: the application's time for a request against the same SQL
+replayed straight through psycopg2, and where the rest goes (cProfile). Not a test.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python scripts/bench_pages.py --referrals 1000000 --runs 21
+
+DATABASE_URL names the server; the script works only in its own database (``--database``,
+default ``caseload_load_bench``, the load test's: scripts/bench_load/run.py), built by
+``demo.bulk`` and reused while it holds the same data (scripts/bench_support.py).
+
+For each page (My caseload, the person page, triage, team caseload, the API list), signed in as
+a real user of that database with DEBUG off, through Django's test client (the whole middleware
+stack, session, two-factor check, context processors, templates): a warm-up, then ``--runs``
+requests, reporting the median wall time. Every query of the last run is captured with its
+parameters (``connection.execute_wrapper``) and replayed ``--runs`` times on a separate psycopg2
+connection, in a transaction rolled back after each replay (the read audit's INSERT leaves
+nothing behind); the median of those replays is the SQL's own time, fetching every row as the
+app does. The ratio app / SQL is what the issue's target (at most 2) is about. Then one request
+under cProfile, and its top costs by own time and by cumulative time in project code.
+See docs/performance.md.
+"""
+
+import argparse
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import time
+import warnings
+
+from bench_support import PROJECT_ROOT, QueryTimer, bench_open, fmt_seconds
+
+HELD_PER_WORKER = 25  # as scripts/bench_load/run.py and scripts/bench_access.py
+HELD_PER_TEAM = 2_000
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--referrals", type=int, default=1_000_000)
+    parser.add_argument(
+        "--database", default="caseload_load_bench", help="Its own database; the name must contain 'bench'."
+    )
+    parser.add_argument("--rebuild", action="store_true", help="Drop the bench database and load it again.")
+    parser.add_argument(
+        "--runs", type=int, default=21, help="Timed requests (and SQL replays) per page; medians reported."
+    )
+    parser.add_argument("--top", type=int, default=8, help="Lines of the profile shown per page.")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1.")
+    return args
+
+
+def replay(dsn: dict, queries: list[tuple[float, str, list]], runs: int) -> float:
+    """Median seconds to run the queries in order, fetching all rows, on a plain psycopg2 connection."""
+    import psycopg2
+    import psycopg2.extras
+
+    psycopg2.extras.register_uuid()
+    conn = psycopg2.connect(**dsn)
+    times = []
+    try:
+        for _ in range(runs + 1):  # the first is a warm-up
+            started = time.perf_counter()
+            with conn.cursor() as cur:
+                for _, sql, params in queries:
+                    cur.execute(sql, params or None)
+                    if cur.description is not None:
+                        cur.fetchall()
+            times.append(time.perf_counter() - started)
+            conn.rollback()
+    finally:
+        conn.close()
+    return statistics.median(times[1:])
+
+
+def profile_top(client, url: str, headers: dict, top: int) -> list[str]:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(url, **headers)
+    profiler.disable()
+    lines = []
+    for sort, title in (("tottime", "own time"), ("cumulative", "cumulative, project code")):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(sort)
+        rows = []
+        for func in stats.fcn_list:  # type: ignore[attr-defined]
+            filename, line, name = func
+            if sort == "cumulative" and (
+                not filename.startswith(str(PROJECT_ROOT)) or "/.venv/" in filename or name == "__call__"
+            ):
+                continue  # project code only, without the middleware chain that wraps everything
+            _, ncalls, tottime, cumtime, _ = stats.stats[func]  # type: ignore[attr-defined]
+            where = filename.replace(str(PROJECT_ROOT) + "/", "").replace(".venv/lib/python3.11/site-packages/", "")
+            rows.append(
+                f"      {tottime if sort == 'tottime' else cumtime:8.4f} s {ncalls:>7} calls  {where}:{line}({name})"
+            )
+            if len(rows) >= top:
+                break
+        lines.append(f"    top by {title}:")
+        lines.extend(rows)
+    lines.append("    own time by kind: " + ", ".join(f"{kind} {share:.0%}" for kind, share in split_by_kind(profiler)))
+    return lines
+
+
+def split_by_kind(profiler: cProfile.Profile) -> list[tuple[str, float]]:
+    """Own time summed by where it is spent: templates, ORM, the driver, DRF, project code, the rest."""
+    stats = pstats.Stats(profiler)
+    totals: dict[str, float] = {}
+    for (filename, _, name), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if "psycopg2" in name or "psycopg2" in filename:
+            kind = "SQL (driver)"
+        elif "/django/template/" in filename or "/templatetags/" in filename:
+            kind = "templates"
+        elif "/django/db/" in filename:
+            kind = "ORM"
+        elif "/rest_framework/" in filename:
+            kind = "DRF"
+        elif filename.startswith(str(PROJECT_ROOT)) and "/.venv/" not in filename:
+            kind = "project code"
+        else:
+            kind = "other"
+        totals[kind] = totals.get(kind, 0.0) + tottime
+    whole = sum(totals.values()) or 1.0
+    return sorted(((kind, t / whole) for kind, t in totals.items()), key=lambda kv: kv[1], reverse=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    bench = bench_open(
+        database=args.database,
+        rebuild=args.rebuild,
+        referrals=args.referrals,
+        team_holds=HELD_PER_TEAM,
+        worker_holds=HELD_PER_WORKER,
+    )
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import Role, User
+    from accounts.two_factor import SSO_TWO_FACTOR_SESSION_KEY
+    from referrals.models import Referral
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+
+    def someone(role: str, **where) -> User:
+        user = User.objects.filter(role=role, is_active=True, memberships__isnull=False, **where).order_by("pk").first()
+        if user is None:
+            sys.exit(f"No {role} in {bench.database}")
+        return user
+
+    worker = someone(Role.LINK_WORKER, allocations__ended_at__isnull=True)
+    clinician = someone(Role.CLINICIAN, allocations__ended_at__isnull=True)
+    manager = someone(Role.TEAM_MANAGER)
+    person_id = (
+        Referral.objects.filter(allocated_to=worker, ended_at__isnull=True)
+        .order_by("pk")
+        .values_list("person_id", flat=True)
+        .first()
+    )
+    token = Token.objects.get_or_create(user=clinician)[0].key
+    pages = [
+        ("My caseload", worker, "/caseload/", {}),
+        ("person page", worker, f"/people/{person_id}/", {}),
+        ("triage queue", clinician, "/triage/", {}),
+        ("team caseload", manager, "/team/", {}),
+        ("API list", None, "/api/v1/referrals/", {"HTTP_AUTHORIZATION": f"Token {token}"}),
+    ]
+    dsn = {**bench.server, "dbname": bench.database}
+    print()
+    print(
+        f"Each page: median of {args.runs} requests through the test client (DEBUG off) against the same SQL replayed"
+    )
+    print(f"  {'page':<16} {'queries':>8} {'app':>10} {'SQL replayed':>13} {'SQL in app':>11} {'app / SQL':>10}")
+    profiles = []
+    for label, user, url, headers in pages:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+            session = client.session
+            session[SSO_TWO_FACTOR_SESSION_KEY] = True
+            session.save()
+        response = client.get(url, **headers)  # warm-up
+        if response.status_code != 200:
+            sys.exit(f"GET {url} answered {response.status_code}")
+        walls, in_app = [], []
+        timer = QueryTimer()
+        for _ in range(args.runs):
+            timer = QueryTimer()
+            with connection.execute_wrapper(timer):
+                started = time.perf_counter()
+                client.get(url, **headers)
+                walls.append(time.perf_counter() - started)
+            in_app.append(timer.db_seconds)
+        app = statistics.median(walls)
+        sql = replay(dsn, timer.queries, args.runs)
+        print(
+            f"  {label:<16} {len(timer.queries):>8} {fmt_seconds(app):>10} {fmt_seconds(sql):>13} "
+            f"{fmt_seconds(statistics.median(in_app)):>11} {app / sql if sql else 0:>9.1f}x",
+            flush=True,
+        )
+        profiles.append((label, profile_top(client, url, headers, args.top)))
+    print()
+    print("Where the time goes: one request of each page under cProfile (times inflated by the profiler)")
+    for label, lines in profiles:
+        print(f"  {label}")
+        print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

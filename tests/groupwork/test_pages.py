@@ -1,0 +1,249 @@
+"""The group pages: the facilitating team's groups, the register on one form, enrolment from the
+care plan; a 404 for anyone who may not see the group or the person."""
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+
+from groupwork.models import Attendance, Cohort, Enrolment, Group
+from groupwork.services import group_enrol
+from referrals.models import Contact, Referral
+from referrals.services import referral_close
+from tests.factories import make_cohort, make_group, make_referral
+from tests.reporting.measures.cases import uk
+
+MONDAY = uk(2026, 3, 2, 9)
+SESSION = uk(2026, 3, 9, 18)
+AFTER = SESSION + timedelta(hours=2)
+
+
+@pytest.fixture
+def north_people(alice, north_practice):
+    with time_machine.travel(MONDAY, tick=False):
+        return [
+            make_referral(by=alice, now=MONDAY, practice=north_practice, given_name=name)
+            for name in ("Ada", "Bea", "Cal")
+        ]
+
+
+@pytest.fixture
+def session(alice, north_team, north_people):
+    group = make_group(by=alice, team=north_team, capacity=8, name="Emotional coping", now=MONDAY)
+    cohort = make_cohort(group=group, by=alice, starts_on=date(2026, 3, 9), session_times=[SESSION], now=MONDAY)
+    with time_machine.travel(MONDAY, tick=False):
+        for referral in north_people:
+            group_enrol(group=group, referral=referral, by=alice, now=MONDAY)
+    return cohort.sessions.get()
+
+
+def register_url(session):
+    return f"/groups/sessions/{session.pk}/register/"
+
+
+def test_a_facilitator_sets_up_a_group_and_schedules_its_first_cohort(client, alice, north_team):
+    client.force_login(alice)
+
+    response = client.post(
+        "/groups/new/",
+        {
+            "name": "DBT skills",
+            "kind": "skills",
+            "team": north_team.pk,
+            "capacity": "10",
+            "consultation_mechanism": "01",
+        },
+    )
+    group = Group.objects.get(name="DBT skills")
+    assert response.status_code == 302 and response["Location"] == f"/groups/{group.pk}/"
+
+    response = client.post(
+        f"/groups/{group.pk}/cohorts/",
+        {
+            "cohort-name": "Spring 2027",
+            "cohort-starts_on_day": "12",
+            "cohort-starts_on_month": "4",
+            "cohort-starts_on_year": "2027",
+            "cohort-at": "18:00",
+            "cohort-weeks": "6",
+        },
+    )
+    assert response.status_code == 302
+    cohort = Cohort.objects.get(group=group)
+    assert cohort.sessions.count() == 6
+    assert cohort.sessions.first().starts_at == uk(2027, 4, 12, 18)  # London time, BST
+
+
+def test_a_group_that_takes_no_one_is_refused_with_a_clear_message(client, alice, north_team):
+    client.force_login(alice)
+
+    response = client.post(
+        "/groups/new/",
+        {"name": "Empty", "kind": "skills", "team": north_team.pk, "capacity": "0", "consultation_mechanism": "01"},
+    )
+
+    assert response.status_code == 200
+    assert "A cohort takes at least 1 person." in response.content.decode()
+    assert not Group.objects.exists()
+
+
+def test_the_register_lists_everyone_and_saves_the_whole_session_in_one_submit(client, alice, session, north_people):
+    client.force_login(alice)
+    enrolments = list(Enrolment.objects.filter(cohort=session.cohort).order_by("pk"))
+
+    with time_machine.travel(AFTER, tick=False):
+        page = client.get(register_url(session)).content.decode()
+        response = client.post(
+            register_url(session),
+            {f"person_{enrolments[0].pk}": "5", f"person_{enrolments[1].pk}": "3", f"person_{enrolments[2].pk}": "4"},
+        )
+
+    assert all(name in page for name in ("Ada", "Bea", "Cal"))
+    assert response.status_code == 302
+    assert sorted(Contact.objects.filter(referral__in=north_people).values_list("attendance", flat=True)) == [
+        "3",
+        "4",
+        "5",
+    ]
+
+
+def test_sending_the_register_twice_does_not_record_anyone_twice(client, alice, session):
+    client.force_login(alice)
+    first = Enrolment.objects.filter(cohort=session.cohort).order_by("pk").first()
+
+    with time_machine.travel(AFTER, tick=False):
+        client.post(register_url(session), {f"person_{first.pk}": "5"})
+        again = client.post(register_url(session), {f"person_{first.pk}": "5"})
+
+    # Recorded people are shown, not asked again: the repeat has nobody new to record.
+    assert again.status_code == 200
+    assert "Mark at least one person" in again.content.decode()
+    assert Contact.objects.filter(referral=first.referral).count() == 1
+
+
+@pytest.mark.parametrize("who", ["charlie", "sam"])
+def test_someone_outside_the_facilitating_team_cannot_open_the_group_or_its_register(client, request, who, session):
+    client.force_login(request.getfixturevalue(who))
+
+    with time_machine.travel(AFTER, tick=False):
+        assert client.get(f"/groups/{session.cohort.group_id}/").status_code == 404
+        assert client.get(register_url(session)).status_code == 404
+        assert client.post(register_url(session), {}).status_code == 404
+
+
+def test_the_register_never_names_someone_the_facilitator_may_not_see(client, bob, session):
+    """Bob, a peer support worker in the team, sees only the people he holds: none of these."""
+    client.force_login(bob)
+    hidden = Enrolment.objects.filter(cohort=session.cohort).first()
+
+    with time_machine.travel(AFTER, tick=False):
+        page = client.get(register_url(session)).content.decode()
+        client.post(register_url(session), {f"person_{hidden.pk}": "5"})
+
+    assert not any(name in page for name in ("Ada", "Bea", "Cal"))
+    assert "3 more people are enrolled whose records you cannot open" in page
+    assert not Attendance.objects.exists()
+
+
+def test_the_care_plan_links_to_enrolment_and_a_full_group_puts_the_person_on_its_waiting_list(
+    client, alice, north_team, referral
+):
+    group = make_group(by=alice, team=north_team, capacity=1, name="Carers' group", kind="carers")
+    client.force_login(alice)
+
+    plan = client.get(f"/referrals/{referral.pk}/care-plan/").content.decode()
+    response = client.post(f"/referrals/{referral.pk}/groups/enrol/", {"group": group.pk})
+
+    assert f"/referrals/{referral.pk}/groups/enrol/" in plan
+    assert response.status_code == 302 and response["Location"].endswith("#groups")
+    assert Enrolment.objects.get(referral=referral).status == Enrolment.Status.WAITING  # no cohort yet
+    assert "Carers&#x27; group" in client.get(f"/referrals/{referral.pk}/care-plan/").content.decode()
+
+
+def test_someone_who_may_not_see_the_person_cannot_enrol_them(client, charlie, alice, north_team, referral):
+    group = make_group(by=alice, team=north_team)
+    client.force_login(charlie)
+
+    assert client.get(f"/referrals/{referral.pk}/groups/enrol/").status_code == 404
+    assert client.post(f"/referrals/{referral.pk}/groups/enrol/", {"group": group.pk}).status_code == 404
+    assert not Enrolment.objects.exists()
+
+
+def test_the_groups_list_costs_the_same_however_many_groups(client, alice, north_team, django_assert_max_num_queries):
+    for i in range(12):
+        make_group(by=alice, team=north_team, name=f"Group {i}")
+    client.force_login(alice)
+
+    with django_assert_max_num_queries(8):
+        response = client.get("/groups/")
+
+    assert response.status_code == 200
+    assert "Group 11" in response.content.decode()
+
+
+def test_the_register_costs_the_same_however_many_people(
+    client, alice, session, north_practice, django_assert_max_num_queries
+):
+    with time_machine.travel(MONDAY, tick=False):
+        for _ in range(5):
+            group_enrol(
+                group=session.cohort.group,
+                referral=make_referral(by=alice, now=MONDAY, practice=north_practice),
+                by=alice,
+                now=MONDAY,
+            )
+    client.force_login(alice)
+
+    with time_machine.travel(AFTER, tick=False), django_assert_max_num_queries(12):
+        response = client.get(register_url(session))
+
+    assert response.status_code == 200
+
+
+def test_leaving_a_group_asks_first_then_gives_the_place_to_the_first_person_waiting(
+    client, alice, north_team, north_people
+):
+    group = make_group(by=alice, team=north_team, capacity=1, now=MONDAY)
+    make_cohort(group=group, by=alice, starts_on=date(2026, 3, 9), now=MONDAY)
+    with time_machine.travel(MONDAY, tick=False):
+        placed, waiting = (group_enrol(group=group, referral=r, by=alice, now=MONDAY) for r in north_people[:2])
+    client.force_login(alice)
+    url = f"/groups/enrolments/{placed.pk}/leave/"
+
+    with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
+        confirm = client.get(url)
+        placed.refresh_from_db()
+        assert placed.status == Enrolment.Status.ENROLLED  # asking changes nothing
+        response = client.post(url)
+
+    assert "Take Ada out of" in confirm.content.decode()
+    assert response.status_code == 302
+    placed.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (placed.status, waiting.status) == (Enrolment.Status.LEFT, Enrolment.Status.ENROLLED)
+
+
+def test_someone_who_may_not_see_the_person_cannot_take_them_out_of_a_group(client, charlie, session):
+    enrolment = Enrolment.objects.filter(cohort=session.cohort).first()
+    client.force_login(charlie)
+
+    assert client.get(f"/groups/enrolments/{enrolment.pk}/leave/").status_code == 404
+    assert client.post(f"/groups/enrolments/{enrolment.pk}/leave/").status_code == 404
+    enrolment.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.ENROLLED
+
+
+def test_someone_whose_referral_ended_before_the_session_is_not_on_its_register(client, alice, session, north_people):
+    closed_at = MONDAY + timedelta(days=3)
+    with time_machine.travel(closed_at, tick=False):
+        referral_close(referral=north_people[0], by=alice, now=closed_at, reason=Referral.ClosureReason.values[0])
+    client.force_login(alice)
+    others = Enrolment.objects.filter(cohort=session.cohort).exclude(referral=north_people[0])
+
+    with time_machine.travel(AFTER, tick=False):
+        page = client.get(register_url(session)).content.decode()
+        response = client.post(register_url(session), {f"person_{e.pk}": "5" for e in others})
+
+    assert "Ada" not in page and "Bea" in page
+    assert response.status_code == 302  # the others' register is not blocked by Ada's ended referral
+    assert Attendance.objects.filter(session=session).count() == 2
