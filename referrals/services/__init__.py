@@ -15,7 +15,7 @@ from .care import (
 from .clocks import clock_pause, clock_restart, clock_resume, clock_stop, clocks_evaluate, clocks_start
 from .contacts import contact_record
 from .hospital_stays import hospital_stay_record
-from .people import person_equality_record, person_match_or_create
+from .people import person_created_despite_match_record, person_equality_record, person_match_or_create
 from .person_context import (
     carer_add,
     carer_assessment_update,
@@ -34,6 +34,7 @@ from .referrals import (
 from .trusted_assessment import trusted_assessment_add, trusted_assessment_write
 
 __all__ = [
+    "person_created_despite_match_record",
     "caseload_allocate",
     "person_equality_record",
     "care_plan_goal_add",

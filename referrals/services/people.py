@@ -173,3 +173,20 @@ def person_disabilities_set(*, person: Person, by: User, now: datetime, codes: l
     # As the other equality answers: the audit records that they changed, not what they are.
     audit_record(by=by, action="person.disabilities_set", obj=person, now=now, person_id=person.pk)
     return chosen
+
+
+def person_created_despite_match_record(
+    *, person: Person, candidate_ids: list[int], reason: str, by: User, now: datetime
+) -> None:
+    """A new person was added although intake showed a strong match: why, and who was shown
+    (ids only), for the IG lead and for whoever later merges a duplicate."""
+    if not reason.strip():
+        raise ValidationError({"new_person_reason": ["Say why this is a new person and not the strong match shown"]})
+    audit_record(
+        by=by,
+        action="person.create_despite_match",
+        obj=person,
+        now=now,
+        person_id=person.pk,
+        detail={"candidates": sorted(candidate_ids), "reason": reason.strip()[:500]},
+    )

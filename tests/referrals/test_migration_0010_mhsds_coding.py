@@ -28,7 +28,8 @@ def migrate(referrals_target):
         targets.append(max(usable, key=lambda node: len(graph.forwards_plan(node))) if usable else (app, None))
     executor.migrate(targets)
     executor.loader.build_graph()
-    return executor.loader.project_state(targets).apps
+    # An app left unmigrated (its first migration needs a later referrals one) has no state to build.
+    return executor.loader.project_state([node for node in targets if node[1] is not None]).apps
 
 
 @pytest.fixture(autouse=True)

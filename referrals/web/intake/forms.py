@@ -57,6 +57,14 @@ class ReferralForm(forms.Form):
         label="GP practice", required=False, queryset=Practice.objects.order_by("name"), empty_label="Not known"
     )
 
+    # Asked (and required by the view) only when a strong match for a new person was found.
+    new_person_reason = forms.CharField(
+        label="Why is this a new person, not the strong match shown?",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
     # The referral.
     source = forms.ChoiceField(
         label="Where did the referral come from?",

@@ -33,9 +33,10 @@ from accounts.throttles import PersonSearchThrottle, allow
 from common.web import add_service_errors
 from localities.models import Practice, Team
 from localities.selectors import route_for
+from referrals.matching import Candidate, person_candidates
 from referrals.models import Carer, Person, Referral
 from referrals.nhs_number import format_nhs_number
-from referrals.services import carer_add, referral_create, risk_flag_raise
+from referrals.services import carer_add, person_created_despite_match_record, referral_create, risk_flag_raise
 from referrals.services.referrals import IdempotencyConflict
 from referrals.services.referrer import referrer_set_from_form
 from referrals.web.shared import PersonSearchForm, age_on, people_matching, person_url
@@ -58,7 +59,8 @@ def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and action == "create":
         return _create(request)
     if request.method == "POST" and action == "new":
-        return _referral_form(request, person=None, initial=_new_person_initial(request.POST))
+        initial = _new_person_initial(request.POST)
+        return _referral_form(request, person=None, initial=initial, strong=_strong_matches(initial))
     if request.method == "POST":
         return _search(request)
     if request.GET.get("person"):
@@ -109,8 +111,22 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
         matches = people_matching(
             nhs_number=data["nhs_number"], family_name=data["family_name"], birth_date=data["birth_date"]
         )
-        # Intake searches everyone (to avoid a second record), so every search is recorded, found or not.
-        searched(request, [p.pk for p in matches], what="referrals.person", criteria=_criteria(data))
+        exact = {p.pk for p in matches}
+        candidates = [
+            c
+            for c in person_candidates(
+                nhs_number=data["nhs_number"], family_name=data["family_name"], birth_date=data["birth_date"]
+            )
+            if c.person.pk not in exact
+        ]
+        # Intake searches everyone (to avoid a second record), so every search is recorded, found or not,
+        # with the scored candidates shown beside the exact matches.
+        searched(
+            request,
+            [p.pk for p in matches] + [c.person.pk for c in candidates],
+            what="referrals.person",
+            criteria=_criteria(data),
+        )
         context |= {
             "searched": True,
             "matches": [
@@ -121,6 +137,16 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
                     "age": age_on(p.birth_date, today),
                 }
                 for p in matches
+            ],
+            "candidates": [
+                {
+                    "candidate": c,
+                    "person": c.person,
+                    "token": pick_token(c.person),
+                    "nhs_number": format_nhs_number(c.person.nhs_number),
+                    "age": age_on(c.person.birth_date, today),
+                }
+                for c in candidates
             ],
             "new_person": {
                 "nhs_number": data["nhs_number"],
@@ -152,15 +178,45 @@ def _referral_form(
     person: Person | None,
     initial: dict[str, object] | None = None,
     token: str = "",
+    strong: list[Candidate] | None = None,
 ) -> HttpResponse:
     form = ReferralForm(
         existing_person=person, routes=request.user.routes_referrals, initial={**(initial or {}), "person": token}
     )
-    return _render_form(request, form, person)
+    return _render_form(request, form, person, strong=strong)
 
 
-def _render_form(request: AuthenticatedHttpRequest, form: ReferralForm, person: Person | None) -> HttpResponse:
-    context: dict[str, object] = {"form": form, "person": person, "breadcrumbs": _breadcrumbs()}
+def _strong_matches(data: dict[str, Any]) -> list[Candidate]:
+    """Strong candidates for a new person, worked out here on the server each time (never from the page).
+    The same NHS number is left out: ``person_match_or_create`` takes that person, or refuses."""
+    birth_date = data.get("birth_date")
+    nhs_number = str(data.get("nhs_number") or "")
+    return [
+        c
+        for c in person_candidates(
+            nhs_number=nhs_number,
+            given_name=str(data.get("given_name") or ""),
+            family_name=str(data.get("family_name") or ""),
+            birth_date=birth_date if isinstance(birth_date, date) else None,
+            postcode=str(data.get("postcode") or ""),
+        )
+        if c.strength == "strong" and not (nhs_number and c.person.nhs_number == nhs_number)
+    ]
+
+
+def _render_form(
+    request: AuthenticatedHttpRequest,
+    form: ReferralForm,
+    person: Person | None,
+    *,
+    strong: list[Candidate] | None = None,
+) -> HttpResponse:
+    context: dict[str, object] = {
+        "form": form,
+        "person": person,
+        "breadcrumbs": _breadcrumbs(),
+        "strong_matches": strong or [],
+    }
     if person is not None:
         context |= {
             "nhs_number": format_nhs_number(person.nhs_number),
@@ -175,8 +231,18 @@ def _create(request: AuthenticatedHttpRequest) -> HttpResponse:
     person = _picked(request, person_id) if person_id else None
     form = ReferralForm(request.POST, existing_person=person, routes=request.user.routes_referrals)
     if not form.is_valid():
-        return _render_form(request, form, person)
+        return _render_form(
+            request, form, person, strong=_strong_matches(form.cleaned_data) if person is None else None
+        )
     data = form.cleaned_data
+    # A repeat of a form already sent (same idempotency key) finds the person it made: not a duplicate.
+    repeat = bool(data.get("idempotency_key")) and (
+        Referral.objects.filter(idempotency_key=data["idempotency_key"], created_by=request.user).exists()
+    )
+    strong = _strong_matches(data) if person is None and not repeat else []
+    if strong and not data.get("new_person_reason", "").strip():
+        form.add_error("new_person_reason", "Say why this is a new person and not the strong match shown")
+        return _render_form(request, form, person, strong=strong)
     try:
         with transaction.atomic():
             referral, created = referral_create(
@@ -192,6 +258,15 @@ def _create(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             if created:
                 _record_extras(request, referral, data)
+                shown = [c.person.pk for c in strong]
+                if shown and referral.person_id not in shown:
+                    person_created_despite_match_record(
+                        person=referral.person,
+                        candidate_ids=shown,
+                        reason=data["new_person_reason"],
+                        by=request.user,
+                        now=timezone.now(),
+                    )
                 referrer_set_from_form(referral=referral, by=request.user, now=timezone.now(), data=data)
                 # Taking a referral is never a way into the person's record (issue 10).
                 intake_receipt_record(by=request.user, referral=referral, now=timezone.now())
