@@ -73,6 +73,7 @@ class Shot:
     role: str | None = Role.CLINICIAN  # log in as a demo user with this role; None: logged out
     prepare: Callable[[Page], None] | None = None
     full_page: bool = True
+    team: str = ""  # prefer a user of the role in a team whose name contains this
 
 
 def _submit_empty_login(page: Page) -> None:
@@ -391,6 +392,17 @@ PAGES += [
     Shot("ig-break-glass", "/audit/break-glass/", role=Role.IG_LEAD),
 ]
 
+
+# --- Issues 14 and 15: pathways, groups, internal waits, the public's front door ------------
+
+PAGES += [
+    Shot("pathways", "/pathways/", role=Role.SERVICE_MANAGER),
+    Shot("groups", "/groups/", role=Role.TEAM_MANAGER, team="Complex Emotional Needs"),
+    Shot("waiting-lists", "/waiting-lists/", role=Role.SERVICE_MANAGER),
+    Shot("dashboard-internal-waits", "/dashboard/internal-waits/", role=Role.SERVICE_MANAGER),
+    Shot("self-referral", "/self-referral/", role=None),
+]
+
 # --- data -------------------------------------------------------------------------
 
 
@@ -472,9 +484,12 @@ def _fallback_data() -> None:
         )
 
 
-def user_for(role: str) -> User:
-    """The demo user of this role who is in a team (if the role has teams) with the most people."""
+def user_for(role: str, team: str = "") -> User:
+    """The demo user of this role who is in a team (if the role has teams) with the most people;
+    with ``team``, one in a team whose name contains it, if there is one."""
     users = User.objects.filter(role=role, is_active=True).order_by("username")
+    if team and users.filter(memberships__team__name__icontains=team).exists():
+        users = users.filter(memberships__team__name__icontains=team)
     user = users.filter(memberships__isnull=False).first() or users.first()
     if user is None:
         raise SystemExit(f"No active user with the role {role!r} in this database.")
@@ -528,7 +543,7 @@ def take(shots: list[Shot], base_url: str) -> list[Path]:
     # loop on this thread, and Django will not run queries while one is running.
     plans = []
     for shot in shots:
-        user = user_for(shot.role) if shot.role else None
+        user = user_for(shot.role, shot.team) if shot.role else None
         path = shot.path(user) if callable(shot.path) else shot.path
         cookie = session_cookie(user, base_url) if user is not None else None
         plans.append((shot, path, cookie, f" (as {user.username})" if user else ""))
