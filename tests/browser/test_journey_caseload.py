@@ -326,3 +326,29 @@ def _no_js_page(browser, live_server, user) -> Page:
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     return page
+
+
+def test_a_team_manager_moves_a_leaving_workers_whole_caseload_on_one_screen(
+    page, login, tina, alice, bob, north_team, north_practice, axe_check
+):
+    held = []
+    for i in range(4):
+        referral = make_referral(by=alice, practice=north_practice, given_name=f"Leaver{i}", family_name="Held")
+        referral_triage(referral=referral, by=alice, now=timezone.now())
+        caseload_allocate(referral=referral, by=tina, now=timezone.now(), link_worker=bob)
+        held.append(referral.pk)
+
+    login(page, tina)
+    page.goto(f"/team/workers/{bob.pk}/move/?team={north_team.pk}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("caseload")
+    axe_check(page)
+
+    page.get_by_role("link", name="Suggest who has room").click()
+    expect(page.get_by_text("A plan by room is filled in below. Nothing has moved yet.")).to_be_visible()
+    assert Referral.objects.filter(pk__in=held, allocated_to=bob).count() == 4  # a plan, not a move
+    page.get_by_label("Handover note for everyone you move").fill("Bob has left the team; his notes are up to date.")
+    page.get_by_role("button", name="Move the people chosen").click()
+
+    expect(page.locator(".nhsuk-error-summary")).to_have_count(0)
+    assert not Referral.objects.filter(pk__in=held, allocated_to=bob).exists()
+    axe_check(page)
