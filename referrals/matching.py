@@ -115,7 +115,7 @@ def person_candidates(
         pool |= Q(birth_date__in=dates)
     if not (nhs_number or dates):
         return []
-    people = Person.objects.filter(pool).prefetch_related(
+    people = Person.objects.filter(pool, merged_into__isnull=True).prefetch_related(
         Prefetch(
             "referrals",
             queryset=Referral.objects.filter(ended_at__isnull=True)  # discharged and closed ones have ended

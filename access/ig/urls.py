@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import merge_views, views
 
 app_name = "ig"
 urlpatterns = [
@@ -9,4 +9,7 @@ urlpatterns = [
     path("consent-lifted/", views.consent_lift_list, name="consent_lifts"),
     path("break-glass/", views.break_glass_list, name="break_glass"),
     path("break-glass/<int:review_id>/review/", views.break_glass_review_view, name="break_glass_review"),
+    path("merge/", merge_views.merge_start, name="merge"),
+    path("merge/<int:merge_id>/", merge_views.merge_detail, name="merge_detail"),
+    path("merge/<int:merge_id>/undo/", merge_views.merge_undo, name="merge_undo"),
 ]

@@ -4,6 +4,7 @@ from .care import Assessment, CarePlan, CarePlanGoal, Intervention, OutcomeMeasu
 from .clock import Clock, ClockEvent
 from .contact import Contact, IndirectActivity
 from .intervention_wait import InterventionOffer, InterventionWaitTarget
+from .merge import PersonMerge
 from .milestones import ReferralMilestones
 from .person import Person
 from .person_context import Carer, RiskFlag, SharingConsent
@@ -40,6 +41,7 @@ __all__ = [
     "Notification",
     "OutcomeMeasure",
     "Person",
+    "PersonMerge",
     "Referral",
     "ReferrerUpdate",
     "ReferrerUpdateRule",

@@ -62,6 +62,11 @@ class Person(models.Model):
     )
     disability = models.CharField(max_length=16, choices=Disability.choices, default=Disability.NOT_STATED)
     created_at = models.DateTimeField()
+    # Set while this record is merged into another (referrals.models.PersonMerge): it holds
+    # nothing and is found by no search; an unmerge clears it.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]

@@ -15,6 +15,7 @@ from .care import (
 from .clocks import clock_pause, clock_restart, clock_resume, clock_stop, clocks_evaluate, clocks_start
 from .contacts import contact_record
 from .hospital_stays import hospital_stay_record
+from .merge import person_merge, person_unmerge
 from .people import person_created_despite_match_record, person_equality_record, person_match_or_create
 from .person_context import (
     carer_add,
@@ -57,6 +58,8 @@ __all__ = [
     "intervention_record",
     "outcome_measure_record",
     "person_match_or_create",
+    "person_merge",
+    "person_unmerge",
     "referral_assess",
     "referral_close",
     "referral_create",

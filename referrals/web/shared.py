@@ -92,7 +92,12 @@ def people_matching(*, nhs_number: str = "", family_name: str = "", birth_date: 
         query = Q(family_name__iexact=family_name.strip(), birth_date=birth_date)
     else:
         return []
-    return list(Person.objects.filter(query).select_related("gp_practice").order_by("family_name", "given_name")[:20])
+    # A record merged into another holds nothing: the one it went to is found instead.
+    return list(
+        Person.objects.filter(query, merged_into__isnull=True)
+        .select_related("gp_practice")
+        .order_by("family_name", "given_name")[:20]
+    )
 
 
 # --- Referral rows -----------------------------------------------------------------------------
