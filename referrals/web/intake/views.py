@@ -127,10 +127,12 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
             what="referrals.person",
             criteria=_criteria(data),
         )
+        open_by_person = _open_referrals(request.user, [*matches, *(c.person for c in candidates)])
         context |= {
             "searched": True,
             "matches": [
                 {
+                    "open": open_by_person.get(p.pk, []),
                     "person": p,
                     "token": pick_token(p),
                     "nhs_number": format_nhs_number(p.nhs_number),
@@ -140,6 +142,7 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
             ],
             "candidates": [
                 {
+                    "open": open_by_person.get(c.person.pk, []),
                     "candidate": c,
                     "person": c.person,
                     "token": pick_token(c.person),
@@ -155,6 +158,25 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
             },
         }
     return render(request, "referrals/intake/search.html", context)
+
+
+def _open_referrals(user: Any, people: list[Person]) -> dict[int, list[dict[str, object]]]:
+    """Each person's open referrals, for the flag "Open with <team> since <date>", with a link to add
+    to the referral when the user may see it (two queries, however many people)."""
+    rows = list(
+        Referral.objects.filter(person__in=people, ended_at__isnull=True).select_related("team").order_by("received_at")
+    )
+    visible = set(referrals_visible_to(user).filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
+    found: dict[int, list[dict[str, object]]] = {}
+    for referral in rows:
+        found.setdefault(referral.person_id, []).append(
+            {
+                "team": referral.team.name if referral.team else "",
+                "received_on": timezone.localdate(referral.received_at),
+                "url": f"{person_url(referral.person_id)}#referral-{referral.pk}" if referral.pk in visible else "",
+            }
+        )
+    return found
 
 
 def _criteria(data: dict[str, Any]) -> dict[str, str]:

@@ -85,3 +85,20 @@ def test_adding_a_new_person_despite_a_strong_match_needs_a_reason_which_is_audi
         "candidates": [held.person_id],
         "reason": "Different person: checked with the GP, a cousin.",
     }
+
+
+def test_an_exact_match_with_an_open_referral_is_flagged_with_the_choice_to_add_to_it(
+    client, alice, charlie, north_practice
+):
+    held = make_referral(by=alice, practice=north_practice, given_name="Ola", family_name="Berg")
+    search = {"action": "search", "nhs_number": held.person.nhs_number}
+    received = timezone.localdate(held.received_at).strftime("%-d %B %Y")
+
+    html = login(client, alice).post(URL, search).content.decode()
+    assert f"Open with {held.team.name} since {received}" in html
+    assert f'href="/people/{held.person_id}/#referral-{held.pk}">Add to this referral' in html
+
+    # Someone in another team is told the referral is open, but gets no way into it.
+    html = login(client, charlie).post(URL, search).content.decode()
+    assert f"Open with {held.team.name} since {received}" in html
+    assert "Add to this referral" not in html and "Ask that team before taking a new referral" in html
