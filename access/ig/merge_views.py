@@ -24,6 +24,7 @@ from .merges import (
     merge_side,
     merge_undo_allowed,
     merges_recent,
+    person_posted_for_merge,
 )
 from .views import _ig_context, ig_lead_required
 
@@ -58,8 +59,8 @@ def _compare(keep: Person, duplicate: Person, form: MergeConfirmForm) -> dict[st
 
 def _merge_post(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = MergeConfirmForm(request.POST)
-    keep = get_object_or_404(Person, pk=request.POST.get("keep") or 0)
-    duplicate = get_object_or_404(Person, pk=request.POST.get("duplicate") or 0)
+    keep = person_posted_for_merge(request.POST.get("keep"))
+    duplicate = person_posted_for_merge(request.POST.get("duplicate"))
     if form.is_valid():
         try:
             merge = person_merge(

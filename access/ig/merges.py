@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from common.forms import LimitedCharField
 from referrals.models import Contact, Person, PersonMerge
@@ -33,6 +35,13 @@ def person_find_for_merge(value: str) -> Person | None:
     if value.isdigit():
         return Person.objects.select_related("gp_practice").filter(pk=int(value)).first()
     return None
+
+
+def person_posted_for_merge(value: str | None) -> Person:
+    """A record named by the compare page's hidden id: 404 for anything else (never a 500)."""
+    if not (value or "").isdigit():
+        raise Http404("No such record.")
+    return get_object_or_404(Person, pk=int(value or 0))
 
 
 def merge_side(person: Person) -> MergeSide:

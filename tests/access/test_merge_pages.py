@@ -104,3 +104,12 @@ def test_nobody_else_may_merge_or_undo(client, request, pair, iris, who):
     )
     assert response.status_code == 404
     assert Referral.objects.get(pk=dupe.pk).person_id == dupe.person_id
+
+
+def test_a_tampered_record_id_is_a_404_not_a_server_error(client, iris, pair):
+    kept, _ = pair
+    client.force_login(iris)
+    response = client.post(
+        "/audit/merge/", {"keep": kept.person_id, "duplicate": "abc", "reason": "x", "checked": "on"}
+    )
+    assert response.status_code == 404
