@@ -10,13 +10,13 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 
 from accounts.models import Role, User
-from accounts.services import audit_record
+from accounts.services import AuditEntry, audit_record, audit_record_many
 from localities.models import Team
-from referrals.errors import ConflictError, atomic_refusing_races
-from referrals.models import Allocation, Referral
+from referrals.errors import ConflictError, InvalidTransition, atomic_refusing_races
+from referrals.models import Allocation, Assessment, Clock, ClockPolicy, Referral
 
 from .clocks import clocks_evaluate
-from .referrals import referral_mark_allocated
+from .referrals import referral_can_become, referral_mark_allocated
 
 
 @atomic_refusing_races
@@ -138,40 +138,116 @@ def caseload_reassign(*, by: User, now: datetime, worker: User, team: Team, move
     ConflictError: someone moved it meanwhile, and nothing is saved); each goes to its new
     worker in ``team`` with its handover note, or back to the team's unallocated list. Returns
     how many people moved. Capacity is the page's warning to give, before this is called.
+
+    Set-based: the same few queries for 5 people or 500 (issue 15). Each person's rows end up as
+    ``caseload_allocate`` / ``caseload_unallocate`` would leave them, audit rows included.
     """
     if by.role != Role.TEAM_MANAGER or not by.memberships.filter(team=team).exists():
         raise ValidationError("Only a manager of this team can move a worker's caseload.")
-    errors: dict[str, list[str]] = {}
-    for move in moves:
-        if move.to is not None and move.to.pk == worker.pk:
-            errors.setdefault("to", []).append(f"{move.referral.reference}: choose someone other than {worker}.")
-        if not move.note.strip():
-            errors.setdefault("note", []).append(f"{move.referral.reference}: write a handover note.")
-    if errors:
-        raise ValidationError(errors)
-    for move in sorted(moves, key=lambda m: m.referral.pk):  # one lock order across concurrent batches
-        if move.referral.allocated_to_id != worker.pk:
-            raise ConflictError(
-                f"{move.referral.reference} is no longer held by {worker}: someone moved it a moment ago. "
-                "Nothing was saved; look at the caseload again."
-            )
+    _refuse_bad_moves(worker, moves)
+    plan = {move.referral.pk: move for move in moves}
+    # The referrals first, in id order (the one lock order across concurrent batches, docs/adr/0003),
+    # re-read under the lock: who holds each one now, not when the page was drawn.
+    referrals = list(
+        Referral.objects.select_for_update(no_key=True)
+        .filter(pk__in=plan)
+        .order_by("pk")
+        .only("pk", "reference", "person_id", "status", "status_changed_at", "allocated_to")
+    )
+    moved_meanwhile = [r.reference for r in referrals if r.allocated_to_id != worker.pk]
+    if moved_meanwhile or len(referrals) != len(plan):
+        gone = ", ".join(moved_meanwhile) or "Someone on the list"
+        raise ConflictError(
+            f"{gone} is no longer held by {worker}: someone moved it a moment ago. "
+            "Nothing was saved; look at the caseload again."
+        )
+    held = {
+        a.referral_id: a
+        for a in Allocation.objects.select_for_update().filter(referral__in=plan, ended_at__isnull=True)
+    }
+    released = [pk for pk, move in plan.items() if move.to is None]
+    assessed = set(Assessment.objects.filter(referral__in=released).values_list("referral_id", flat=True))
+    started: list[Allocation] = []
+    entries: list[AuditEntry] = []
+    for referral in referrals:
+        move = plan[referral.pk]
+        note = move.note.strip()
+        previous = held.get(referral.pk)
+        at = max(now, previous.started_at) if previous else now  # the history only moves forward
+        if previous is not None:
+            previous.ended_at = at
         if move.to is None:
-            caseload_unallocate(referral=move.referral, by=by, now=now, note=move.note, held_by=worker)
-        else:
-            caseload_allocate(
-                referral=move.referral,
-                by=by,
-                now=now,
-                link_worker=move.to,
-                team=team,
-                handover_note=move.note,
-                expect_unchanged=True,
+            if previous is not None:
+                previous.release_note = note
+            referral.allocated_to = None
+            if referral.status == Referral.Status.ALLOCATED:  # back to where it waited for a worker
+                referral.status = Referral.Status.ASSESSED if referral.pk in assessed else Referral.Status.TRIAGED
+                referral.status_changed_at = now
+            entries.append(AuditEntry("caseload.unallocate", referral, referral.person_id, {"previous": worker.pk}))
+            continue
+        if referral.status not in (Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT):
+            if not referral_can_become(referral, Referral.Status.ALLOCATED):
+                raise InvalidTransition(
+                    f"{referral.reference} is {referral.get_status_display().lower()}: it cannot be allocated."
+                )
+            referral.status, referral.status_changed_at = Referral.Status.ALLOCATED, now
+        referral.allocated_to = move.to
+        started.append(
+            Allocation(
+                referral=referral, link_worker=move.to, team=team, started_at=at, started_by=by, handover_note=note
             )
+        )
+    Referral.objects.bulk_update(referrals, ["allocated_to", "status", "status_changed_at"])
+    Allocation.objects.bulk_update(list(held.values()), ["ended_at", "release_note"])
+    Allocation.objects.bulk_create(started)
+    entries += [
+        AuditEntry(
+            "caseload.allocate",
+            allocation,
+            allocation.referral.person_id,
+            {"link_worker": allocation.link_worker_id, "previous": worker.pk},
+        )
+        for allocation in started
+    ]
+    audit_record_many(by=by, now=now, entries=entries)
     audit_record(
         by=by,
         action="caseload.reassign",
         obj=worker,
         now=now,
-        detail={"team": team.pk, "moved": len(moves), "unallocated": sum(m.to is None for m in moves)},
+        detail={"team": team.pk, "moved": len(moves), "unallocated": len(released)},
     )
+    _evaluate_early_intervention_clocks([a.referral for a in started], by=by)
     return len(moves)
+
+
+def _refuse_bad_moves(worker: User, moves: Sequence[Move]) -> None:
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for move in moves:
+        reference = move.referral.reference
+        if move.referral.pk in seen:
+            errors.setdefault("to", []).append(f"{reference} is on the list twice.")
+        seen.add(move.referral.pk)
+        if move.to is not None and move.to.pk == worker.pk:
+            errors.setdefault("to", []).append(f"{reference}: choose someone other than {worker}.")
+        if move.to is not None and not move.to.is_active:
+            errors.setdefault("to", []).append(f"{reference}: {move.to} is not active.")
+        if not move.note.strip():
+            errors.setdefault("note", []).append(f"{reference}: write a handover note.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _evaluate_early_intervention_clocks(referrals: list[Referral], *, by: User) -> None:
+    """A new care coordinator is half of what stops an early intervention in psychosis clock, so
+    the moved referrals with one still running are evaluated (one query finds them; usually none).
+    Every other clock stops on contacts, assessments or interventions, which a move does not add."""
+    running = set(
+        Clock.objects.filter(
+            referral__in=referrals, stopped_at__isnull=True, stop_rule=ClockPolicy.TreatmentStopRule.EIP
+        ).values_list("referral_id", flat=True)
+    )
+    for referral in referrals:
+        if referral.pk in running:
+            clocks_evaluate(referral=referral, by=by)

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.grants import absence_record, cover_arrange, covers_start_due
@@ -16,10 +18,10 @@ from caseload import selectors
 from caseload.forms import UNALLOCATED, AllocateForm, suggest_by_room, with_open_caseload
 from common.london import london_midnight
 from referrals.errors import ConflictError
-from referrals.models import Allocation, Referral
-from referrals.services import caseload_allocate, referral_triage
+from referrals.models import Allocation, Clock, Referral
+from referrals.services import caseload_allocate, contact_record, referral_triage
 from referrals.services.allocation import Move, caseload_reassign, caseload_unallocate
-from tests.factories import UserFactory, make_referral
+from tests.factories import UserFactory, make_eip_policy, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -241,6 +243,82 @@ def test_the_screen_costs_the_same_few_queries_for_a_big_caseload(
         page = client.get(move_url(bob, north_team))
 
     assert page.content.decode().count('name="note_') == 12
+
+
+def test_moving_fifty_people_costs_the_same_queries_as_moving_five(
+    tina, bob, dee, eve, alice, north_team, north_practice, django_assert_num_queries
+):
+    few = held_by(bob, by=alice, practice=north_practice, count=5, given="Few")
+    many = held_by(bob, by=alice, practice=north_practice, count=50, given="Many")
+
+    def plan(rows):  # every other person to Dee or Eve, every third back to the team's list
+        workers = [dee, eve, None]
+        return [Move(row, workers[i % 3], f"Handover {i}.") for i, row in enumerate(rows)]
+
+    with CaptureQueriesContext(connection) as five:
+        caseload_reassign(by=tina, now=timezone.now(), worker=bob, team=north_team, moves=plan(few))
+    with django_assert_num_queries(len(five.captured_queries)):
+        assert caseload_reassign(by=tina, now=timezone.now(), worker=bob, team=north_team, moves=plan(many)) == 50
+
+    assert Referral.objects.filter(allocated_to=bob).count() == 0
+    assert Referral.objects.filter(allocated_to=dee).count() == 2 + 17
+    assert Referral.objects.filter(allocated_to__isnull=True, status=Referral.Status.TRIAGED).count() == 1 + 16
+    assert Allocation.objects.filter(link_worker=bob, ended_at__isnull=True).count() == 0
+    assert Allocation.objects.filter(ended_at__isnull=True).count() == 55 - 17
+    # Every person's record says what happened to them, as moving them one at a time would.
+    assert AuditEvent.objects.filter(action="caseload.allocate", actor=tina).count() == 4 + 34
+    assert AuditEvent.objects.filter(action="caseload.unallocate", actor=tina).count() == 1 + 16
+    moved = many[4]  # 4 % 3 == 1: to Eve
+    current = Allocation.objects.get(referral=moved, ended_at__isnull=True)
+    assert (current.link_worker, current.handover_note, current.started_by) == (eve, "Handover 4.", tina)
+    ended = Allocation.objects.get(referral=moved, link_worker=bob)
+    assert ended.ended_at == current.started_at
+
+
+def test_a_moved_early_intervention_person_keeps_their_clock_until_they_are_seen(
+    tina, bob, dee, alice, north_team, north_practice
+):
+    make_eip_policy(north_team)
+    [referral] = held_by(bob, by=alice, practice=north_practice, count=1)
+    clock = referral.clocks.get(kind=Clock.Kind.TREATMENT, is_current=True)
+    assert clock.stop_rule == "eip"
+
+    caseload_reassign(
+        by=tina, now=timezone.now(), worker=bob, team=north_team, moves=[Move(referral, dee, "Bob is away.")]
+    )
+    clock.refresh_from_db()
+    assert clock.stopped_at is None  # a care coordinator alone is not treatment
+
+    seen_at = timezone.now()
+    contact_record(
+        referral=referral, by=dee, now=seen_at, occurred_at=seen_at, consultation_mechanism="01", attendance="5"
+    )
+    clock.refresh_from_db()
+    assert clock.stopped_at == seen_at
+
+
+def test_a_list_naming_someone_twice_or_an_inactive_worker_moves_nobody(
+    tina, bob, dee, eve, alice, north_team, north_practice
+):
+    first, second = held_by(bob, by=alice, practice=north_practice, count=2)
+    eve.is_active = False
+    eve.save()
+
+    with pytest.raises(ValidationError) as twice:
+        caseload_reassign(
+            by=tina,
+            now=timezone.now(),
+            worker=bob,
+            team=north_team,
+            moves=[Move(first, dee, "Handover."), Move(first, None, "Handover.")],
+        )
+    with pytest.raises(ValidationError) as inactive:
+        caseload_reassign(
+            by=tina, now=timezone.now(), worker=bob, team=north_team, moves=[Move(second, eve, "Handover.")]
+        )
+
+    assert "on the list twice" in str(twice.value) and "is not active" in str(inactive.value)
+    assert Referral.objects.filter(allocated_to=bob).count() == 2
 
 
 def test_unallocating_someone_in_treatment_keeps_them_in_treatment(tina, bob, alice, north_practice):
