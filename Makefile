@@ -62,6 +62,8 @@ demo: venv ## Migrate and load the synthetic demo data (once; later runs print t
 	$(HONCHO) run python manage.py migrate --noinput
 	$(HONCHO) run python manage.py db_roles
 	$(HONCHO) run python manage.py load_demo
+	@# The dashboards' reporting tables built now, so the first dashboard visit does not wait for them.
+	$(HONCHO) run python manage.py warm_reporting
 
 lint: venv check-migrations ## ruff check, ruff format --check, import contracts (docs/architecture.md), mypy and makemigrations --check
 	$(BIN)/ruff check .

@@ -78,6 +78,22 @@ def facts_ensure_current(*, now: datetime) -> Freshness:
     return Freshness(ready=True, behind=newest - state.last_audit_id > CATCH_UP_LIMIT, refreshed_at=state.refreshed_at)
 
 
+def facts_warm(*, now: datetime) -> int:
+    """Bring the reporting tables up to date before anyone asks for a dashboard: build them if
+    they were never built (at any size: nobody is waiting on this), then catch up on everything
+    changed since, batch by batch. Returns how many audit ids it moved past.
+
+    The worker runs it as it starts and beat every minute; the demo loader runs it last. So the
+    first dashboard visit after a start neither builds the store nor catches up a backlog while
+    someone waits (issue 16: it took 3.1 s).
+    """
+    facts_rebuild(now=now, only_if_never_built=True)
+    events = 0
+    while batch := facts_catch_up(now=now):
+        events += batch
+    return events
+
+
 def facts_rebuild(
     *, now: datetime, only_if_never_built: bool = False, progress: Callable[[str], None] | None = None
 ) -> bool:

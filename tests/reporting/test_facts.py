@@ -302,3 +302,33 @@ def test_a_big_store_never_built_is_left_to_the_background(client, tina, service
     assert response.status_code == 503
     assert "The dashboard is being prepared" in response.content.decode()
     assert not ReferralFact.objects.exists()
+
+
+def test_a_worker_starting_builds_a_store_never_built_so_no_first_visit_waits(client, tina, service, monkeypatch):
+    from celery.signals import worker_ready
+
+    from config.celery import app
+    from reporting import rebuild
+
+    monkeypatch.setattr(rebuild, "INLINE_REBUILD_LIMIT", 5)  # too big for a page to build while someone waits
+    monkeypatch.setattr(app.conf, "task_always_eager", True)  # the task runs here rather than on a worker
+
+    worker_ready.send(sender=None)
+
+    assert ReportingState.objects.get(pk=1).rebuilt_at is not None
+    assert facts_verify() == []
+    client.force_login(tina)
+    assert client.get("/dashboard/").status_code == 200  # drawn, not "being prepared"
+
+
+def test_make_demo_warms_the_reporting_tables_last(service, alice, capsys):
+    from django.core.management import call_command
+
+    call_command("warm_reporting")
+    assert ReportingState.objects.get(pk=1).rebuilt_at is not None and facts_verify() == []
+    contact(service.referrals[3], alice, NOW)
+
+    call_command("warm_reporting")  # a second start catches up what changed meanwhile
+
+    assert facts_verify() == []
+    assert "Reporting tables up to date" in capsys.readouterr().out

@@ -41,3 +41,18 @@ def test_clinicians_and_managers_find_the_waiting_lists_and_groups_from_home(cli
     _, main = _header_and_main(login(client, user).get(reverse("referrals:home")).content.decode())
     assert reverse("referrals:waiting_lists") in main
     assert reverse("groupwork:list") in main
+
+
+@pytest.mark.parametrize("who", ["alice", "tina"])
+def test_clinicians_and_managers_reach_the_waiting_lists_from_the_header_on_every_page(client, request, who):
+    user = request.getfixturevalue(who)
+    header, _ = _header_and_main(login(client, user).get(reverse("caseload:team")).content.decode())
+    assert re.search(rf'href="{reverse("referrals:waiting_lists")}"[^>]*>\s*Waiting lists', header)
+
+
+@pytest.mark.parametrize("who", ["bob", "sam"])
+def test_link_workers_and_service_managers_have_no_waiting_lists_link_in_the_header(client, request, who):
+    header, _ = _header_and_main(
+        login(client, request.getfixturevalue(who)).get(reverse("referrals:home")).content.decode()
+    )
+    assert reverse("referrals:waiting_lists") not in header
