@@ -169,3 +169,26 @@ def test_two_merges_of_the_same_duplicate_at_once_one_wins_the_other_is_refused(
     assert sorted(outcomes) == ["merged", "refused"]
     assert PersonMerge.objects.filter(duplicate=two.person).count() == 1
     assert Referral.objects.get(pk=two.pk).person_id in (one.person_id, three.person_id)
+
+
+def test_the_dashboards_count_the_moved_referral_as_the_kept_persons_after_a_merge_and_an_unmerge(pair, iris):
+    from reporting.facts import facts_catch_up
+    from reporting.models import ReferralFact
+    from reporting.rebuild import facts_rebuild, facts_verify
+
+    kept, dupe = pair
+    Person.objects.filter(pk=kept.person_id).update(ethnicity=Person.Ethnicity.CHINESE)
+    Person.objects.filter(pk=dupe.person_id).update(ethnicity="")
+    facts_rebuild(now=timezone.now())
+
+    merge = person_merge(keep=kept.person, duplicate=dupe.person, by=iris, now=timezone.now(), reason="Same woman.")
+    facts_catch_up(now=timezone.now())
+
+    assert ReferralFact.objects.get(pk=dupe.pk).ethnicity == Person.Ethnicity.CHINESE  # the equality pages agree
+    assert facts_verify() == []
+
+    person_unmerge(merge=merge, by=iris, now=timezone.now(), reason="Not one person.")
+    facts_catch_up(now=timezone.now())
+
+    assert ReferralFact.objects.get(pk=dupe.pk).ethnicity != Person.Ethnicity.CHINESE
+    assert facts_verify() == []
