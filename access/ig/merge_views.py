@@ -21,7 +21,7 @@ from .merges import (
     MergeConfirmForm,
     MergeFindForm,
     UnmergeForm,
-    merge_side,
+    merge_sides,
     merge_undo_allowed,
     merges_recent,
     person_posted_for_merge,
@@ -54,7 +54,8 @@ def merge_start(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _compare(keep: Person, duplicate: Person, form: MergeConfirmForm) -> dict[str, object]:
-    return {"keep": merge_side(keep), "duplicate": merge_side(duplicate), "confirm": form}
+    keep_side, duplicate_side = merge_sides(keep, duplicate)
+    return {"keep": keep_side, "duplicate": duplicate_side, "confirm": form}
 
 
 def _merge_post(request: AuthenticatedHttpRequest) -> HttpResponse:

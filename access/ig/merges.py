@@ -1,7 +1,7 @@
 """Reads and forms for merging duplicate records (the IG lead's pages; the writes are
 ``referrals.services.person_merge`` and ``person_unmerge``; docs/person-merge.md)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django import forms
 from django.db.models import QuerySet
@@ -24,6 +24,23 @@ class MergeSide:
     nhs_number: str
     counts: list[tuple[str, int]]
     has_assessment: bool
+    differs: frozenset[str] = frozenset()  # the identifying details that differ from the other record
+
+
+# What the comparison checks side by side, so the eye goes to the differences first.
+COMPARED = {
+    "name": lambda p: f"{p.given_name} {p.family_name}".casefold().split(),
+    "nhs_number": lambda p: p.nhs_number or "",
+    "birth_date": lambda p: p.birth_date,
+    "postcode": lambda p: (p.postcode or "").replace(" ", "").upper(),
+    "gp_practice": lambda p: p.gp_practice_id,
+}
+
+
+def merge_sides(keep: Person, duplicate: Person) -> tuple[MergeSide, MergeSide]:
+    """Both records for the comparison, each marked with the details that differ from the other's."""
+    differs = frozenset(name for name, value in COMPARED.items() if value(keep) != value(duplicate))
+    return replace(merge_side(keep), differs=differs), replace(merge_side(duplicate), differs=differs)
 
 
 def person_find_for_merge(value: str) -> Person | None:

@@ -36,6 +36,13 @@ def test_the_ig_lead_compares_two_records_side_by_side_and_the_look_is_recorded(
 
     assert "Compare them" in page and "Jo Smith" in page and "Jo Smyth" in page
     assert "Merge the records" in page
+    # The differences stand out: the family name and the missing NHS number, on both sides; the
+    # date of birth and the practice they share are not marked.
+    assert page.count("Differs</strong>") == 4
+    for label in ("Name", "NHS number"):
+        assert page.count(f'{label}</dt><dd class="nhsuk-summary-list__value">') == 2
+    rows = [row for row in page.split('<div class="nhsuk-summary-list__row">') if "Differs</strong>" in row]
+    assert {row.split("</dt>")[0].rsplit(">", 1)[1] for row in rows} == {"Name", "NHS number"}
     looked_at = AuditEvent.objects.filter(action="record.search", actor=iris).values_list("person_id", flat=True)
     assert set(looked_at) == {kept.person_id, dupe.person_id}
 
