@@ -1,0 +1,22 @@
+"""The web process loads every page's code as it starts, so the first visit after a start is not
+the one that waits for it (the FHIR mapping's models alone take about a second to build)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import sys
+before = "interchange.fhir.views" in sys.modules
+import config.wsgi
+print(before, "interchange.fhir.views" in sys.modules, "reporting.views" in sys.modules)
+"""
+
+
+def test_starting_the_web_application_loads_every_pages_code_before_the_first_request():
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split()[-3:] == ["False", "True", "True"]
