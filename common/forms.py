@@ -21,7 +21,10 @@ def form_field(form: forms.BaseForm, name: str, kind: type[_Field]) -> _Field:
 class TimeOfDayField(forms.TimeField):
     """A 24-hour time typed as 14:30 (or 1430, or 14.30)."""
 
-    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "nhsuk-input--width-5"})
+    # Shown as 18:00, not Python's 18:00:00, when the form starts from a stored time.
+    widget = forms.TimeInput(
+        format="%H:%M", attrs={"inputmode": "numeric", "autocomplete": "off", "class": "nhsuk-input--width-5"}
+    )
 
     def to_python(self, value: str | time | None) -> time | None:
         if isinstance(value, str):

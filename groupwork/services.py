@@ -105,6 +105,63 @@ def session_add(*, cohort: Cohort, by: User, now: datetime, starts_at: datetime,
     return session
 
 
+def _locked_unrecorded(session: GroupSession, *, doing: str) -> GroupSession:
+    """The session under its lock (the register's own lock), refused once its register is recorded:
+    each attendance is a care contact at the session's time that the clocks may have acted on."""
+    session = GroupSession.objects.select_for_update(of=("self",)).select_related("cohort").get(pk=session.pk)
+    if session.register_recorded_at is not None:
+        raise ValidationError(
+            f"This session's register is recorded, each attendance a contact at its time, so it cannot be {doing}. "
+            "Correct a contact on the person's record instead."
+        )
+    return session
+
+
+@transaction.atomic
+def session_change(
+    *, session: GroupSession, by: User, now: datetime, starts_at: datetime, topic: str = ""
+) -> GroupSession:
+    """Move one session to another time, or change its topic, until its register is recorded."""
+    session = _locked_unrecorded(session, doing="moved")
+    cohort = session.cohort
+    if london_date(starts_at) < cohort.starts_on:
+        raise ValidationError({"starts_at": ["A session cannot be before the cohort starts."]})
+    if GroupSession.objects.filter(cohort=cohort, starts_at=starts_at).exclude(pk=session.pk).exists():
+        raise ValidationError({"starts_at": ["This cohort already meets at that time."]})
+    before = {"starts_at": session.starts_at.isoformat(), "topic": session.topic}
+    session.starts_at, session.topic = starts_at, topic.strip()
+    session.save(update_fields=["starts_at", "topic"])
+    audit_record(
+        by=by,
+        action="group_session.change",
+        obj=session,
+        now=now,
+        detail={
+            "cohort": cohort.pk,
+            "before": before,
+            "after": {"starts_at": starts_at.isoformat(), "topic": session.topic},
+        },
+    )
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: GroupSession, by: User, now: datetime, reason: str) -> None:
+    """Take a session off the cohort's schedule (the facilitator is off, the room is lost), with a
+    reason, until its register is recorded. The audit row keeps what it was."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the session is cancelled, for example: facilitator unwell."]})
+    session = _locked_unrecorded(session, doing="cancelled")
+    detail = {
+        "cohort": session.cohort_id,
+        "starts_at": session.starts_at.isoformat(),
+        "topic": session.topic,
+        "reason": reason.strip(),
+    }
+    audit_record(by=by, action="group_session.cancel", obj=session, now=now, detail=detail)
+    session.delete()
+
+
 def _fill_from_waiting_list(*, cohort: Cohort, by: User, now: datetime) -> list[Enrolment]:
     places = cohort_places_left(cohort)
     waiting = list(

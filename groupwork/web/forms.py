@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from common.forms import TimeOfDayField, form_field, nhs_date_field
+from common.forms import LimitedCharField, TimeOfDayField, form_field, nhs_date_field
 from common.london import london_instant
 from groupwork.models import GROUP_MECHANISMS, REGISTER_ATTENDANCE, Group
 from groupwork.selectors import RegisterRow
@@ -122,3 +122,27 @@ class RegisterForm(forms.Form):
         if self.fields and not any(data.values()):
             raise forms.ValidationError("Mark at least one person as attended, did not attend or cancelled.")
         return data
+
+
+class SessionForm(forms.Form):
+    """One session's day, London time and topic (moving it, or giving it a topic)."""
+
+    service_fields = {"starts_at": "day"}
+
+    day = nhs_date_field("Date of the session", help_text="For example, 12 4 2027")
+    at = TimeOfDayField(label="Time it starts", help_text="24-hour clock, for example 18:00")
+    topic = LimitedCharField(label="Topic (optional)", max_length=120, what="The topic", required=False)
+
+    def starts_at(self) -> datetime:
+        return london_instant(self.cleaned_data["day"], self.cleaned_data["at"])
+
+
+class SessionCancelForm(forms.Form):
+    reason = LimitedCharField(
+        label="Why is it cancelled?",
+        max_length=500,
+        what="The reason",
+        help_text="For example: facilitator unwell. Kept in the audit log.",
+        error_messages={"required": "Say why the session is cancelled"},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
-from groupwork.models import Attendance, Cohort, Enrolment, Group
-from groupwork.services import group_enrol
+from accounts.models import AuditEvent
+from groupwork.models import Attendance, Cohort, Enrolment, Group, GroupSession
+from groupwork.services import group_enrol, session_attendance_record
 from referrals.models import Contact, Referral
 from referrals.services import referral_close
 from tests.factories import make_cohort, make_group, make_referral
@@ -247,3 +248,87 @@ def test_someone_whose_referral_ended_before_the_session_is_not_on_its_register(
     assert "Ada" not in page and "Bea" in page
     assert response.status_code == 302  # the others' register is not blocked by Ada's ended referral
     assert Attendance.objects.filter(session=session).count() == 2
+
+
+# --- one session: move it, or cancel it with a reason ----------------------------------------
+
+
+def session_page(session, what="change"):
+    return f"/groups/sessions/{session.pk}/{what}/"
+
+
+def test_a_facilitator_moves_a_session_to_another_evening_and_the_audit_keeps_both_times(client, alice, session):
+    client.force_login(alice)
+    with time_machine.travel(MONDAY, tick=False):
+        form = client.get(session_page(session)).content.decode()
+        assert 'value="18:00"' in form and "Distress" not in form
+
+        response = client.post(
+            session_page(session),
+            {"day_day": "10", "day_month": "3", "day_year": "2026", "at": "17:30", "topic": "Distress tolerance"},
+        )
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.starts_at, session.topic) == (uk(2026, 3, 10, 17, 30), "Distress tolerance")
+    event = AuditEvent.objects.get(action="group_session.change", object_id=str(session.pk))
+    assert event.detail["before"]["starts_at"] == SESSION.isoformat()
+
+
+def test_a_session_cannot_move_before_its_cohort_or_onto_another_session(client, alice, session):
+    later = session.cohort.sessions.create(starts_at=SESSION + timedelta(weeks=1))
+    client.force_login(alice)
+    with time_machine.travel(MONDAY, tick=False):
+        early = client.post(
+            session_page(session), {"day_day": "1", "day_month": "3", "day_year": "2026", "at": "18:00"}
+        )
+        clash = client.post(
+            session_page(session), {"day_day": "16", "day_month": "3", "day_year": "2026", "at": "18:00"}
+        )
+
+    assert "A session cannot be before the cohort starts." in early.content.decode()
+    assert "This cohort already meets at that time." in clash.content.decode()
+    session.refresh_from_db()
+    assert session.starts_at == SESSION and later.starts_at == SESSION + timedelta(weeks=1)
+
+
+def test_cancelling_a_session_asks_for_a_reason_and_confirmation_first(client, alice, session):
+    client.force_login(alice)
+    with time_machine.travel(MONDAY, tick=False):
+        confirm = client.get(session_page(session, "cancel")).content.decode()
+        refused = client.post(session_page(session, "cancel"), {"reason": " "})
+        assert GroupSession.objects.filter(pk=session.pk).exists()
+
+        done = client.post(session_page(session, "cancel"), {"reason": "Facilitator unwell."})
+
+    assert "Cancel the session on" in confirm and "Keep the session" in confirm
+    assert refused.status_code == 200 and "Say why the session is cancelled" in refused.content.decode()
+    assert done.status_code == 302
+    assert not GroupSession.objects.filter(pk=session.pk).exists()
+    event = AuditEvent.objects.get(action="group_session.cancel", object_id=str(session.pk))
+    assert event.detail["reason"] == "Facilitator unwell." and event.detail["starts_at"] == SESSION.isoformat()
+
+
+def test_a_session_whose_register_is_recorded_can_be_neither_moved_nor_cancelled(client, alice, session):
+    client.force_login(alice)
+    enrolment = session.cohort.enrolments.first()
+    with time_machine.travel(AFTER, tick=False):
+        session_attendance_record(session=session, by=alice, now=AFTER, marks={enrolment.pk: "5"})
+        moved = client.post(
+            session_page(session), {"day_day": "10", "day_month": "3", "day_year": "2026", "at": "18:00"}
+        )
+        cancelled = client.post(session_page(session, "cancel"), {"reason": "Wrong day."})
+        detail = client.get(f"/groups/{session.cohort.group_id}/").content.decode()
+
+    for response in (moved, cancelled):
+        assert "register is recorded, each attendance a contact" in response.content.decode()
+    session.refresh_from_db()
+    assert session.starts_at == SESSION
+    assert session_page(session) not in detail  # only sessions still to be recorded offer the change
+
+
+def test_another_teams_staff_get_404_for_a_sessions_pages(client, charlie, session):
+    client.force_login(charlie)
+    assert client.get(session_page(session)).status_code == 404
+    assert client.post(session_page(session, "cancel"), {"reason": "x"}).status_code == 404
+    assert GroupSession.objects.filter(pk=session.pk).exists()

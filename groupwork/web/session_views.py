@@ -1,0 +1,80 @@
+"""One session of a cohort: move it or change its topic, or cancel it with a reason and a
+confirmation, until its register is recorded (groupwork.services.session_change, session_cancel).
+Access: the session through ``groupwork.selectors`` (the facilitating team; a 404 for anyone else)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.http import AuthenticatedHttpRequest
+from common.web import add_service_errors
+from groupwork import selectors as s
+from groupwork.models import GroupSession
+from groupwork.services import session_cancel, session_change
+
+from .forms import SessionCancelForm, SessionForm
+
+
+def _page(request: AuthenticatedHttpRequest, template: str, session: GroupSession, form, **extra) -> HttpResponse:
+    group = session.cohort.group
+    return render(
+        request,
+        template,
+        {
+            "session": session,
+            "group": group,
+            "form": form,
+            "has_errors": bool(form.errors),
+            "breadcrumbs": [
+                ("Home", reverse("referrals:home")),
+                ("Groups", reverse("groupwork:list")),
+                (group.name, reverse("groupwork:detail", args=[group.pk])),
+            ],
+            **extra,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
+    session = s.session_get_for_user(request.user, session_id)
+    local = timezone.localtime(session.starts_at)
+    initial = {"day": local.date(), "at": local.time(), "topic": session.topic}
+    form = SessionForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_change(
+                session=session,
+                by=request.user,
+                now=timezone.now(),
+                starts_at=form.starts_at(),
+                topic=form.cleaned_data["topic"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Session moved to {timezone.localtime(form.starts_at()):%A %-d %B %Y, %H:%M}.")
+            return redirect("groupwork:detail", group_id=session.cohort.group_id)
+    return _page(request, "groupwork/session_edit.html", session, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_cancel_confirm(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
+    session = s.session_get_for_user(request.user, session_id)
+    form = SessionCancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_cancel(session=session, by=request.user, now=timezone.now(), reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Session on {timezone.localtime(session.starts_at):%A %-d %B %Y} cancelled.")
+            return redirect("groupwork:detail", group_id=session.cohort.group_id)
+    return _page(request, "groupwork/session_cancel.html", session, form)
