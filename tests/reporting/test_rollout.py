@@ -18,7 +18,7 @@ from pathways.services import rollout_set
 from referrals.services import referral_redirect
 from reporting.rollout import side_of
 from tests.factories import TeamFactory, make_referral
-from tests.reporting.conftest import NOW, csv_table, page_tables, row
+from tests.reporting.conftest import NOW, contact, csv_table, page_tables, row
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +130,34 @@ def test_without_any_roll_out_the_page_says_so(client, sam, at_now):
     response = client.get("/dashboard/rollout/", {"period": "4w"})
 
     assert "No service has go-live dates by locality" in response.content.decode()
+
+
+JAN_26 = NOW - timedelta(days=49)  # Monday 26 January: due for treatment by 23 February
+FEB_9 = NOW - timedelta(days=35)  # Monday 9 February: due by 9 March
+
+
+def test_treatment_within_4_weeks_is_compared_by_the_week_each_wait_ended(
+    client, sam, rolled_out, alice, north_practice, at_now
+):
+    # Known answer. Before go-live (weeks of 16 and 23 Feb): ten North referrals of 26 January seen
+    # twice, eight by 18 February (within 4 weeks), two on 25 February (late): 80.0%. After (weeks
+    # of 2 and 9 Mar): ten of 9 February, nine by 4 March, one on 11 March (late): 90.0%. They were
+    # received before the period, so the referral figures per week are unchanged.
+    for received, on_time, late, ended_on_time, ended_late in (
+        (JAN_26, 8, 2, NOW - timedelta(days=26), NOW - timedelta(days=19)),
+        (FEB_9, 9, 1, NOW - timedelta(days=12), NOW - timedelta(days=5)),
+    ):
+        for i in range(on_time + late):
+            referral = make_referral(by=alice, received_at=received, now=received, practice=north_practice)
+            contact(referral, alice, received + timedelta(hours=2))
+            contact(referral, alice, ended_on_time if i < on_time else ended_late)
+    client.force_login(sam)
+
+    table = page_tables(client.get("/dashboard/rollout/", {"period": "4w"}))[f"rollout-{rolled_out.pk}"]
+
+    north = row(table, "North and West")
+    assert (north["Treatment within 4 weeks, before"], north["Treatment within 4 weeks, after"]) == ("80.0%", "90.0%")
+    assert (north["Referrals in the locality per week, before"], north["Share with the service, after"]) == (
+        "5.0",
+        "66.7%",
+    )
