@@ -403,6 +403,16 @@ PAGES += [
     Shot("self-referral", "/self-referral/", role=None),
 ]
 
+# --- Issue 16: the dashboards over the demo's year of activity (tests/browser/test_dashboard.py
+# writes dashboard-*.png from its own small data; these show the demo's 52 weekly points) -------
+
+PAGES += [
+    Shot("dashboard-year", "/dashboard/?period=52w", role=Role.SERVICE_MANAGER),
+    Shot("dashboard-breaches", "/dashboard/breaches/?period=52w", role=Role.SERVICE_MANAGER),
+    Shot("dashboard-capacity", "/dashboard/capacity/?period=52w", role=Role.SERVICE_MANAGER),
+    Shot("dashboard-flow", "/dashboard/flow/?period=52w", role=Role.SERVICE_MANAGER),
+]
+
 # --- data -------------------------------------------------------------------------
 
 
