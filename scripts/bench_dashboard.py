@@ -44,6 +44,11 @@ PAGES = [
     ("equality", "/dashboard/equality/", {}),  # by ethnicity
     ("equality-age", "/dashboard/equality/", {"by": "age_band"}),
     ("flow", "/dashboard/flow/", {}),
+    ("internal", "/dashboard/internal-waits/", {}),
+    ("rollout", "/dashboard/rollout/", {}),
+    ("demand", "/dashboard/demand/", {}),
+    ("national", "/dashboard/national/", {}),
+    ("quality", "/dashboard/data-quality/", {}),
 ]
 
 
@@ -213,6 +218,8 @@ def main() -> None:
         "--changes", type=int, default=400, help="Contacts recorded for (c); a quarter as many redirects."
     )
     parser.add_argument("--verify", action="store_true", help="Also recompute every reporting row (slow).")
+    parser.add_argument("--pages", nargs="*", help=f"Only these pages (of {', '.join(p[0] for p in PAGES)}).")
+    parser.add_argument("--skip-exact", action="store_true", help="Skip (c), the reporting tables staying exact.")
     args = parser.parse_args()
 
     bench = bench_open(
@@ -279,6 +286,8 @@ def main() -> None:
         client = Client()
         client.force_login(user)
         for name, url, extra in PAGES:
+            if args.pages and name not in args.pages:
+                continue
             if label.startswith("superuser, ") and name not in ("waits", "equality"):
                 continue
             times, count, queries, status = render(client, url, {**params, **extra}, args.runs)
@@ -299,6 +308,8 @@ def main() -> None:
             print(f"    {line}")
 
     print()
+    if args.skip_exact:
+        return
     print("(c) The reporting tables stay exact while the records change (then rolled back):")
     stays_exact(args.changes)
     if args.verify:
