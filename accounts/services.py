@@ -1,5 +1,6 @@
 """Writes for staff and the audit log."""
 
+import json
 import secrets
 from base64 import b32encode
 from collections.abc import Sequence
@@ -8,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils.crypto import salted_hmac
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -103,6 +104,19 @@ def audit_read(
     """
     if source_ip is None:
         source_ip = current_ip()
+    person_ids = sorted(set(people))
+    if connection.vendor == "postgresql":
+        # Every page that shows people runs this: one statement with the ids as an array, no
+        # model instances and no RETURNING (2.0-2.7 ms through bulk_create for 25 people, 0.4-0.6 ms
+        # so: issue 17). The same columns and values as the rows below.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {AuditEvent._meta.db_table} "
+                "(at, actor_id, action, object_type, object_id, person_id, detail, source_ip) "
+                "SELECT %s, %s, %s, %s, %s, person_id, %s::jsonb, %s FROM unnest(%s::bigint[]) AS person_id",
+                [now, by.pk, action, object_type, object_id, json.dumps(detail or {}), source_ip, person_ids],
+            )
+        return len(person_ids)
     rows = [
         AuditEvent(
             at=now,
@@ -114,7 +128,7 @@ def audit_read(
             detail=detail or {},
             source_ip=source_ip,
         )
-        for person_id in sorted(set(people))
+        for person_id in person_ids
     ]
     AuditEvent.objects.bulk_create(rows)
     return len(rows)
