@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +17,7 @@ from groupwork.models import GroupSession
 from groupwork.services import session_cancel, session_change
 
 from .forms import SessionCancelForm, SessionForm
+from .views import group_breadcrumbs
 
 
 def _page(request: AuthenticatedHttpRequest, template: str, session: GroupSession, form, **extra) -> HttpResponse:
@@ -30,11 +30,7 @@ def _page(request: AuthenticatedHttpRequest, template: str, session: GroupSessio
             "group": group,
             "form": form,
             "has_errors": bool(form.errors),
-            "breadcrumbs": [
-                ("Home", reverse("referrals:home")),
-                ("Groups", reverse("groupwork:list")),
-                (group.name, reverse("groupwork:detail", args=[group.pk])),
-            ],
+            "breadcrumbs": group_breadcrumbs(group=group),
             **extra,
         },
     )

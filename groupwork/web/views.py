@@ -37,6 +37,16 @@ from .forms import CohortForm, EnrolForm, GroupForm, RegisterForm
 GROUPS_PAGE_SIZE = 25
 
 
+def group_breadcrumbs(*, group: Group | None = None, below_list: bool = True) -> list[tuple[str, str]]:
+    """Home; then Groups for a page below the list; then the group for a page below the group."""
+    crumbs = [("Home", reverse("referrals:home"))]
+    if below_list:
+        crumbs.append(("Groups", reverse("groupwork:list")))
+    if group is not None:
+        crumbs.append((group.name, reverse("groupwork:detail", args=[group.pk])))
+    return crumbs
+
+
 def _refuse_unless_facilitating(request: AuthenticatedHttpRequest) -> None:
     if not s.user_facilitates(request.user):
         raise Http404("No groups here.")
@@ -46,7 +56,11 @@ def _refuse_unless_facilitating(request: AuthenticatedHttpRequest) -> None:
 def group_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _refuse_unless_facilitating(request)
     page = Paginator(s.groups_visible_to(request.user), GROUPS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "groupwork/list.html", {"page_obj": page, "groups": page.object_list})
+    return render(
+        request,
+        "groupwork/list.html",
+        {"page_obj": page, "groups": page.object_list, "breadcrumbs": group_breadcrumbs(below_list=False)},
+    )
 
 
 def _my_teams(request: AuthenticatedHttpRequest) -> QuerySet[Team]:
@@ -76,7 +90,11 @@ def group_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{group.name} set up. Now schedule its first cohort.")
             return redirect("groupwork:detail", group_id=group.pk)
-    return render(request, "groupwork/new.html", {"form": form, "has_errors": bool(form.errors)})
+    return render(
+        request,
+        "groupwork/new.html",
+        {"form": form, "has_errors": bool(form.errors), "breadcrumbs": group_breadcrumbs()},
+    )
 
 
 def _detail_page(
@@ -94,6 +112,7 @@ def _detail_page(
             "cohort_form": cohort_form or CohortForm(prefix="cohort"),
             "has_errors": bool(cohort_form and cohort_form.errors),
             "now": timezone.now(),
+            "breadcrumbs": group_breadcrumbs(),
         },
     )
 
@@ -139,6 +158,7 @@ def _register_page(
         {
             "session": session,
             "group": session.cohort.group,
+            "breadcrumbs": group_breadcrumbs(group=session.cohort.group),
             "register": register,
             "form": form,
             "has_errors": bool(form.errors),

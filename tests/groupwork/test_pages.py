@@ -332,3 +332,20 @@ def test_another_teams_staff_get_404_for_a_sessions_pages(client, charlie, sessi
     assert client.get(session_page(session)).status_code == 404
     assert client.post(session_page(session, "cancel"), {"reason": "x"}).status_code == 404
     assert GroupSession.objects.filter(pk=session.pk).exists()
+
+
+def test_every_group_page_says_where_it_sits_in_a_breadcrumb(client, alice, session):
+    client.force_login(alice)
+    group = session.cohort.group
+
+    def crumbs(url):
+        body = client.get(url).content.decode()
+        nav = body[body.index('aria-label="Breadcrumb"') : body.index("</nav>", body.index('aria-label="Breadcrumb"'))]
+        return [part.split("</a>")[0] for part in nav.split('class="nhsuk-breadcrumb__link" href="')[1:]]
+
+    with time_machine.travel(AFTER, tick=False):
+        assert crumbs("/groups/") == ['/">Home']
+        assert crumbs(f"/groups/{group.pk}/") == ['/">Home', '/groups/">Groups']
+        expected = ['/">Home', '/groups/">Groups', f'/groups/{group.pk}/">Emotional coping']
+        assert crumbs(register_url(session)) == expected
+        assert crumbs(session_page(session)) == expected
