@@ -11,6 +11,7 @@ from access.selectors import referrals_visible_to
 from accounts.models import User
 from common.search import join_digit_groups
 from localities.models import Locality, Team
+from referrals.matching import Candidate, person_candidates
 from referrals.models import Clock, Contact, Person, Referral, RiskFlag
 from referrals.web.shared import current_clocks
 
@@ -88,3 +89,22 @@ def redirect_targets(referral: Referral) -> QuerySet[Team]:
 def risk_flags_open(person: Person) -> list[RiskFlag]:
     """The person's risks not yet resolved, shown beside the referral being triaged or redirected."""
     return list(RiskFlag.objects.filter(person=person, resolved_at__isnull=True))
+
+
+def possible_same_people(person: Person) -> list[Candidate]:
+    """For a person registered without an NHS number (a self-referral, an API referral from
+    someone who did not know it): who else they may be, scored as at intake, themselves left out.
+    Someone with an NHS number was matched on it when the referral came in."""
+    if person.nhs_number or person.birth_date is None:
+        return []
+    return [
+        candidate
+        for candidate in person_candidates(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            birth_date=person.birth_date,
+            postcode=person.postcode,
+            limit=5,
+        )
+        if candidate.person.pk != person.pk
+    ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from access.selectors import people_visible_to, referral_get_for_user
 from accounts.http import AuthenticatedHttpRequest
-from accounts.reads import LIST, VIEW, seen
+from accounts.reads import LIST, SEARCH, VIEW, seen
 from common.web import add_service_errors, safe_next, set_display_attrs
 from pathways.selectors import rollout_check, rollouts_not_live
 from referrals.errors import InvalidTransition
@@ -22,7 +22,7 @@ from referrals.services import referral_redirect, referral_triage
 from referrals.web.shared import person_breadcrumbs, person_url
 
 from .forms import QueueFilterForm, RedirectForm, TriageForm
-from .queries import redirect_targets, risk_flags_open, triage_queue, triage_scope_for
+from .queries import possible_same_people, redirect_targets, risk_flags_open, triage_queue, triage_scope_for
 
 PAGE_SIZE = 25
 
@@ -96,6 +96,9 @@ def triage_referral(request: AuthenticatedHttpRequest, referral_id: int) -> Http
             messages.success(request, f"Referral {referral.reference} for {referral.person} triaged.")
             return redirect(safe_next(request, reverse("referrals:triage")))
     context = _referral_context(request, referral) | {"form": form, "next": safe_next(request, "")}
+    if request.user.takes_referrals:  # who may search everyone at intake may see the same here
+        context["possible_same"] = possible_same_people(referral.person)
+        seen(request, SEARCH, [c.person.pk for c in context["possible_same"]], what="referrals.person")
     return render(request, "referrals/triage/triage.html", context)
 
 
