@@ -80,6 +80,11 @@ def bulk_load(*, shape: BulkShape, now: datetime, progress: Callable[[str], None
         with transaction.atomic():
             rows.close()
         result.rows = rows.counts()
+        # Statistics for what COPY just wrote: without them the planner takes the new tables for
+        # empty and joins the measure-scope rebuild's hand-offs to a million referrals in a nested
+        # loop (hours, not seconds).
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")
         with transaction.atomic():
             # Each referral's earliest clock-stop events, and what the measures read of it, as the
             # services would have kept them.
