@@ -5,6 +5,7 @@ referral domain's own queries (the clock policy for a team, which clocks are bre
 person's consent decision in force), used by services, pages and the access rules alike.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -241,4 +242,15 @@ def sweep_stopped_since(*, now: datetime) -> datetime | None:
         SweepStatus.objects.filter(pk=1, finished_at__lt=now - settings.CLOCK_SWEEP_STALE_AFTER)
         .values_list("finished_at", flat=True)
         .first()
+    )
+
+
+# --- Open referrals (intake's "Open with <team> since <date>") ------------------------------------
+
+
+def open_referrals_of(people: Iterable[Person]) -> QuerySet[Referral]:
+    """These people's open referrals (discharged and closed ones have ended), oldest first, with
+    their team. Not limited to what the user can see: intake flags referrals held by other teams."""
+    return (
+        Referral.objects.filter(person__in=people, ended_at__isnull=True).select_related("team").order_by("received_at")
     )

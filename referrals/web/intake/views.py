@@ -36,6 +36,7 @@ from localities.selectors import route_for
 from referrals.matching import Candidate, person_candidates
 from referrals.models import Carer, Person, Referral
 from referrals.nhs_number import format_nhs_number
+from referrals.selectors import open_referrals_of
 from referrals.services import carer_add, person_created_despite_match_record, referral_create, risk_flag_raise
 from referrals.services.referrals import IdempotencyConflict
 from referrals.services.referrer import referrer_set_from_form
@@ -163,9 +164,7 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _open_referrals(user: Any, people: list[Person]) -> dict[int, list[dict[str, object]]]:
     """Each person's open referrals, for the flag "Open with <team> since <date>", with a link to add
     to the referral when the user may see it (two queries, however many people)."""
-    rows = list(
-        Referral.objects.filter(person__in=people, ended_at__isnull=True).select_related("team").order_by("received_at")
-    )
+    rows = list(open_referrals_of(people))
     visible = set(referrals_visible_to(user).filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
     found: dict[int, list[dict[str, object]]] = {}
     for referral in rows:
