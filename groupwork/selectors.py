@@ -11,6 +11,7 @@ from django.http import Http404
 
 from access.selectors import referrals_visible_to
 from accounts.models import Role, TeamMembership, User
+from localities.models import Team
 from referrals.models import Allocation, Referral
 
 from .models import Attendance, Cohort, Enrolment, Group, GroupSession
@@ -21,6 +22,11 @@ FACILITATING_ROLES = frozenset({Role.CLINICIAN, Role.LINK_WORKER, Role.TEAM_MANA
 
 def user_facilitates(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.role in FACILITATING_ROLES
+
+
+def teams_of(user: User) -> QuerySet[Team]:
+    """The teams the user is a member of, by name: those they may set up a group for."""
+    return Team.objects.filter(memberships__user_id=user.pk).order_by("name")
 
 
 def groups_visible_to(user: User) -> QuerySet[Group]:

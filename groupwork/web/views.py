@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +27,6 @@ from groupwork.services import (
     group_enrol,
     session_attendance_record,
 )
-from localities.models import Team
 from referrals.errors import InvalidTransition
 from referrals.models import Referral
 
@@ -63,15 +61,11 @@ def group_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _my_teams(request: AuthenticatedHttpRequest) -> QuerySet[Team]:
-    return Team.objects.filter(memberships__user_id=request.user.pk).order_by("name")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     _refuse_unless_facilitating(request)
-    form = GroupForm(request.POST or None, teams=_my_teams(request))
+    form = GroupForm(request.POST or None, teams=s.teams_of(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
