@@ -36,6 +36,27 @@ class Filters:
     def q(self) -> Q:
         return Q(**{f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None})
 
+    def q_on(self, **columns: str | tuple[str, ...]) -> Q:
+        """The filters set, read on another table: ``columns`` gives, by filter name, the lookup to
+        compare with (``source="referral__source"``), or several lookups any one of which may match (a
+        hand-off's team is the one it left or the one it went to). A filter not named is read on
+        the column of its own name, as in ``q``. The conditions are ANDed in the order named."""
+        unknown = set(columns) - {f.name for f in fields(self)}
+        if unknown:
+            raise TypeError(f"Not a dashboard filter: {', '.join(sorted(unknown))}")
+        names = [*columns, *(f.name for f in fields(self) if f.name not in columns)]
+        q = Q()
+        for name in names:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            lookups = columns.get(name, name)
+            any_of = Q()
+            for lookup in (lookups,) if isinstance(lookups, str) else lookups:
+                any_of |= Q(**{lookup: value})
+            q &= any_of
+        return q
+
     def active(self) -> list[tuple[str, str]]:
         """(column, value as text) for each filter set."""
         return [(f.name, str(getattr(self, f.name))) for f in fields(self) if getattr(self, f.name) is not None]

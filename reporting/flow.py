@@ -39,18 +39,14 @@ SERVICE_LABELS = dict(Team.Kind.choices)
 
 
 def _handoff_q(filters: Filters) -> Q:
-    q = Q()
-    if filters.team_id is not None:
-        q &= Q(from_team_id=filters.team_id) | Q(to_team_id=filters.team_id)
-    if filters.service is not None:
-        q &= Q(from_team__kind=filters.service) | Q(to_team__kind=filters.service)
-    if filters.locality_id is not None:
-        q &= Q(referral__locality_id=filters.locality_id)
-    if filters.source is not None:
-        q &= Q(referral__source=filters.source)
-    if filters.urgency is not None:
-        q &= Q(referral__urgency=filters.urgency)
-    return q
+    """The dashboard filters on a hand-off: a team or service it left or went to; the rest on the referral."""
+    return filters.q_on(
+        team_id=("from_team_id", "to_team_id"),
+        service=("from_team__kind", "to_team__kind"),
+        locality_id="referral__locality_id",
+        source="referral__source",
+        urgency="referral__urgency",
+    )
 
 
 @dataclass

@@ -36,18 +36,13 @@ def _weeks(value: float) -> str:
 
 def offers_q(filters: Filters) -> Q:
     """The dashboard filters, read on the offering team and the referral."""
-    q = Q()
-    if filters.locality_id is not None:
-        q &= Q(team__locality_id=filters.locality_id)
-    if filters.team_id is not None:
-        q &= Q(team_id=filters.team_id)
-    if filters.service is not None:
-        q &= Q(team__kind=filters.service)
-    if filters.source is not None:
-        q &= Q(referral__source=filters.source)
-    if filters.urgency is not None:
-        q &= Q(referral__urgency=filters.urgency)
-    return q
+    return filters.q_on(
+        locality_id="team__locality_id",
+        team_id="team_id",
+        service="team__kind",
+        source="referral__source",
+        urgency="referral__urgency",
+    )
 
 
 @dataclass
