@@ -97,8 +97,9 @@ def triage_referral(request: AuthenticatedHttpRequest, referral_id: int) -> Http
             return redirect(safe_next(request, reverse("referrals:triage")))
     context = _referral_context(request, referral) | {"form": form, "next": safe_next(request, "")}
     if request.user.takes_referrals:  # who may search everyone at intake may see the same here
-        context["possible_same"] = possible_same_people(referral.person)
-        seen(request, SEARCH, [c.person.pk for c in context["possible_same"]], what="referrals.person")
+        possible_same = possible_same_people(referral.person)
+        seen(request, SEARCH, [c.person.pk for c in possible_same], what="referrals.person")
+        context["possible_same"] = possible_same
     return render(request, "referrals/triage/triage.html", context)
 
 
