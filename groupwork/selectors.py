@@ -60,6 +60,17 @@ def session_get_for_user(user: User, session_id: int) -> GroupSession:
     return session
 
 
+def cohort_get_for_user(user: User, cohort_id: int) -> Cohort:
+    cohort = (
+        Cohort.objects.select_related("group")
+        .filter(pk=cohort_id, group__in=groups_visible_to(user).values("pk"))
+        .first()
+    )
+    if cohort is None:
+        raise Http404("No such cohort.")
+    return cohort
+
+
 def groups_for_enrolment(referral: Referral) -> QuerySet[Group]:
     """The groups the person may join: those run by a team that holds them, the referral's own
     team or a partner team holding them by allocation. Those teams' facilitators see them

@@ -1,5 +1,6 @@
-"""One session of a cohort: move it or change its topic, or cancel it with a reason and a
-confirmation, until its register is recorded (groupwork.services.session_change, session_cancel).
+"""One session of a cohort: add one, move it or change its topic, or cancel it with a reason and
+a confirmation, until its register is recorded (groupwork.services.session_add, session_change,
+session_cancel).
 Access: the session through ``groupwork.selectors`` (the facilitating team; a 404 for anyone else)."""
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from accounts.http import AuthenticatedHttpRequest
 from common.web import add_service_errors
 from groupwork import selectors as s
 from groupwork.models import GroupSession
-from groupwork.services import session_cancel, session_change
+from groupwork.services import session_add, session_cancel, session_change
 
 from .forms import SessionCancelForm, SessionForm
 from .views import group_breadcrumbs
@@ -74,3 +75,38 @@ def session_cancel_confirm(request: AuthenticatedHttpRequest, session_id: int) -
             messages.success(request, f"Session on {timezone.localtime(session.starts_at):%A %-d %B %Y} cancelled.")
             return redirect("groupwork:detail", group_id=session.cohort.group_id)
     return _page(request, "groupwork/session_cancel.html", session, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_new(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpResponse:
+    """An extra session for a cohort (one missed and made up, a follow-up meeting)."""
+    cohort = s.cohort_get_for_user(request.user, cohort_id)
+    form = SessionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = session_add(
+                cohort=cohort,
+                by=request.user,
+                now=timezone.now(),
+                starts_at=form.starts_at(),
+                topic=form.cleaned_data["topic"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            when = timezone.localtime(session.starts_at)
+            messages.success(request, f"Session added on {when:%A %-d %B %Y, %H:%M}.")
+            return redirect("groupwork:detail", group_id=cohort.group_id)
+    group = cohort.group
+    return render(
+        request,
+        "groupwork/session_new.html",
+        {
+            "cohort": cohort,
+            "group": group,
+            "form": form,
+            "has_errors": bool(form.errors),
+            "breadcrumbs": group_breadcrumbs(group=group),
+        },
+    )

@@ -349,3 +349,29 @@ def test_every_group_page_says_where_it_sits_in_a_breadcrumb(client, alice, sess
         expected = ['/">Home', '/groups/">Groups', f'/groups/{group.pk}/">Emotional coping']
         assert crumbs(register_url(session)) == expected
         assert crumbs(session_page(session)) == expected
+
+
+def test_a_facilitator_adds_a_make_up_session_to_a_cohort(client, alice, session):
+    cohort = session.cohort
+    client.force_login(alice)
+    url = f"/groups/cohorts/{cohort.pk}/sessions/new/"
+    with time_machine.travel(MONDAY, tick=False):
+        assert url in client.get(f"/groups/{cohort.group_id}/").content.decode()
+        clash = client.post(url, {"day_day": "9", "day_month": "3", "day_year": "2026", "at": "18:00"})
+        added = client.post(
+            url, {"day_day": "12", "day_month": "3", "day_year": "2026", "at": "18:30", "topic": "Catch-up"}
+        )
+
+    assert "This cohort already meets at that time." in clash.content.decode()
+    assert added.status_code == 302
+    extra = cohort.sessions.get(topic="Catch-up")
+    assert extra.starts_at == uk(2026, 3, 12, 18, 30)
+    assert AuditEvent.objects.filter(action="group_session.add", object_id=str(extra.pk)).exists()
+
+
+def test_another_teams_staff_cannot_add_a_session(client, charlie, session):
+    client.force_login(charlie)
+    url = f"/groups/cohorts/{session.cohort_id}/sessions/new/"
+    response = client.post(url, {"day_day": "12", "day_month": "3", "day_year": "2026", "at": "18:30"})
+    assert response.status_code == 404
+    assert session.cohort.sessions.count() == 1
