@@ -17,8 +17,8 @@ from groupwork import selectors as s
 from groupwork.models import GroupSession
 from groupwork.services import session_add, session_cancel, session_change
 
+from .common import group_breadcrumbs
 from .forms import SessionCancelForm, SessionForm
-from .views import group_breadcrumbs
 
 
 def _page(request: AuthenticatedHttpRequest, template: str, session: GroupSession, form, **extra) -> HttpResponse:

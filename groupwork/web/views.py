@@ -30,19 +30,10 @@ from groupwork.services import (
 from referrals.errors import InvalidTransition
 from referrals.models import Referral
 
+from .common import group_breadcrumbs
 from .forms import CohortForm, EnrolForm, GroupForm, RegisterForm
 
 GROUPS_PAGE_SIZE = 25
-
-
-def group_breadcrumbs(*, group: Group | None = None, below_list: bool = True) -> list[tuple[str, str]]:
-    """Home; then Groups for a page below the list; then the group for a page below the group."""
-    crumbs = [("Home", reverse("referrals:home"))]
-    if below_list:
-        crumbs.append(("Groups", reverse("groupwork:list")))
-    if group is not None:
-        crumbs.append((group.name, reverse("groupwork:detail", args=[group.pk])))
-    return crumbs
 
 
 def _refuse_unless_facilitating(request: AuthenticatedHttpRequest) -> None:
