@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +21,7 @@ from .merges import (
     MergeConfirmForm,
     MergeFindForm,
     UnmergeForm,
+    merge_get,
     merge_sides,
     merge_undo_allowed,
     merges_recent,
@@ -81,13 +82,13 @@ def _merge_post(request: AuthenticatedHttpRequest) -> HttpResponse:
 @ig_lead_required
 @require_GET
 def merge_detail(request: AuthenticatedHttpRequest, merge_id: int) -> HttpResponse:
-    return _detail_page(request, get_object_or_404(merges_recent(), pk=merge_id), UnmergeForm())
+    return _detail_page(request, merge_get(merge_id), UnmergeForm())
 
 
 @ig_lead_required
 @require_POST
 def merge_undo(request: AuthenticatedHttpRequest, merge_id: int) -> HttpResponse:
-    merge = get_object_or_404(merges_recent(), pk=merge_id)
+    merge = merge_get(merge_id)
     form = UnmergeForm(request.POST)
     if form.is_valid():
         try:

@@ -81,6 +81,11 @@ def merges_recent() -> QuerySet[PersonMerge]:
     return PersonMerge.objects.select_related("kept", "duplicate", "by", "undone_by").order_by("-at")
 
 
+def merge_get(merge_id: int) -> PersonMerge:
+    """One merge for the IG lead's pages (their decorator checks the role): 404 if there is none."""
+    return get_object_or_404(merges_recent(), pk=merge_id)
+
+
 def merge_undo_allowed(merge: PersonMerge, *, now) -> bool:
     return merge.undone_at is None and now - merge.at <= UNDO_WITHIN
 
