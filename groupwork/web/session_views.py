@@ -14,27 +14,18 @@ from django.views.decorators.http import require_http_methods
 from accounts.http import AuthenticatedHttpRequest
 from common.web import add_service_errors
 from groupwork import selectors as s
-from groupwork.models import GroupSession
+from groupwork.models import Cohort
 from groupwork.services import session_add, session_cancel, session_change
 
 from .common import group_breadcrumbs
 from .forms import SessionCancelForm, SessionForm
 
 
-def _page(request: AuthenticatedHttpRequest, template: str, session: GroupSession, form, **extra) -> HttpResponse:
-    group = session.cohort.group
-    return render(
-        request,
-        template,
-        {
-            "session": session,
-            "group": group,
-            "form": form,
-            "has_errors": bool(form.errors),
-            "breadcrumbs": group_breadcrumbs(group=group),
-            **extra,
-        },
-    )
+def _page(request: AuthenticatedHttpRequest, template: str, cohort: Cohort, form, **extra) -> HttpResponse:
+    """A session page of ``cohort``'s group: the form, its errors, the way back to the group."""
+    group = cohort.group
+    context = {"cohort": cohort, "group": group, "form": form, "has_errors": bool(form.errors)}
+    return render(request, template, context | {"breadcrumbs": group_breadcrumbs(group=group), **extra})
 
 
 @login_required
@@ -58,7 +49,7 @@ def session_edit(request: AuthenticatedHttpRequest, session_id: int) -> HttpResp
         else:
             messages.success(request, f"Session moved to {timezone.localtime(form.starts_at()):%A %-d %B %Y, %H:%M}.")
             return redirect("groupwork:detail", group_id=session.cohort.group_id)
-    return _page(request, "groupwork/session_edit.html", session, form)
+    return _page(request, "groupwork/session_edit.html", session.cohort, form, session=session)
 
 
 @login_required
@@ -74,7 +65,7 @@ def session_cancel_confirm(request: AuthenticatedHttpRequest, session_id: int) -
         else:
             messages.success(request, f"Session on {timezone.localtime(session.starts_at):%A %-d %B %Y} cancelled.")
             return redirect("groupwork:detail", group_id=session.cohort.group_id)
-    return _page(request, "groupwork/session_cancel.html", session, form)
+    return _page(request, "groupwork/session_cancel.html", session.cohort, form, session=session)
 
 
 @login_required
@@ -98,15 +89,4 @@ def session_new(request: AuthenticatedHttpRequest, cohort_id: int) -> HttpRespon
             when = timezone.localtime(session.starts_at)
             messages.success(request, f"Session added on {when:%A %-d %B %Y, %H:%M}.")
             return redirect("groupwork:detail", group_id=cohort.group_id)
-    group = cohort.group
-    return render(
-        request,
-        "groupwork/session_new.html",
-        {
-            "cohort": cohort,
-            "group": group,
-            "form": form,
-            "has_errors": bool(form.errors),
-            "breadcrumbs": group_breadcrumbs(group=group),
-        },
-    )
+    return _page(request, "groupwork/session_new.html", cohort, form)
