@@ -65,6 +65,14 @@ REASONS = {
 
 
 def build(*, cast: Cast, rng: random.Random, now: datetime) -> None:
+    pathway, tiers = pathway_configure(cast=cast, now=now)
+    _journeys(cast=cast, rng=rng, now=now, pathway=pathway, tiers=tiers)
+
+
+def pathway_configure(*, cast: Cast, now: datetime) -> tuple[Pathway, list[Tier]]:
+    """The configuration alone, as an administrator sets it up: the young people's service (the
+    alternative route), the three-tier pathway and the service's go-live date in each locality.
+    ``demo.bulk`` uses it too, then writes the journeys itself."""
     young_people = Team.objects.create(
         name=YOUNG_PEOPLE_TEAM,
         kind=Team.Kind.SYSTEM_SERVICE,
@@ -96,7 +104,7 @@ def build(*, cast: Cast, rng: random.Random, now: datetime) -> None:
         if days is not None:
             live_from = london_date(now + timedelta(days=days))
             rollout_set(team=cast.cen, locality=lc.locality, live_from=live_from, by=cast.admin, now=now)
-    _journeys(cast=cast, rng=rng, now=now, pathway=pathway, tiers=tiers)
+    return pathway, tiers
 
 
 def _journeys(*, cast: Cast, rng: random.Random, now: datetime, pathway: Pathway, tiers: list[Tier]) -> None:

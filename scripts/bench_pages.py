@@ -165,6 +165,20 @@ def main(argv: list[str] | None = None) -> None:
         .first()
     )
     token = Token.objects.get_or_create(user=clinician)[0].key
+    # Issue 14's service: its team page shows who is on which tier; a group's register of the
+    # last session held (demo.bulk.service_models).
+    from groupwork.models import GroupSession
+    from localities.models import Team
+
+    service = Team.objects.filter(pathways__isnull=False).order_by("pk").first()
+    service_manager = (
+        User.objects.filter(role=Role.TEAM_MANAGER, is_active=True, memberships__team=service).order_by("pk").first()
+    )
+    session = (
+        GroupSession.objects.filter(register_recorded_at__isnull=False, cohort__group__team=service)
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
     pages = [
         ("My caseload", worker, "/caseload/", {}),
         ("person page", worker, f"/people/{person_id}/", {}),
@@ -172,6 +186,11 @@ def main(argv: list[str] | None = None) -> None:
         ("team caseload", manager, "/team/", {}),
         ("API list", None, "/api/v1/referrals/", {"HTTP_AUTHORIZATION": f"Token {token}"}),
     ]
+    if service is not None and service_manager is not None and session is not None:
+        pages += [
+            ("service team", service_manager, f"/team/?team={service.pk}", {}),
+            ("group register", service_manager, f"/groups/sessions/{session.pk}/register/", {}),
+        ]
     dsn = {**bench.server, "dbname": bench.database}
     print()
     print(

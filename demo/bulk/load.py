@@ -17,6 +17,7 @@ from referrals.services.milestones import referral_milestones_rebuild
 from .grants import grants_build
 from .plan import BulkPlanner
 from .rows import BulkRows
+from .service_models import service_models_build
 from .shape import BulkShape
 from .staff import BulkCast, holders_build, staff_build
 
@@ -83,8 +84,19 @@ def bulk_load(*, shape: BulkShape, now: datetime, progress: Callable[[str], None
         # Statistics for what COPY just wrote: without them the planner takes the new tables for
         # empty and joins the measure-scope rebuild's hand-offs to a million referrals in a nested
         # loop (hours, not seconds).
-        if connection.vendor == "postgresql":
+        cursor.execute("ANALYZE")
+        if shape.history and shape.service_models:
+            with transaction.atomic():
+                result.rows |= service_models_build(
+                    cursor,
+                    bulk=bulk,
+                    now=now,
+                    seed=shape.seed,
+                    warning_fraction=float(policy.warning_fraction),
+                    alerts=shape.alerts,
+                )
             cursor.execute("ANALYZE")
+            say("pathway placements, roll-out, intervention waits and groups")
         with transaction.atomic():
             # Each referral's earliest clock-stop events, and what the measures read of it, as the
             # services would have kept them.

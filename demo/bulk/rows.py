@@ -111,6 +111,47 @@ GOALS = c.ASSESSMENT_SECTIONS["goals"]
 SENT_AFTER = timedelta(minutes=1)
 
 
+class ClockRows:
+    """A planned clock as its row, and the alerts a sweep that kept up would have raised for it."""
+
+    def __init__(self, clocks: CopyTable, alerts: CopyTable | None, *, warning_fraction: float, now: datetime) -> None:
+        self.clocks, self.alerts = clocks, alerts
+        self.warning_fraction, self.now = warning_fraction, now
+
+    def add(self, referral_id: int, clock: ClockPlan, manager: int) -> int:
+        warn_at, due_at, escalation_at, second_at = marks = thresholds(clock, self.warning_fraction)
+        # The sweep kept up: every threshold passed while the clock ran has been dealt with.
+        until = clock.stopped_at or clock.paused_at or self.now
+        step = sum(1 for mark in marks if mark <= until)
+        running = clock.stopped_at is None and clock.paused_at is None
+        clock_id = self.clocks.add(
+            referral_id,
+            clock.kind,
+            clock.is_current,
+            clock.stop_rule,
+            clock.started_at,
+            clock.target,
+            warn_at,
+            due_at,
+            escalation_at,
+            second_at,
+            clock.paused_at,
+            clock.stopped_at,
+            manager if clock.stopped_by_manager else None,
+            clock.stop_reason,
+            step,
+            marks[step] if running and step < len(marks) else None,
+        )
+        if self.alerts is not None:
+            for level_step in range(step):
+                level, tier = Clock.LADDER[level_step]
+                at = marks[level_step]
+                self.alerts.add(
+                    clock_id, referral_id, clock.kind, level, tier, at, at, 1, min(at + SENT_AFTER, self.now)
+                )
+        return clock_id
+
+
 class BulkRows:
     """Writes plans as rows, in tables sent with COPY. Allocations go to each team's holders in turn."""
 
@@ -128,6 +169,9 @@ class BulkRows:
         self.alerts = CopyTable(cursor, Alert, ALERT_COLUMNS)
         self.care_plans = CopyTable(cursor, CarePlan, CARE_PLAN_COLUMNS)
         self.goals = CopyTable(cursor, CarePlanGoal, GOAL_COLUMNS)
+        self.clock_rows = ClockRows(
+            self.clocks, self.alerts if shape.alerts else None, warning_fraction=warning_fraction, now=now
+        )
         # In the order the foreign keys point, so every COPY finds what it refers to.
         self.tables = [
             self.people,
@@ -231,7 +275,7 @@ class BulkRows:
                 by,
             )
         for clock in p.clocks:
-            self._clock(referral_id, clock, manager)
+            self.clock_rows.add(referral_id, clock, manager)
         if p.handoff_at is not None:
             to = "crisis" if p.team == bulk.crisis else "cen" if p.team == bulk.cen else "locality"
             self.handoffs.add(
@@ -256,35 +300,3 @@ class BulkRows:
             for k in range(2):
                 review = timezone.localtime(p.care_plan_at + timedelta(days=28 * (k + 1))).date()
                 self.goals.add(plan_id, GOALS[(p.person + k) % len(GOALS)], review)
-
-    def _clock(self, referral_id: int, clock: ClockPlan, manager: int) -> None:
-        warn_at, due_at, escalation_at, second_at = marks = thresholds(clock, self.warning_fraction)
-        # The sweep kept up: every threshold passed while the clock ran has been dealt with.
-        until = clock.stopped_at or clock.paused_at or self.now
-        step = sum(1 for mark in marks if mark <= until)
-        running = clock.stopped_at is None and clock.paused_at is None
-        clock_id = self.clocks.add(
-            referral_id,
-            clock.kind,
-            clock.is_current,
-            clock.stop_rule,
-            clock.started_at,
-            clock.target,
-            warn_at,
-            due_at,
-            escalation_at,
-            second_at,
-            clock.paused_at,
-            clock.stopped_at,
-            manager if clock.stopped_by_manager else None,
-            clock.stop_reason,
-            step,
-            marks[step] if running and step < len(marks) else None,
-        )
-        if self.shape.alerts:
-            for level_step in range(step):
-                level, tier = Clock.LADDER[level_step]
-                at = marks[level_step]
-                self.alerts.add(
-                    clock_id, referral_id, clock.kind, level, tier, at, at, 1, min(at + SENT_AFTER, self.now)
-                )

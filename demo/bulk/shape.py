@@ -32,7 +32,8 @@ class BulkShape:
 
     ``history`` adds hand-offs (to the complex emotional needs service, the crisis team and
     other localities), re-referrals, restarted, paused and hand-stopped clocks and outcome
-    measures; ``alerts`` the alerts a sweep that kept up would have raised; ``care_plans`` a
+    measures; with it, ``service_models`` adds issue 14's services (``demo.bulk.service_models``:
+    the pathway and its placements, the roll-out, intervention waits, groups); ``alerts`` the alerts a sweep that kept up would have raised; ``care_plans`` a
     care plan with goals for one allocated referral in five; ``grants`` explicit access.
     """
 
@@ -45,6 +46,7 @@ class BulkShape:
     holders_per_team: int = 12
     worker_holds: int | None = None
     history: bool = True
+    service_models: bool = True
     alerts: bool = True
     care_plans: bool = False
     grants: AccessGrants | None = None
