@@ -18,8 +18,9 @@ def intake_receipt_record(*, by: User, referral: Referral, now: datetime) -> Int
     selectors leave it out of the taker's team and queue relationships. A new person, or one
     the taker could already open, needs nothing.
     """
-    earlier = Referral.objects.filter(person_id=referral.person_id).exclude(pk=referral.pk)
-    if not earlier.exists():
+    # Set when the referral was made, under the person's lock (referral_scope_set_on_create):
+    # whether the person had other referrals, without asking again.
+    if not referral.person_has_other_referrals:
         return None
     if referrals_visible_to(by).filter(person_id=referral.person_id).exclude(pk=referral.pk).exists():
         return None

@@ -42,11 +42,9 @@ from referrals.models.intervention_wait import default_wait_target
 
 def policy_for_team(team: Team | None) -> ClockPolicy:
     """The team's own clock policy, else the default one."""
-    if team is not None:
-        own = ClockPolicy.objects.filter(team=team).first()
-        if own is not None:
-            return own
-    default = ClockPolicy.objects.filter(is_default=True).first()
+    # One query: the team's own policy sorts before the default (is_default false first).
+    either = Q(is_default=True) if team is None else Q(team=team) | Q(is_default=True)
+    default = ClockPolicy.objects.filter(either).order_by("is_default", "pk").first()
     if default is None:
         raise ClockPolicy.DoesNotExist("No default clock policy is configured: add one in the admin.")
     return default

@@ -87,7 +87,7 @@ def bulk_load(*, shape: BulkShape, now: datetime, progress: Callable[[str], None
         cursor.execute("ANALYZE")
         if shape.history and shape.service_models:
             with transaction.atomic():
-                result.rows |= service_models_build(
+                written = service_models_build(
                     cursor,
                     bulk=bulk,
                     now=now,
@@ -95,6 +95,8 @@ def bulk_load(*, shape: BulkShape, now: datetime, progress: Callable[[str], None
                     warning_fraction=float(policy.warning_fraction),
                     alerts=shape.alerts,
                 )
+            for table, count in written.items():  # clocks, contacts and alerts add to the referrals' own
+                result.rows[table] = result.rows.get(table, 0) + count
             cursor.execute("ANALYZE")
             say("pathway placements, roll-out, intervention waits and groups")
         with transaction.atomic():

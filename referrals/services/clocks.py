@@ -115,11 +115,14 @@ def clocks_start(*, referral: Referral, by: User | None, now: datetime) -> list[
         _new_clock(referral=referral, kind=kind, started_at=referral.received_at, policy=policy)
         for kind in (Clock.Kind.FIRST_RESPONSE, Clock.Kind.TREATMENT)
     ]
-    for clock in clocks:
-        clock.save()
-        ClockEvent.objects.create(
+    # One INSERT for both clocks and one for their events: intake makes thousands an hour (issue 17).
+    Clock.objects.bulk_create(clocks)
+    ClockEvent.objects.bulk_create(
+        ClockEvent(
             clock=clock, kind=ClockEvent.Kind.STARTED, at=clock.started_at, by=by, reason=f"policy: {policy.name}"
         )
+        for clock in clocks
+    )
     return clocks
 
 

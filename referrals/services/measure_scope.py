@@ -40,15 +40,22 @@ def _is_community(team: Team | None) -> bool:
     return team is not None and team.mhsds_team_type in COMMUNITY_TEAM_TYPES
 
 
-def referral_scope_set_on_create(*, referral: Referral) -> None:
-    """Fill the new referral's fields (before it is saved), and mark the person's other referrals."""
+def referral_scope_set_on_create(*, referral: Referral, new_person: bool = False, person_locked: bool = False) -> None:
+    """Fill the new referral's fields (before it is saved), and mark the person's other referrals.
+
+    ``new_person``: the person was created in this transaction, so no other transaction can see
+    them, and they have no other referral: nothing to lock or look up. ``person_locked``: this
+    transaction already holds the person's lock (intake matched them by NHS number)."""
     referral.received_on = london_date(referral.received_at)
     referral.adult_when_received = adult_on(referral.person.birth_date, referral.received_on)
     referral.community_since = referral.received_at if _is_community(referral.team) else None
     referral.community_left_at = None
-    # The person's lock (already held where intake matched them by NHS number): two referrals
-    # made for one person at once each see the other, in turn.
-    Person.objects.select_for_update().filter(pk=referral.person_id).values_list("pk", flat=True).first()
+    if new_person:
+        referral.person_has_other_referrals = False
+        return
+    # The person's lock: two referrals made for one person at once each see the other, in turn.
+    if not person_locked:
+        Person.objects.select_for_update().filter(pk=referral.person_id).values_list("pk", flat=True).first()
     others = Referral.objects.filter(person_id=referral.person_id)
     if referral.pk is not None:
         others = others.exclude(pk=referral.pk)

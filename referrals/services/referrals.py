@@ -216,8 +216,10 @@ def _create(
         raise ValidationError(
             {"override_reason": ["Say why the referral should go somewhere other than the routed team."]}
         )
+    # Matched by NHS number (under the person's lock) or created here, when not given.
+    new_person, person_locked = False, person is None
     if person is None:
-        person, _ = person_match_or_create(
+        person, new_person = person_match_or_create(
             by=by,
             now=now,
             nhs_number=nhs_number,
@@ -255,7 +257,7 @@ def _create(
     )
     # Field checks give per-field messages; constraints are the database's job (and cost queries).
     referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"], validate_constraints=False)
-    referral_scope_set_on_create(referral=referral)
+    referral_scope_set_on_create(referral=referral, new_person=new_person, person_locked=person_locked)
     referral.save()
     UrgencyChange.objects.create(referral=referral, urgency=urgency, at=received_at, by=by)
     clocks_start(referral=referral, by=by, now=now)

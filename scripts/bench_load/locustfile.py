@@ -12,7 +12,7 @@ import os
 import random
 import uuid
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 
 # The issue's mix, in percent of requests.
 MIX = {
@@ -102,28 +102,46 @@ class Staff(HttpUser):
 
     @task(MIX["api_intake"])
     def api_intake(self) -> None:
-        body = {
-            "person": {
-                "nhs_number": nhs_number(),
-                "given_name": "Load",
-                "family_name": "Synthetic",
-                "birth_date": "1990-05-17",
-                "postcode": "BS1 4XX",
-                "gp_practice": USERS["practice"],
-            },
-            "source": "gp",
-            "urgency": "routine",
-            "presenting_need": "Synthetic load-test referral: low mood.",
-        }
-        with self.client.post(
-            "/api/v1/referrals/",
-            json=body,
-            name="api_intake",
-            headers={
-                "Authorization": f"Token {self.api.get('intake_token', '')}",
-                "Idempotency-Key": str(uuid.uuid4()),
-            },
-            catch_response=True,
-        ) as response:
-            if response.status_code != 201:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
+        referral_send(self.client, self.api)
+
+
+class Intake(HttpUser):
+    """An intake system sending referrals back to back, with no pause (``run.py --intake``)."""
+
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        self.api = next(_api)
+
+    @task
+    def api_intake(self) -> None:
+        referral_send(self.client, self.api)
+
+
+def referral_send(client, api: dict) -> None:
+    """POST one new referral, for a new person, with its own Idempotency-Key."""
+    body = {
+        "person": {
+            "nhs_number": nhs_number(),
+            "given_name": "Load",
+            "family_name": "Synthetic",
+            "birth_date": "1990-05-17",
+            "postcode": "BS1 4XX",
+            "gp_practice": USERS["practice"],
+        },
+        "source": "gp",
+        "urgency": "routine",
+        "presenting_need": "Synthetic load-test referral: low mood.",
+    }
+    with client.post(
+        "/api/v1/referrals/",
+        json=body,
+        name="api_intake",
+        headers={
+            "Authorization": f"Token {api.get('intake_token', '')}",
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        catch_response=True,
+    ) as response:
+        if response.status_code != 201:
+            response.failure(f"{response.status_code}: {response.text[:200]}")

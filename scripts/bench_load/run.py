@@ -51,6 +51,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--users", default=",".join(str(s) for s in STEPS), help="Comma-separated steps of locust users."
     )
     parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers.")
+    parser.add_argument(
+        "--intake",
+        action="store_true",
+        help="Intake only: each locust user an intake system sending referrals back to back, no pause.",
+    )
     parser.add_argument("--port", type=int, default=0, help="Port for gunicorn (0: a free one).")
     args = parser.parse_args(argv)
     try:
@@ -308,12 +313,14 @@ def main(argv: list[str] | None = None) -> None:
             before = cpu_snapshot(gunicorn.pid, bench.database)
             connection.close()
             started = time.monotonic()
+            step_started = database_now()
             locust_log = Path(f"{prefix}_locust.log")
             with open(locust_log, "w") as log:
                 subprocess.run(
                     [str(bin_dir / "locust"), "-f", str(HERE / "locustfile.py"), "--headless", "--host", host,
                      "--users", str(users), "--spawn-rate", str(max(1, users)), "--run-time", f"{args.duration}s",
-                     "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
+                     "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5",
+                     "Intake" if args.intake else "Staff"],
                     cwd=root, env=env, check=False, stdout=subprocess.DEVNULL, stderr=log,
                 )  # fmt: skip
             elapsed = time.monotonic() - started
@@ -327,11 +334,40 @@ def main(argv: list[str] | None = None) -> None:
             workers = max(1, len(worker_processes(gunicorn.pid)))
             rss = (rss_start, rss_end, rss_start / workers, rss_end / workers)
             print(format_step(users, rows, cpu_delta(before, after), rss, elapsed), flush=True)
+            if args.intake:
+                print(intake_made(since=step_started), flush=True)
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
     print()
     print(f"Locust's CSV files: {workdir}")
+
+
+def database_now():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        return cursor.fetchone()[0]
+
+
+def intake_made(*, since) -> str:
+    """What the step's referrals became: none twice, and no person twice."""
+    from django.db.models import Count
+
+    from referrals.models import Person, Referral
+
+    made = Referral.objects.filter(created_by__username="bench-load-intake", created_at__gte=since)
+    twice = made.values("idempotency_key").annotate(n=Count("id")).filter(n__gt=1).count()
+    people = Person.objects.filter(referrals__in=made).distinct()
+    same_number = (
+        Person.objects.filter(nhs_number__in=people.values("nhs_number")).values("nhs_number")
+        .annotate(n=Count("id")).filter(n__gt=1).count()
+    )  # fmt: skip
+    return (
+        f"  intake: {made.count()} referrals made for {people.count()} people; "
+        f"Idempotency-Keys used twice: {twice}; NHS numbers held by two people: {same_number}"
+    )
 
 
 if __name__ == "__main__":

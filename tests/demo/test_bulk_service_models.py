@@ -23,6 +23,13 @@ def loaded(db):
     return bulk_load(shape=SHAPE, now=NOW)
 
 
+def test_the_rows_reported_count_what_both_passes_wrote(loaded):
+    assert loaded.rows["referrals_clock"] == Clock.all_kinds.count()
+    assert loaded.rows["referrals_contact"] == Contact.objects.count()
+    assert loaded.rows["referrals_alert"] == Alert.objects.count()
+    assert loaded.rows["pathways_placement"] == Placement.objects.count() > 0
+
+
 def test_the_service_is_configured_and_rolled_out_locality_by_locality(loaded):
     go_live = sorted(Rollout.objects.values_list("live_from", flat=True))
     assert len(go_live) == 6

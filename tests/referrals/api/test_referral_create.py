@@ -429,3 +429,37 @@ def test_a_retry_without_received_at_a_few_seconds_later_is_still_a_replay(api, 
 
     assert retry.status_code == 201
     assert retry.json()["id"] == first.json()["id"]
+
+
+# --- what one intake costs (issue 17) -------------------------------------------------------
+
+
+def test_an_intake_for_a_new_person_needs_no_lock_or_lookup_of_their_other_referrals(
+    api, django_assert_num_queries
+):
+    api.post(REFERRALS, referral_body(), format="json")  # the first request's one-off reads
+    # The practice; the idempotency replay check; the NHS number match; the person and their audit
+    # row; the route; the referral, its urgency history; the clock policy and response target;
+    # both clocks in one INSERT and their events in another; the audit row; the receipt read back
+    # with its clocks; and the savepoints around the idempotency and NHS number races.
+    with django_assert_num_queries(21):
+        response = api.post(REFERRALS, referral_body(), format="json", headers={"Idempotency-Key": "cost-new"})
+    assert response.status_code == 201
+    referral = Referral.objects.get(pk=response.json()["id"])
+    assert referral.person_has_other_referrals is False
+    assert Clock.objects.filter(referral=referral).count() == 2
+    assert referral.clocks.get(kind="first_response").events.get().kind == "started"
+
+
+def test_an_intake_for_someone_known_by_nhs_number_reuses_the_lock_the_match_took(api, django_assert_num_queries):
+    nhs_number = valid_nhs_number()
+    first = api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json").json()
+    # As above with no Idempotency-Key (so no replay check), less the person's INSERT and audit
+    # row, plus marking their earlier referral, and the intake receipt that keeps this account out
+    # of the person's history (issue 10).
+    with django_assert_num_queries(24):
+        response = api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json")
+    again = Referral.objects.get(pk=response.json()["id"])
+    assert again.person_id == Referral.objects.get(pk=first["id"]).person_id
+    assert again.person_has_other_referrals is True
+    assert Referral.objects.get(pk=first["id"]).person_has_other_referrals is True
