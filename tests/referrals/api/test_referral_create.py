@@ -434,9 +434,7 @@ def test_a_retry_without_received_at_a_few_seconds_later_is_still_a_replay(api, 
 # --- what one intake costs (issue 17) -------------------------------------------------------
 
 
-def test_an_intake_for_a_new_person_needs_no_lock_or_lookup_of_their_other_referrals(
-    api, django_assert_num_queries
-):
+def test_an_intake_for_a_new_person_needs_no_lock_or_lookup_of_their_other_referrals(api, django_assert_num_queries):
     api.post(REFERRALS, referral_body(), format="json")  # the first request's one-off reads
     # The practice; the idempotency replay check; the NHS number match; the person and their audit
     # row; the route; the referral, its urgency history; the clock policy and response target;
