@@ -60,7 +60,9 @@ class InternalWaitsPage:
 def _waiting_table(filters: Filters, now: datetime) -> Table:
     groups: dict[tuple[str, str], Group] = defaultdict(Group)
     rows = (
-        InterventionOffer.objects.filter(offers_q(filters), clock__stopped_at__isnull=True, decided_at__lte=now)
+        InterventionOffer.objects.filter(
+            offers_q(filters), clock__kind=Clock.Kind.INTERVENTION, clock__stopped_at__isnull=True, decided_at__lte=now
+        )
         .values_list("team__name", "kind", "decided_at", "clock__due_at")
         .order_by()
     )
@@ -111,6 +113,7 @@ def _started_table(period: Period, filters: Filters) -> Table:
     rows = (
         InterventionOffer.objects.filter(
             offers_q(filters),
+            clock__kind=Clock.Kind.INTERVENTION,  # always, said so the partial index serves it
             clock__stop_reason=Clock.StopReason.INTERVENTION_STARTED,
             clock__stopped_at__gte=period.start,
             clock__stopped_at__lt=period.end,

@@ -134,6 +134,14 @@ class Clock(models.Model):
             # read in deadline order, each clock checked against the referrals searched, instead
             # of sorting all of a busy team's clocks (docs/adr/0011, "Performance").
             models.Index(fields=["due_at", "id"], name="clock_due_at_idx"),
+            # Internal waits (reporting.internal_waits): the intervention clocks alone, open or by
+            # when they stopped, without reading every referral's clocks (issue 17).
+            models.Index(
+                fields=["stopped_at"],
+                include=["stop_reason", "due_at"],
+                condition=models.Q(kind="intervention"),
+                name="clock_intervention_stop_idx",
+            ),
         ]
 
     def __str__(self) -> str:
