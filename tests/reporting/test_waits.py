@@ -183,3 +183,54 @@ def test_an_unknown_table_cannot_be_downloaded(client, alice, at_now):
     client.force_login(alice)
 
     assert client.get(URL + "?" + urlencode({"csv": "nope"})).status_code == 404
+
+
+# --- the period's completed waits from the daily rollup (issue 17) ----------------------------
+
+
+def _completed_both_ways(period, filters):
+    """The page's figures (from the rollup where it can), and the same computed over the clocks."""
+    from dataclasses import asdict
+
+    from reporting import percentiles, waits
+    from reporting.models import ClockFact
+
+    with percentiles.reporting_reads():
+        page = {
+            kind: asdict(stats) for kind, stats in waits.completed_in_period(period=period, filters=filters).items()
+        }
+        received = waits.received_in_period(period=period, filters=filters)
+        stopped = ClockFact.objects.filter(filters.q(), stopped_at__gte=period.start, stopped_at__lt=period.end)
+        direct = percentiles.split(stopped, column="kind", groups=waits.KINDS, value="wait_seconds")
+        direct_received = waits.ReferralFact.objects.filter(
+            filters.q(), received_at__gte=period.start, received_at__lt=period.end
+        ).count()
+    return page, direct, received, direct_received
+
+
+def test_a_periods_completed_waits_read_from_the_daily_rollup_equal_the_clocks_own(service, north, alice, south_team):
+    from datetime import date, timedelta
+
+    from referrals.services import referral_redirect
+    from reporting.filters import Filters
+    from reporting.periods import Period
+    from reporting.rebuild import facts_rebuild
+    from tests.reporting.conftest import NOW
+
+    referral_redirect(
+        referral=service.referrals[3], by=alice, now=NOW - timedelta(days=1), to_team=south_team, note="South.",
+        person_informed=True,
+    )  # fmt: skip
+    facts_rebuild(now=NOW)
+    periods = [Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16)), Period(
+        first_day=date(2026, 1, 25), last_day=date(2026, 2, 18))]  # fmt: skip
+    for period in periods:
+        for filters in (Filters(), Filters(locality_id=north.pk)):
+            page, direct, received, direct_received = _completed_both_ways(period, filters)
+            assert received == direct_received
+            for kind, group in direct.items():
+                assert page[kind]["counted"] == group.n
+                assert [page[kind]["p50"], page[kind]["p90"]] == group.centiles
+    # Both kinds have waits to compare in the whole period, so the comparison is not of empties.
+    page, direct, _, _ = _completed_both_ways(periods[0], Filters())
+    assert all(group.n > 3 for group in direct.values())
