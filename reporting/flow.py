@@ -79,13 +79,16 @@ def handoff_counts(*, period: Period, filters: Filters, now: datetime) -> dict[t
         .values("from_team_id", "to_team_id")
         .annotate(
             redirects=Count("pk"),
+            # The contact check once per hand-off, not once per count that needs it: kept is what
+            # is old enough and not lost (issue 17: the check is most of the query's time).
+            old=Count("pk", filter=old_enough),
             lost=Count("pk", filter=old_enough & Q(kept=False)),
-            kept_n=Count("pk", filter=old_enough & Q(kept=True)),
-            too_recent=Count("pk", filter=~old_enough),
         )
     )
     return {
-        (r["from_team_id"], r["to_team_id"]): HandoffCounts(r["redirects"], r["lost"], r["kept_n"], r["too_recent"])
+        (r["from_team_id"], r["to_team_id"]): HandoffCounts(
+            r["redirects"], r["lost"], r["old"] - r["lost"], r["redirects"] - r["old"]
+        )
         for r in rows
     }
 
