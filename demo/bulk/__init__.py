@@ -17,6 +17,6 @@ from .load import BulkResult, bulk_load
 from .shape import AccessGrants, BulkShape
 
 # Bump when the rows the same shape makes change: benchmarks then rebuild their data.
-VERSION = 2
+VERSION = 3
 
 __all__ = ["VERSION", "AccessGrants", "BulkResult", "BulkShape", "bulk_load"]

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from codes.snomed import OUTCOME_TOOL_BY_NAME
 from demo import catalogue as c
 from referrals.models import (
     Alert,
@@ -92,7 +93,7 @@ CONTACT_COLUMNS = (
 URGENCY_CHANGE_COLUMNS = ("referral_id", "urgency", "at", "by_id")
 ALLOCATION_COLUMNS = ("referral_id", "link_worker_id", "team_id", "started_at", "started_by_id", "ended_at")
 HANDOFF_COLUMNS = ("referral_id", "from_team_id", "to_team_id", "note", "person_informed", "at", "by_id")
-MEASURE_COLUMNS = ("referral_id", "instrument", "score", "stage", "recorded_at", "recorded_by_id")
+MEASURE_COLUMNS = ("referral_id", "instrument", "tool_code", "score", "stage", "recorded_at", "recorded_by_id")
 ALERT_COLUMNS = (
     "clock_id",
     "referral_id",
@@ -292,7 +293,9 @@ class BulkRows:
                 referral_id, holder, team.team.pk, p.allocated_at, manager, p.ended_at if ended else None
             )
         for instrument, score, stage, at in p.measures:
-            self.measures.add(referral_id, instrument, score, stage, at, holder or manager)
+            # The tool's SNOMED CT code, as outcome_measure_record sets it from the name.
+            tool = OUTCOME_TOOL_BY_NAME.get(instrument)
+            self.measures.add(referral_id, instrument, tool.code if tool else "", score, stage, at, holder or manager)
         if p.care_plan_at is not None:
             plan_id = self.care_plans.add(
                 referral_id, p.care_plan_at, "Care plan agreed with the person: goals below.", holder

@@ -250,3 +250,12 @@ def test_a_bulk_load_leaves_the_planner_statistics_of_what_it_wrote(loaded):
         estimated = dict(cursor.fetchall())
     assert estimated["referrals_referral"] == REFERRALS
     assert estimated["referrals_handoff"] == Handoff.objects.count() > 0
+
+
+def test_outcome_measures_carry_their_tools_code_as_the_service_records_them(loaded):
+    from codes.snomed import OUTCOME_TOOL_BY_NAME
+
+    measures = OutcomeMeasure.objects.all()
+    assert measures.exists()
+    for instrument, tool_code in measures.values_list("instrument", "tool_code").distinct():
+        assert tool_code == OUTCOME_TOOL_BY_NAME[instrument].code
