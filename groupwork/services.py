@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.models import TeamMembership, User
 from accounts.services import audit_record
@@ -64,6 +64,81 @@ def group_create(
         created_by=by,
     )
     audit_record(by=by, action="group.create", obj=group, now=now, detail={"team": team.pk, "capacity": capacity})
+    return group
+
+
+@transaction.atomic
+def group_change(
+    *,
+    group: Group,
+    by: User,
+    now: datetime,
+    name: str,
+    capacity: int,
+    consultation_mechanism: str,
+    description: str = "",
+) -> Group:
+    """Rename a group, change its places per cohort, how it meets, or what it is about.
+
+    Its kind and team stay: a carers' group's registers are no contacts of the person, another
+    group's are, and the registers already recorded were recorded as what the group was. Fewer
+    places than a cohort still to finish already holds are refused (nobody loses a place they
+    were given); more places are offered at once to the waiting list, in the order people
+    joined it, in the cohort new people join. Audited with what changed, before and after."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    errors: dict[str, list[str]] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = ["Enter the group's name."]
+    elif Group.objects.filter(name__iexact=name).exclude(pk=group.pk).exists():
+        errors["name"] = ["There is already a group with this name."]
+    if not 1 <= capacity <= 60:
+        errors["capacity"] = ["A cohort takes between 1 and 60 people."]
+    elif capacity < group.capacity:
+        today = london_date(now)
+        unfinished = Cohort.objects.filter(group=group).filter(
+            Q(starts_on__gte=today) | Exists(GroupSession.objects.filter(cohort=OuterRef("pk"), starts_at__gte=now))
+        )
+        fullest = max(
+            Enrolment.objects.filter(cohort__in=unfinished, status=Enrolment.Status.ENROLLED)
+            .values("cohort")
+            .annotate(n=Count("id"))
+            .values_list("n", flat=True),
+            default=0,
+        )
+        if capacity < fullest:
+            errors["capacity"] = [
+                f"A cohort still to finish already has {fullest} people enrolled: "
+                f"the group needs at least {fullest} places."
+            ]
+    if consultation_mechanism not in dict(GROUP_MECHANISMS):
+        errors["consultation_mechanism"] = ["Choose how the group meets: face to face or by video."]
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        "name": group.name,
+        "capacity": group.capacity,
+        "consultation_mechanism": group.consultation_mechanism,
+        "description": group.description,
+    }
+    after = {
+        "name": name,
+        "capacity": capacity,
+        "consultation_mechanism": consultation_mechanism,
+        "description": description.strip(),
+    }
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if not changed:
+        return group
+    for key, value in after.items():
+        setattr(group, key, value)
+    group.save(update_fields=list(changed))
+    audit_record(by=by, action="group.change", obj=group, now=now, detail={"changed": changed})
+    if "capacity" in changed and capacity > before["capacity"]:
+        cohort = cohort_open_for(group, today=london_date(now))
+        if cohort is not None:
+            cohort.group = group
+            _fill_from_waiting_list(cohort=cohort, by=by, now=now)
     return group
 
 

@@ -54,6 +54,15 @@ class GroupForm(forms.Form):
         form_field(self, "team", forms.ModelChoiceField).queryset = teams
 
 
+class GroupChangeForm(GroupForm):
+    """The group's details that may change once it runs: not its kind, nor its team."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, teams=Team.objects.none(), **kwargs)
+        del self.fields["kind"]
+        del self.fields["team"]
+
+
 class CohortForm(forms.Form):
     service_fields = {"session_times": "weeks"}
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("groups/", views.group_list, name="list"),
     path("groups/new/", views.group_new, name="new"),
     path("groups/<int:group_id>/", views.group_detail, name="detail"),
+    path("groups/<int:group_id>/change/", views.group_edit, name="edit"),
     path("groups/<int:group_id>/cohorts/", views.cohort_new, name="cohort_new"),
     path("groups/sessions/<int:session_id>/register/", views.session_register, name="register"),
     path("groups/cohorts/<int:cohort_id>/sessions/new/", session_views.session_new, name="session_new"),

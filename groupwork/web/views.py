@@ -23,6 +23,7 @@ from groupwork.models import Enrolment, Group, GroupSession
 from groupwork.services import (
     cohort_schedule,
     enrolment_leave,
+    group_change,
     group_create,
     group_enrol,
     session_attendance_record,
@@ -31,7 +32,7 @@ from referrals.errors import InvalidTransition
 from referrals.models import Referral
 
 from .common import group_breadcrumbs
-from .forms import CohortForm, EnrolForm, GroupForm, RegisterForm
+from .forms import CohortForm, EnrolForm, GroupChangeForm, GroupForm, RegisterForm
 
 GROUPS_PAGE_SIZE = 25
 
@@ -105,6 +106,42 @@ def _detail_page(
 @login_required
 def group_detail(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
     return _detail_page(request, s.group_get_for_user(request.user, group_id))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_edit(request: AuthenticatedHttpRequest, group_id: int) -> HttpResponse:
+    """Change a group's name, places, how it meets or its description (its team's members only)."""
+    group = s.group_get_for_user(request.user, group_id)
+    initial = {
+        "name": group.name,
+        "capacity": group.capacity,
+        "consultation_mechanism": group.consultation_mechanism,
+        "description": group.description,
+    }
+    form = GroupChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            group = group_change(
+                group=group,
+                by=request.user,
+                now=timezone.now(),
+                name=data["name"],
+                capacity=data["capacity"],
+                consultation_mechanism=data["consultation_mechanism"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{group.name}: changes saved.")
+            return redirect("groupwork:detail", group_id=group.pk)
+    return render(
+        request,
+        "groupwork/edit.html",
+        {"group": group, "form": form, "has_errors": bool(form.errors), "breadcrumbs": group_breadcrumbs(group=group)},
+    )
 
 
 @login_required

@@ -375,3 +375,74 @@ def test_another_teams_staff_cannot_add_a_session(client, charlie, session):
     response = client.post(url, {"day_day": "12", "day_month": "3", "day_year": "2026", "at": "18:30"})
     assert response.status_code == 404
     assert session.cohort.sessions.count() == 1
+
+
+# --- changing a group ------------------------------------------------------------------------
+
+
+def test_a_facilitator_renames_a_group_and_the_audit_keeps_before_and_after(client, alice, session):
+    group = session.cohort.group
+    client.force_login(alice)
+    url = f"/groups/{group.pk}/change/"
+
+    with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
+        form = client.get(url)
+        response = client.post(
+            url, {"name": "Coping with emotions", "capacity": "8", "consultation_mechanism": "11", "description": ""}
+        )
+
+    assert 'value="Emotional coping"' in form.content.decode()
+    assert response.status_code == 302 and response["Location"] == f"/groups/{group.pk}/"
+    group.refresh_from_db()
+    assert (group.name, group.consultation_mechanism, group.kind) == ("Coping with emotions", "11", "skills")
+    event = AuditEvent.objects.get(action="group.change")
+    assert event.detail["changed"]["name"] == ["Emotional coping", "Coping with emotions"]
+    assert set(event.detail["changed"]) == {"name", "consultation_mechanism"}
+
+
+def test_fewer_places_than_a_cohort_already_holds_are_refused_and_nothing_changes(client, alice, session):
+    group = session.cohort.group  # three people enrolled in a cohort still to meet
+    client.force_login(alice)
+
+    with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
+        response = client.post(
+            f"/groups/{group.pk}/change/",
+            {"name": group.name, "capacity": "2", "consultation_mechanism": "01", "description": ""},
+        )
+
+    assert response.status_code == 200
+    assert "already has 3 people enrolled" in response.content.decode()
+    assert "Error: Change" in response.content.decode()
+    group.refresh_from_db()
+    assert group.capacity == 8
+    assert not AuditEvent.objects.filter(action="group.change").exists()
+
+
+def test_more_places_go_at_once_to_the_waiting_list_in_the_order_people_joined(client, alice, north_team, north_people):
+    group = make_group(by=alice, team=north_team, capacity=1, now=MONDAY)
+    cohort = make_cohort(group=group, by=alice, starts_on=date(2026, 3, 9), now=MONDAY)
+    with time_machine.travel(MONDAY, tick=False):
+        placed, first, second = (
+            group_enrol(group=group, referral=r, by=alice, now=MONDAY + timedelta(minutes=i))
+            for i, r in enumerate(north_people)
+        )
+    client.force_login(alice)
+
+    with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
+        client.post(
+            f"/groups/{group.pk}/change/",
+            {"name": group.name, "capacity": "2", "consultation_mechanism": "01", "description": ""},
+        )
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.cohort_id) == (Enrolment.Status.ENROLLED, cohort.pk)
+    assert second.status == Enrolment.Status.WAITING
+
+
+def test_another_teams_staff_get_404_for_changing_a_group(client, charlie, session):
+    client.force_login(charlie)
+    url = f"/groups/{session.cohort.group_id}/change/"
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"name": "Mine now", "capacity": "8", "consultation_mechanism": "01"}).status_code == 404
