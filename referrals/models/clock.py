@@ -134,6 +134,14 @@ class Clock(models.Model):
             # read in deadline order, each clock checked against the referrals searched, instead
             # of sorting all of a busy team's clocks (docs/adr/0011, "Performance").
             models.Index(fields=["due_at", "id"], name="clock_due_at_idx"),
+            # The local promise (reporting.local_promise): a month's first responses, stopped in it
+            # or still running at its end, without reading every clock there is (issue 17).
+            models.Index(
+                fields=["stopped_at"],
+                include=["started_at", "due_at", "stop_reason", "referral"],
+                condition=models.Q(kind="first_response"),
+                name="clock_first_response_stop_idx",
+            ),
             # Internal waits (reporting.internal_waits): the intervention clocks alone, open or by
             # when they stopped, without reading every referral's clocks (issue 17).
             models.Index(
