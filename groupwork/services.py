@@ -115,13 +115,14 @@ def group_change(
         errors["consultation_mechanism"] = ["Choose how the group meets: face to face or by video."]
     if errors:
         raise ValidationError(errors)
-    before = {
+    more_places = capacity > group.capacity
+    before: dict[str, object] = {
         "name": group.name,
         "capacity": group.capacity,
         "consultation_mechanism": group.consultation_mechanism,
         "description": group.description,
     }
-    after = {
+    after: dict[str, object] = {
         "name": name,
         "capacity": capacity,
         "consultation_mechanism": consultation_mechanism,
@@ -134,7 +135,7 @@ def group_change(
         setattr(group, key, value)
     group.save(update_fields=list(changed))
     audit_record(by=by, action="group.change", obj=group, now=now, detail={"changed": changed})
-    if "capacity" in changed and capacity > before["capacity"]:
+    if more_places:
         cohort = cohort_open_for(group, today=london_date(now))
         if cohort is not None:
             cohort.group = group
