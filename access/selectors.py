@@ -16,7 +16,7 @@ from types import EllipsisType
 from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -219,6 +219,16 @@ def referral_submitted_by(user: User, referral_id: int) -> Referral:
     referral went without being able to open the person's record afterwards.
     """
     return _one_referral(Referral.objects.filter(created_by_id=user.pk), referral_id)
+
+
+def referral_receipt(user: User, referral: Referral, *, created: bool) -> Referral:
+    """The intake API's read-back: ``referral_submitted_by``, except for a referral this request
+    has just made for ``user``, whose row is already in hand as it was written; only its clocks
+    are fetched (one query instead of two, and no joins: issue 17). A replay reads the database."""
+    if not created or referral.created_by_id != user.pk:
+        return referral_submitted_by(user, referral.pk)
+    prefetch_related_objects([referral], Prefetch("clocks", queryset=Clock.objects.order_by("kind", "started_at")))
+    return referral
 
 
 def _one_referral(qs: QuerySet[Referral], referral_id: int) -> Referral:

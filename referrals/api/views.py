@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.intake import intake_receipt_record
-from access.selectors import alerts_visible_to, referral_get_for_user, referral_submitted_by, referrals_visible_to
+from access.selectors import alerts_visible_to, referral_get_for_user, referral_receipt, referrals_visible_to
 from accounts.reads import LIST, VIEW, seen
 from referrals.models import Alert, Clock, Referral
 from referrals.services import contact_record, referral_create
@@ -133,7 +133,7 @@ class ReferralListCreateApi(generics.GenericAPIView):
         except DjangoValidationError as exc:
             # The person's checks name their fields flatly; report them where the caller sent them.
             raise serializers.ValidationError(validation_error_detail(exc, nest={"person": PERSON_FIELDS})) from exc
-        referral = referral_submitted_by(signed_in(request), referral.pk)
+        referral = referral_receipt(signed_in(request), referral, created=created)
         headers = {"Location": reverse("api:referral-detail", kwargs={"referral_id": referral.pk})}
         if not created:
             headers["Idempotent-Replayed"] = "true"
