@@ -157,7 +157,12 @@ def main(argv: list[str] | None = None) -> None:
 
     worker = someone(Role.LINK_WORKER, allocations__ended_at__isnull=True)
     clinician = someone(Role.CLINICIAN, allocations__ended_at__isnull=True)
-    manager = someone(Role.TEAM_MANAGER)
+    # A locality team's manager: the team caseload of a busy team (not a new service with none yet).
+    manager = someone(Role.TEAM_MANAGER, memberships__team__kind="locality")
+    # Named: a manager may be in more than one team (the demo's also helps the young people's service).
+    home_team = (
+        manager.memberships.filter(team__kind="locality").order_by("team_id").values_list("team_id", flat=True)[0]
+    )
     person_id = (
         Referral.objects.filter(allocated_to=worker, ended_at__isnull=True)
         .order_by("pk")
@@ -183,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
         ("My caseload", worker, "/caseload/", {}),
         ("person page", worker, f"/people/{person_id}/", {}),
         ("triage queue", clinician, "/triage/", {}),
-        ("team caseload", manager, "/team/", {}),
+        ("team caseload", manager, f"/team/?team={home_team}", {}),
         ("API list", None, "/api/v1/referrals/", {"HTTP_AUTHORIZATION": f"Token {token}"}),
     ]
     if service is not None and service_manager is not None and session is not None:
