@@ -124,7 +124,7 @@ def format_step(users: int, rows: list[dict], cpu: dict, rss: tuple[float, float
 # --- the users -------------------------------------------------------------------------------
 
 
-def make_users(path: Path, *, staff_count: int) -> None:
+def make_users(path: Path, *, staff_count: int, intake_systems: int = 1) -> None:
     """Signed-in, two-factor-passed sessions for distinct staff; API tokens; written as JSON."""
     from django.conf import settings
     from django.contrib.auth.hashers import make_password
@@ -163,16 +163,27 @@ def make_users(path: Path, *, staff_count: int) -> None:
                 "people": [p for _, p in pairs],
             }
         )
-    intake, _ = User.objects.get_or_create(
-        username="bench-load-intake",
-        defaults={"role": Role.INTAKE, "password": make_password(None), "first_name": "Load", "last_name": "Intake"},
-    )
+    # Intake systems: one account in the mix; with --intake, one per locust user, each its own
+    # system with its own per-account rate limit (API_RATE), as several GP and intake systems are.
+    intakes = [
+        User.objects.get_or_create(
+            username="bench-load-intake" if n == 0 else f"bench-load-intake-{n}",
+            defaults={
+                "role": Role.INTAKE,
+                "password": make_password(None),
+                "first_name": "Load",
+                "last_name": f"Intake {n}",
+            },
+        )[0]
+        for n in range(max(1, intake_systems))
+    ]
     api = []
-    for user in chosen[: max(1, min(10, len(chosen)))]:
+    for n in range(max(len(intakes), min(10, len(chosen)), 1)):
+        user = chosen[n % len(chosen)] if chosen else intakes[0]
         api.append(
             {
                 "token": Token.objects.get_or_create(user=user)[0].key,
-                "intake_token": Token.objects.get_or_create(user=intake)[0].key,
+                "intake_token": Token.objects.get_or_create(user=intakes[n % len(intakes)])[0].key,
             }
         )
     practice = Practice.objects.order_by("pk").values_list("ods_code", flat=True).first() or ""
@@ -279,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench_load_"))
     users_file = workdir / "users.json"
-    make_users(users_file, staff_count=max(args.steps))
+    make_users(users_file, staff_count=max(args.steps), intake_systems=max(args.steps) if args.intake else 1)
     connection.close()
 
     port = args.port or free_port()
@@ -357,7 +368,7 @@ def intake_made(*, since) -> str:
 
     from referrals.models import Person, Referral
 
-    made = Referral.objects.filter(created_by__username="bench-load-intake", created_at__gte=since)
+    made = Referral.objects.filter(created_by__username__startswith="bench-load-intake", created_at__gte=since)
     twice = made.values("idempotency_key").annotate(n=Count("id")).filter(n__gt=1).count()
     people = Person.objects.filter(referrals__in=made).distinct()
     same_number = (
