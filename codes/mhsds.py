@@ -85,6 +85,12 @@ ATTENDANCE = CodeList(
 )
 ATTENDED = frozenset({"5", "6"})
 
+# What a contact may still be recorded with: 03 (telemedicine) was retired in MHSDS v5 (use 11).
+# Data quality lists contacts with anything else (reporting.data_quality), over its own index.
+RETIRED_MECHANISMS = frozenset({"03"})
+CURRENT_MECHANISM_CODES = sorted(c.code for c in CONSULTATION_MECHANISM.codes if c.code not in RETIRED_MECHANISMS)
+ATTENDANCE_CODES = sorted(c.code for c in ATTENDANCE.codes)
+
 # MHS902ServiceTeamDetails.ServTeamTypeMH / MHS102 ServTeamTypeRefToMH.
 TEAM_TYPE = CodeList(
     name="team_type",

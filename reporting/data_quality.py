@@ -36,7 +36,7 @@ from django.db.models import Model as DjangoModel
 
 from access.selectors import referrals_visible_to
 from accounts.models import User
-from codes.mhsds import ATTENDANCE, CONSULTATION_MECHANISM, TEAM_TYPE
+from codes.mhsds import ATTENDANCE_CODES, CURRENT_MECHANISM_CODES, RETIRED_MECHANISMS, TEAM_TYPE
 from codes.snomed import OUTCOME_TOOLS
 from common.london import london
 from localities.models import Team
@@ -49,9 +49,7 @@ from .suppression import Cell, text
 from .tables import Column, Table
 from .waits import referral_link
 
-RETIRED_MECHANISMS = frozenset({"03"})  # telemedicine web camera, retired in MHSDS v5: use 11 video
-CURRENT_MECHANISMS = sorted(c.code for c in CONSULTATION_MECHANISM.codes if c.code not in RETIRED_MECHANISMS)
-ATTENDANCE_CODES = sorted(c.code for c in ATTENDANCE.codes)
+CURRENT_MECHANISMS = CURRENT_MECHANISM_CODES  # without 03 telemedicine, retired in MHSDS v5: use 11 video
 TOOL_CODES = sorted(tool.code for tool in OUTCOME_TOOLS)
 LISTED_PER_KIND = 50  # the most recent records listed per kind; the counts are always complete
 NOT_ROUTED = "Not routed to a team yet"

@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.db import models
 
-from codes.mhsds import ATTENDANCE, ATTENDED, CONSULTATION_MECHANISM, DIRECT_MECHANISMS
+from codes.mhsds import (
+    ATTENDANCE,
+    ATTENDANCE_CODES,
+    ATTENDED,
+    CONSULTATION_MECHANISM,
+    CURRENT_MECHANISM_CODES,
+    DIRECT_MECHANISMS,
+)
 
 
 class Contact(models.Model):
@@ -57,6 +64,15 @@ class Contact(models.Model):
                     attendance__in=sorted(ATTENDED), consultation_mechanism__in=sorted(DIRECT_MECHANISMS)
                 ),
                 name="contact_counting_at_idx",
+            ),
+            # Data quality (reporting.data_quality): the few contacts recorded with a retired
+            # mechanism, by date, without reading every contact of the months (issue 17).
+            models.Index(
+                fields=["occurred_at"],
+                include=["referral"],
+                condition=~models.Q(consultation_mechanism__in=CURRENT_MECHANISM_CODES)
+                | ~models.Q(attendance__in=ATTENDANCE_CODES),
+                name="contact_uncoded_idx",
             ),
         ]
         constraints = [

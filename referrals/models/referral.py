@@ -194,6 +194,14 @@ class Referral(models.Model):
             # Access control (referrals.selectors.referrals_visible_to): a team's referrals, or only
             # its open ones (ended_at IS NULL), as ids read from the index alone.
             models.Index(fields=["team", "ended_at", "id"], include=["allocated_to"], name="referral_team_access_idx"),
+            # Data quality (reporting.data_quality): referrals from "Other" with no MHSDS source of
+            # referral, by date, without reading every referral of the months (issue 17).
+            models.Index(
+                fields=["received_at"],
+                include=["team"],
+                condition=models.Q(source="other", source_of_referral=""),
+                name="referral_no_source_idx",
+            ),
             # Each worker's open caseload (a count per worker on the team and allocation pages).
             models.Index(
                 fields=["allocated_to", "id"], condition=models.Q(ended_at__isnull=True), name="referral_held_open_idx"
