@@ -154,3 +154,26 @@ def test_flow_downloads_match_the_page(client, tina, handed_off, at_now):
 
     for key in ("redirects-by-team", "redirects-by-service", "re-referrals", "outcomes", "chart-improved"):
         assert csv_table(client, "/dashboard/flow/", PERIOD, key) == tables[key], key
+
+
+def test_the_waiting_list_forecast_in_one_query_follows_the_rule_one_clock_at_a_time(busy_north, north_team):
+    """PostgreSQL counts the waiting list in one query; SQLite (the demo) walks it clock by clock.
+    Both give the same counts, at every recent rate: none, a whole number and a fraction a week."""
+    from reporting import capacity
+    from reporting.filters import Filters
+    from reporting.models import ClockFact
+    from reporting.rebuild import facts_rebuild
+
+    facts_rebuild(now=NOW)
+    waiting = ClockFact.objects.filter(kind="treatment", is_current=True, stopped_at__isnull=True).order_by()
+    for recent_started in (0, 16, 3, 7):  # 0, 4, 0.75 and 1.75 a week over the last 4 weeks
+        in_sql = {north_team.pk: capacity.TeamRow(north_team.pk, "North", recent_started=recent_started)}
+        in_python = {north_team.pk: capacity.TeamRow(north_team.pk, "North", recent_started=recent_started)}
+        capacity._waiting_lists_in_sql(waiting.filter(team_id__in=in_sql), teams=in_sql, now=NOW)
+        capacity._waiting_lists_in_python(waiting.filter(team_id__in=in_python), teams=in_python, now=NOW)
+        assert in_sql == in_python
+        assert in_sql[north_team.pk].waiting == 24
+    # And through the page's own entry point, with the hand-worked answer (4 a week: 9 forecast).
+    teams = {north_team.pk: capacity.TeamRow(north_team.pk, "North", recent_started=16)}
+    capacity._waiting_lists(filters=Filters(), teams=teams, now=NOW)
+    assert (teams[north_team.pk].already_breached, teams[north_team.pk].forecast_breaches) == (8, 9)
