@@ -330,9 +330,25 @@ PAGES += [
 
 # --- Issues 14 and 15: pathways, groups, internal waits, the public's front door ------------
 
+
+def _group_path(user: User, *, then: str = "") -> str:
+    """The first group of a team the user is in (the demo's emotional coping group)."""
+    from groupwork.selectors import groups_visible_to
+
+    group = groups_visible_to(user).order_by("pk").first()
+    return f"/groups/{group.pk}/{then}" if group else "/groups/"
+
+
 PAGES += [
     Shot("pathways", "/pathways/", role=Role.SERVICE_MANAGER),
     Shot("groups", "/groups/", role=Role.TEAM_MANAGER, team="Complex Emotional Needs"),
+    Shot("group", _group_path, role=Role.TEAM_MANAGER, team="Complex Emotional Needs"),
+    Shot(
+        "group-change",
+        lambda user: _group_path(user, then="change/"),
+        role=Role.TEAM_MANAGER,
+        team="Complex Emotional Needs",
+    ),
     Shot("waiting-lists", "/waiting-lists/", role=Role.SERVICE_MANAGER),
     Shot("dashboard-internal-waits", "/dashboard/internal-waits/", role=Role.SERVICE_MANAGER),
     Shot("self-referral", "/self-referral/", role=None),
