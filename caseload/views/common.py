@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from caseload.forms import OpenCaseload
-from common.web import set_display_attrs
+from common.web import set_display_attrs, url_with_id
 from referrals.models import Referral
 
 if TYPE_CHECKING:
@@ -35,13 +35,17 @@ def person_url(person_id: int) -> str:
 
 def with_links(rows: list[Referral]) -> list[Referral]:
     """Add the person page, record-a-contact, triage and allocate links to caseload rows."""
+    person, contact, triage, allocate = (
+        url_with_id(name)
+        for name in ("referrals:person", "referrals:contact_new", "referrals:triage_referral", "caseload:allocate")
+    )
     for row in rows:
         set_display_attrs(
             row,
-            person_url=person_url(row.person_id),
-            contact_url=reverse("referrals:contact_new", args=[row.pk]),
-            triage_url=reverse("referrals:triage_referral", args=[row.pk]),
-            allocate_url=reverse("caseload:allocate", args=[row.pk]),
+            person_url=person(row.person_id),
+            contact_url=contact(row.pk),
+            triage_url=triage(row.pk),
+            allocate_url=allocate(row.pk),
         )
     return rows
 
