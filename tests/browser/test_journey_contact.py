@@ -95,13 +95,19 @@ def test_the_queue_opens_the_contact_form_across_the_row_not_in_the_actions_cell
     login(page, alice)
     page.goto("/triage/")
     row = page.locator(f"#referral-{referral.pk}")
-    actions = row.locator("td").last
     row.get_by_role("link", name=re.compile("^Record a contact")).click()
     form = page.locator(f"#contact-slot-{referral.pk} form")
     expect(form).to_be_visible()
 
-    actions_box, form_box = actions.bounding_box(), form.bounding_box()
-    assert actions_box and form_box
+    # Both boxes at the same instant: the form takes focus and the page may still be scrolling to
+    # it, so two separate measurements can straddle the scroll.
+    actions_box, form_box = page.evaluate(
+        """(selectors) => selectors.map((selector) => {
+            const box = document.querySelector(selector).getBoundingClientRect();
+            return {x: box.x, y: box.y, width: box.width, height: box.height};
+        })""",
+        [f"#referral-{referral.pk} td:last-child", f"#contact-slot-{referral.pk} form"],
+    )
     assert form_box["y"] >= actions_box["y"] + actions_box["height"] - 1  # below the row, not inside it
     assert form_box["width"] > 2 * actions_box["width"]
     labels = [form.get_by_label(name, exact=True).bounding_box() for name in ("Telephone", "Face to face")]
