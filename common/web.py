@@ -25,7 +25,8 @@ _SENTINEL = 987_654_321_012  # an id no row has: stands in for the one filled in
 
 def url_with_id(name: str) -> Callable[[int], str]:
     """``lambda pk: reverse(name, args=[pk])``, reversing once: a list page links every row to
-    the same few pages, and ``reverse`` for each link was a tenth of My caseload's time (issue 17).
+    the same few pages, and under the profiler ``reverse`` for each link was about a tenth of My
+    caseload's time (issue 17; unprofiled, the page's median moved within the noise).
     The URL is reversed with a sentinel id, then the sentinel is replaced by each row's id."""
     template = reverse(name, args=[_SENTINEL])
     head, tail = template.split(str(_SENTINEL), 1)
