@@ -12,7 +12,7 @@ measures do, so the API and the dashboard show it the same way.
 
 from datetime import datetime
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from referrals.models import Clock, Referral
 
@@ -22,15 +22,21 @@ from .measures.result import whole_minutes
 CODE = "local_response_24h"
 
 
+def _stopped_in_month(period: MeasurePeriod) -> Q:
+    return Q(
+        stop_reason=Clock.StopReason.FIRST_COMPLETED_CONTACT, stopped_at__gte=period.start, stopped_at__lt=period.end
+    )
+
+
+def _running_at_month_end(period: MeasurePeriod) -> Q:
+    return Q(started_at__lt=period.end) & (Q(stopped_at__isnull=True) | Q(stopped_at__gte=period.end))
+
+
 def local_response_24h(period: MeasurePeriod) -> MeasureResult:
     start, end = period.start, period.end
-    stopped_in_month = Q(
-        stop_reason=Clock.StopReason.FIRST_COMPLETED_CONTACT, stopped_at__gte=start, stopped_at__lt=end
-    )
-    running_at_month_end = Q(started_at__lt=end) & (Q(stopped_at__isnull=True) | Q(stopped_at__gte=end))
     clocks = (
         Clock.objects.filter(kind=Clock.Kind.FIRST_RESPONSE)
-        .filter(stopped_in_month | running_at_month_end)
+        .filter(_stopped_in_month(period) | _running_at_month_end(period))
         # The person by the referral's key, one look-up per clock: a join let the planner hash
         # every referral there is to find a month's (issue 17).
         .annotate(referral__person_id=Subquery(Referral.objects.filter(pk=OuterRef("referral_id")).values("person_id")))
@@ -77,6 +83,29 @@ def local_response_24h(period: MeasurePeriod) -> MeasureResult:
     )
 
 
+def local_response_24h_figures(period: MeasurePeriod) -> MeasureResult:
+    """``local_response_24h``'s figures without its rows (the national page, the figures API),
+    counted in the database: a clock stopped in the month is counted, met by its due time; one
+    running at the month's end (never also stopped in it) is waiting. No row leaves the database."""
+    stopped, running = _stopped_in_month(period), _running_at_month_end(period)
+    figures = (
+        Clock.objects.filter(kind=Clock.Kind.FIRST_RESPONSE)
+        .filter(stopped | running)
+        .aggregate(
+            met=Count("pk", filter=stopped & Q(stopped_at__lte=F("due_at"))),
+            counted=Count("pk", filter=stopped),
+            waiting=Count("pk", filter=running),
+        )
+    )
+    return MeasureResult(
+        code=CODE,
+        period=period,
+        numerator=figures["met"],
+        denominator=figures["counted"],
+        still_waiting=figures["waiting"],
+    )
+
+
 LOCAL_PROMISE = Measure(
     code=CODE,
     name="Local promise: a first response within a day (sooner when urgent)",
@@ -92,4 +121,5 @@ LOCAL_PROMISE = Measure(
     quarterly=False,
     unit="minutes",
     compute=local_response_24h,
+    compute_figures=local_response_24h_figures,
 )

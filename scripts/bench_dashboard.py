@@ -11,6 +11,13 @@ allocations and alerts, written with COPY), then builds the reporting tables wit
 ``facts_rebuild``. Later runs reuse both when the count matches (``--rebuild`` starts again,
 ``--rebuild-facts`` rebuilds only the reporting tables; scripts/bench_support.py).
 
+``demo.bulk`` leaves its teams without an MHSDS team type (it plans clocks by the second-contact
+rule, not the referral-spell stop of community team types), so before the first timing the
+script codes the service for the measures exactly as scripts/bench_measures.py does
+(``code_for_measures``: team types, liaison teams for the emergency departments' referrals, SNOMED
+CT codes, hospital stays), then builds the reporting tables again. Without it the national
+measures page would count nobody and time nothing real.
+
 It prints:
   (a) each dashboard page for the last 52 weeks across all localities, rendered through
       Django's test client as a superuser and as a service manager: server-side time (median
@@ -33,7 +40,9 @@ import time
 from dataclasses import asdict
 from datetime import timedelta
 
-from bench_support import bench_open, explain, fmt_seconds, vacuum
+from bench_measures import CODING as MEASURES_CODING
+from bench_measures import code_for_measures
+from bench_support import bench_open, explain, fmt_seconds, meta, set_meta, vacuum
 
 WORKERS_PER_TEAM = 24  # clinicians and link workers holding each team's caseload
 
@@ -223,7 +232,11 @@ def main() -> None:
     args = parser.parse_args()
 
     bench = bench_open(
-        database=args.database, rebuild=args.rebuild, referrals=args.referrals, holders_per_team=WORKERS_PER_TEAM
+        database=args.database,
+        rebuild=args.rebuild,
+        referrals=args.referrals,
+        holders_per_team=WORKERS_PER_TEAM,
+        care_plans=True,  # as scripts/bench_measures.py loads them: care plans stop spells' clocks
     )
     from django.conf import settings
     from django.db import connection
@@ -238,8 +251,15 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = ["*"]
     load_seconds, facts_seconds = bench.load_seconds, None
+    coded = False
+    if meta().get("measures_coding") != MEASURES_CODING:
+        print("Coding the bulk service for the measures (scripts/bench_measures.py)...", flush=True)
+        for what, rows in code_for_measures().items():
+            print(f"  {what:<40} {rows:>10,}", flush=True)
+        set_meta(measures_coding=MEASURES_CODING)
+        coded = True
     state = ReportingState.objects.filter(pk=1).first()
-    if args.rebuild_facts or state is None or state.rebuilt_at is None:
+    if coded or args.rebuild_facts or state is None or state.rebuilt_at is None:
         print("Building the reporting tables (facts_rebuild)...", flush=True)
         started = time.monotonic()
         facts_rebuild(now=timezone.now(), progress=lambda step: print(f"  {step}...", flush=True))

@@ -97,8 +97,9 @@ class Referral(models.Model):
     locality = models.ForeignKey(
         "localities.Locality", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
+    # No index of its own: referral_team_access_idx leads with it.
     team = models.ForeignKey(
-        "localities.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+        "localities.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals", db_index=False
     )
     routing_reason = models.CharField(max_length=200, blank=True)
     thrive_grouping = models.CharField(max_length=32, choices=Thrive.choices, blank=True)
@@ -211,6 +212,9 @@ class Referral(models.Model):
             models.Index(
                 fields=["ended_at", "team"], include=["id", "received_at", "person"], name="referral_ended_idx"
             ),
+            # The referrals received in a period, with their team: the crisis and liaison measures
+            # read a month's for their teams (reporting.measures.teams.narrowed_to).
+            models.Index(fields=["received_at"], include=["id", "team"], name="referral_received_idx"),
             # A person's referrals, for their referral spells (reporting.measures.referral_spell).
             models.Index(
                 fields=["person", "received_at"],

@@ -168,14 +168,15 @@ def _statement(final: str) -> str:
             -- A referral counts under every team it was referred to by then, its part with
             -- community teams ending as it did (reporting.measures.teams; 00_generic_prep.py L363-L403).
             SELECT q.* FROM ({open_now} UNION ALL {ended_after}) q WHERE q.ended_at IS NULL OR q.ended_at >= %(end)s
+        ), ended_contacted AS MATERIALIZED (
+            -- ... or ended by then with a counting contact in the month, as a second contact in it is
+            -- (worked out once: both branches below read it).
+            {counted_in_month} EXCEPT SELECT o.id FROM open_at_end o
         ), candidate AS (
             SELECT * FROM open_at_end
             UNION ALL
-            -- ... or ended by then with a counting contact in the month, as a second contact in it is.
             {
-        community_referrals_sql(
-            columns=kept, where=f"r.id = ANY(ARRAY({counted_in_month} EXCEPT SELECT o.id FROM open_at_end o))"
-        )
+        community_referrals_sql(columns=kept, where="r.id = ANY(ARRAY(SELECT e.referral_id FROM ended_contacted e))")
     }
         ), second AS MATERIALIZED (
             -- Contacts in date, time and id order (CMH Dashboard L233): the second that counts.

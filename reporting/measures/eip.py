@@ -28,12 +28,12 @@ from django.db.models import Q
 
 from codes.mhsds import ATTENDED, DIRECT_MECHANISMS
 from common.london import london_date
-from referrals.models import Allocation, Contact, Referral
+from referrals.models import Allocation, Contact
 
 from .periods import MeasurePeriod
 from .queries import earliest
 from .result import MeasureResult, MeasureRow
-from .teams import referred_to
+from .teams import narrowed_to, referred_to
 
 EIP_TEAM_TYPES = frozenset({"A14"})
 FIRST_EPISODE_PSYCHOSIS = "01"
@@ -51,8 +51,8 @@ def eip_two_weeks(period: MeasurePeriod) -> MeasureResult:
     )
     coordinators = Allocation.objects.filter(started_at__lt=end)
     referrals = (
-        Referral.objects.filter(referred_to(EIP_TEAM_TYPES, by=end), received_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=period.start))
+        narrowed_to(EIP_TEAM_TYPES, (Q(ended_at__isnull=True) | Q(ended_at__gte=period.start)) & Q(received_at__lt=end))
+        .filter(referred_to(EIP_TEAM_TYPES, by=end))
         .annotate(
             first_contact=earliest(contacts, "occurred_at"), first_coordinator=earliest(coordinators, "started_at")
         )

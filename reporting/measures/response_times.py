@@ -8,7 +8,7 @@ policy says for its live clocks: the national figure is NHS England's.
 
 from datetime import datetime
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from codes.mhsds import ATTENDED, EMERGENCY_DEPARTMENT, FACE_TO_FACE, SOURCE_OF_REFERRAL_FOR_SOURCE
@@ -17,7 +17,7 @@ from referrals.models import Contact, Referral, UrgencyChange
 from .periods import MeasurePeriod
 from .queries import earliest
 from .result import MeasureResult, MeasureRow, whole_minutes
-from .teams import referred_to
+from .teams import narrowed_to, referred_to
 
 URGENCY_LABEL = dict(Referral.Urgency.choices)
 
@@ -44,7 +44,8 @@ def response_time_measure(
     referrals = (
         # Every team referred to in the month counts, not only the team now (uec_prep.py L90-L102,
         # L168-L180; reporting.measures.teams).
-        Referral.objects.filter(referred_to(team_types, by=end), received_at__gte=period.start, received_at__lt=end)
+        narrowed_to(team_types, Q(received_at__gte=period.start, received_at__lt=end))
+        .filter(referred_to(team_types, by=end))
         .annotate(
             urgency_at_month_end=Coalesce(Subquery(in_force.values("urgency")[:1]), F("urgency")),
             responded_at=earliest(face_to_face, "occurred_at"),

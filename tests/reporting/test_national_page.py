@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 
 from localities.models import Team
 from referrals.models import Referral
-from reporting.local_promise import local_response_24h
+from reporting.local_promise import LOCAL_PROMISE, local_response_24h
 from reporting.measures import cmh_second_contact, crisis_very_urgent_4h, parse_period
 from reporting.suppression import count, rate
 from tests.factories import TeamFactory
@@ -161,6 +161,32 @@ def test_the_local_promise_counts_first_responses_stopped_in_the_month_by_their_
     # Ten routine referrals first seen exactly 24 hours later (due then: met), three very urgent
     # seen after 1, 3 and 9 hours (4-hour target: two met).
     assert (result.numerator, result.denominator, result.still_waiting) == (12, 13, 0)
+
+
+@pytest.mark.parametrize("month", ["2026-02", "2026-03", "2026-04"])
+def test_the_local_promise_figures_counted_in_the_database_are_those_of_its_rows(
+    alice, community_team, march, viewing, month
+):
+    """The page and the figures API count the local promise in the database (issue 17); they
+    count what its rows count: met, stopped in the month, and running at its end."""
+    late = refer(by=alice, team=community_team, at=uk(2026, 3, 30, 10))  # seen in April, 2 days on
+    contact(late, alice, uk(2026, 4, 1, 10))
+    refer(by=alice, team=community_team, at=uk(2026, 3, 31, 9))  # never seen: waiting from March
+    period = parse_period(month, quarterly=False)
+    rows = local_response_24h(period)
+
+    with CaptureQueriesContext(connection) as captured:
+        figures = LOCAL_PROMISE.figures(period)
+
+    assert len(captured.captured_queries) == 1
+    assert figures.rows == []
+    assert (figures.numerator, figures.denominator, figures.still_waiting) == (
+        rows.numerator,
+        rows.denominator,
+        rows.still_waiting,
+    )
+    if month != "2026-02":
+        assert rows.denominator and rows.still_waiting  # the cases are there to count
 
 
 def test_the_last_whole_month_is_shown_unless_another_is_chosen(client, tina, viewing):

@@ -7,9 +7,10 @@ import pytest
 import time_machine
 
 from referrals.models import Referral
-from referrals.services import referral_redirect
-from reporting.measures import cmh_second_contact, crisis_very_urgent_4h, referral_spell
+from referrals.services import caseload_allocate, referral_redirect, referral_triage
+from reporting.measures import cmh_second_contact, crisis_very_urgent_4h, eip_two_weeks, referral_spell
 from reporting.measures.periods import month_period, parse_period
+from tests.factories import UserFactory
 
 from .cases import FACE_TO_FACE, contact, full_clock_stop, refer, row_for, uk
 
@@ -99,3 +100,27 @@ def test_a_spell_counts_a_clock_stop_made_while_with_a_crisis_team(alice, crisis
     row = row_for(referral_spell(parse_period("2026-Q1", quarterly=True)), referral)
 
     assert (row.in_scope, row.days, row.met, row.stopped_by) == (True, 4, True, "care plan")
+
+
+@pytest.mark.parametrize("first_with", ["eip", "community"])
+def test_a_psychosis_referral_handed_on_either_way_between_eip_and_community_counts_for_eip(
+    alice, community_team, eip_team, first_with
+):
+    """The EIP measure finds the early intervention team's referrals through their hand-offs too,
+    whichever team they are with now (reporting.measures.teams.narrowed_to)."""
+    first, then = (eip_team, community_team) if first_with == "eip" else (community_team, eip_team)
+    referral = refer(by=alice, team=first, at=uk(2026, 3, 2, 10), primary_reason="01")
+    hand_on(referral, alice, then, uk(2026, 3, 3, 9))
+    contact(referral, alice, uk(2026, 3, 4, 10))
+    referral.refresh_from_db()
+    worker = UserFactory(teams=[referral.team])
+    with time_machine.travel(uk(2026, 3, 5, 9), tick=False):
+        referral_triage(referral=referral, by=alice, now=uk(2026, 3, 5, 9))
+        caseload_allocate(referral=referral, by=alice, now=uk(2026, 3, 5, 9), link_worker=worker)
+    stay = refer(by=alice, team=community_team, at=uk(2026, 3, 2, 10), primary_reason="01")  # never with EIP
+
+    result = eip_two_weeks(parse_period("2026-03", quarterly=True))
+
+    assert [row.referral_ids for row in result.rows] == [(referral.pk,)]
+    assert (result.rows[0].days, result.rows[0].met) == (3, True)
+    assert not rows_holding(result, stay)
