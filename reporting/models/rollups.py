@@ -55,7 +55,23 @@ class ReferralFact(models.Model):
     class Meta:
         db_table = "referrals_referralfact"  # kept from before the move (docs/adr/0007)
         indexes = [
-            models.Index(fields=["received_at", *FILTERED_BY, *EQUALITY_GROUPS], name="referralfact_received_idx")
+            models.Index(fields=["received_at", *FILTERED_BY, *EQUALITY_GROUPS], name="referralfact_received_idx"),
+            # The referrals received in a period with their previous discharge, by every filter:
+            # the flow page's re-referrals, from the index alone (narrower than the one above, which
+            # the planner would rather not read in full).
+            models.Index(
+                fields=["received_at"],
+                include=[*FILTERED_BY, "previous_discharge_at"],
+                name="referralfact_rereferral_idx",
+            ),
+            # The referrals discharged in a period with their outcome scores, by every filter: the
+            # flow page's outcome change, from the index alone.
+            models.Index(
+                fields=["ended_at"],
+                include=[*FILTERED_BY, "outcome_instrument", "outcome_start", "outcome_end"],
+                condition=models.Q(status="discharged"),
+                name="referralfact_discharged_idx",
+            ),
         ]
 
     def __str__(self) -> str:
