@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from referrals.models import Person
 from referrals.selectors import policy_for_team
 from referrals.services.measure_scope import referral_measure_scope_rebuild
-from referrals.services.milestones import referral_milestones_rebuild
+from referrals.services.milestones import referral_milestones_rebuild, referral_second_contacts_rebuild
 
 from .grants import grants_build
 from .plan import BulkPlanner
@@ -103,6 +103,7 @@ def bulk_load(*, shape: BulkShape, now: datetime, progress: Callable[[str], None
             # Each referral's earliest clock-stop events, and what the measures read of it, as the
             # services would have kept them.
             referral_milestones_rebuild()
+            referral_second_contacts_rebuild()
             referral_measure_scope_rebuild()
         say("referral milestones and measure scope")
         if shape.grants is not None:

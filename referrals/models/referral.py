@@ -151,6 +151,11 @@ class Referral(models.Model):
         editable=False,
         help_text="The referral-spell clock stop of a spell of this referral alone (its milestones).",
     )
+    second_counting_contact_at = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="Its second attended direct contact, by date, time and id (the community wait to a second contact).",
+    )
 
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -246,6 +251,7 @@ class Referral(models.Model):
                     "community_since",
                     "community_left_at",
                     "own_spell_stop_at",
+                    "second_counting_contact_at",
                 ],
                 condition=models.Q(community_since__isnull=False),
                 name="referral_community_idx",

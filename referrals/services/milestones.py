@@ -16,6 +16,7 @@ refresh to run.
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import QuerySet, Subquery
 
 from codes.mhsds import ATTENDED, DIRECT_MECHANISMS
 from codes.snomed import OUTCOME_TOOL_BY_CODE
@@ -141,7 +142,59 @@ def referral_milestones_refresh(*, referral: Referral) -> None:
     _write("e.referral_id = %s", [referral.pk])
     row = ReferralMilestones.objects.filter(referral_id=referral.pk).values_list(*COLUMNS).first()
     stop = own_spell_stop(received_at=received_at, **dict(zip(_OWN, row, strict=True))) if row else None
-    Referral.objects.filter(pk=referral.pk).update(own_spell_stop_at=stop)
+    second = _counting_contacts().filter(referral_id=referral.pk).values("occurred_at")[1:2]
+    Referral.objects.filter(pk=referral.pk).update(own_spell_stop_at=stop, second_counting_contact_at=Subquery(second))
+
+
+def _counting_contacts() -> QuerySet[Contact]:
+    """The contacts that count (attended, direct), in date, time and id order (CMH Dashboard L233)."""
+    return Contact.objects.filter(attendance__in=ATTENDED, consultation_mechanism__in=DIRECT_MECHANISMS).order_by(
+        "occurred_at", "id"
+    )
+
+
+def referral_second_contacts_rebuild() -> None:
+    """Every referral's second counting contact (``Referral.second_counting_contact_at``) from the
+    contacts, set-based on PostgreSQL (migration 0027, the bulk generator); row by row elsewhere.
+    Only the rows whose value changes are written."""
+    if connection.vendor == "postgresql":
+        _second_contacts_postgresql()
+    else:
+        _second_contacts_portable()
+
+
+def _second_contacts_postgresql() -> None:
+    referral, contact = Referral._meta.db_table, Contact._meta.db_table
+    counting = f"c.attendance IN ({_in(ATTENDED)}) AND c.consultation_mechanism IN ({_in(DIRECT_MECHANISMS)})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH seconds AS (
+                SELECT c.referral_id, c.occurred_at FROM (
+                    SELECT c.referral_id, c.occurred_at,
+                           row_number() OVER (PARTITION BY c.referral_id ORDER BY c.occurred_at, c.id) AS n
+                    FROM {contact} c WHERE {counting}
+                ) c WHERE c.n = 2
+            ), wanted AS (
+                SELECT r.id, s.occurred_at FROM {referral} r LEFT JOIN seconds s ON s.referral_id = r.id
+            )
+            UPDATE {referral} r SET second_counting_contact_at = w.occurred_at
+            FROM wanted w WHERE w.id = r.id AND r.second_counting_contact_at IS DISTINCT FROM w.occurred_at
+        """)
+
+
+def _second_contacts_portable() -> None:
+    seconds: dict[int, datetime] = {}
+    seen: dict[int, int] = {}
+    for referral_id, occurred_at in _counting_contacts().values_list("referral_id", "occurred_at"):
+        seen[referral_id] = seen.get(referral_id, 0) + 1
+        if seen[referral_id] == 2:
+            seconds[referral_id] = occurred_at
+    changed = []
+    for row in Referral.objects.only("pk", "second_counting_contact_at"):
+        if row.second_counting_contact_at != seconds.get(row.pk):
+            row.second_counting_contact_at = seconds.get(row.pk)
+            changed.append(row)
+    Referral.objects.bulk_update(changed, ["second_counting_contact_at"], batch_size=1000)
 
 
 def referral_milestones_rebuild(*, own_spell_stops: bool = True) -> None:

@@ -6,8 +6,10 @@ contact, banded by days from the received date to the month's last day (L494-L51
 
 One query. The month can count only referrals open at its end or with a counting contact in it
 (a second contact in the month is one), so on PostgreSQL those are found first, by index, and
-only they are looked at; each one's second contact is read from the partial index of counting
-contacts. Other databases run the portable query (``_facts_portable``), which gives the same rows.
+only they are looked at; each one's second contact is the one it keeps
+(``Referral.second_counting_contact_at``, kept as contacts are recorded), read with the rest from
+``referral_community_idx``. Other databases run the portable query (``_facts_portable``), which
+works it out from the contacts and gives the same rows.
 """
 
 from collections.abc import Iterable, Iterator
@@ -158,7 +160,12 @@ def _statement(final: str) -> str:
         f"SELECT c.referral_id FROM {contact} c"
         f" WHERE {COUNTING_CONTACT_SQL} AND c.occurred_at >= %(start)s AND c.occurred_at < %(end)s"
     )
-    kept = "r.id, r.person_id, r.received_at, r.received_on, r.adult_when_received, {ended_at} AS ended_at"
+    kept = (
+        "r.id, r.person_id, r.received_at, r.received_on, r.adult_when_received, {ended_at} AS ended_at,"
+        # Contacts in date, time and id order (CMH Dashboard L233): the second that counts, kept on
+        # the referral (referrals.services.milestones) and read from referral_community_idx.
+        " r.second_counting_contact_at AS second_at"
+    )
     open_now, ended_after = (
         community_referrals_sql(columns=kept, where=ended) for ended in ("r.ended_at IS NULL", "r.ended_at >= %(end)s")
     )
@@ -179,10 +186,7 @@ def _statement(final: str) -> str:
         community_referrals_sql(columns=kept, where="r.id = ANY(ARRAY(SELECT e.referral_id FROM ended_contacted e))")
     }
         ), second AS MATERIALIZED (
-            -- Contacts in date, time and id order (CMH Dashboard L233): the second that counts.
-            SELECT r.*, (SELECT c.occurred_at FROM {contact} c WHERE c.referral_id = r.id AND {COUNTING_CONTACT_SQL}
-                         ORDER BY c.occurred_at, c.id OFFSET 1 LIMIT 1) AS second_at
-            FROM candidate r
+            SELECT r.* FROM candidate r
         )
         {final}
     """

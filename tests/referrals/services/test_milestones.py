@@ -32,8 +32,10 @@ from referrals.services import (
 )
 from referrals.services.milestones import (
     COLUMNS,
+    _second_contacts_portable,
     referral_milestones_computed,
     referral_milestones_rebuild,
+    referral_second_contacts_rebuild,
 )
 from tests.reporting.measures.cases import DID_NOT_ATTEND, FACE_TO_FACE, TELEPHONE, TEXT, contact, refer, uk
 
@@ -143,6 +145,43 @@ def test_stored_milestones_follow_every_kind_of_write(alice, community_team):
     ReferralMilestones.objects.all().delete()
     referral_milestones_rebuild()
     assert stored(both) == before
+
+
+def second_contacts(referrals: list[Referral]) -> dict[int, object]:
+    return dict(
+        Referral.objects.filter(pk__in=[r.pk for r in referrals]).values_list("pk", "second_counting_contact_at")
+    )
+
+
+def test_each_referral_keeps_its_second_counting_contact_as_contacts_are_recorded(alice, community_team):
+    """The community wait to a second contact reads it (reporting.measures.cmh_second_contact):
+    only attended direct contacts count, in date, time and id order, whatever order they are
+    recorded in; the set-based rebuild (migration 0027, the bulk generator) gives the same."""
+    start = uk(2026, 9, 1, 9)
+    referral = refer(by=alice, team=community_team, at=start)
+    other = refer(by=alice, team=community_team, at=start)
+    both = [referral, other]
+
+    contact(referral, alice, start + timedelta(days=1), mechanism=TELEPHONE, attendance=DID_NOT_ATTEND)
+    contact(referral, alice, start + timedelta(days=2), mechanism=TEXT)
+    contact(referral, alice, start + timedelta(days=5), mechanism=FACE_TO_FACE)
+    assert second_contacts(both) == {referral.pk: None, other.pk: None}  # one contact that counts
+
+    contact(referral, alice, start + timedelta(days=9), mechanism=TELEPHONE)
+    assert second_contacts(both)[referral.pk] == start + timedelta(days=9)
+    # An earlier one recorded later: the first is now day 3, the second day 5.
+    contact(referral, alice, start + timedelta(days=3), mechanism=FACE_TO_FACE)
+    assert second_contacts(both)[referral.pk] == start + timedelta(days=5)
+    # Two at the same time: the second by id.
+    contact(other, alice, start + timedelta(days=4), mechanism=FACE_TO_FACE)
+    contact(other, alice, start + timedelta(days=4), mechanism=TELEPHONE)
+    assert second_contacts(both)[other.pk] == start + timedelta(days=4)
+
+    kept = second_contacts(both)
+    for rebuild in (referral_second_contacts_rebuild, _second_contacts_portable):  # SQLite's too
+        Referral.objects.update(second_counting_contact_at=start)  # wrong for both
+        rebuild()
+        assert second_contacts(both) == kept
 
 
 def test_the_code_lists_the_stored_milestones_were_built_with():
