@@ -94,7 +94,8 @@ def _rollup_days(*, period: Period, filters: Filters):
     """The equality rollup's days of the period, across the service or for one locality; None
     with any other filter set. Every clock and referral is in exactly one of its ``locality_id``
     groups (0: no locality), so summing them, and merging their waits, counts each once."""
-    if filters.active() and [name for name, _ in filters.active()] != ["locality_id"]:
+    active = [name for name, _ in filters.active()]
+    if active and active != ["locality_id"]:
         return None
     rows = DailyEqualityRollup.objects.filter(
         dimension="locality_id", day__gte=period.first_day, day__lte=period.last_day
