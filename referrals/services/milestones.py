@@ -60,15 +60,21 @@ def _in(values: frozenset[str] | set[str] | list[str]) -> str:
     return ", ".join(f"'{value}'" for value in sorted(values))
 
 
+def _counting_contact_sql(alias: str) -> str:
+    """SQL: the contact aliased ``alias`` counts (attended, by a direct mechanism; L257-L281)."""
+    return f"{alias}.attendance IN ({_in(ATTENDED)}) AND {alias}.consultation_mechanism IN ({_in(DIRECT_MECHANISMS)})"
+
+
+def _counting_contacts() -> QuerySet[Contact]:
+    """The contacts that count, as ``_counting_contact_sql`` says."""
+    return Contact.objects.filter(attendance__in=ATTENDED, consultation_mechanism__in=DIRECT_MECHANISMS)
+
+
 def _events_sql(where: str) -> str:
     """Each referral's earliest event per component, as (referral_id, the five columns), for the
     referrals the condition ``where`` (on ``e.referral_id``) picks."""
     sources = (
-        (
-            Contact,
-            "occurred_at",
-            f"e.attendance IN ({_in(ATTENDED)}) AND e.consultation_mechanism IN ({_in(DIRECT_MECHANISMS)})",
-        ),
+        (Contact, "occurred_at", _counting_contact_sql("e")),
         (OutcomeMeasure, "recorded_at", f"e.tool_code IN ({_in(set(OUTCOME_TOOL_BY_CODE))})"),
         # Coded from the reference sets as shipped or loaded from the trust's release (a member
         # since inactivated still counts), less the activities that never stop a clock.
@@ -142,14 +148,10 @@ def referral_milestones_refresh(*, referral: Referral) -> None:
     _write("e.referral_id = %s", [referral.pk])
     row = ReferralMilestones.objects.filter(referral_id=referral.pk).values_list(*COLUMNS).first()
     stop = own_spell_stop(received_at=received_at, **dict(zip(_OWN, row, strict=True))) if row else None
-    second = _counting_contacts().filter(referral_id=referral.pk).values("occurred_at")[1:2]
-    Referral.objects.filter(pk=referral.pk).update(own_spell_stop_at=stop, second_counting_contact_at=Subquery(second))
-
-
-def _counting_contacts() -> QuerySet[Contact]:
-    """The contacts that count (attended, direct), in date, time and id order (CMH Dashboard L233)."""
-    return Contact.objects.filter(attendance__in=ATTENDED, consultation_mechanism__in=DIRECT_MECHANISMS).order_by(
-        "occurred_at", "id"
+    # Its second contact that counts, in date, time and id order (CMH Dashboard L233).
+    second = _counting_contacts().filter(referral_id=referral.pk).order_by("occurred_at", "id").values("occurred_at")
+    Referral.objects.filter(pk=referral.pk).update(
+        own_spell_stop_at=stop, second_counting_contact_at=Subquery(second[1:2])
     )
 
 
@@ -165,7 +167,7 @@ def referral_second_contacts_rebuild() -> None:
 
 def _second_contacts_postgresql() -> None:
     referral, contact = Referral._meta.db_table, Contact._meta.db_table
-    counting = f"c.attendance IN ({_in(ATTENDED)}) AND c.consultation_mechanism IN ({_in(DIRECT_MECHANISMS)})"
+    counting = _counting_contact_sql("c")
     with connection.cursor() as cursor:
         cursor.execute(f"""
             WITH seconds AS (
@@ -185,7 +187,9 @@ def _second_contacts_postgresql() -> None:
 def _second_contacts_portable() -> None:
     seconds: dict[int, datetime] = {}
     seen: dict[int, int] = {}
-    for referral_id, occurred_at in _counting_contacts().values_list("referral_id", "occurred_at"):
+    for referral_id, occurred_at in (
+        _counting_contacts().order_by("occurred_at", "id").values_list("referral_id", "occurred_at")
+    ):
         seen[referral_id] = seen.get(referral_id, 0) + 1
         if seen[referral_id] == 2:
             seconds[referral_id] = occurred_at
@@ -270,7 +274,7 @@ def referral_milestones_computed(referral_ids: list[int]) -> dict[int, dict[str,
     sources = (
         (
             "first_counting_contact_at",
-            Contact.objects.filter(attendance__in=ATTENDED, consultation_mechanism__in=DIRECT_MECHANISMS),
+            _counting_contacts(),
             "occurred_at",
         ),
         (

@@ -208,12 +208,11 @@ def _spells_sql(
             ("first_coded_intervention_at", "intervention"),
         )
     )
-    milestones = ReferralMilestones._meta.db_table
+    milestones, hospital_stays = ReferralMilestones._meta.db_table, HospitalStay._meta.db_table
     referral_columns = (
         "r.id, r.person_id, r.received_at, r.ended_at, r.received_on AS received_day, r.adult_when_received,"
-        f" r.id IN (SELECT h.referral_id FROM {HospitalStay._meta.db_table} h) AS hospital_stay"
+        f" r.id IN (SELECT h.referral_id FROM {hospital_stays} h) AS hospital_stay"
     )
-    hospital_stays = HospitalStay._meta.db_table
     if alone_from_referral:
         # Only the people with others go through the spells below, from their milestones; a person
         # with no other referral has a spell of that referral alone, its clock stop kept on it
