@@ -19,7 +19,7 @@ from referrals.errors import InvalidTransition
 from referrals.models import Allocation, Referral
 from referrals.services import caseload_allocate
 
-from .common import capacity_state, person_url, with_links
+from .common import capacity_state, display_rows, person_url
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a dev requirement: types only
@@ -123,11 +123,11 @@ def _inline(request: AuthenticatedHtmxRequest, referral: Referral) -> HttpRespon
     if request.method == "POST":
         form = InlineAllocateForm(request.POST, referral=referral, workers=workers, prefix=prefix)
         if form.is_valid() and _save(form, request=request) is not None:
-            row = with_links([selectors.caseload_row_for_user(request.user, referral.pk, now=timezone.now())])[0]
-            return render(
-                request, "caseload/_team_row.html", {"row": row, "now": timezone.now(), "just_allocated": True}
-            )
+            now = timezone.now()
+            row = display_rows([selectors.caseload_row_for_user(request.user, referral.pk, now=now)], now=now)[0]
+            return render(request, "caseload/_team_row.html", {"row": row, "just_allocated": True})
     else:
         form = InlineAllocateForm(referral=referral, workers=workers, prefix=prefix)
-    row = with_links([selectors.caseload_row_for_user(request.user, referral.pk, now=timezone.now())])[0]
-    return render(request, "caseload/_team_row.html", {"row": row, "now": timezone.now(), "inline_form": form})
+    now = timezone.now()
+    row = display_rows([selectors.caseload_row_for_user(request.user, referral.pk, now=now)], now=now)[0]
+    return render(request, "caseload/_team_row.html", {"row": row, "inline_form": form})

@@ -9,7 +9,7 @@ from accounts.reads import LIST, seen
 from caseload import selectors
 from caseload.forms import CaseloadFilterForm
 
-from .common import paginate, with_links
+from .common import display_rows, paginate
 
 
 @login_required
@@ -20,8 +20,8 @@ def my_caseload(request: AuthenticatedHtmxRequest) -> HttpResponse:
     form = CaseloadFilterForm(request.GET)
     filters = form.filters()
     page = paginate(request, selectors.my_caseload(request.user, now=now, **filters).values_list("pk", flat=True))
-    rows = with_links(selectors.caseload_rows_for(list(page.object_list), now=now))
-    seen(request, LIST, [row.person_id for row in rows], what="referrals.referral")
+    rows = display_rows(selectors.caseload_rows_for(list(page.object_list), now=now), now=now)
+    seen(request, LIST, [row["person_id"] for row in rows], what="referrals.referral")
     context = {
         "form": form,
         "page_obj": page,

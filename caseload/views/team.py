@@ -12,7 +12,7 @@ from caseload.forms import with_open_caseload
 from caseload.selectors import TeamView
 from common.web import set_display_attrs
 
-from .common import capacity_state, paginate, with_links
+from .common import capacity_state, display_rows, paginate
 
 
 def _team_id(request: HttpRequest) -> int | None:
@@ -40,8 +40,8 @@ def team_caseload(request: AuthenticatedHtmxRequest) -> HttpResponse:
     counts = selectors.team_caseload_counts(request.user, team)
     qs = selectors.team_caseload(request.user, team, view=view, search=search)
     page = paginate(request, qs.values_list("pk", flat=True), count=None if search else counts[view])
-    rows = with_links(selectors.caseload_rows_for(list(page.object_list), now=now))
-    seen(request, LIST, [row.person_id for row in rows], what="referrals.referral")
+    rows = display_rows(selectors.caseload_rows_for(list(page.object_list), now=now), now=now)
+    seen(request, LIST, [row["person_id"] for row in rows], what="referrals.referral")
     workers = with_open_caseload(selectors.team_workers(team))
     for worker in workers:
         set_display_attrs(worker, capacity_state=capacity_state(worker))

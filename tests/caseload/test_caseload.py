@@ -104,6 +104,38 @@ def test_a_row_shows_next_action_clocks_and_days_since_last_contact(client, alic
     assert f"/referrals/{referral.pk}/contacts/new/" in body  # record a contact from the row
 
 
+def test_a_row_names_the_person_spaces_their_nhs_number_and_says_an_urgent_referral_is_urgent(
+    client, alice, bob, north_practice
+):
+    referral = held_by(
+        bob,
+        by=alice,
+        practice=north_practice,
+        received_hours_ago=72,
+        urgency=Referral.Urgency.URGENT,
+        nhs_number="9434765919",
+        given_name="Rhi <b>",
+        family_name="O'Neill",
+        next_step="Call back about the carers' group " + "x" * 100,
+    )
+    contact_record(
+        referral=referral,
+        by=bob,
+        now=timezone.now(),
+        occurred_at=timezone.now() - timedelta(days=1, hours=1),
+        mode="telephone",
+        outcome="completed",
+    )
+
+    body = login(client, bob).get(MINE).content.decode()
+
+    assert "Rhi &lt;b&gt; O&#x27;Neill" in body and "Rhi <b>" not in body  # escaped, as every name
+    assert "NHS 943 476 5919" in body
+    assert f"{referral.reference}" in body and "Allocated to a link worker, urgent" in body
+    assert "Call back about the carers&#x27; group " + "x" * 55 + "…" in body  # cut at 90 characters
+    assert "1 day ago" in body
+
+
 def test_no_contact_yet_says_so_and_suggests_first_contact(client, alice, bob, north_practice):
     held_by(bob, by=alice, practice=north_practice)
 
