@@ -27,7 +27,8 @@ from django.core.paginator import Page
 from django.forms import BoundField
 from django.template.context import Context
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -129,6 +130,53 @@ def _choices(field: BoundField) -> list[_Choice]:
     ]
 
 
+def _attrs_html(attrs: dict[str, Any]) -> SafeString:
+    """As Django's django/forms/widgets/attrs.html: ``True`` a bare attribute, ``False`` left out."""
+    return format_html_join(
+        "",
+        " {}{}",
+        (
+            (name, "" if value is True else format_html('="{}"', value))
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+_SELECT_TEMPLATES = ("django/forms/widgets/select.html", "django/forms/widgets/select_option.html")
+
+
+def _drawn_here(widget: forms.Widget) -> bool:
+    """A select with Django's own templates (a widget with templates of its own keeps them)."""
+    return isinstance(widget, forms.Select) and (widget.template_name, widget.option_template_name) == _SELECT_TEMPLATES
+
+
+def _select_html(field: BoundField, attrs: dict[str, Any]) -> SafeString:
+    """What ``field.as_widget(attrs=attrs)`` gives for a Select (SelectMultiple, NullBooleanSelect),
+    to the byte, built here rather than through Django's widget templates: they render one
+    template per option, which was most of the filter forms' cost on the caseload and triage
+    pages (issue 17, docs/adr/0013). The widget still works out its attributes and options
+    (``get_context``); only the markup is written here."""
+    widget = field.field.widget
+    attrs = field.build_widget_attrs(attrs, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    groups = []
+    for group_name, options, _ in context["optgroups"]:
+        rendered = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>\n',  # the option template ends in a newline
+            ((str(option["value"]), _attrs_html(option["attrs"]), option["label"]) for option in options),
+        )
+        if group_name:
+            rendered = format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, rendered)
+        groups.append(rendered)
+    return format_html(
+        '<select name="{}"{}>{}\n</select>', context["name"], _attrs_html(context["attrs"]), mark_safe("".join(groups))
+    )
+
+
 @register.simple_tag
 def nhsuk_field(
     field: BoundField,
@@ -188,7 +236,7 @@ def nhsuk_field(
         }
         if described_by:
             attrs["aria-describedby"] = described_by
-        context["control"] = field.as_widget(attrs=attrs)
+        context["control"] = _select_html(field, attrs) if _drawn_here(widget) else field.as_widget(attrs=attrs)
     elif kind == "checkbox":
         attrs = {"class": _classes("nhsuk-checkboxes__input", own_class, classes)}
         if described_by:

@@ -242,6 +242,37 @@ def test_select_keeps_the_chosen_option():
     assert '<option value="gp" selected>GP</option>' in html
 
 
+class _Selects(forms.Form):
+    """Selects of every shape the forms use: a blank choice, groups, several chosen, yes/no,
+    disabled with help, a widget with its own id and attributes, and text that needs escaping."""
+
+    plain = forms.ChoiceField(choices=[("", "All"), ("x", "X & <y>"), ("z", "Zed")], required=False)
+    grouped = forms.ChoiceField(choices=[("Group <1>", [("1", "One"), ("2", "Two")]), ("3", "Three")])
+    several = forms.MultipleChoiceField(choices=[("1", "One"), ("2", "Two"), ("3", "Three")])
+    yes_no = forms.NullBooleanField()
+    fixed = forms.ChoiceField(choices=[("1", "One")], disabled=True, help_text="Help")
+    typed = forms.TypedChoiceField(
+        choices=[(1, "One"), (2, "Two")], coerce=int, widget=forms.Select(attrs={"id": "own", "data-x": 'q"'})
+    )
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        _Selects(initial={"grouped": "1", "typed": 2}),
+        _Selects(data={"plain": "x", "grouped": "2", "several": ["1", "3"], "yes_no": "true", "typed": "2"}),
+        _Selects(data={"plain": "nope", "several": "9"}),
+    ],
+    ids=["unbound", "chosen", "invalid"],
+)
+def test_a_select_is_drawn_exactly_as_djangos_own_widget_would_draw_it(form):
+    from common.templatetags.nhsuk import _select_html
+
+    for field in form:
+        for attrs in ({}, {"class": "nhsuk-select nhsuk-select--error", "aria-describedby": "a-hint a-error"}):
+            assert _select_html(field, dict(attrs)) == field.as_widget(attrs=dict(attrs)), field.name
+
+
 def test_textarea():
     html = _field(ReferralForm(data={"needs": "Not sleeping"}), "needs")
 
