@@ -86,6 +86,24 @@ def _open_clocks() -> QuerySet[Clock]:
     return Clock.objects.filter(referral_id=OuterRef("pk"), is_current=True, stopped_at__isnull=True)
 
 
+CASELOAD_ROW_FIELDS = (
+    "reference",
+    "person_id",
+    "status",
+    "urgency",
+    "triage_next_step",
+    "received_at",
+    "allocated_to_id",
+    "person__given_name",
+    "person__family_name",
+    "person__nhs_number",
+    "allocated_to__username",
+    "allocated_to__first_name",
+    "allocated_to__last_name",
+    "allocated_to__organisation__name",
+)
+
+
 def _with_caseload_columns(qs: QuerySet[Referral]) -> QuerySet[Referral]:
     """Last contact, next deadline, next review dates, and the current clocks (one prefetch)."""
     last_contact = (
@@ -110,7 +128,11 @@ def _with_caseload_columns(qs: QuerySet[Referral]) -> QuerySet[Referral]:
         .values("first")
     )
     return (
-        qs.select_related("person", "team", "allocated_to__organisation")
+        qs.select_related("person", "allocated_to__organisation")
+        # Only the columns a row shows (caseload.views.common.display_rows, the CSV, the next
+        # action): the whole referral, person, worker and organisation were some ninety columns,
+        # and the ORM's writing of them cost more than the query (issue 17).
+        .only(*CASELOAD_ROW_FIELDS)
         .annotate(
             last_contact_at=Subquery(last_contact),
             next_due_at=_next_due(),

@@ -15,8 +15,10 @@ requests, reporting the median wall time. Every query of the last run is capture
 parameters (``connection.execute_wrapper``) and replayed ``--runs`` times on a separate psycopg2
 connection, in a transaction rolled back after each replay (the read audit's INSERT leaves
 nothing behind); the median of those replays is the SQL's own time, fetching every row as the
-app does. The ratio app / SQL is what the issue's target (at most 2) is about. Then one request
-under cProfile, and its top costs by own time and by cumulative time in project code.
+app does. The ratio app / SQL is what the issue's target (at most 2) is about. "SQL built" is the
+median time the ORM spends writing a request's SQL (``SQLCompiler.as_sql``), timed in ``--runs``
+more requests. Then one request under cProfile, and its top costs by own time and by cumulative
+time in project code.
 See docs/performance.md.
 """
 
@@ -73,6 +75,36 @@ def replay(dsn: dict, queries: list[tuple[float, str, list]], runs: int) -> floa
     finally:
         conn.close()
     return statistics.median(times[1:])
+
+
+def sql_building(client, url: str, headers: dict, runs: int) -> float:
+    """Median seconds a request spends in the ORM writing its SQL (the outermost
+    ``SQLCompiler.as_sql`` calls, subqueries included), not running it."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    original = SQLCompiler.as_sql
+    depth, spent = [0], [0.0]
+
+    def timed(self, *args, **kwargs):
+        depth[0] += 1
+        started = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+            if depth[0] == 0:
+                spent[0] += time.perf_counter() - started
+
+    per_request = []
+    SQLCompiler.as_sql = timed  # type: ignore[method-assign]
+    try:
+        for _ in range(runs):
+            spent[0] = 0.0
+            client.get(url, **headers)
+            per_request.append(spent[0])
+    finally:
+        SQLCompiler.as_sql = original  # type: ignore[method-assign]
+    return statistics.median(per_request)
 
 
 def profile_top(client, url: str, headers: dict, top: int) -> list[str]:
@@ -185,6 +217,8 @@ def main(argv: list[str] | None = None) -> None:
         .first()
     )
     pages = [
+        # The floor: a signed-in page with the header and three small queries (user, teams, unread).
+        ("home (floor)", worker, "/", {}),
         ("My caseload", worker, "/caseload/", {}),
         ("person page", worker, f"/people/{person_id}/", {}),
         ("triage queue", clinician, "/triage/", {}),
@@ -201,7 +235,10 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"Each page: median of {args.runs} requests through the test client (DEBUG off) against the same SQL replayed"
     )
-    print(f"  {'page':<16} {'queries':>8} {'app':>10} {'SQL replayed':>13} {'SQL in app':>11} {'app / SQL':>10}")
+    print(
+        f"  {'page':<16} {'queries':>8} {'app':>10} {'SQL replayed':>13} {'SQL in app':>11} {'SQL built':>10}"
+        f" {'app / SQL':>10}"
+    )
     profiles = []
     for label, user, url, headers in pages:
         client = Client()
@@ -224,9 +261,10 @@ def main(argv: list[str] | None = None) -> None:
             in_app.append(timer.db_seconds)
         app = statistics.median(walls)
         sql = replay(dsn, timer.queries, args.runs)
+        built = sql_building(client, url, headers, args.runs)
         print(
             f"  {label:<16} {len(timer.queries):>8} {fmt_seconds(app):>10} {fmt_seconds(sql):>13} "
-            f"{fmt_seconds(statistics.median(in_app)):>11} {app / sql if sql else 0:>9.1f}x",
+            f"{fmt_seconds(statistics.median(in_app)):>11} {fmt_seconds(built):>10} {app / sql if sql else 0:>9.1f}x",
             flush=True,
         )
         profiles.append((label, profile_top(client, url, headers, args.top)))
