@@ -1,5 +1,8 @@
 """Journey 2: the triage queue, triage itself, and redirecting with a warm handover."""
 
+from collections.abc import Iterable
+from typing import TypedDict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from access.selectors import people_visible_to, referral_get_for_user
 from accounts.http import AuthenticatedHttpRequest
 from accounts.reads import LIST, SEARCH, VIEW, seen
-from common.web import add_service_errors, safe_next, set_display_attrs
+from common.london import london
+from common.web import add_service_errors, safe_next, set_display_attrs, url_with_id
 from pathways.selectors import rollout_check, rollouts_not_live
 from referrals.errors import InvalidTransition
-from referrals.models import Referral
+from referrals.models import Clock, Referral
 from referrals.nhs_number import format_nhs_number
 from referrals.services import referral_redirect, referral_triage
 from referrals.web.shared import person_breadcrumbs, person_url
@@ -41,18 +45,76 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         search=chosen.get("q") or "",
     )
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
-    seen(request, LIST, [r.person_id for r in page.object_list], what="referrals.referral")
+    rows = _queue_rows(page.object_list)
+    seen(request, LIST, [row["person_id"] for row in rows], what="referrals.referral")
     return render(
         request,
         "referrals/triage/queue.html",
         {
             "filters": filters,
             "page_obj": page,
+            "rows": rows,
             "now": now,
             "next": request.get_full_path(),
             "filtered": any(chosen.values()),
         },
     )
+
+
+class QueueRow(TypedDict):
+    """One row of the triage queue as its template draws it: plain values worked out once, not
+    model look-ups and a ``{% url %}`` per link in the template (issue 17, docs/adr/0013). Named
+    ``referral`` in the template, so the shared clock badges and record-a-contact includes read
+    ``pk``, ``person``, ``reference`` and ``current_clocks`` from it as from a referral."""
+
+    pk: int
+    person_id: int
+    person: str
+    reference: str
+    received: str
+    current_clocks: list[Clock]
+    urgency: str
+    urgency_text: str
+    source_text: str
+    status: str
+    thrive_text: str
+    contact_attempts: int
+    team: str
+    locality: str
+    person_url: str
+    contact_url: str
+    triage_url: str
+    redirect_url: str
+
+
+def _queue_rows(referrals: Iterable[Referral]) -> list[QueueRow]:
+    person, contact, triage, redirect_to = (
+        url_with_id(name)
+        for name in ("referrals:person", "referrals:contact_new", "referrals:triage_referral", "referrals:redirect")
+    )
+    return [
+        {
+            "pk": referral.pk,
+            "person_id": referral.person_id,
+            "person": str(referral.person),
+            "reference": referral.reference,
+            "received": london(referral.received_at),
+            "current_clocks": referral.current_clocks,  # type: ignore[attr-defined]  # the queue's prefetch
+            "urgency": referral.urgency,
+            "urgency_text": referral.get_urgency_display(),
+            "source_text": referral.get_source_display(),
+            "status": referral.status,
+            "thrive_text": referral.get_thrive_grouping_display() if referral.thrive_grouping else "",
+            "contact_attempts": referral.contact_attempts,  # type: ignore[attr-defined]  # annotated
+            "team": str(referral.team) if referral.team_id else "",
+            "locality": str(referral.locality) if referral.locality_id else "",
+            "person_url": person(referral.person_id),
+            "contact_url": contact(referral.pk),
+            "triage_url": triage(referral.pk),
+            "redirect_url": redirect_to(referral.pk),
+        }
+        for referral in referrals
+    ]
 
 
 def _referral_context(request: HttpRequest, referral: Referral) -> dict[str, object]:

@@ -134,6 +134,26 @@ def test_queue_shows_whether_triaged_the_thrive_grouping_and_the_contact_attempt
     assert "2 contact attempts" in triaged_row
 
 
+def test_each_queue_row_links_to_its_own_person_contact_triage_and_redirect_and_comes_back(
+    client, alice, intake, north_practice
+):
+    now = timezone.now()
+    first = make_referral(by=intake, practice=north_practice, given_name="Ash", family_name="First", now=now)
+    second = make_referral(by=intake, practice=north_practice, given_name="Bo", family_name="Second", now=now)
+
+    html = login(client, alice).get(QUEUE, {"q": ""}).content.decode()
+
+    for referral in (first, second):
+        row = html[html.index(f'id="referral-{referral.pk}"') :]
+        row = row[: row.index("</tr>")]
+        assert f'href="/people/{referral.person_id}/">{referral.person}</a>' in row
+        assert f'href="/referrals/{referral.pk}/contacts/new/?next=/triage/%3Fq%3D"' in row
+        assert f'hx-get="/referrals/{referral.pk}/contacts/new/?next=/triage/%3Fq%3D"' in row
+        assert f'href="/referrals/{referral.pk}/triage/?next=/triage/%3Fq%3D"' in row
+        assert f'href="/referrals/{referral.pk}/redirect/"' in row
+        assert f"{referral.person}, {referral.reference}" in row  # what the links say to a screen reader
+
+
 def test_queue_contact_form_slot_is_a_row_of_its_own_and_attendance_has_no_default(client, alice, north_referral):
     html = login(client, alice).get(QUEUE).content.decode()
     row = html[html.index(f'id="referral-{north_referral.pk}"') :]
