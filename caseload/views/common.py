@@ -48,7 +48,7 @@ class CaseloadRow(TypedDict):
     """One caseload row as includes/_person_cell, _clock_cells and the row templates draw it:
     every value already worked out, as a plain dict.
 
-    Issue 17: at a million referrals, My caseload's SQL took 5 ms and the page 28 ms, and most of
+    Issue 17: at a million referrals, My caseload's SQL took 5 ms and the page 28 ms, and much of
     the rest was the template engine reaching through model instances (a failed subscript, then
     ``getattr``, at every step of ``row.person.given_name``; about 45 look-ups and a dozen filters
     a row). A dict answers each look-up at the first try, and the formatting is done once, here,
