@@ -229,3 +229,31 @@ def test_a_clock_stopped_in_time_shows_no_breach(client, alice, north_referral):
 
     assert "First response target missed" not in html
     assert ">Breach</strong>" not in html
+
+
+def test_each_open_referral_on_the_person_page_records_a_contact_against_itself(
+    client, alice, intake, north_practice, north_referral
+):
+    person = north_referral.person
+    second = make_referral(
+        by=intake,
+        source="self",
+        practice=north_practice,
+        nhs_number=person.nhs_number,
+        given_name=person.given_name,
+        family_name=person.family_name,
+    )
+    assert second.person_id == person.pk and second.pk != north_referral.pk
+
+    html = login(client, alice).get(person_url(north_referral)).content.decode()
+
+    for referral in (north_referral, second):
+        address = reverse("referrals:contact_new", args=[referral.pk])
+        link = f'href="{address}?next='
+        assert html.count(link) == 1
+        opened = html.index(link)
+        end = html.index("</a>", opened)
+        assert f'hx-get="{address}?next=' in html[opened:end]
+        assert f'hx-target="#contact-slot-{referral.pk}"' in html[opened:end]
+        assert referral.reference in html[opened:end]
+        assert f'id="contact-slot-{referral.pk}"' in html
