@@ -1,5 +1,7 @@
-"""The equality page's daily rollup: counts and the completed waits themselves, per London
-day, clock kind and equality group (``DailyEqualityRollup``).
+"""The daily rollup: counts and the completed waits themselves, per London day, clock kind
+and group (``DailyEqualityRollup``). A group is one value of one column: an equality page
+breakdown (``BREAKDOWNS``) or a dashboard filter (``FILTER_DIMENSIONS``). Every referral and
+clock is in exactly one group of each column, so a column's groups together count each once.
 
 Grouped centiles over a year of clocks cost a sort of a million rows on every page view;
 centiles do not add up, so they cannot be summed from smaller ones either. The rollup keeps
@@ -23,16 +25,18 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from common.london import london_date, london_midnight
 from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact
 
+from .filters import Filters
 from .percentiles import interpolate
+from .periods import Period
 
 REFERRAL = "referral"  # rows that count referrals received
 # The equality page's breakdowns (reporting.equality.dimensions), as reporting columns.
-DIMENSIONS = (
+BREAKDOWNS = (
     "ethnicity",
     "age_band",
     "gender",
@@ -41,6 +45,11 @@ DIMENSIONS = (
     "locality_id",
     "deprivation_decile",
 )
+# The dashboards' other filters (reporting.filters.Filters; locality is a breakdown already): with
+# their cells, the waits page reads a period for any one filter from the rollup, and the breaches
+# page its counts by team and by source (issue 17).
+FILTER_DIMENSIONS = ("team_id", "service", "source", "urgency")
+DIMENSIONS = BREAKDOWNS + FILTER_DIMENSIONS
 
 
 # --- packing waits ---------------------------------------------------------------------------
@@ -132,6 +141,24 @@ class Runs:
             return None  # the ranks are outside the bracket
         band = sorted(chain.from_iterable(self.values[left:right] for left, right in slices))
         return float(band[first - below]), float(band[second - below])
+
+
+# --- reading rows ----------------------------------------------------------------------------
+
+
+def period_rows(*, period: Period, filters: Filters) -> "QuerySet[DailyEqualityRollup] | None":
+    """The rollup's rows of the period's days that count what a page with these filters counts:
+    with none set, every group of one column (``locality_id``), whose groups together count each
+    referral and clock once; with one set, that filter's group. None with two or more set: the
+    rollup keeps no cells for a combination, so the page computes from the reporting rows."""
+    single = filters.single()
+    if single is None:
+        return None
+    column, value = single
+    rows = DailyEqualityRollup.objects.filter(
+        dimension=column or "locality_id", day__gte=period.first_day, day__lte=period.last_day
+    ).order_by()
+    return rows.filter(value=value) if column else rows
 
 
 # --- computing rows --------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from accounts.models import User
 from common.london import london
 from localities.models import Team
 from referrals.models import Clock, Referral
-from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact, WeeklyPercentile, WeeklyRollup
+from reporting.models import ClockFact, ReferralFact, WeeklyPercentile, WeeklyRollup
 
 from . import equality_rollup, percentiles
 from .access import can_drill_down
@@ -90,24 +90,9 @@ class WeekRow:
 # --- measures -------------------------------------------------------------------------------
 
 
-def _rollup_days(*, period: Period, filters: Filters):
-    """The equality rollup's days of the period, across the service or for one locality; None
-    with any other filter set. Every clock and referral is in exactly one of its ``locality_id``
-    groups (0: no locality), so summing them, and merging their waits, counts each once."""
-    active = [name for name, _ in filters.active()]
-    if active and active != ["locality_id"]:
-        return None
-    rows = DailyEqualityRollup.objects.filter(
-        dimension="locality_id", day__gte=period.first_day, day__lte=period.last_day
-    ).order_by()
-    if filters.locality_id is not None:
-        rows = rows.filter(value=str(filters.locality_id))
-    return rows
-
-
 def received_in_period(*, period: Period, filters: Filters) -> int:
-    days = _rollup_days(period=period, filters=filters)
-    if days is not None:  # a year of referrals counted from 365 rows per locality, not 480,000 rows
+    days = equality_rollup.period_rows(period=period, filters=filters)
+    if days is not None:  # a year of referrals counted from 365 rows per group, not 480,000 rows
         return days.filter(kind=REFERRAL).aggregate(n=Sum("received"))["n"] or 0
     return ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end).count()
 
@@ -131,10 +116,10 @@ def _completed_from_rollup(days) -> dict[str, KindStats]:
 
 def completed_in_period(*, period: Period, filters: Filters) -> dict[str, KindStats]:
     """Completed waits per clock kind, with median and 90th centile, and the clocks that
-    ended another way. Two queries: the rollup's days (or, with filters other than a locality,
-    the clocks over their covering index), and the other stops."""
+    ended another way. Two queries: the rollup's days (or, with two or more filters set, the
+    clocks over their covering index), and the other stops."""
     stopped = ClockFact.objects.filter(filters.q(), stopped_at__gte=period.start, stopped_at__lt=period.end)
-    days = _rollup_days(period=period, filters=filters)
+    days = equality_rollup.period_rows(period=period, filters=filters)
     if days is not None:
         stats = _completed_from_rollup(days)
     else:

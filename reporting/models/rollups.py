@@ -152,6 +152,14 @@ class ClockFact(models.Model):
                 condition=models.Q(is_current=True, stopped_at__isnull=True),
                 name="clockfact_open_idx",
             ),
+            # Clocks not stopped, by due time: the breaches page's breaches still running, of the
+            # clocks due before today (its other counts come from the daily rollup).
+            models.Index(
+                fields=["due_at"],
+                include=["kind", "paused_at", "team_id", "source", "stopped_at"],
+                condition=models.Q(stopped_at__isnull=True),
+                name="clockfact_unstopped_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -224,20 +232,22 @@ class WeeklyPercentile(models.Model):
 
 
 class DailyEqualityRollup(models.Model):
-    """One London day, clock kind (or ``referral``) and equality group: what the equality page
-    shows, for every period, without reading a clock.
+    """One London day, clock kind (or ``referral``) and group (an equality breakdown's or a
+        dashboard filter's): what the equality page shows, and the waits and breaches pages' counts
+        and centiles, for every period, without reading a clock.
 
-    Counts add up over the days of a period. Centiles do not, so the row keeps the waits
-    themselves: every completed wait of the day and group, sorted, packed as 8-byte
-    big-endian integers (``reporting.equality_rollup``). A period's median and
-    90th centile are taken from the merged waits of its days: the same values, so the same
-    figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
-    every period is a run of whole rows. Pages with a filter set compute their own.
+        Counts add up over the days of a period. Centiles do not, so the row keeps the waits
+        themselves: every completed wait of the day and group, sorted, packed as 8-byte
+        big-endian integers (``reporting.equality_rollup``). A period's median and
+        90th centile are taken from the merged waits of its days: the same values, so the same
+        figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
+        every period is a run of whole rows. The equality page with a filter set, and the waits page
+    with two or more, compute their own.
     """
 
     day = models.DateField(help_text="London date of the event counted.")
     kind = models.CharField(max_length=16, help_text="A clock kind, or 'referral' for referrals received.")
-    dimension = models.CharField(max_length=20, help_text="The equality column: ethnicity, age_band, ...")
+    dimension = models.CharField(max_length=20, help_text="The column: ethnicity, age_band, ..., team_id, source, ...")
     value = models.CharField(max_length=32, help_text="Its value as text ('None': no deprivation decile).")
     received = models.IntegerField(default=0, help_text="Referrals received on the day.")
     due = models.IntegerField(default=0, help_text="Clocks whose due time fell on the day.")

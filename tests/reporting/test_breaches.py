@@ -1,16 +1,29 @@
 """Breaches: every clock past its due time in the period, how far over, where, and escalated or not."""
 
-from datetime import timedelta
+from dataclasses import asdict
+from datetime import date, timedelta
 
 import pytest
+from django.db.models import F
 
+from referrals.models import Clock, Referral
+from referrals.services import clock_pause, referral_redirect
 from referrals.services.alerts import clocks_sweep
+from reporting import breaches
+from reporting.facts import facts_catch_up
+from reporting.filters import Filters
+from reporting.models import DailyEqualityRollup
+from reporting.percentiles import reporting_reads
+from reporting.periods import Period
+from reporting.rebuild import facts_rebuild
 from tests.factories import make_referral
 from tests.reporting.conftest import NOW, PERIOD, T0, contact, csv_table, page_tables, row
 
 pytestmark = pytest.mark.django_db
 
 URL = "/dashboard/breaches/"
+FR = Clock.Kind.FIRST_RESPONSE
+BREAKDOWNS = ("by_kind", "by_team", "by_source")
 
 
 def test_breach_counts_by_clock_team_and_source(client, tina, service, at_now):
@@ -115,3 +128,103 @@ def test_breaches_due_after_now_are_not_breaches_yet(client, tina, service):
     assert (before["Clocks due"], before["Breached"], before["Still running"]) == ("0", "0", "0")
     # ...and at NOW + 5 hours it is due, breached and still running (one of each: small numbers).
     assert (after["Clocks due"], after["Breached"], after["Still running"]) == ("*", "*", "*")
+
+
+# --- counts from the daily rollup across the service (issue 17) --------------------------------
+
+
+def _as_dicts(totals) -> dict:
+    return {name: {key: asdict(c) for key, c in getattr(totals, name).items()} for name in BREAKDOWNS}
+
+
+def _counts_both_ways(period: Period, now) -> tuple[dict, dict]:
+    """The page's counts (from the rollup, with no filter set) and the same counted over the clocks."""
+    with reporting_reads():
+        page = breaches.breach_counts(period=period, filters=Filters(), now=now)
+        direct = breaches.BreachTotals()
+        clocks = breaches.due_in_period(period=period, filters=Filters(), now=now)
+        breaches._count_from_clocks(direct, clocks, now=now, due=True)
+    return _as_dicts(page), _as_dicts(direct)
+
+
+def _mixed_service(service, alice, tina, south_team, south_practice):
+    """The hand-made service, plus: one referral redirected to South; an urgent self-referral
+    to South ten days ago, never seen (a breach still running); another whose treatment clock
+    was paused before it fell due; and one received 30 hours before NOW, so its first response
+    fell due at 06:00 today and is running late."""
+    referral_redirect(
+        referral=service.referrals[4], by=alice, now=NOW - timedelta(days=2), to_team=south_team, note="South.",
+        person_informed=True,
+    )  # fmt: skip
+    never_seen = make_referral(
+        by=alice, received_at=NOW - timedelta(days=10), now=NOW - timedelta(days=10), practice=south_practice,
+        source=Referral.Source.SELF, urgency=Referral.Urgency.URGENT,
+    )  # fmt: skip
+    paused = make_referral(
+        by=alice, received_at=NOW - timedelta(days=20), now=NOW - timedelta(days=20), practice=south_practice,
+        source=Referral.Source.VCSE,
+    )  # fmt: skip
+    contact(paused, alice, NOW - timedelta(days=20) + timedelta(hours=3))
+    treatment = Clock.objects.get(referral=paused, kind=Clock.Kind.TREATMENT, is_current=True)
+    clock_pause(clock=treatment, by=tina, now=NOW - timedelta(days=5), reason="Person in hospital")
+    make_referral(
+        by=alice, received_at=NOW - timedelta(hours=30), now=NOW - timedelta(hours=30), practice=south_practice
+    )
+    return never_seen
+
+
+PERIODS = [
+    Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16)),  # up to today
+    Period(first_day=date(2026, 1, 25), last_day=date(2026, 3, 11)),  # mid-week to mid-week, all past
+    Period(first_day=date(2026, 3, 16), last_day=date(2026, 3, 16)),  # today alone
+    Period(first_day=date(2026, 2, 23), last_day=date(2026, 3, 10)),  # North's late treatments, none due
+    Period(first_day=date(2025, 6, 1), last_day=date(2025, 6, 30)),  # nothing due
+]
+
+
+def test_breach_counts_across_the_service_read_from_the_rollup_equal_the_clocks_own(
+    service, alice, tina, south_team, south_practice
+):
+    _mixed_service(service, alice, tina, south_team, south_practice)
+    facts_rebuild(now=NOW)
+
+    for now in (NOW, NOW + timedelta(hours=5)):  # at 17:00, referral 13's first response is due too
+        for period in PERIODS:
+            page, direct = _counts_both_ways(period, now)
+            assert page == direct, (period, now)
+    page, _ = _counts_both_ways(PERIODS[0], NOW)
+    # Not a comparison of empties: both teams, four sources, breaches stopped late and running.
+    assert {team for team, _ in page["by_team"]} == {service.referrals[0].team_id, south_team.pk}
+    assert {source for source, _ in page["by_source"]} == {"gp", "self", "vcse"}
+    assert page["by_kind"][FR]["breached"] >= 4 and page["by_kind"][FR]["still_open"] == 2
+
+
+def test_the_rollup_counts_stay_exact_as_a_running_breach_is_seen_late(
+    service, alice, tina, south_team, south_practice
+):
+    never_seen = _mixed_service(service, alice, tina, south_team, south_practice)
+    facts_rebuild(now=NOW)
+    before, _ = _counts_both_ways(PERIODS[0], NOW + timedelta(hours=1))
+
+    contact(never_seen, alice, NOW + timedelta(minutes=30))  # seen at last: late, but no longer running
+    assert facts_catch_up(now=NOW + timedelta(hours=1)) > 0
+
+    after, direct = _counts_both_ways(PERIODS[0], NOW + timedelta(hours=1))
+    assert after == direct
+    assert after["by_kind"][FR]["breached"] == before["by_kind"][FR]["breached"]  # a breach stays a breach
+    assert after["by_kind"][FR]["still_open"] == before["by_kind"][FR]["still_open"] - 1
+
+
+def test_the_breaches_page_across_the_service_counts_from_the_daily_rollup(client, tina, service, at_now):
+    """Shown by changing a stored rollup cell: the page's figure moves with it (no filter set),
+    and does not with a filter set, which counts from the clocks."""
+    facts_rebuild(now=NOW)
+    client.force_login(tina)
+    DailyEqualityRollup.objects.filter(dimension="source", value="gp", kind=FR, due__gt=0).update(due=F("due") + 100)
+
+    whole = page_tables(client.get(URL, PERIOD))
+    filtered = page_tables(client.get(URL, {**PERIOD, "source": "gp"}))
+
+    assert row(whole["summary"], "First response")["Clocks due"] == "112"
+    assert row(whole["by-source"], "GP or primary care")["Clocks due"] == "112"
+    assert row(filtered["summary"], "First response")["Clocks due"] == "12"

@@ -208,29 +208,76 @@ def _completed_both_ways(period, filters):
     return page, direct, received, direct_received
 
 
-def test_a_periods_completed_waits_read_from_the_daily_rollup_equal_the_clocks_own(service, north, alice, south_team):
+def test_a_periods_completed_waits_read_from_the_daily_rollup_equal_the_clocks_own(
+    service, north, alice, north_team, south_team, south_practice
+):
+    """With no filter or any one filter set (a locality, a team, a service, a source, an urgency)."""
     from datetime import date, timedelta
 
+    from referrals.models import Referral
     from referrals.services import referral_redirect
     from reporting.filters import Filters
     from reporting.periods import Period
     from reporting.rebuild import facts_rebuild
-    from tests.reporting.conftest import NOW
+    from tests.factories import make_referral
+    from tests.reporting.conftest import NOW, contact
 
     referral_redirect(
         referral=service.referrals[3], by=alice, now=NOW - timedelta(days=1), to_team=south_team, note="South.",
         person_informed=True,
     )  # fmt: skip
+    for hours in (2, 7, 40):  # urgent self-referrals to South, seen after 2, 7 and 40 hours
+        received = NOW - timedelta(days=12)
+        referral = make_referral(
+            by=alice, received_at=received, now=received, practice=south_practice, source=Referral.Source.SELF,
+            urgency=Referral.Urgency.URGENT,
+        )  # fmt: skip
+        contact(referral, alice, received + timedelta(hours=hours))
     facts_rebuild(now=NOW)
     periods = [Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16)), Period(
         first_day=date(2026, 1, 25), last_day=date(2026, 2, 18))]  # fmt: skip
+    single_filters = [
+        Filters(),
+        Filters(locality_id=north.pk),
+        Filters(team_id=north_team.pk),
+        Filters(team_id=south_team.pk),
+        Filters(service=north_team.kind),
+        Filters(source=Referral.Source.SELF),
+        Filters(urgency=Referral.Urgency.ROUTINE),
+    ]
     for period in periods:
-        for filters in (Filters(), Filters(locality_id=north.pk)):
+        for filters in single_filters:
             page, direct, received, direct_received = _completed_both_ways(period, filters)
-            assert received == direct_received
+            assert received == direct_received, filters
             for kind, group in direct.items():
-                assert page[kind]["counted"] == group.n
-                assert [page[kind]["p50"], page[kind]["p90"]] == group.centiles
+                assert page[kind]["counted"] == group.n, filters
+                assert [page[kind]["p50"], page[kind]["p90"]] == group.centiles, filters
+    # A filter narrows: South's self-referrals are three first responses of the whole period's.
+    page, _, _, _ = _completed_both_ways(periods[0], Filters(source=Referral.Source.SELF))
+    assert page["first_response"]["counted"] == 3 and page["first_response"]["p50"] == 7 * 3600
     # Both kinds have waits to compare in the whole period, so the comparison is not of empties.
     page, direct, _, _ = _completed_both_ways(periods[0], Filters())
     assert all(group.n > 3 for group in direct.values())
+
+
+def test_the_waits_page_for_one_team_counts_received_from_the_daily_rollup(client, alice, north_team, service, at_now):
+    """Shown by changing the stored cells: with one filter set (here a team) the figure moves with
+    them; with two set it is counted from the reporting rows and does not."""
+    from django.db.models import F
+
+    from reporting.models import DailyEqualityRollup
+    from reporting.rebuild import facts_rebuild
+    from tests.reporting.conftest import NOW, PERIOD, page_tables, row
+
+    facts_rebuild(now=NOW)
+    client.force_login(alice)
+    changed = DailyEqualityRollup.objects.filter(dimension="team_id", value=str(north_team.pk), kind="referral").update(
+        received=F("received") + 50
+    )
+
+    one = page_tables(client.get(URL, {**PERIOD, "team": north_team.pk}))
+    two = page_tables(client.get(URL, {**PERIOD, "team": north_team.pk, "urgency": "routine"}))
+
+    assert changed == 2  # the days of T0 and of referral 13
+    assert row(one["received"], "20 Jan 2026 to 16 Mar 2026")["Referrals"] == "113"
+    assert row(two["received"], "20 Jan 2026 to 16 Mar 2026")["Referrals"] == "13"
