@@ -244,7 +244,7 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import Role, User
-    from localities.models import Locality
+    from localities.models import Locality, Team
     from referrals.models import Referral
     from reporting.models import ClockFact, DailyEqualityRollup, ReportingState, WeeklyPercentile, WeeklyRollup
     from reporting.rebuild import facts_rebuild, facts_verify
@@ -291,10 +291,12 @@ def main() -> None:
     print()
     print(f"(a) Each page for the last 52 weeks, all localities: median of {args.runs} renders (min-max), queries")
     locality = Locality.objects.order_by("name").first()
+    team = Team.objects.filter(locality=locality).order_by("name").first()
     views = [
         ("superuser", User.objects.get(username="admin"), {"period": "52w"}),
         ("service manager", User.objects.filter(role=Role.SERVICE_MANAGER).order_by("pk").first(), {"period": "52w"}),
         ("superuser, 1 locality", User.objects.get(username="admin"), {"period": "52w", "locality": locality.pk}),
+        ("superuser, 1 team", User.objects.get(username="admin"), {"period": "52w", "team": team.pk}),
         (
             "superuser, 2 filters",
             User.objects.get(username="admin"),
@@ -308,7 +310,7 @@ def main() -> None:
         for name, url, extra in PAGES:
             if args.pages and name not in args.pages:
                 continue
-            if label.startswith("superuser, ") and name not in ("waits", "equality"):
+            if label.startswith("superuser, ") and name not in ("waits", "breaches", "equality"):
                 continue
             times, count, queries, status = render(client, url, {**params, **extra}, args.runs)
             print(
