@@ -7,10 +7,11 @@ band on the day the referral was received. Deprivation needs a postcode lookup
 ``*`` and every rate or centile drawn from one is withheld (``suppression.py``), so no
 cell can point to a person.
 
-Across the whole service (no filter set) every figure comes from the daily rollup
-(``equality_rollup``: counts, and the completed waits themselves for the centiles), so the
-page reads a few thousand rows, never a year of clocks. With a filter set it computes from
-the reporting rows, which the filter narrows.
+Across the whole service (no filter set), and for one locality, every figure comes from the
+daily rollup (``equality_rollup``: counts, and the completed waits themselves for the
+centiles; each breakdown within each locality has groups of its own), so the page reads a few
+thousand rows, never a year of clocks. With any other filter set it computes from the
+reporting rows, which the filter narrows.
 """
 
 from collections import defaultdict
@@ -121,10 +122,10 @@ def equality_page(*, period: Period, filters: Filters, now: datetime, by: str) -
             rows[key] = GroupRow(value=key, label=key)
         return rows[key]
 
-    if filters.active():
-        _live(row_for=row_for, column=column, period=period, filters=filters, now=now)
+    if _in_rollup(filters):
+        _from_rollup(row_for=row_for, column=column, period=period, filters=filters, now=now)
     else:
-        _from_rollup(row_for=row_for, column=column, period=period, now=now)
+        _live(row_for=row_for, column=column, period=period, filters=filters, now=now)
     page = EqualityPage(
         dimension=dimension,
         options=list(options.values()),
@@ -136,16 +137,30 @@ def equality_page(*, period: Period, filters: Filters, now: datetime, by: str) -
     return page
 
 
-def _from_rollup(*, row_for, column: str, period: Period, now: datetime) -> None:
-    """Every group's figures from the daily rollup: one query, plus one for the clocks due
-    earlier today (the rollup counts a day's due clocks whole; today's are not all due yet)."""
+def _in_rollup(filters: Filters) -> bool:
+    """The rollup keeps every breakdown across the service and within each locality."""
+    return not filters.active() or [name for name, _ in filters.active()] == ["locality_id"]
+
+
+def _from_rollup(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
+    """Every group's figures from the daily rollup (across the service, or within one locality):
+    one query, plus one for the clocks due earlier today (the rollup counts a day's due clocks
+    whole; today's are not all due yet)."""
     today = london_date(now)
+    rows = DailyEqualityRollup.objects.filter(day__gte=period.first_day, day__lte=period.last_day).order_by()
+    prefix = ""
+    if filters.locality_id is None:
+        rows = rows.filter(dimension=column)
+    elif column == "locality_id":  # by locality, within one: that locality's own group
+        rows = rows.filter(dimension=column, value=str(filters.locality_id))
+    else:
+        prefix = f"{filters.locality_id}|"
+        rows = rows.filter(dimension=equality_rollup.WITHIN + column, value__startswith=prefix)
     waits: dict[tuple[str, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
-    for day, kind, value, received, due, breached, completed, met, packed in (
-        DailyEqualityRollup.objects.filter(dimension=column, day__gte=period.first_day, day__lte=period.last_day)
-        .order_by()
-        .values_list("day", "kind", "value", "received", "due", "breached", "completed", "met", "waits")
+    for day, kind, value, received, due, breached, completed, met, packed in rows.values_list(
+        "day", "kind", "value", "received", "due", "breached", "completed", "met", "waits"
     ):
+        value = value.removeprefix(prefix)
         row = row_for(value)
         if kind == REFERRAL:
             row.received += received
@@ -169,7 +184,7 @@ def _from_rollup(*, row_for, column: str, period: Period, now: datetime) -> None
             row.tr_p50, row.tr_p90 = runs.centiles(percentiles.MEDIAN_AND_P90)
     due_today = Period(first_day=max(period.first_day, today), last_day=period.last_day)
     if due_today.first_day <= due_today.last_day and due_today.start < now:
-        _add_due(row_for=row_for, column=column, period=due_today, filters=Filters(), now=now)
+        _add_due(row_for=row_for, column=column, period=due_today, filters=filters, now=now)
 
 
 def _live(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:

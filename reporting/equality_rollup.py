@@ -1,7 +1,8 @@
 """The daily rollup: counts and the completed waits themselves, per London day, clock kind
 and group (``DailyEqualityRollup``). A group is one value of one column: an equality page
-breakdown (``BREAKDOWNS``) or a dashboard filter (``FILTER_DIMENSIONS``). Every referral and
-clock is in exactly one group of each column, so a column's groups together count each once.
+breakdown (``BREAKDOWNS``), a dashboard filter (``FILTER_DIMENSIONS``), or a breakdown within a
+locality (``WITHIN_LOCALITY``). Every referral and clock is in exactly one group of each
+dimension, so a dimension's groups together count each once.
 
 Grouped centiles over a year of clocks cost a sort of a million rows on every page view;
 centiles do not add up, so they cannot be summed from smaller ones either. The rollup keeps
@@ -49,7 +50,21 @@ BREAKDOWNS = (
 # their cells, the waits page reads a period for any one filter from the rollup, and the breaches
 # page its counts by team and by source (issue 17).
 FILTER_DIMENSIONS = ("team_id", "service", "source", "urgency")
-DIMENSIONS = BREAKDOWNS + FILTER_DIMENSIONS
+COLUMNS = BREAKDOWNS + FILTER_DIMENSIONS  # the reporting columns the groups are read from
+# Each other breakdown within each locality, valued "<locality id>|<value>": the equality page
+# for one locality, the filter a locality's managers set, reads these.
+WITHIN = "locality_id|"
+WITHIN_LOCALITY = tuple(WITHIN + name for name in BREAKDOWNS if name != "locality_id")
+DIMENSIONS = COLUMNS + WITHIN_LOCALITY
+
+
+def groups(values: dict) -> list[tuple[str, str]]:
+    """(dimension, value as stored) of every group a row with these column values is in: one per
+    dimension. A value is written as Python's ``str`` writes it (a NULL decile is 'None')."""
+    found = [(name, str(values[name])) for name in COLUMNS]
+    locality = values["locality_id"]
+    found += [(name, f"{locality}|{values[name.removeprefix(WITHIN)]}") for name in WITHIN_LOCALITY]
+    return found
 
 
 # --- packing waits ---------------------------------------------------------------------------
@@ -205,35 +220,35 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
         clocks = clocks.filter(q)
     cells: dict[tuple, list] = {}
 
-    def cell(day: date, kind: str, dimension: str, value) -> list:
-        key = (day, kind, dimension, str(value))
+    def cell(day: date, kind: str, dimension: str, value: str) -> list:
+        key = (day, kind, dimension, value)
         found = cells.get(key)
         if found is None:
             found = cells[key] = [0, 0, 0, 0, 0, []]  # received, due, breached, completed, met, waits
         return found
 
-    for received_at, *values in referrals.order_by().values_list("received_at", *DIMENSIONS).iterator(chunk_size=5000):
+    for received_at, *values in referrals.order_by().values_list("received_at", *COLUMNS).iterator(chunk_size=5000):
         day = london_date(received_at)
         if wanted is None or (day, REFERRAL) in wanted:
-            for dimension, value in zip(DIMENSIONS, values, strict=True):
+            for dimension, value in groups(dict(zip(COLUMNS, values, strict=True))):
                 cell(day, REFERRAL, dimension, value)[0] += 1
     for clock in (
         clocks.order_by()
-        .only("kind", "due_at", "stopped_at", "paused_at", "wait_seconds", "met", *DIMENSIONS)
+        .only("kind", "due_at", "stopped_at", "paused_at", "wait_seconds", "met", *COLUMNS)
         .iterator(chunk_size=5000)
     ):
-        values = [getattr(clock, name) for name in DIMENSIONS]
+        in_groups = groups({name: getattr(clock, name) for name in COLUMNS})
         due_day = london_date(clock.due_at)
         if wanted is None or (due_day, clock.kind) in wanted:
             breached = is_breached(clock)
-            for dimension, value in zip(DIMENSIONS, values, strict=True):
+            for dimension, value in in_groups:
                 row = cell(due_day, clock.kind, dimension, value)
                 row[1] += 1
                 row[2] += breached
         if clock.wait_seconds is not None and clock.stopped_at is not None:  # only a stopped clock has a wait
             stop_day = london_date(clock.stopped_at)
             if wanted is None or (stop_day, clock.kind) in wanted:
-                for dimension, value in zip(DIMENSIONS, values, strict=True):
+                for dimension, value in in_groups:
                     row = cell(stop_day, clock.kind, dimension, value)
                     row[3] += 1
                     row[4] += bool(clock.met)
@@ -271,26 +286,23 @@ def contributions(
     Comparing the old rows' with the new rows' gives what a refresh must take away and add."""
     found: dict[tuple, list[Contribution]] = {}
     for r in referral_facts:
-        values = [getattr(r, name) for name in DIMENSIONS]
+        values = [getattr(r, name) for name in COLUMNS]
         day = london_date(r.received_at)
         found[(REFERRAL, r.referral_id, r.received_at, *values)] = [
-            ((day, REFERRAL, name, str(value)), 1, 0, 0, 0, 0, None)
-            for name, value in zip(DIMENSIONS, values, strict=True)
+            ((day, REFERRAL, name, value), 1, 0, 0, 0, 0, None)
+            for name, value in groups(dict(zip(COLUMNS, values, strict=True)))
         ]
     for c in clock_facts:
-        values = [getattr(c, name) for name in DIMENSIONS]
+        values = [getattr(c, name) for name in COLUMNS]
+        in_groups = groups(dict(zip(COLUMNS, values, strict=True)))
         key = (c.kind, c.clock_id, c.due_at, c.stopped_at, c.paused_at, c.wait_seconds, c.met, *values)
         due_day, breached = london_date(c.due_at), int(is_breached(c))
         cells: list[Contribution] = [
-            ((due_day, c.kind, name, str(value)), 0, 1, breached, 0, 0, None)
-            for name, value in zip(DIMENSIONS, values, strict=True)
+            ((due_day, c.kind, name, value), 0, 1, breached, 0, 0, None) for name, value in in_groups
         ]
         if c.wait_seconds is not None and c.stopped_at is not None:  # only a stopped clock has a wait
             stop_day, met = london_date(c.stopped_at), int(bool(c.met))
-            cells += [
-                ((stop_day, c.kind, name, str(value)), 0, 0, 0, 1, met, c.wait_seconds)
-                for name, value in zip(DIMENSIONS, values, strict=True)
-            ]
+            cells += [((stop_day, c.kind, name, value), 0, 0, 0, 1, met, c.wait_seconds) for name, value in in_groups]
         found[key] = cells
     return found
 
@@ -345,6 +357,13 @@ def apply_changes(old: dict[tuple, list[Contribution]], new: dict[tuple, list[Co
     DailyEqualityRollup.objects.bulk_create(fresh, batch_size=2000)
 
 
+def _value_sql(dimension: str) -> str:
+    """A group's value in SQL, as ``groups`` writes it in Python (NULL is 'None', as ``str`` has it)."""
+    if dimension.startswith(WITHIN):
+        return f"locality_id::text || '|' || {_value_sql(dimension.removeprefix(WITHIN))}"
+    return f"COALESCE({dimension}::text, 'None')"
+
+
 def rebuild_in_postgresql() -> None:
     """Every row at once, set-based, by the same rules as ``daily_rows``: one statement per
     dimension, counts by hashing, waits sorted within each day and group only."""
@@ -359,7 +378,7 @@ def rebuild_in_postgresql() -> None:
     )
     with connection.cursor() as cursor:
         for name in DIMENSIONS:
-            value = f"COALESCE({name}::text, 'None')"  # as Python's str() writes it: NULL is 'None'
+            value = _value_sql(name)
             cursor.execute(
                 f"""
                 INSERT INTO {table} (day, kind, dimension, value, received, due, breached, completed, met, waits)

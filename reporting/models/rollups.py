@@ -247,8 +247,13 @@ class DailyEqualityRollup(models.Model):
 
     day = models.DateField(help_text="London date of the event counted.")
     kind = models.CharField(max_length=16, help_text="A clock kind, or 'referral' for referrals received.")
-    dimension = models.CharField(max_length=20, help_text="The column: ethnicity, age_band, ..., team_id, source, ...")
-    value = models.CharField(max_length=32, help_text="Its value as text ('None': no deprivation decile).")
+    dimension = models.CharField(
+        max_length=40, help_text="The column (ethnicity, ..., team_id, source, ...), or locality_id|<breakdown>."
+    )
+    value = models.CharField(
+        max_length=48,
+        help_text="Its value as text ('None': no deprivation decile), '<locality id>|<value>' within one.",
+    )
     received = models.IntegerField(default=0, help_text="Referrals received on the day.")
     due = models.IntegerField(default=0, help_text="Clocks whose due time fell on the day.")
     breached = models.IntegerField(default=0, help_text="...of which stopped late, still running, or paused late.")
