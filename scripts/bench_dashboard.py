@@ -39,6 +39,7 @@ import statistics
 import time
 from dataclasses import asdict
 from datetime import timedelta
+from itertools import product
 
 from bench_measures import CODING as MEASURES_CODING
 from bench_measures import code_for_measures
@@ -187,7 +188,8 @@ def stays_exact(changes: int) -> None:
             problems += [f"equality rollup {key} is missing" for key in fresh_days]
             # The equality page's figures (from the rollup) against a direct computation.
             period = period_for_preset("52w", today=timezone.localdate(now))
-            for by in ("ethnicity", "locality_id"):
+            one_locality = Filters(locality_id=Team.objects.exclude(locality=None).first().locality_id)
+            for by, filters in product(("ethnicity", "locality_id"), (Filters(), one_locality)):
                 found = []
                 for source in (equality._from_rollup, equality._live):
                     rows = {}
@@ -195,18 +197,17 @@ def stays_exact(changes: int) -> None:
                     def row_for(value, rows=rows):
                         return rows.setdefault(str(value), equality.GroupRow(value=str(value), label=""))
 
-                    extra = {} if source is equality._from_rollup else {"filters": Filters()}
-                    source(row_for=row_for, column=by, period=period, now=now, **extra)
+                    source(row_for=row_for, column=by, period=period, filters=filters, now=now)
                     found.append({key: asdict(r) for key, r in rows.items()})
                 if found[0] != found[1]:
-                    problems.append(f"the equality page by {by} differs from a direct computation")
+                    problems.append(f"the equality page by {by} ({filters}) differs from a direct computation")
             checked = time.perf_counter() - started
             print(f"  changes recorded through the services   {len(touched):>8,}  in {fmt_seconds(recorded)}")
             print(f"  facts_catch_up (audit events read)      {events:>8,}  in {fmt_seconds(caught_up)}")
             print(
                 f"  refreshed rows, counters, centiles      {'exact' if not problems else 'DIFFERENT':>8}  "
                 f"(checked in {fmt_seconds(checked)}; {len(weeks)} week-and-clock centile sets, "
-                f"{len(days)} equality rollup days; equality page by ethnicity and locality = direct computation)"
+                f"{len(days)} equality rollup days; equality page by ethnicity and locality, across the service and for one locality = direct computation)"
             )
             for problem in problems[:10]:
                 print(f"    {problem}")
