@@ -22,7 +22,7 @@ from django.db.models import Count, Q
 
 from localities.models import Locality
 from referrals.models import Person
-from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact
+from reporting.models import ClockFact, ReferralFact
 
 from . import deprivation, equality_rollup, percentiles
 from .breaches import breached_q, due_in_period
@@ -122,7 +122,7 @@ def equality_page(*, period: Period, filters: Filters, now: datetime, by: str) -
             rows[key] = GroupRow(value=key, label=key)
         return rows[key]
 
-    if _in_rollup(filters):
+    if equality_rollup.breakdown_rows(column=column, period=period, filters=filters) is not None:
         _from_rollup(row_for=row_for, column=column, period=period, filters=filters, now=now)
     else:
         _live(row_for=row_for, column=column, period=period, filters=filters, now=now)
@@ -137,25 +137,15 @@ def equality_page(*, period: Period, filters: Filters, now: datetime, by: str) -
     return page
 
 
-def _in_rollup(filters: Filters) -> bool:
-    """The rollup keeps every breakdown across the service and within each locality."""
-    return not filters.active() or [name for name, _ in filters.active()] == ["locality_id"]
-
-
 def _from_rollup(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
     """Every group's figures from the daily rollup (across the service, or within one locality):
     one query, plus one for the clocks due earlier today (the rollup counts a day's due clocks
     whole; today's are not all due yet)."""
     today = london_date(now)
-    rows = DailyEqualityRollup.objects.filter(day__gte=period.first_day, day__lte=period.last_day).order_by()
-    prefix = ""
-    if filters.locality_id is None:
-        rows = rows.filter(dimension=column)
-    elif column == "locality_id":  # by locality, within one: that locality's own group
-        rows = rows.filter(dimension=column, value=str(filters.locality_id))
-    else:
-        prefix = f"{filters.locality_id}|"
-        rows = rows.filter(dimension=equality_rollup.WITHIN + column, value__startswith=prefix)
+    found = equality_rollup.breakdown_rows(column=column, period=period, filters=filters)
+    if found is None:
+        raise ValueError(f"The daily rollup keeps no breakdown within {filters}.")
+    rows, prefix = found
     waits: dict[tuple[str, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
     for day, kind, value, received, due, breached, completed, met, packed in rows.values_list(
         "day", "kind", "value", "received", "due", "breached", "completed", "met", "waits"

@@ -176,6 +176,24 @@ def period_rows(*, period: Period, filters: Filters) -> "QuerySet[DailyEqualityR
     return rows.filter(value=value) if column else rows
 
 
+def breakdown_rows(
+    *, column: str, period: Period, filters: Filters
+) -> "tuple[QuerySet[DailyEqualityRollup], str] | None":
+    """The rows of one equality breakdown over the period's days, across the service or within one
+    locality, and the prefix to take off their values (``<locality id>|`` within one). None with
+    any other filter set: the rollup keeps no breakdown within it."""
+    single = filters.single()
+    if single is None or single[0] not in ("", "locality_id"):
+        return None
+    rows = DailyEqualityRollup.objects.filter(day__gte=period.first_day, day__lte=period.last_day).order_by()
+    if filters.locality_id is None:
+        return rows.filter(dimension=column), ""
+    if column == "locality_id":  # by locality, within one: that locality's own group
+        return rows.filter(dimension=column, value=str(filters.locality_id)), ""
+    prefix = f"{filters.locality_id}|"
+    return rows.filter(dimension=WITHIN + column, value__startswith=prefix), prefix
+
+
 # --- computing rows --------------------------------------------------------------------------
 
 

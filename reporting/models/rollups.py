@@ -232,17 +232,17 @@ class WeeklyPercentile(models.Model):
 
 
 class DailyEqualityRollup(models.Model):
-    """One London day, clock kind (or ``referral``) and group (an equality breakdown's or a
-        dashboard filter's): what the equality page shows, and the waits and breaches pages' counts
-        and centiles, for every period, without reading a clock.
+    """One London day, clock kind (or ``referral``) and group (an equality breakdown's, a
+    dashboard filter's, or a breakdown's within one locality): what the equality page shows, and
+    the waits and breaches pages' counts and centiles, for every period, without reading a clock.
 
-        Counts add up over the days of a period. Centiles do not, so the row keeps the waits
-        themselves: every completed wait of the day and group, sorted, packed as 8-byte
-        big-endian integers (``reporting.equality_rollup``). A period's median and
-        90th centile are taken from the merged waits of its days: the same values, so the same
-        figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
-        every period is a run of whole rows. The equality page with a filter set, and the waits page
-    with two or more, compute their own.
+    Counts add up over the days of a period. Centiles do not, so the row keeps the waits
+    themselves: every completed wait of the day and group, sorted, packed as 8-byte
+    big-endian integers (``reporting.equality_rollup``). A period's median and
+    90th centile are taken from the merged waits of its days: the same values, so the same
+    figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
+    every period is a run of whole rows. The equality page with a filter other than one
+    locality, and the waits page with two or more filters, compute their own.
     """
 
     day = models.DateField(help_text="London date of the event counted.")
