@@ -163,3 +163,14 @@ def axe_check() -> Callable[[Page], None]:
             pytest.fail(report, pytrace=False)
 
     return check
+
+
+def htmx_ready(page: Page) -> None:
+    """Wait until htmx has bound the page now showing.
+
+    htmx is a deferred script, and it binds ``hx-`` links and forms when the document has loaded:
+    before that they work as plain HTML (a click follows the link to a full page). A test that has
+    just followed a link must first wait for the new page (its address or heading), then call this.
+    """
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")

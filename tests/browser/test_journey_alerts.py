@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from referrals.models import Alert, Clock, Notification
-from tests.browser.conftest import DESKTOP, PASSWORD, _new_context
+from tests.browser.conftest import DESKTOP, PASSWORD, _new_context, htmx_ready
 from tests.factories import make_referral
 
 
@@ -42,11 +42,6 @@ def _inbox(user, *, by, practice) -> dict[str, Notification]:
     return made
 
 
-def _htmx_ready(page: Page) -> None:
-    """Wait for htmx (a deferred script): before it runs, links and forms work as plain HTML."""
-    page.wait_for_function("() => window.htmx !== undefined")
-
-
 @pytest.fixture
 def inbox(alice, tina, north_practice):
     return _inbox(tina, by=alice, practice=north_practice)
@@ -70,7 +65,7 @@ def test_team_manager_reads_and_clears_their_alerts(page, login, tina, inbox, ax
         items.nth(1).get_by_role("link", name=f"Bo Breach, {inbox['breach'].alert.referral.reference}")
     ).to_have_attribute("href", f"/people/{person.pk}/")
     axe_check(page)
-    _htmx_ready(page)
+    htmx_ready(page)
 
     # Mark one as seen: htmx swaps the item and the count, no page load.
     items.nth(1).get_by_role("button", name="Mark as seen the breach for Bo Breach").click()

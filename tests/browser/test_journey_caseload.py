@@ -13,7 +13,7 @@ from accounts.models import Role
 from localities.models import Organisation
 from referrals.models import Referral
 from referrals.services import caseload_allocate, contact_record, referral_triage
-from tests.browser.conftest import DESKTOP, PASSWORD, _new_context
+from tests.browser.conftest import DESKTOP, PASSWORD, _new_context, htmx_ready
 from tests.factories import OrganisationFactory, UserFactory, make_referral
 
 
@@ -76,11 +76,6 @@ def pat(db):
     )
 
 
-def _htmx_ready(page: Page) -> None:
-    """Wait for htmx (a deferred script): before it runs, links and forms work as plain HTML."""
-    page.wait_for_function("() => window.htmx !== undefined")
-
-
 def _no_sideways_scroll(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
@@ -103,7 +98,7 @@ def test_link_worker_finds_their_people_by_clock_and_name(page, login, bob, case
     expect(page.locator("tr", has_text="Cal Calm")).to_contain_text("today")
     expect(page.locator("tr", has_text="Ria Risk")).to_contain_text("No contact yet")
     axe_check(page)
-    _htmx_ready(page)
+    htmx_ready(page)
 
     # htmx: changing a filter updates the list in place, and the address bar keeps it.
     page.get_by_label("Clocks").select_option("at_risk")
@@ -176,7 +171,9 @@ def test_team_manager_allocates_from_the_waiting_list_inline(page, login, tina, 
     expect(rows.last).to_contain_text("Cal Calm")  # received most recently
 
     page.get_by_role("link", name="Unallocated (2)").click()
-    _htmx_ready(page)
+    # A full page load: wait for the new list before looking for the row (Nia is waiting too).
+    expect(page.locator("[aria-current=page]", has_text="Unallocated (2)")).to_be_visible()
+    htmx_ready(page)
     row = page.locator("tr", has_text="Nia Newcomer")
     row.get_by_role("link", name="Allocate a link worker for Nia Newcomer").click()
     # htmx swapped the row for a one-line form: no page load.
@@ -221,7 +218,7 @@ def test_reassign_to_a_peer_worker_in_another_organisation_with_a_handover_note(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Reassign link worker")
     expect(page.locator(".nhsuk-summary-list")).to_contain_text(f"{bob} (Synthetic Mind), North IPCT")
     axe_check(page)
-    _htmx_ready(page)
+    htmx_ready(page)
 
     # Search any partner organisation: htmx swaps in the choices, keeping the rest of the form.
     page.get_by_label("Handover note").fill("")
@@ -272,7 +269,7 @@ def test_my_caseload_on_a_phone(phone, login, bob, caseload, axe_check):
     _no_sideways_scroll(phone)
     axe_check(phone)
 
-    _htmx_ready(phone)
+    htmx_ready(phone)
     phone.get_by_label("Clocks").select_option("breached")
     expect(phone.locator("tbody tr")).to_have_count(1)
     _no_sideways_scroll(phone)
@@ -286,7 +283,7 @@ def test_team_caseload_on_a_phone(phone, login, tina, bob, caseload, axe_check):
     _no_sideways_scroll(phone)
     axe_check(phone)
 
-    _htmx_ready(phone)
+    htmx_ready(phone)
     row = phone.locator("tr", has_text="Nia Newcomer")
     row.get_by_role("link", name="Allocate a link worker for Nia Newcomer").click()
     row.get_by_label("Link worker for Nia Newcomer").select_option(label=f"{bob} (3 of 25)")
