@@ -36,6 +36,9 @@ from .percentiles import interpolate
 from .periods import Period
 
 REFERRAL = "referral"  # rows that count referrals received
+# A re-referral (the flow page): received within this long after the person's latest discharge
+# from another referral (``ReferralFact.previous_discharge_at``).
+RE_REFERRAL_WITHIN = timedelta(days=365)
 # The equality page's breakdowns (reporting.equality.dimensions), as reporting columns.
 BREAKDOWNS = (
     "ethnicity",
@@ -56,6 +59,10 @@ COLUMNS = BREAKDOWNS + FILTER_DIMENSIONS  # the reporting columns the groups are
 WITHIN = "locality_id|"
 WITHIN_LOCALITY = tuple(WITHIN + name for name in BREAKDOWNS if name != "locality_id")
 DIMENSIONS = COLUMNS + WITHIN_LOCALITY
+
+
+def is_re_referral(received_at: datetime, previous_discharge_at: datetime | None) -> bool:
+    return previous_discharge_at is not None and previous_discharge_at >= received_at - RE_REFERRAL_WITHIN
 
 
 def groups(values: dict) -> list[tuple[str, str]]:
@@ -176,6 +183,19 @@ def period_rows(*, period: Period, filters: Filters) -> "QuerySet[DailyEqualityR
     return rows.filter(value=value) if column else rows
 
 
+def re_referral_rows(*, period: Period, filters: Filters) -> "QuerySet[DailyEqualityRollup] | None":
+    """The referrals received over the period's days, by team (value: the team id, '0' for none):
+    every team's group with no filter set, that team's with a team set. None with any other filter:
+    the rollup keeps no team within it, so the flow page counts from the reporting rows."""
+    single = filters.single()
+    if single is None or single[0] not in ("", "team_id"):
+        return None
+    rows = DailyEqualityRollup.objects.filter(
+        dimension="team_id", kind=REFERRAL, day__gte=period.first_day, day__lte=period.last_day
+    ).order_by()
+    return rows.filter(value=single[1]) if single[0] else rows
+
+
 def breakdown_rows(
     *, column: str, period: Period, filters: Filters
 ) -> "tuple[QuerySet[DailyEqualityRollup], str] | None":
@@ -242,14 +262,19 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
         key = (day, kind, dimension, value)
         found = cells.get(key)
         if found is None:
-            found = cells[key] = [0, 0, 0, 0, 0, []]  # received, due, breached, completed, met, waits
+            found = cells[key] = [0, 0, 0, 0, 0, 0, []]  # received, re_referred, due, breached, completed, met, waits
         return found
 
-    for received_at, *values in referrals.order_by().values_list("received_at", *COLUMNS).iterator(chunk_size=5000):
+    for received_at, previous_discharge_at, *values in (
+        referrals.order_by().values_list("received_at", "previous_discharge_at", *COLUMNS).iterator(chunk_size=5000)
+    ):
         day = london_date(received_at)
         if wanted is None or (day, REFERRAL) in wanted:
+            re_referred = is_re_referral(received_at, previous_discharge_at)
             for dimension, value in groups(dict(zip(COLUMNS, values, strict=True))):
-                cell(day, REFERRAL, dimension, value)[0] += 1
+                row = cell(day, REFERRAL, dimension, value)
+                row[0] += 1
+                row[1] += re_referred
     for clock in (
         clocks.order_by()
         .only("kind", "due_at", "stopped_at", "paused_at", "wait_seconds", "met", *COLUMNS)
@@ -261,16 +286,16 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
             breached = is_breached(clock)
             for dimension, value in in_groups:
                 row = cell(due_day, clock.kind, dimension, value)
-                row[1] += 1
-                row[2] += breached
+                row[2] += 1
+                row[3] += breached
         if clock.wait_seconds is not None and clock.stopped_at is not None:  # only a stopped clock has a wait
             stop_day = london_date(clock.stopped_at)
             if wanted is None or (stop_day, clock.kind) in wanted:
                 for dimension, value in in_groups:
                     row = cell(stop_day, clock.kind, dimension, value)
-                    row[3] += 1
-                    row[4] += bool(clock.met)
-                    row[5].append(clock.wait_seconds)
+                    row[4] += 1
+                    row[5] += bool(clock.met)
+                    row[6].append(clock.wait_seconds)
     return [
         DailyEqualityRollup(
             day=day,
@@ -278,13 +303,22 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
             dimension=dimension,
             value=value,
             received=received,
+            re_referred=re_referred,
             due=due,
             breached=breached,
             completed=completed,
             met=met,
             waits=pack(sorted(waits)),
         )
-        for (day, kind, dimension, value), (received, due, breached, completed, met, waits) in cells.items()
+        for (day, kind, dimension, value), (
+            received,
+            re_referred,
+            due,
+            breached,
+            completed,
+            met,
+            waits,
+        ) in cells.items()
     ]
 
 
@@ -292,8 +326,8 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
 
 
 Cell = tuple[date, str, str, str]  # (day, kind, dimension, value)
-# What one reporting row adds to one cell: received, due, breached, completed, met, its wait.
-Contribution = tuple[Cell, int, int, int, int, int, int | None]
+# What one reporting row adds to one cell: received, re_referred, due, breached, completed, met, its wait.
+Contribution = tuple[Cell, int, int, int, int, int, int, int | None]
 
 
 def contributions(
@@ -305,9 +339,9 @@ def contributions(
     found: dict[tuple, list[Contribution]] = {}
     for r in referral_facts:
         values = [getattr(r, name) for name in COLUMNS]
-        day = london_date(r.received_at)
-        found[(REFERRAL, r.referral_id, r.received_at, *values)] = [
-            ((day, REFERRAL, name, value), 1, 0, 0, 0, 0, None)
+        day, re_referred = london_date(r.received_at), int(is_re_referral(r.received_at, r.previous_discharge_at))
+        found[(REFERRAL, r.referral_id, r.received_at, r.previous_discharge_at, *values)] = [
+            ((day, REFERRAL, name, value), 1, re_referred, 0, 0, 0, 0, None)
             for name, value in groups(dict(zip(COLUMNS, values, strict=True)))
         ]
     for c in clock_facts:
@@ -316,11 +350,13 @@ def contributions(
         key = (c.kind, c.clock_id, c.due_at, c.stopped_at, c.paused_at, c.wait_seconds, c.met, *values)
         due_day, breached = london_date(c.due_at), int(is_breached(c))
         cells: list[Contribution] = [
-            ((due_day, c.kind, name, value), 0, 1, breached, 0, 0, None) for name, value in in_groups
+            ((due_day, c.kind, name, value), 0, 0, 1, breached, 0, 0, None) for name, value in in_groups
         ]
         if c.wait_seconds is not None and c.stopped_at is not None:  # only a stopped clock has a wait
             stop_day, met = london_date(c.stopped_at), int(bool(c.met))
-            cells += [((stop_day, c.kind, name, value), 0, 0, 0, 1, met, c.wait_seconds) for name, value in in_groups]
+            cells += [
+                ((stop_day, c.kind, name, value), 0, 0, 0, 0, 1, met, c.wait_seconds) for name, value in in_groups
+            ]
         found[key] = cells
     return found
 
@@ -329,17 +365,17 @@ def apply_changes(old: dict[tuple, list[Contribution]], new: dict[tuple, list[Co
     """Take away what the rows no longer there contributed and add what the new ones do, in
     exactly the cells they count in: counts by difference, waits taken out and put in, one
     by one, keeping each cell's waits sorted. Rows in both (unchanged) are left alone."""
-    changes: dict[Cell, list] = {}  # cell -> [received, due, breached, completed, met, added, removed]
+    changes: dict[Cell, list] = {}  # cell -> [received, re_referred, due, breached, completed, met, added, removed]
     for rows, sign in ((old.keys() - new.keys(), -1), (new.keys() - old.keys(), 1)):
         for fact_key in rows:
             for cell, *counts, wait in (old if sign < 0 else new)[fact_key]:
                 change = changes.get(cell)
                 if change is None:
-                    change = changes[cell] = [0, 0, 0, 0, 0, [], []]
+                    change = changes[cell] = [0, 0, 0, 0, 0, 0, [], []]
                 for i, n in enumerate(counts):
                     change[i] += sign * n
                 if wait is not None:
-                    change[5 if sign > 0 else 6].append(wait)
+                    change[6 if sign > 0 else 7].append(wait)
     for cell, (*counts, added, removed) in list(changes.items()):
         if not any(counts) and sorted(added) == sorted(removed):
             del changes[cell]  # what left came back (a redirect leaves every group but locality as it was)
@@ -354,7 +390,7 @@ def apply_changes(old: dict[tuple, list[Contribution]], new: dict[tuple, list[Co
         for row in DailyEqualityRollup.objects.filter(q):
             stored[(row.day, row.kind, row.dimension, row.value)] = row
     fresh = []
-    for cell, (received, due, breached, completed, met, added, removed) in changes.items():
+    for cell, (received, re_referred, due, breached, completed, met, added, removed) in changes.items():
         row = stored.get(cell) or DailyEqualityRollup(day=cell[0], kind=cell[1], dimension=cell[2], value=cell[3])
         waits = unpack(row.waits)
         for wait in removed:
@@ -362,6 +398,7 @@ def apply_changes(old: dict[tuple, list[Contribution]], new: dict[tuple, list[Co
         for wait in added:
             insort(waits, wait)
         row.received += received
+        row.re_referred += re_referred
         row.due += due
         row.breached += breached
         row.completed += completed
@@ -399,17 +436,24 @@ def rebuild_in_postgresql() -> None:
             value = _value_sql(name)
             cursor.execute(
                 f"""
-                INSERT INTO {table} (day, kind, dimension, value, received, due, breached, completed, met, waits)
-                SELECT day, kind, %s, value, COALESCE(c.received, 0), COALESCE(c.due, 0), COALESCE(c.breached, 0),
-                       COALESCE(w.completed, 0), COALESCE(w.met, 0), COALESCE(w.waits, ''::bytea)
+                INSERT INTO {table}
+                    (day, kind, dimension, value, received, re_referred, due, breached, completed, met, waits)
+                SELECT day, kind, %s, value, COALESCE(c.received, 0), COALESCE(c.re_referred, 0), COALESCE(c.due, 0),
+                       COALESCE(c.breached, 0), COALESCE(w.completed, 0), COALESCE(w.met, 0),
+                       COALESCE(w.waits, ''::bytea)
                 FROM (
-                    SELECT day, kind, value, sum(received) AS received, sum(due) AS due, sum(breached) AS breached
+                    SELECT day, kind, value, sum(received) AS received, sum(re_referred) AS re_referred,
+                           sum(due) AS due, sum(breached) AS breached
                     FROM (
+                        -- A re-referral as is_re_referral has it: the interval in seconds, so
+                        -- 24-hour days as Python's timedelta, whatever the session's time zone.
                         SELECT {day("received_at")} AS day, '{REFERRAL}' AS kind, {value} AS value,
-                               1 AS received, 0 AS due, 0 AS breached
+                               1 AS received, COALESCE(previous_discharge_at >= received_at - make_interval(secs => %s), false)::int
+                                   AS re_referred,
+                               0 AS due, 0 AS breached
                         FROM {referrals}
                         UNION ALL
-                        SELECT {day("due_at")}, kind, {value}, 0, 1, ({breached})::int
+                        SELECT {day("due_at")}, kind, {value}, 0, 0, 1, ({breached})::int
                         FROM {clocks}
                     ) events
                     GROUP BY day, kind, value
@@ -422,7 +466,7 @@ def rebuild_in_postgresql() -> None:
                     GROUP BY 1, 2, 3
                 ) w USING (day, kind, value)
                 """,
-                [name],
+                [name, RE_REFERRAL_WITHIN.total_seconds()],
             )
         cursor.execute(f"ANALYZE {table}")
 
@@ -430,7 +474,7 @@ def rebuild_in_postgresql() -> None:
 def verify(problem) -> None:
     """Report every stored row that differs from a fresh computation, and every missing one."""
     fresh = {(r.day, r.kind, r.dimension, r.value): r for r in daily_rows(None)}
-    fields = ("received", "due", "breached", "completed", "met")
+    fields = ("received", "re_referred", "due", "breached", "completed", "met")
     for stored in DailyEqualityRollup.objects.all().iterator(chunk_size=2000):
         expected = fresh.pop((stored.day, stored.kind, stored.dimension, stored.value), None)
         if expected is None:

@@ -7,7 +7,9 @@
   referral within 28 days after it. A hand-off less than 28 days old is "too recent to
   tell" and counts as neither lost nor kept.
 * A **re-referral** is a referral received in the period within 12 months (365 days) of
-  the same person's discharge from an earlier referral.
+  the same person's discharge from an earlier referral. Across the service, or for one team,
+  they are counted from the daily rollup (``equality_rollup.re_referral_rows``); with another
+  filter, from the reporting rows.
 * **Outcome change** pairs a referral's first baseline score with its last discharge
   score on the same instrument, for referrals discharged in the period. Whether a rise
   is an improvement depends on the instrument (``HIGHER_IS_BETTER``).
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 
 from codes.mhsds import ATTENDED
 from localities.models import Team
@@ -26,13 +28,13 @@ from referrals.models import Contact, Handoff, Referral
 from reporting.models import ReferralFact
 
 from .charts import Chart, bar_chart
+from .equality_rollup import RE_REFERRAL_WITHIN, re_referral_rows
 from .filters import Filters
 from .periods import Period
 from .suppression import count, derived, rate, text
 from .tables import Column, Table
 
 LOST_AFTER = timedelta(days=28)
-RE_REFERRAL_WITHIN = timedelta(days=365)
 # Instruments on which a higher score is better; on the others (CORE-10, PHQ-9, GAD-7...) lower is better.
 HIGHER_IS_BETTER = frozenset({"ReQoL-10", "ReQoL-20", "DIALOG", "WEMWBS", "SWEMWBS", "GBO"})
 SERVICE_LABELS = dict(Team.Kind.choices)
@@ -174,7 +176,20 @@ def _handoff_table(
     return table
 
 
-def _re_referral_table(*, period: Period, filters: Filters, teams) -> Table:
+def re_referral_counts(*, period: Period, filters: Filters) -> list[dict]:
+    """[{team_id, received, re_referred}]: from the daily rollup when it has the cells (issue 17:
+    the scan of a year's referrals was most of the page), else from the reporting rows."""
+    cells = re_referral_rows(period=period, filters=filters)
+    if cells is not None:
+        return [
+            {"team_id": int(r["value"]), "received": r["received"], "re_referred": r["re_referred"]}
+            for r in cells.values("value").annotate(received=Sum("received"), re_referred=Sum("re_referred"))
+        ]
+    return re_referral_counts_live(period=period, filters=filters)
+
+
+def re_referral_counts_live(*, period: Period, filters: Filters) -> list[dict]:
+    """``re_referral_counts`` from the reporting rows, whatever the filters."""
     rows = (
         ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end)
         .order_by()
@@ -188,6 +203,11 @@ def _re_referral_table(*, period: Period, filters: Filters, teams) -> Table:
             ),
         )
     )
+    return [dict(r) for r in rows]
+
+
+def _re_referral_table(*, period: Period, filters: Filters, teams) -> Table:
+    rows = re_referral_counts(period=period, filters=filters)
     table = Table(
         key="re-referrals",
         title="Re-referrals within 12 months of discharge",

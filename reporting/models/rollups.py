@@ -233,8 +233,9 @@ class WeeklyPercentile(models.Model):
 
 class DailyEqualityRollup(models.Model):
     """One London day, clock kind (or ``referral``) and group (an equality breakdown's, a
-    dashboard filter's, or a breakdown's within one locality): what the equality page shows, and
-    the waits and breaches pages' counts and centiles, for every period, without reading a clock.
+    dashboard filter's, or a breakdown's within one locality): what the equality page shows, the
+    waits and breaches pages' counts and centiles, and the flow page's re-referrals by team, for
+    every period, without reading a clock.
 
     Counts add up over the days of a period. Centiles do not, so the row keeps the waits
     themselves: every completed wait of the day and group, sorted, packed as 8-byte
@@ -255,6 +256,9 @@ class DailyEqualityRollup(models.Model):
         help_text="Its value as text ('None': no deprivation decile), '<locality id>|<value>' within one.",
     )
     received = models.IntegerField(default=0, help_text="Referrals received on the day.")
+    re_referred = models.IntegerField(
+        default=0, help_text="...of which within 12 months of the person's discharge from another referral."
+    )
     due = models.IntegerField(default=0, help_text="Clocks whose due time fell on the day.")
     breached = models.IntegerField(default=0, help_text="...of which stopped late, still running, or paused late.")
     completed = models.IntegerField(default=0, help_text="Clocks stopped by their rule on the day.")

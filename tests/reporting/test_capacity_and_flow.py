@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 
 from accounts.models import User
 from referrals.models import OutcomeMeasure, Referral
@@ -177,3 +178,126 @@ def test_the_waiting_list_forecast_in_one_query_follows_the_rule_one_clock_at_a_
     teams = {north_team.pk: capacity.TeamRow(north_team.pk, "North", recent_started=16)}
     capacity._waiting_lists(filters=Filters(), teams=teams, now=NOW)
     assert (teams[north_team.pk].already_breached, teams[north_team.pk].forecast_breaches) == (8, 9)
+
+
+# --- re-referrals from the daily rollup ------------------------------------------------------
+
+
+@pytest.fixture
+def re_referred(alice, bob, north_team, south_team, north_practice):
+    """People discharged and referred again, as NOW's reporting rows count them:
+
+    * Ann: discharged at T0 + 20 days, referred again at T0 + 40 days (North): a re-referral.
+    * Ben: discharged 366 days before his second referral at T0 + 1 day (North): not one.
+    * Cas: discharged at T0 + 5 days, referred again at T0 + 6 days, redirected to South and
+      urgent: a re-referral, in South.
+    * Dee: one referral at T0 + 3 days (North), never discharged: not one.
+    """
+    made = {}
+    for name, first_at, discharged_at, again_at in (
+        ("Ann", T0, T0 + timedelta(days=20), T0 + timedelta(days=40)),
+        ("Ben", T0 - timedelta(days=400), T0 + timedelta(days=1) - timedelta(days=366), T0 + timedelta(days=1)),
+        ("Cas", T0 - timedelta(days=30), T0 + timedelta(days=5), T0 + timedelta(days=6)),
+    ):
+        first = make_referral(by=alice, received_at=first_at, now=first_at, practice=north_practice, given_name=name)
+        contact(first, alice, first_at + timedelta(hours=2))
+        first = allocate(first, alice, bob, first_at + timedelta(days=1))
+        referral_discharge(referral=first, by=alice, now=discharged_at, note="Goals met.")
+        made[name] = make_referral(
+            by=alice,
+            received_at=again_at,
+            now=again_at,
+            practice=north_practice,
+            nhs_number=first.person.nhs_number,
+            urgency=Referral.Urgency.URGENT if name == "Cas" else Referral.Urgency.ROUTINE,
+        )
+    referral_redirect(
+        referral=made["Cas"],
+        by=alice,
+        now=T0 + timedelta(days=7),
+        to_team=south_team,
+        note="Warm handover.",
+        person_informed=True,
+    )
+    dee_at = T0 + timedelta(days=3)
+    made["Dee"] = make_referral(by=alice, received_at=dee_at, now=dee_at, practice=north_practice)
+    return made
+
+
+def _re_referrals(counts: list[dict]) -> dict[int, tuple[int, int]]:
+    return {r["team_id"]: (r["received"], r["re_referred"]) for r in counts}
+
+
+def test_re_referrals_by_team_come_from_the_rollup_and_equal_the_reporting_rows(
+    re_referred, alice, north_team, south_team, north_practice
+):
+    from reporting.facts import facts_catch_up
+    from reporting.filters import Filters
+    from reporting.flow import re_referral_counts, re_referral_counts_live
+    from reporting.periods import Period
+    from reporting.rebuild import facts_rebuild, facts_verify
+
+    facts_rebuild(now=NOW)
+    whole = Period(first_day=(T0 - timedelta(days=1)).date(), last_day=NOW.date())
+    ann_day = Period(first_day=(T0 + timedelta(days=40)).date(), last_day=(T0 + timedelta(days=40)).date())
+    nothing = Period(first_day=(T0 - timedelta(days=200)).date(), last_day=(T0 - timedelta(days=190)).date())
+    every = (Filters(), Filters(team_id=north_team.pk), Filters(team_id=south_team.pk))
+
+    def assert_rollup_equals_reporting_rows():
+        for period in (whole, ann_day, nothing):
+            for filters in every:
+                from_rollup = _re_referrals(re_referral_counts(period=period, filters=filters))
+                assert from_rollup == _re_referrals(re_referral_counts_live(period=period, filters=filters))
+
+    # Known answers: North received Ann twice, Ben again and Dee in the period (one re-referral),
+    # and South received Cas again (one). Ann's day alone holds her re-referral; the empty period
+    # nothing.
+    assert _re_referrals(re_referral_counts(period=whole, filters=Filters())) == {
+        north_team.pk: (4, 1),
+        south_team.pk: (1, 1),
+    }
+    assert _re_referrals(re_referral_counts(period=ann_day, filters=Filters())) == {north_team.pk: (1, 1)}
+    assert re_referral_counts(period=nothing, filters=Filters()) == []
+    assert_rollup_equals_reporting_rows()
+
+    # Caught up from the audit log: Dee is discharged, then referred again the next day.
+    later = NOW + timedelta(hours=1)
+    dee = allocate(re_referred["Dee"], alice, alice, T0 + timedelta(days=4))
+    referral_discharge(referral=dee, by=alice, now=later - timedelta(minutes=30), note="Goals met.")
+    make_referral(by=alice, received_at=later, now=later, practice=north_practice, nhs_number=dee.person.nhs_number)
+    assert facts_catch_up(now=later + timedelta(minutes=5)) > 0
+
+    assert facts_verify() == []
+    whole = Period(first_day=whole.first_day, last_day=later.date())
+    assert _re_referrals(re_referral_counts(period=whole, filters=Filters()))[north_team.pk] == (5, 2)
+    assert_rollup_equals_reporting_rows()
+
+
+def test_the_flow_page_shows_the_rollups_re_referrals_unless_another_filter_is_set(
+    client, tina, re_referred, north_team, at_now
+):
+    """A changed stored cell moves the page's figure with no filter and for North, so they are the
+    rollup's; with an urgency filter the page counts from the reporting rows."""
+    from reporting.models import DailyEqualityRollup
+    from reporting.rebuild import facts_rebuild
+
+    facts_rebuild(now=NOW)
+    client.force_login(tina)
+
+    def north(**filters) -> dict:
+        return row(page_tables(client.get("/dashboard/flow/", {**PERIOD, **filters}))["re-referrals"], "North IPCT")
+
+    assert north()["Referrals received"] == "*"  # 4: a small number, withheld
+    ann_day = (T0 + timedelta(days=40)).date()
+    changed = DailyEqualityRollup.objects.filter(
+        dimension="team_id", value=str(north_team.pk), kind="referral", day=ann_day
+    ).update(received=F("received") + 20, re_referred=F("re_referred") + 10)
+    assert changed == 1
+    assert north() == {
+        "Team": "North IPCT",
+        "Referrals received": "24",
+        "Re-referrals within 12 months": "11",
+        "Re-referrals (%)": "45.8%",
+    }
+    assert north(team=north_team.pk)["Re-referrals within 12 months"] == "11"
+    assert north(urgency=Referral.Urgency.ROUTINE)["Referrals received"] == "*"

@@ -162,11 +162,27 @@ def test_a_rebuild_in_sql_writes_the_rows_the_python_builder_computes(service):
     facts_rebuild(now=NOW)
 
     stored = {
-        (r.day, r.kind, r.dimension, r.value): (r.received, r.due, r.breached, r.completed, r.met, bytes(r.waits))
+        (r.day, r.kind, r.dimension, r.value): (
+            r.received,
+            r.re_referred,
+            r.due,
+            r.breached,
+            r.completed,
+            r.met,
+            bytes(r.waits),
+        )
         for r in DailyEqualityRollup.objects.all()
     }
     fresh = {
-        (r.day, r.kind, r.dimension, r.value): (r.received, r.due, r.breached, r.completed, r.met, r.waits)
+        (r.day, r.kind, r.dimension, r.value): (
+            r.received,
+            r.re_referred,
+            r.due,
+            r.breached,
+            r.completed,
+            r.met,
+            r.waits,
+        )
         for r in equality_rollup.daily_rows(None)
     }
     assert stored == fresh
