@@ -1,6 +1,6 @@
 """Keeping the reporting tables exact: build, refresh, catch up, rebuild and verify.
 
-The dashboards read ``ReferralFact``, ``ClockFact``, ``WeeklyRollup`` and
+The dashboards read ``ReferralFact``, ``ClockFact``, ``HandoffFact``, ``WeeklyRollup`` and
 ``WeeklyPercentile`` (reporting/models/rollups.py). Each is a pure function of the
 records, and this module is the only writer:
 
@@ -20,6 +20,7 @@ SQLite has one writer at a time anyway), and each runs in one transaction with i
 counters, so a reader sees the rows and the counters of the same moment.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
@@ -29,9 +30,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 
 from accounts.models import AuditEvent
+from codes.mhsds import ATTENDED
 from common.london import LONDON
-from referrals.models import Clock, OutcomeMeasure, Referral
-from reporting.models import ClockFact, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
+from referrals.models import Clock, Contact, Handoff, OutcomeMeasure, Referral
+from reporting.models import ClockFact, HandoffFact, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
 
 from . import deprivation, equality_rollup
 from .percentiles import MEDIAN_AND_P90, interpolate_nonempty, on_postgresql
@@ -63,6 +65,9 @@ CATCH_UP_LIMIT = 50_000  # audit events one catch-up takes on; the rest wait for
 # Audit actions that record a read, a grant of access or a sign-in, never a change to a referral.
 NOT_CHANGES = ("record.", "audit.", "access.", "auth.")
 PENDING_FOR = timedelta(hours=1)  # an audit id unseen this long was rolled back, not in flight
+# A hand-off is kept when a completed contact on the referral follows within this long (the flow
+# page: otherwise the person was lost at it).
+LOST_AFTER = timedelta(days=28)
 
 
 def age_band(birth_date: date | None, on: date) -> str:
@@ -80,7 +85,10 @@ def age_band(birth_date: date | None, on: date) -> str:
 # --- building rows from the records ------------------------------------------------------
 
 
-def _build(referral_ids: list[int], weeks: WeekFinder) -> tuple[list[ReferralFact], list[ClockFact]]:
+Built = tuple[list[ReferralFact], list[ClockFact], list[HandoffFact]]
+
+
+def _build(referral_ids: list[int], weeks: WeekFinder) -> Built:
     """The reporting rows of these referrals, computed from the records (no writes)."""
     referrals = list(
         Referral.objects.filter(pk__in=referral_ids)
@@ -213,7 +221,47 @@ def _build(referral_ids: list[int], weeks: WeekFinder) -> tuple[list[ReferralFac
                 deprivation_decile=r.deprivation_decile,
             )
         )
-    return list(referral_facts.values()), clock_facts
+    return list(referral_facts.values()), clock_facts, _build_handoffs(referral_facts)
+
+
+def _build_handoffs(referral_facts: dict[int, ReferralFact]) -> list[HandoffFact]:
+    """The hand-offs of these referrals, each kept or not: a completed contact at or after it,
+    no more than ``LOST_AFTER`` later (both ends counted)."""
+    handoffs = list(
+        Handoff.objects.filter(referral_id__in=list(referral_facts))
+        .order_by()
+        .values_list("pk", "referral_id", "at", "from_team_id", "to_team_id", "from_team__kind", "to_team__kind")
+    )
+    if not handoffs:
+        return []
+    attended: dict[int, list[datetime]] = defaultdict(list)
+    for referral_id, occurred_at in (
+        Contact.objects.filter(referral_id__in={h[1] for h in handoffs}, attendance__in=sorted(ATTENDED))
+        .order_by("occurred_at")
+        .values_list("referral_id", "occurred_at")
+    ):
+        attended[referral_id].append(occurred_at)
+    facts = []
+    for pk, referral_id, at, from_team_id, to_team_id, from_kind, to_kind in handoffs:
+        r = referral_facts[referral_id]
+        times = attended.get(referral_id, [])
+        first = bisect_left(times, at)
+        facts.append(
+            HandoffFact(
+                handoff_id=pk,
+                referral_id=referral_id,
+                at=at,
+                from_team_id=from_team_id or 0,
+                to_team_id=to_team_id,
+                from_service=from_kind or "",
+                to_service=to_kind,
+                locality_id=r.locality_id,
+                source=r.source,
+                urgency=r.urgency,
+                kept=first < len(times) and times[first] <= at + LOST_AFTER,
+            )
+        )
+    return facts
 
 
 def _outcome_pair(measures: list[tuple[str, str, Decimal]]) -> tuple[str, Decimal | None, Decimal | None]:
@@ -375,14 +423,16 @@ def facts_refresh(*, referral_ids: Iterable[int]) -> int:
     for chunk in _chunks(ids):
         old_referrals = list(ReferralFact.objects.filter(pk__in=chunk))
         old_clocks = list(ClockFact.objects.filter(referral_id__in=chunk))
-        new_referrals, new_clocks = _build(chunk, weeks)
+        new_referrals, new_clocks, new_handoffs = _build(chunk, weeks)
         cells: Cells = {}
         _count_into(cells, old_referrals, old_clocks, weeks, sign=-1)
         _count_into(cells, new_referrals, new_clocks, weeks)
         ReferralFact.objects.filter(pk__in=chunk).delete()
         ClockFact.objects.filter(referral_id__in=chunk).delete()
+        HandoffFact.objects.filter(referral_id__in=chunk).delete()
         ReferralFact.objects.bulk_create(new_referrals, batch_size=1000)
         ClockFact.objects.bulk_create(new_clocks, batch_size=1000)
+        HandoffFact.objects.bulk_create(new_handoffs, batch_size=1000)
         _apply_counter_changes(cells)
         touched |= _waited_weeks(old_clocks) | _waited_weeks(new_clocks)
         equality_rollup.apply_changes(

@@ -18,10 +18,12 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from accounts.models import AuditEvent
+from codes.mhsds import ATTENDED
 from referrals.models import Referral
 from reporting.models import (
     ClockFact,
     DailyEqualityRollup,
+    HandoffFact,
     ReferralFact,
     ReportingState,
     WeeklyPercentile,
@@ -35,6 +37,7 @@ from .facts import (
     CELL,
     COUNTED_STOPS,
     COUNTERS,
+    LOST_AFTER,
     NOT_STATED,
     REFERRAL_KIND,
     UNDER_16,
@@ -108,7 +111,7 @@ def facts_rebuild(
         # now are remembered as pending, as a catch-up would.
         newest = AuditEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
         recent = set(AuditEvent.objects.filter(pk__gt=newest - 1000, pk__lte=newest).values_list("pk", flat=True))
-        for model in (DailyEqualityRollup, WeeklyPercentile, WeeklyRollup, ClockFact, ReferralFact):
+        for model in (DailyEqualityRollup, WeeklyPercentile, WeeklyRollup, HandoffFact, ClockFact, ReferralFact):
             _empty(model)
         if on_postgresql():
             _rebuild_in_postgresql(say)
@@ -144,9 +147,10 @@ def _rebuild_in_python(say: Callable[[str], None]) -> None:
     weeks = WeekFinder()
     cells: Cells = {}
     for chunk in _chunks(ids, REBUILD_CHUNK):
-        referral_facts, clock_facts = _build(chunk, weeks)
+        referral_facts, clock_facts, handoff_facts = _build(chunk, weeks)
         ReferralFact.objects.bulk_create(referral_facts, batch_size=REBUILD_CHUNK)
         ClockFact.objects.bulk_create(clock_facts, batch_size=REBUILD_CHUNK)
+        HandoffFact.objects.bulk_create(handoff_facts, batch_size=REBUILD_CHUNK)
         _count_into(cells, referral_facts, clock_facts, weeks)
         say(f"{len(referral_facts)} referrals")
     WeeklyRollup.objects.bulk_create(
@@ -244,6 +248,26 @@ def _rebuild_in_postgresql(say: Callable[[str], None]) -> None:
             WHERE c.kind <> 'intervention'  -- the referral's clocks only, as Clock.objects (internal waits apart)
             """
         )
+        say("hand-offs")
+        attended = ", ".join(f"'{code}'" for code in sorted(ATTENDED))
+        cursor.execute(
+            f"""
+            INSERT INTO {HandoffFact._meta.db_table} (
+                handoff_id, referral_id, at, from_team_id, to_team_id, from_service, to_service, locality_id,
+                source, urgency, kept)
+            SELECT h.id, h.referral_id, h.at, COALESCE(h.from_team_id, 0), h.to_team_id, COALESCE(ft.kind, ''),
+                   tt.kind, f.locality_id, f.source, f.urgency,
+                   EXISTS (SELECT 1 FROM referrals_contact c
+                           WHERE c.referral_id = h.referral_id AND c.attendance IN ({attended})
+                             AND c.occurred_at >= h.at AND c.occurred_at <= h.at + make_interval(secs => %s))
+            FROM referrals_handoff h
+            JOIN {ReferralFact._meta.db_table} f ON f.referral_id = h.referral_id
+            LEFT JOIN localities_team ft ON ft.id = h.from_team_id
+            JOIN localities_team tt ON tt.id = h.to_team_id
+            """,
+            [LOST_AFTER.total_seconds()],
+        )
+        cursor.execute(f"ANALYZE {HandoffFact._meta.db_table}")
         say("weekly counters")
         dims = "locality_id, team_id, service, source, urgency"
         sums = ", ".join(f"sum({name})" for name in COUNTERS)
@@ -296,6 +320,7 @@ def _rebuild_in_postgresql(say: Callable[[str], None]) -> None:
 
 _REFERRAL_FIELDS = [f.attname for f in ReferralFact._meta.concrete_fields]
 _CLOCK_FIELDS = [f.attname for f in ClockFact._meta.concrete_fields]
+_HANDOFF_FIELDS = [f.attname for f in HandoffFact._meta.concrete_fields]
 
 
 def facts_verify(
@@ -320,13 +345,16 @@ def facts_verify(
         else list(Referral.objects.order_by("pk").values_list("pk", flat=True))
     )
     for chunk in _chunks(ids, REBUILD_CHUNK):
-        referral_facts, clock_facts = _build(chunk, weeks)
+        referral_facts, clock_facts, handoff_facts = _build(chunk, weeks)
         _count_into(cells, referral_facts, clock_facts, weeks)
         stored_r = {
             row["referral_id"]: row for row in ReferralFact.objects.filter(pk__in=chunk).values(*_REFERRAL_FIELDS)
         }
         stored_c = {
             row["clock_id"]: row for row in ClockFact.objects.filter(referral_id__in=chunk).values(*_CLOCK_FIELDS)
+        }
+        stored_h = {
+            row["handoff_id"]: row for row in HandoffFact.objects.filter(referral_id__in=chunk).values(*_HANDOFF_FIELDS)
         }
         for referral_fact in referral_facts:
             _compare(
@@ -346,7 +374,16 @@ def facts_verify(
                 stored_c.pop(clock_fact.clock_id, None),
                 _CLOCK_FIELDS,
             )
-        for pk in [*stored_r, *stored_c]:
+        for handoff_fact in handoff_facts:
+            _compare(
+                problem,
+                "hand-off",
+                handoff_fact.handoff_id,
+                handoff_fact,
+                stored_h.pop(handoff_fact.handoff_id, None),
+                _HANDOFF_FIELDS,
+            )
+        for pk in [*stored_r, *stored_c, *stored_h]:
             problem(f"reporting row {pk} has no record behind it")
         if progress:
             progress(f"{chunk[-1]} of {ids[-1]}")

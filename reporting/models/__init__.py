@@ -1,3 +1,19 @@
-from .rollups import ClockFact, DailyEqualityRollup, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
+from .rollups import (
+    ClockFact,
+    DailyEqualityRollup,
+    HandoffFact,
+    ReferralFact,
+    ReportingState,
+    WeeklyPercentile,
+    WeeklyRollup,
+)
 
-__all__ = ["ClockFact", "DailyEqualityRollup", "ReferralFact", "ReportingState", "WeeklyPercentile", "WeeklyRollup"]
+__all__ = [
+    "ClockFact",
+    "DailyEqualityRollup",
+    "HandoffFact",
+    "ReferralFact",
+    "ReportingState",
+    "WeeklyPercentile",
+    "WeeklyRollup",
+]

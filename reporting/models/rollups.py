@@ -231,6 +231,50 @@ class WeeklyPercentile(models.Model):
         return f"{self.kind} week of {self.week} {self.dimension}={self.value}"
 
 
+class HandoffFact(models.Model):
+    """One row per warm hand-off, for the flow page: the teams and services it left and went to,
+    its referral's filter columns now, and whether it was kept: a completed (attended) contact on
+    the referral within 28 days after it. Whether it is old enough to tell is a matter of the
+    moment the page is drawn, so the page works that out."""
+
+    handoff = models.OneToOneField(
+        "referrals.Handoff", primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    referral_id = models.BigIntegerField(db_index=True)
+    at = models.DateTimeField()
+    from_team_id = models.BigIntegerField(default=0, help_text="0: from no team.")
+    to_team_id = models.BigIntegerField()
+    from_service = models.CharField(max_length=32, blank=True, help_text="The team's kind; blank with no team.")
+    to_service = models.CharField(max_length=32)
+    locality_id = models.BigIntegerField(default=0, help_text="The referral's now; 0: not routed.")
+    source = models.CharField(max_length=32)
+    urgency = models.CharField(max_length=16)
+    kept = models.BooleanField(help_text="A completed contact on the referral within 28 days after the hand-off.")
+
+    class Meta:
+        indexes = [
+            # The hand-offs of a period with every column the page counts or filters by: the
+            # flow page's hand-off tables from the index alone.
+            models.Index(
+                fields=[
+                    "at",
+                    "from_team_id",
+                    "to_team_id",
+                    "kept",
+                    "from_service",
+                    "to_service",
+                    "locality_id",
+                    "source",
+                    "urgency",
+                ],
+                name="handofffact_at_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hand-off {self.handoff_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class DailyEqualityRollup(models.Model):
     """One London day, clock kind (or ``referral``) and group (an equality breakdown's, a
     dashboard filter's, or a breakdown's within one locality): what the equality page shows, the

@@ -301,3 +301,86 @@ def test_the_flow_page_shows_the_rollups_re_referrals_unless_another_filter_is_s
     }
     assert north(team=north_team.pk)["Re-referrals within 12 months"] == "11"
     assert north(urgency=Referral.Urgency.ROUTINE)["Referrals received"] == "*"
+
+
+# --- hand-offs from their reporting rows ------------------------------------------------------
+
+
+def test_a_late_contact_within_28_days_of_a_hand_off_turns_lost_into_kept_once_caught_up(
+    handed_off, alice, charlie, south_team
+):
+    """The first never-seen person (lost) is seen 28 days to the second after the hand-off,
+    recorded today: the catch-up marks the hand-off kept. Another is seen 28 days and a second
+    after: still lost. The stored rows equal a fresh computation throughout."""
+    from reporting.facts import facts_catch_up
+    from reporting.filters import Filters
+    from reporting.flow import handoff_counts
+    from reporting.models import HandoffFact
+    from reporting.periods import Period
+    from reporting.rebuild import facts_rebuild, facts_verify
+
+    facts_rebuild(now=NOW)
+    whole = Period(first_day=(T0 - timedelta(days=1)).date(), last_day=NOW.date())
+
+    def north_to_south():
+        counts = handoff_counts(period=whole, filters=Filters(), now=NOW)
+        return counts.get((north_team_pk, south_team.pk))
+
+    lost = [f for f in HandoffFact.objects.order_by("handoff_id") if not f.kept and f.at < NOW - timedelta(days=28)]
+    north_team_pk = lost[0].from_team_id
+    before = north_to_south()
+    assert (before.redirects, before.lost, before.kept, before.too_recent) == (17, 8, 8, 1)
+    assert facts_verify() == []
+
+    now = NOW + timedelta(minutes=30)
+    on_the_day = Referral.objects.get(pk=lost[0].referral_id)
+    contact(on_the_day, charlie, lost[0].at + timedelta(days=28))
+    a_second_late = Referral.objects.get(pk=lost[1].referral_id)
+    contact(a_second_late, charlie, lost[1].at + timedelta(days=28, seconds=1))
+    assert facts_catch_up(now=now) > 0
+
+    after = north_to_south()
+    assert (after.redirects, after.lost, after.kept, after.too_recent) == (17, 7, 9, 1)
+    assert HandoffFact.objects.get(pk=lost[0].pk).kept
+    assert not HandoffFact.objects.get(pk=lost[1].pk).kept
+    assert facts_verify() == []
+    # The same through the set-based rebuild: it agrees with the Python builder on both edges.
+    facts_rebuild(now=now)
+    assert facts_verify() == []
+    assert HandoffFact.objects.get(pk=lost[0].pk).kept and not HandoffFact.objects.get(pk=lost[1].pk).kept
+
+
+def test_hand_offs_count_under_every_filter_by_the_teams_they_left_and_went_to(
+    handed_off, north_team, south_team, north, south
+):
+    from reporting.filters import Filters
+    from reporting.flow import handoff_counts
+    from reporting.periods import Period
+    from reporting.rebuild import facts_rebuild
+
+    facts_rebuild(now=NOW)
+    whole = Period(first_day=(T0 - timedelta(days=1)).date(), last_day=NOW.date())
+
+    def redirects(**filters) -> int:
+        return sum(c.redirects for c in handoff_counts(period=whole, filters=Filters(**filters), now=NOW).values())
+
+    assert redirects() == 17
+    assert redirects(team_id=north_team.pk) == redirects(team_id=south_team.pk) == 17  # left one, went to the other
+    assert redirects(service=north_team.kind) == 17
+    # The referrals are South's now: a locality filter reads the referral as it is.
+    assert (redirects(locality_id=south.pk), redirects(locality_id=north.pk)) == (17, 0)
+    assert (redirects(urgency=Referral.Urgency.ROUTINE), redirects(urgency=Referral.Urgency.URGENT)) == (17, 0)
+    assert redirects(source=Referral.Source.GP, urgency=Referral.Urgency.ROUTINE) == 17
+    assert redirects(source=Referral.Source.SELF) == 0
+
+
+def test_verify_finds_a_hand_off_row_that_differs_from_the_records(handed_off):
+    from reporting.models import HandoffFact
+    from reporting.rebuild import facts_rebuild, facts_verify
+
+    facts_rebuild(now=NOW)
+    assert facts_verify() == []
+    tampered = HandoffFact.objects.filter(kept=True).first()
+    HandoffFact.objects.filter(pk=tampered.pk).update(kept=False)
+
+    assert facts_verify() == [f"hand-off {tampered.pk}: kept is False, should be True"]
