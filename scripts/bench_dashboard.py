@@ -176,8 +176,10 @@ def stays_exact(changes: int) -> None:
                 if (r.day, r.kind) not in days:
                     continue
                 expected = fresh_days.pop((r.day, r.kind, r.dimension, r.value), None)
-                if expected is None or (r.received, r.due, r.breached, r.completed, r.met, bytes(r.waits)) != (
+                stored = (r.received, r.re_referred, r.due, r.breached, r.completed, r.met, bytes(r.waits))
+                if expected is None or stored != (
                     expected.received,
+                    expected.re_referred,
                     expected.due,
                     expected.breached,
                     expected.completed,
@@ -247,7 +249,14 @@ def main() -> None:
     from accounts.models import Role, User
     from localities.models import Locality, Team
     from referrals.models import Referral
-    from reporting.models import ClockFact, DailyEqualityRollup, ReportingState, WeeklyPercentile, WeeklyRollup
+    from reporting.models import (
+        ClockFact,
+        DailyEqualityRollup,
+        HandoffFact,
+        ReportingState,
+        WeeklyPercentile,
+        WeeklyRollup,
+    )
     from reporting.rebuild import facts_rebuild, facts_verify
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -271,7 +280,7 @@ def main() -> None:
         cur.execute("SELECT version()")
         version = cur.fetchone()[0].split(" on ")[0]
         sizes = {}
-        for model in (ClockFact, WeeklyRollup, WeeklyPercentile, DailyEqualityRollup):
+        for model in (ClockFact, HandoffFact, WeeklyRollup, WeeklyPercentile, DailyEqualityRollup):
             cur.execute("SELECT pg_size_pretty(pg_total_relation_size(%s))", [model._meta.db_table])
             sizes[model.__name__] = cur.fetchone()[0]
     load = os.getloadavg()
@@ -281,6 +290,7 @@ def main() -> None:
     )
     print(f"  referrals                  {Referral.objects.count():>12,}")
     print(f"  clocks (ClockFact rows)    {ClockFact.objects.count():>12,}  ({sizes['ClockFact']} with indexes)")
+    print(f"  hand-offs (HandoffFact)    {HandoffFact.objects.count():>12,}  ({sizes['HandoffFact']} with indexes)")
     print(f"  weekly counter cells       {WeeklyRollup.objects.count():>12,}  ({sizes['WeeklyRollup']})")
     print(f"  weekly centile cells       {WeeklyPercentile.objects.count():>12,}  ({sizes['WeeklyPercentile']})")
     print(f"  equality rollup rows       {DailyEqualityRollup.objects.count():>12,}  ({sizes['DailyEqualityRollup']})")
