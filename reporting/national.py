@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .local_promise import LOCAL_PROMISE
-from .measures import MEASURES, Measure, MeasurePeriod, MeasureResult
+from .measures import MEASURES, Measure, MeasurePeriod, MeasureResult, shared_month_reads
 from .suppression import Cell, count, rate, text
 from .tables import Column, Table
 
@@ -121,19 +121,21 @@ def _period_text(period: MeasurePeriod, *, quarterly: bool) -> str:
 
 
 def national_page(*, month: str) -> NationalPage:
-    """Every measure for the month ``YYYY-MM`` (a fixed number of queries: each measure's own)."""
+    """Every measure for the month ``YYYY-MM`` (a fixed number of queries: each measure's own, the
+    two crisis measures' shared)."""
     shown = []
     ordered = sorted(ALL_MEASURES.values(), key=_page_order)
-    for measure in ordered:
-        period = measure.period(month)
-        shown.append(
-            MeasureFigures(
-                measure=measure,
-                local=is_local(measure),
-                period=period,
-                figures=suppressed_figures(measure.figures(period)),
+    with shared_month_reads():  # the two crisis measures read the month's crisis referrals once
+        for measure in ordered:
+            period = measure.period(month)
+            shown.append(
+                MeasureFigures(
+                    measure=measure,
+                    local=is_local(measure),
+                    period=period,
+                    figures=suppressed_figures(measure.figures(period)),
+                )
             )
-        )
     page = NationalPage(month=month, measures=shown)
     page.tables = [
         _figures_table("national", "National measures", [m for m in shown if not m.local]),

@@ -14,6 +14,7 @@ from .eip import eip_two_weeks
 from .liaison import liaison_1h
 from .periods import BadPeriod, MeasurePeriod, parse_period
 from .referral_spell import referral_spell, referral_spell_figures
+from .response_times import shared_month_reads
 from .result import MeasureResult, MeasureRow
 
 _MHSDS = "NHSDigital/mental-health-monthly-statistics @ 7b4d742, Mental_Health_Monthly_Statistics/menh_bbrb/notebooks"
@@ -163,4 +164,5 @@ __all__ = [
     "parse_period",
     "referral_spell",
     "referral_spell_figures",
+    "shared_month_reads",
 ]

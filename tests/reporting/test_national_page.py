@@ -268,3 +268,31 @@ def test_each_measure_links_to_its_records_download_for_the_referrals_the_user_m
     assert mine.status_code == theirs.status_code == 200
     assert len(mine.content.decode("utf-8-sig").splitlines()) == 1 + 10  # North's ten referrals
     assert len(theirs.content.decode("utf-8-sig").splitlines()) == 1  # none of South's
+
+
+def test_the_two_crisis_measures_read_the_months_crisis_referrals_once_on_the_page(alice, march, crisis_team):
+    """Inside ``shared_month_reads`` (the national page) the very urgent and the urgent measure
+    share one read of March's crisis referrals, and count exactly what each counts alone."""
+    from reporting.measures import crisis_urgent_24h, shared_month_reads
+
+    urgent = refer(by=alice, team=crisis_team, at=uk(2026, 3, 11, 8), urgency=Referral.Urgency.URGENT)
+    contact(urgent, alice, uk(2026, 3, 11, 20), mechanism=FACE_TO_FACE)
+    period = parse_period("2026-03", quarterly=False)
+    alone = [crisis_very_urgent_4h(period), crisis_urgent_24h(period)]
+
+    with shared_month_reads(), CaptureQueriesContext(connection) as captured:
+        shared = [crisis_very_urgent_4h(period), crisis_urgent_24h(period)]
+
+    assert len(captured.captured_queries) == 1
+    assert shared == alone
+    assert [(r.numerator, r.denominator) for r in shared] == [(2, 3), (1, 1)]
+
+
+def test_outside_the_page_each_crisis_measure_reads_the_records_afresh(alice, march, crisis_team):
+    period = parse_period("2026-03", quarterly=False)
+    before = crisis_very_urgent_4h(period)
+    refer(by=alice, team=crisis_team, at=uk(2026, 3, 12, 8), urgency=Referral.Urgency.VERY_URGENT)
+
+    after = crisis_very_urgent_4h(period)
+
+    assert (before.denominator, after.denominator) == (3, 4)
