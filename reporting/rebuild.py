@@ -249,7 +249,6 @@ def _rebuild_in_postgresql(say: Callable[[str], None]) -> None:
             """
         )
         say("hand-offs")
-        attended = ", ".join(f"'{code}'" for code in sorted(ATTENDED))
         cursor.execute(
             f"""
             INSERT INTO {HandoffFact._meta.db_table} (
@@ -258,14 +257,14 @@ def _rebuild_in_postgresql(say: Callable[[str], None]) -> None:
             SELECT h.id, h.referral_id, h.at, COALESCE(h.from_team_id, 0), h.to_team_id, COALESCE(ft.kind, ''),
                    tt.kind, f.locality_id, f.source, f.urgency,
                    EXISTS (SELECT 1 FROM referrals_contact c
-                           WHERE c.referral_id = h.referral_id AND c.attendance IN ({attended})
+                           WHERE c.referral_id = h.referral_id AND c.attendance = ANY(%s)
                              AND c.occurred_at >= h.at AND c.occurred_at <= h.at + make_interval(secs => %s))
             FROM referrals_handoff h
             JOIN {ReferralFact._meta.db_table} f ON f.referral_id = h.referral_id
             LEFT JOIN localities_team ft ON ft.id = h.from_team_id
             JOIN localities_team tt ON tt.id = h.to_team_id
             """,
-            [LOST_AFTER.total_seconds()],
+            [sorted(ATTENDED), LOST_AFTER.total_seconds()],
         )
         cursor.execute(f"ANALYZE {HandoffFact._meta.db_table}")
         say("weekly counters")
