@@ -256,6 +256,24 @@ class Referral(models.Model):
                 condition=models.Q(community_since__isnull=False),
                 name="referral_community_idx",
             ),
+            # The community referrals seen a second time in a month (their second counting contact,
+            # kept above): the community second-contact measure finds the ended ones it counts here,
+            # not among every counting contact of the month (reporting.measures.cmh_second_contact).
+            models.Index(
+                fields=["second_counting_contact_at"],
+                include=[
+                    "id",
+                    "person",
+                    "team",
+                    "received_at",
+                    "received_on",
+                    "adult_when_received",
+                    "ended_at",
+                    "community_left_at",
+                ],
+                condition=models.Q(community_since__isnull=False, second_counting_contact_at__isnull=False),
+                name="referral_second_contact_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,12 +4,12 @@ direct contact fell in the month; within 4 weeks when it came 0 to 27 whole UK d
 received date (CMH Dashboard L477-L491). Still waiting: open at the month's end with no second
 contact, banded by days from the received date to the month's last day (L494-L510).
 
-One query. The month can count only referrals open at its end or with a counting contact in it
-(a second contact in the month is one), so on PostgreSQL those are found first, by index, and
-only they are looked at; each one's second contact is the one it keeps
-(``Referral.second_counting_contact_at``, kept as contacts are recorded), read with the rest from
-``referral_community_idx``. Other databases run the portable query (``_facts_portable``), which
-works it out from the contacts and gives the same rows.
+One query. The month can count only referrals open at its end or seen a second time in it, so
+on PostgreSQL those are found first, by index, and only they are looked at: the open ones from
+``referral_community_idx``, the others by the second contact each one keeps
+(``Referral.second_counting_contact_at``, kept as contacts are recorded) from
+``referral_second_contact_idx``. Other databases run the portable query (``_facts_portable``),
+which works it out from the contacts and gives the same rows.
 """
 
 from collections.abc import Iterable, Iterator
@@ -25,7 +25,6 @@ from referrals.models import Contact, HospitalStay, Referral
 
 from .periods import MeasurePeriod
 from .queries import (
-    COUNTING_CONTACT_SQL,
     adult_when_received,
     community_excluded_because,
     has_hospital_stay,
@@ -155,11 +154,6 @@ def _facts_postgresql(period: MeasurePeriod) -> list[Facts]:
 def _statement(final: str) -> str:
     """The month's candidate referrals and each one's second counting contact (``second``),
     then ``final`` over them."""
-    contact = Contact._meta.db_table
-    counted_in_month = (
-        f"SELECT c.referral_id FROM {contact} c"
-        f" WHERE {COUNTING_CONTACT_SQL} AND c.occurred_at >= %(start)s AND c.occurred_at < %(end)s"
-    )
     kept = (
         "r.id, r.person_id, r.received_at, r.received_on, r.adult_when_received, {ended_at} AS ended_at,"
         # Contacts in date, time and id order (CMH Dashboard L233): the second that counts, kept on
@@ -169,24 +163,24 @@ def _statement(final: str) -> str:
     open_now, ended_after = (
         community_referrals_sql(columns=kept, where=ended) for ended in ("r.ended_at IS NULL", "r.ended_at >= %(end)s")
     )
+    # The second contact kept on the referral, in the month: referral_second_contact_idx finds
+    # those few directly, instead of every counting contact of the month (issue 17).
+    seen_in_month = community_referrals_sql(
+        columns=kept,
+        where="r.second_counting_contact_at >= %(start)s AND r.second_counting_contact_at < %(end)s",
+    )
+    # Read once each: neither is materialised, so the filters reach the indexes.
     return f"""
-        WITH {community_ctes_sql()}, open_at_end AS MATERIALIZED (
+        WITH {community_ctes_sql()}, open_at_end AS NOT MATERIALIZED (
             -- Referrals open at the month's end: still waiting, or seen a second time in the month ...
             -- A referral counts under every team it was referred to by then, its part with
             -- community teams ending as it did (reporting.measures.teams; 00_generic_prep.py L363-L403).
             SELECT q.* FROM ({open_now} UNION ALL {ended_after}) q WHERE q.ended_at IS NULL OR q.ended_at >= %(end)s
-        ), ended_contacted AS MATERIALIZED (
-            -- ... or ended by then with a counting contact in the month, as a second contact in it is
-            -- (worked out once: both branches below read it).
-            {counted_in_month} EXCEPT SELECT o.id FROM open_at_end o
-        ), candidate AS (
+        ), second AS NOT MATERIALIZED (
             SELECT * FROM open_at_end
             UNION ALL
-            {
-        community_referrals_sql(columns=kept, where="r.id = ANY(ARRAY(SELECT e.referral_id FROM ended_contacted e))")
-    }
-        ), second AS MATERIALIZED (
-            SELECT r.* FROM candidate r
+            -- ... or ended by then (the rest: not open at its end), seen a second time in the month.
+            SELECT q.* FROM ({seen_in_month}) q WHERE q.ended_at < %(end)s
         )
         {final}
     """

@@ -7,7 +7,7 @@ import time_machine
 
 from common.london import london_date
 from referrals.services import hospital_stay_record
-from reporting.measures import cmh_second_contact
+from reporting.measures import cmh_second_contact, cmh_second_contact_figures
 from reporting.measures.periods import month_period
 
 from .cases import DID_NOT_ATTEND, FACE_TO_FACE, TEXT, close, contact, refer, row_for, uk
@@ -134,3 +134,31 @@ def test_the_second_contact_measure_reads_in_one_query(alice, community_team, dj
         result = cmh_second_contact(MARCH_2026)
 
     assert (result.numerator, result.denominator) == (3, 3)
+
+
+def test_a_referral_seen_a_second_time_in_the_month_counts_once_whether_it_ended_in_it_after_it_or_not_at_all(
+    alice, community_team
+):
+    ended_in_march, ended_in_april, still_open = (
+        refer(by=alice, team=community_team, at=uk(2026, 3, day)) for day in (2, 3, 4)
+    )
+    for referral in (ended_in_march, ended_in_april, still_open):
+        contact(referral, alice, uk(2026, 3, 5, 10))
+        contact(referral, alice, uk(2026, 3, 12, 10))
+    ended_early = refer(by=alice, team=community_team, at=uk(2026, 2, 2))
+    contact(ended_early, alice, uk(2026, 2, 3, 10))
+    contact(ended_early, alice, uk(2026, 2, 4, 10))  # seen a second time in February
+    contact(ended_early, alice, uk(2026, 3, 2, 10))  # a third contact in March is not a second
+    close(ended_in_march, alice, uk(2026, 3, 20))
+    close(ended_early, alice, uk(2026, 3, 21))
+    close(ended_in_april, alice, uk(2026, 4, 2))
+
+    result = cmh_second_contact(MARCH_2026)
+    figures = cmh_second_contact_figures(MARCH_2026)
+
+    for referral, days in ((ended_in_march, 10), (ended_in_april, 9), (still_open, 8)):
+        row = row_for(result, referral)  # one row each
+        assert (row.in_scope, row.days, row.met, row.still_waiting) == (True, days, True, False)
+    assert not [row for row in result.rows if ended_early.pk in row.referral_ids]
+    assert (result.numerator, result.denominator, result.still_waiting) == (3, 3, 0)
+    assert (figures.numerator, figures.denominator, figures.still_waiting) == (3, 3, 0)
