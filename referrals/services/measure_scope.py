@@ -5,7 +5,8 @@
 Each is derived from records that change only through a few services, and each of those keeps it
 in its own transaction: ``referral_create`` (all of them), ``referral_redirect`` (the community
 times: a referral changes team only by a hand-off), ``person_match_or_create`` filling in a date
-of birth (the ages of that person's referrals). ``referral_measure_scope_rebuild`` computes every
+of birth (the ages of that person's referrals), ``person_merge`` and ``person_unmerge`` (the ages and
+``person_has_other_referrals`` of both records' referrals). ``referral_measure_scope_rebuild`` computes every
 row from the records at once, set-based (migration 0015, the bulk generator, and after a team's
 MHSDS type changes in the admin, since the community times follow the team types).
 
@@ -83,6 +84,24 @@ def person_referrals_age_refresh(*, person: Person) -> None:
     for referral in Referral.objects.filter(person_id=person.pk).only("pk", "received_at", "received_on"):
         received_on = referral.received_on or london_date(referral.received_at)
         Referral.objects.filter(pk=referral.pk).update(adult_when_received=adult_on(person.birth_date, received_on))
+
+
+def person_referrals_scope_refresh(*, person: Person) -> None:
+    """After referrals move between records (a merge, or its undoing): the ages of the person's
+    referrals, from the date of birth the record now holds, and whether each has another of the
+    same person (referrals of two records merged join spells: reporting.measures.referral_spell)."""
+    referrals = list(
+        Referral.objects.filter(person_id=person.pk).only(
+            "pk", "received_at", "received_on", "adult_when_received", "person_has_other_referrals"
+        )
+    )
+    several = len(referrals) > 1
+    for referral in referrals:
+        adult = adult_on(person.birth_date, referral.received_on or london_date(referral.received_at))
+        if (referral.adult_when_received, referral.person_has_other_referrals) != (adult, several):
+            Referral.objects.filter(pk=referral.pk).update(
+                adult_when_received=adult, person_has_other_referrals=several
+            )
 
 
 def referral_measure_scope_rebuild() -> None:

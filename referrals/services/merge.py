@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from referrals.models import Person, PersonMerge
 from referrals.models.person import PersonDisability
-from referrals.services.measure_scope import person_referrals_age_refresh
+from referrals.services.measure_scope import person_referrals_scope_refresh
 
 UNDO_WITHIN = timedelta(days=30)
 # The kept record's blanks that the duplicate fills, put back to blank by an unmerge.
@@ -84,8 +84,9 @@ def person_merge(*, keep: Person, duplicate: Person, by: User, now: datetime, re
         merge = PersonMerge.objects.create(
             kept=keep, duplicate=duplicate, by=by, at=now, reason=reason.strip(), moved={**moved, "filled": filled}
         )
-        if "birth_date" in filled:
-            person_referrals_age_refresh(person=keep)
+        # What the measures keep on each referral: its age (from the date of birth the kept record
+        # now holds) and whether its person has another referral (theirs may now join one spell).
+        person_referrals_scope_refresh(person=keep)
         detail = {"merge": merge.pk, "kept": keep.pk, "duplicate": duplicate.pk, "reason": merge.reason}
         detail["moved"] = {label: len(entry["ids"]) for label, entry in moved.items()}
         for person in (keep, duplicate):
@@ -156,8 +157,8 @@ def person_unmerge(*, merge: PersonMerge, by: User, now: datetime, reason: str) 
                 duplicate.nhs_number = filled["nhs_number"]
         duplicate.merged_into = None
         duplicate.save(update_fields=["merged_into", "nhs_number"])
-        if "birth_date" in filled:
-            person_referrals_age_refresh(person=keep)
+        for person in (keep, duplicate):
+            person_referrals_scope_refresh(person=person)
         merge.undone_at, merge.undone_by, merge.undo_reason = now, by, reason.strip()
         merge.save(update_fields=["undone_at", "undone_by", "undo_reason"])
         detail = {"merge": merge.pk, "kept": keep.pk, "duplicate": duplicate.pk, "reason": merge.undo_reason}

@@ -5,10 +5,14 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.utils import timezone
 
-from referrals.services import assessment_record, hospital_stay_record
-from reporting.measures import referral_spell
+from accounts.models import Role
+from referrals.models import Person
+from referrals.services import assessment_record, hospital_stay_record, person_merge, person_unmerge
+from reporting.measures import referral_spell, referral_spell_figures
 from reporting.measures.periods import parse_period
+from tests.factories import UserFactory
 
 from .cases import CODED_ASSESSMENT, close, contact, full_clock_stop, refer, row_for, uk
 
@@ -134,3 +138,74 @@ def test_the_spell_measure_reads_in_a_constant_number_of_queries(alice, communit
         result = referral_spell(Q1_2026)
 
     assert (result.numerator, result.denominator) == (3, 3)
+
+
+@pytest.fixture
+def ig_lead(trust):
+    return UserFactory(username="iris", role=Role.IG_LEAD, organisation=trust)
+
+
+def _figures(period) -> tuple[int, int, int]:
+    figures = referral_spell_figures(period)
+    return figures.numerator, figures.denominator, figures.still_waiting
+
+
+def test_two_records_of_one_person_merged_join_their_referrals_into_one_spell_until_the_merge_is_undone(
+    alice, community_team, ig_lead
+):
+    first = refer(by=alice, team=community_team, at=uk(2026, 1, 5, 10))
+    close(first, alice, uk(2026, 1, 10, 16))
+    second = refer(by=alice, team=community_team, at=uk(2026, 1, 12, 9))  # the same man, registered again
+    Person.objects.filter(pk=second.person_id).update(nhs_number=None)
+    full_clock_stop(second, alice, contact_at=uk(2026, 1, 20), last_at=uk(2026, 2, 9))
+
+    apart = row_for(referral_spell(Q1_2026), second)
+    apart_figures = _figures(Q1_2026)
+    merge = person_merge(
+        keep=first.person,
+        duplicate=Person.objects.get(pk=second.person_id),
+        by=ig_lead,
+        now=timezone.now(),
+        reason="Same man.",
+    )
+    merged = row_for(referral_spell(Q1_2026), second)
+    merged_figures = _figures(Q1_2026)
+    person_unmerge(merge=merge, by=ig_lead, now=timezone.now(), reason="Not the same man after all.")
+    undone = row_for(referral_spell(Q1_2026), second)
+
+    assert (apart.referral_ids, apart.clock_start, apart.days, apart.met) == ((second.pk,), date(2026, 1, 12), 28, True)
+    assert apart_figures == (1, 1, 0)
+    # One person now: received 2 days after the first ended, so one spell from the first's date.
+    assert (merged.referral_ids, merged.clock_start, merged.days, merged.met) == (
+        (first.pk, second.pk),
+        date(2026, 1, 5),
+        35,
+        False,
+    )
+    assert merged_figures == (0, 1, 0)
+    assert (undone.referral_ids, undone.days, undone.met) == ((second.pk,), 28, True)
+    assert _figures(Q1_2026) == (1, 1, 0)
+
+
+def test_a_referral_without_a_date_of_birth_comes_into_the_measures_when_its_record_is_merged_into_one_with_it(
+    alice, community_team, ig_lead
+):
+    kept = refer(by=alice, team=community_team, at=uk(2025, 6, 2))
+    close(kept, alice, uk(2025, 7, 1))  # long before: a spell of its own
+    unknown_age = refer(by=alice, team=community_team, at=uk(2026, 1, 12, 9), birth_date=None)
+    Person.objects.filter(pk=unknown_age.person_id).update(nhs_number=None)
+    full_clock_stop(unknown_age, alice, contact_at=uk(2026, 1, 20), last_at=uk(2026, 2, 9))
+
+    before = row_for(referral_spell(Q1_2026), unknown_age)
+    person_merge(
+        keep=kept.person,
+        duplicate=Person.objects.get(pk=unknown_age.person_id),
+        by=ig_lead,
+        now=timezone.now(),
+        reason="Same woman.",
+    )
+    after = row_for(referral_spell(Q1_2026), unknown_age)
+
+    assert (before.in_scope, before.excluded_because) == (False, "no date of birth: age on the received date unknown")
+    assert (after.in_scope, after.referral_ids, after.days, after.met) == (True, (unknown_age.pk,), 28, True)
+    assert _figures(Q1_2026)[:2] == (1, 1)
