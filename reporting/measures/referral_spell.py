@@ -241,6 +241,12 @@ def _spells_sql(
             for ended in ("r.ended_at IS NULL", "r.ended_at >= %(start)s")
         )
 
+    # Every referral of a person with more than one is marked so (referrals.services.measure_scope),
+    # and referral_others_idx holds those by person: only theirs are looked up.
+    others_referrals = community_referrals_sql(
+        columns=kept,
+        where="r.person_has_other_referrals AND r.person_id IN (SELECT q.person_id FROM in_quarter q WHERE q.others)",
+    )
     sql = f"""
         WITH {community_ctes_sql()}, in_quarter AS MATERIALIZED (
             -- Community referrals open in the quarter (an open one runs to the end of the period:
@@ -252,12 +258,7 @@ def _spells_sql(
             -- A person's only referral is their spell's only referral; the people with others
             -- bring all their community referrals received by the quarter's end.
             {alone_in_community}
-            SELECT q.* FROM ({
-        community_referrals_sql(
-            columns=kept,
-            where="r.person_id = ANY(ARRAY(SELECT DISTINCT q.person_id FROM in_quarter q WHERE q.others))",
-        )
-    }) q
+            SELECT q.* FROM ({others_referrals}) q
         ), referral AS MATERIALIZED (
             -- Each referral's earliest event of each clock-stop component (L495-L511), kept as
             -- they were recorded ({milestones}), or the clock stop of a spell of it alone.
