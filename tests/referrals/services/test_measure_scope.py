@@ -6,11 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
-from referrals.models import Referral
-from referrals.services import referral_redirect
+from accounts.models import Role
+from referrals.models import Person, Referral
+from referrals.services import person_merge, person_unmerge, referral_redirect
 from referrals.services.measure_scope import _rebuild_portable, _rebuild_postgresql
-from tests.factories import TeamFactory, make_referral
+from tests.factories import TeamFactory, UserFactory, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +129,34 @@ def test_what_the_services_keep_is_what_a_rebuild_from_the_records_computes(alic
     )
     _rebuild_portable()
     assert kept() == as_kept
+
+
+def test_merging_two_records_and_undoing_it_keep_what_a_rebuild_computes(alice, community, trust):
+    """The spells read a person's other referrals only where they are marked as having others
+    (reporting.measures.referral_spell): a merge must mark them, its undoing unmark them."""
+    iris = UserFactory(username="iris", role=Role.IG_LEAD, organisation=trust)
+    kept_record = refer(alice, community, LATE_EVENING, birth_date=date(1990, 1, 1))
+    duplicate = refer(alice, community, LATE_EVENING + timedelta(days=3), birth_date=None, nhs_number=None)
+    refer(alice, community, LATE_EVENING + timedelta(days=4), birth_date=None, nhs_number=None)  # a bystander
+    before = kept()
+
+    merge = person_merge(
+        keep=kept_record.person,
+        duplicate=Person.objects.get(pk=duplicate.person_id),
+        by=iris,
+        now=timezone.now(),
+        reason="Same man.",
+    )
+    merged = kept()
+    _rebuild_postgresql()
+    assert kept() == merged
+    assert merged[kept_record.pk][1:3] == (True, True)
+    assert merged[duplicate.pk][1:3] == (True, True)  # aged from the kept date of birth
+
+    person_unmerge(merge=merge, by=iris, now=timezone.now(), reason="Two men after all.")
+    undone = kept()
+    _rebuild_postgresql()
+    assert kept() == undone == before
 
 
 def test_changing_a_teams_type_in_the_admin_recomputes_when_its_referrals_were_with_a_community_team(
