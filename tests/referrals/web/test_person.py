@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from access.consent import consent_record, consent_withdraw
 from accounts.models import Role
@@ -52,7 +53,7 @@ def test_person_page_shows_details_risks_carers_consent_and_who_holds_them(clien
     assert "nhsuk-card--warning" in html and "Cuts when distressed." in html
     assert "Dog." not in html  # resolved risks are history, not warnings
     assert "Jo Harbour (sister)" in html and "Offered" in html
-    assert f"<strong>{bob}</strong>" in html
+    assert f"<strong>{escape(str(bob))}</strong>" in html  # a name may hold an apostrophe
     assert reverse("referrals:contact_new", args=[north_referral.pk]) in html
     assert reverse("referrals:timeline", args=[person.pk]) in html
     assert north_referral.reference in html
@@ -157,7 +158,7 @@ def test_timeline_lists_everything_newest_first(client, alice, bob, tina, sequoi
     html = response.content.decode()
     order = [
         "Consent to share: consent given",
-        f"Allocated to {bob}",
+        f"Allocated to {escape(str(bob))}",
         "Risk flag raised: Risk of suicide",
         "Telephone contact: did not attend",
         f"Referral {north_referral.reference} received",
