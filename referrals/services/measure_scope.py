@@ -79,17 +79,11 @@ def referral_scope_set_on_redirect(
     return changed
 
 
-def person_referrals_age_refresh(*, person: Person) -> None:
-    """After the person's date of birth is filled in: the ages of their referrals."""
-    for referral in Referral.objects.filter(person_id=person.pk).only("pk", "received_at", "received_on"):
-        received_on = referral.received_on or london_date(referral.received_at)
-        Referral.objects.filter(pk=referral.pk).update(adult_when_received=adult_on(person.birth_date, received_on))
-
-
 def person_referrals_scope_refresh(*, person: Person) -> None:
-    """After referrals move between records (a merge, or its undoing): the ages of the person's
-    referrals, from the date of birth the record now holds, and whether each has another of the
-    same person (referrals of two records merged join spells: reporting.measures.referral_spell)."""
+    """After the person's date of birth is filled in, or referrals move between records (a merge,
+    or its undoing): the ages of the person's referrals, from the date of birth the record now
+    holds, and whether each has another of the same person (referrals of two records merged join
+    spells: reporting.measures.referral_spell)."""
     referrals = list(
         Referral.objects.filter(person_id=person.pk).only(
             "pk", "received_at", "received_on", "adult_when_received", "person_has_other_referrals"

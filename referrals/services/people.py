@@ -12,7 +12,7 @@ from localities.models import Practice
 from referrals.models import Person
 from referrals.models.person import PersonDisability
 from referrals.nhs_number import normalise_nhs_number, validate_nhs_number
-from referrals.services.measure_scope import person_referrals_age_refresh
+from referrals.services.measure_scope import person_referrals_scope_refresh
 
 # A UK postcode: the full code, or the outward code (district) alone when that is all the person
 # gives (routing needs only the district).
@@ -116,7 +116,7 @@ def _fill_blanks(person: Person, *, postcode: str, gp_practice: Practice | None,
     if changed:
         person.save(update_fields=changed)
     if "birth_date" in changed:
-        person_referrals_age_refresh(person=person)  # their earlier referrals' ages are known now
+        person_referrals_scope_refresh(person=person)  # their earlier referrals' ages are known now
 
 
 @transaction.atomic
