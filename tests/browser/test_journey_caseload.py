@@ -49,7 +49,7 @@ def caseload(alice, bob, tina, north_practice):
         referral=people["calm"],
         by=bob,
         now=now,
-        occurred_at=now - timedelta(hours=1),
+        occurred_at=now,  # "today" whatever the time of day (an hour ago is yesterday just after midnight)
         mode="telephone",
         outcome="completed",
     )
