@@ -1,6 +1,6 @@
 """My caseload (a link worker's people) and the team caseload and waiting list (team manager, MDT)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -24,6 +24,12 @@ pytestmark = pytest.mark.django_db
 
 MINE = "/caseload/"
 TEAM = "/team/"
+
+
+def london_midday(*, days_ago: int) -> datetime:
+    """Midday in London some calendar days ago: "N days ago" counts calendar days, so a contact
+    a fixed number of hours ago would read one day older just after midnight."""
+    return timezone.make_aware(datetime.combine(timezone.localdate() - timedelta(days=days_ago), time(12)))
 
 
 def held_by(worker, *, by, practice, received_hours_ago: float = 1, next_step: str = "", **extra) -> Referral:
@@ -83,13 +89,13 @@ def test_my_caseload_lists_only_the_open_referrals_i_hold(client, alice, bob, ti
 
 def test_a_row_shows_next_action_clocks_and_days_since_last_contact(client, alice, bob, north_practice):
     referral = held_by(
-        bob, by=alice, practice=north_practice, received_hours_ago=72, next_step="Offer a peer support group"
+        bob, by=alice, practice=north_practice, received_hours_ago=96, next_step="Offer a peer support group"
     )
     contact_record(
         referral=referral,
         by=bob,
         now=timezone.now(),
-        occurred_at=timezone.now() - timedelta(days=3),
+        occurred_at=london_midday(days_ago=3),
         mode="telephone",
         outcome="completed",
     )
@@ -122,7 +128,7 @@ def test_a_row_names_the_person_spaces_their_nhs_number_and_says_an_urgent_refer
         referral=referral,
         by=bob,
         now=timezone.now(),
-        occurred_at=timezone.now() - timedelta(days=1, hours=1),
+        occurred_at=london_midday(days_ago=1),
         mode="telephone",
         outcome="completed",
     )
