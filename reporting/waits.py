@@ -19,12 +19,12 @@ Every function here runs a fixed number of queries, however much data there is.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Aggregate, BinaryField, Count, DateField, F, Func, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from access.selectors import referrals_visible_to
@@ -40,7 +40,7 @@ from .charts import Chart, Series, line_chart
 from .equality_rollup import REFERRAL
 from .facts import COUNTERS, REFERRAL_KIND
 from .filters import Filters
-from .periods import Period, week_end, week_start
+from .periods import Period, monday_of, week_end, week_start
 from .suppression import Cell, count, rate, statistic, text
 from .tables import Column, Table
 from .units import KIND_LABELS, WAIT_UNITS, in_units, wait_formatter, wait_text
@@ -97,13 +97,16 @@ def received_in_period(*, period: Period, filters: Filters) -> int:
     return ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end).count()
 
 
-def _completed_from_rollup(days) -> dict[str, KindStats]:
-    """The completed waits of the period from the daily rollup: the same counts, and the same
+def _completed_from_days(days: Iterable[tuple[str, int, int, bytes | memoryview]]) -> dict[str, KindStats]:
+    """The completed waits of the period from days of (kind, completed, met, packed sorted waits),
+    as the daily rollup keeps them or ``LiveDays`` reads them: the same counts, and the same
     centiles as ``percentile_cont`` over the clocks (``equality_rollup.Runs``), without sorting
     a year of waits on every view (issue 17)."""
     stats = {kind: KindStats() for kind in KINDS}
     runs = {kind: equality_rollup.Runs() for kind in KINDS}
-    for kind, completed, met, packed in days.filter(kind__in=KINDS).values_list("kind", "completed", "met", "waits"):
+    for kind, completed, met, packed in days:
+        if kind not in stats:
+            continue
         stats[kind].counted += completed
         stats[kind].met += met
         if completed:
@@ -114,14 +117,105 @@ def _completed_from_rollup(days) -> dict[str, KindStats]:
     return stats
 
 
-def completed_in_period(*, period: Period, filters: Filters) -> dict[str, KindStats]:
+@dataclass(frozen=True)
+class DayWaits:
+    """One London day's completed waits of one clock kind: how many, how many met, and the waits
+    sorted and packed as the daily rollup packs them."""
+
+    day: date
+    kind: str
+    completed: int
+    met: int
+    waits: bytes
+
+
+class _PackedWaits(Aggregate):
+    """``string_agg(int8send(wait), '' ORDER BY wait)``: a group's waits sorted, 8 bytes each, as
+    ``equality_rollup.pack`` writes them (the rollup's own statement uses the same)."""
+
+    template = "string_agg(int8send(%(expressions)s), ''::bytea ORDER BY %(expressions)s)"
+    output_field = BinaryField()
+
+
+class LiveDays:
+    """The completed waits of the clocks a combination of filters matches, day by day, read in one
+    statement for both the period's figures and the trend's weekly centiles.
+
+    The rollup keeps cells for no filter and for any one filter; for two or more, the page used to
+    take the period's centiles and the trend's centiles in two statements, each scanning the same
+    year of stopped clocks and sorting it (185 and 207 ms over 1,000,000 referrals). Here each
+    day's waits come back sorted and packed, and ``equality_rollup.Runs`` works out both from them
+    (issue 17). PostgreSQL only: SQLite (the demo) has no int8send, and keeps the two statements.
+    """
+
+    def __init__(self, *, filters: Filters, start: datetime, end: datetime) -> None:
+        self.filters, self.start, self.end = filters, start, end
+        self._days: list[DayWaits] | None = None
+
+    def days(self) -> list[DayWaits]:
+        if self._days is None:
+            self._days = self._read()
+        return self._days
+
+    def _read(self) -> list[DayWaits]:
+        day = Func(
+            F("stopped_at"), template="(%(expressions)s AT TIME ZONE 'Europe/London')::date", output_field=DateField()
+        )
+        # One aggregate per kind, joined by UNION ALL, each over the covering index on
+        # (kind, stopped_at): PostgreSQL runs them side by side (as ``percentiles.split``).
+        parts = [
+            ClockFact.objects.filter(
+                self.filters.q(),
+                kind=kind,
+                stopped_at__gte=self.start,
+                stopped_at__lt=self.end,
+                wait_seconds__isnull=False,
+            )
+            .order_by()
+            .annotate(day=day)
+            .values("day", "kind")
+            .annotate(
+                completed=Count("kind"),  # not "pk": stay in the index
+                met=Count("kind", filter=Q(met=True)),
+                waits=_PackedWaits("wait_seconds"),
+            )
+            .values_list("day", "kind", "completed", "met", "waits")
+            for kind in KINDS
+        ]
+        return [
+            DayWaits(day=d, kind=k, completed=n, met=met, waits=bytes(packed))
+            for d, k, n, met, packed in parts[0].union(*parts[1:], all=True)
+        ]
+
+    def between(self, first_day: date, last_day: date) -> list[DayWaits]:
+        """The days from ``first_day`` to ``last_day``, both kinds."""
+        return [found for found in self.days() if first_day <= found.day <= last_day]
+
+
+def live_days_for(*, period: Period, filters: Filters, now: datetime) -> LiveDays | None:
+    """What the page reads completed waits from when the rollup keeps no cells for its filters
+    (two or more set), on PostgreSQL: the days of the period and of the trend's weeks."""
+    if filters.single() is not None or not percentiles.on_postgresql():
+        return None
+    start, end = period.start, period.end
+    weeks = period.trend_weeks(now)
+    if weeks:  # whole weeks overlapping the period: they may start before it and end after it
+        start, end = min(start, week_start(weeks[0])), max(end, week_end(weeks[-1]))
+    return LiveDays(filters=filters, start=start, end=end)
+
+
+def completed_in_period(*, period: Period, filters: Filters, live: LiveDays | None = None) -> dict[str, KindStats]:
     """Completed waits per clock kind, with median and 90th centile, and the clocks that
     ended another way. Two queries: the rollup's days (or, with two or more filters set, the
-    clocks over their covering index), and the other stops."""
+    days of ``live``, or on SQLite the clocks over their covering index), and the other stops."""
     stopped = ClockFact.objects.filter(filters.q(), stopped_at__gte=period.start, stopped_at__lt=period.end)
     days = equality_rollup.period_rows(period=period, filters=filters)
     if days is not None:
-        stats = _completed_from_rollup(days)
+        stats = _completed_from_days(days.filter(kind__in=KINDS).values_list("kind", "completed", "met", "waits"))
+    elif live is not None:
+        stats = _completed_from_days(
+            (d.kind, d.completed, d.met, d.waits) for d in live.between(period.first_day, period.last_day)
+        )
     else:
         groups = percentiles.split(
             stopped, column="kind", groups=KINDS, value="wait_seconds", extra={"met": Q(met=True)}
@@ -165,9 +259,10 @@ def open_now(*, filters: Filters, now: datetime) -> dict[str, OpenNow]:
     return found
 
 
-def weekly(*, period: Period, filters: Filters, now: datetime) -> list[WeekRow]:
+def weekly(*, period: Period, filters: Filters, now: datetime, live: LiveDays | None = None) -> list[WeekRow]:
     """Week by week: counts from the weekly rollup, centiles from the stored weekly centiles
-    (or, with two or more filters set, from the completed waits). Two queries."""
+    (or, with two or more filters set, from the days of ``live``, or on SQLite from the
+    completed waits). Two queries, or one with ``live`` read already."""
     weeks = period.trend_weeks(now)
     if not weeks:
         return []
@@ -197,7 +292,7 @@ def weekly(*, period: Period, filters: Filters, now: datetime) -> list[WeekRow]:
                 rows[week].counted[kind], rows[week].met[kind] = row["counted"], row["met"]
         if week in rows:
             _snapshot(rows[week], totals)
-    _centiles(rows, weeks, filters)
+    _centiles(rows, weeks, filters, live)
     return [rows[week] for week in weeks]
 
 
@@ -211,7 +306,7 @@ def _snapshot(row: WeekRow, totals: dict[str, dict[str, int]]) -> None:
         row.at_risk[kind] = t["warned"] - t["warned_or_stopped"] - breached
 
 
-def _centiles(rows: dict[date, WeekRow], weeks: list[date], filters: Filters) -> None:
+def _centiles(rows: dict[date, WeekRow], weeks: list[date], filters: Filters, live: LiveDays | None) -> None:
     single = filters.single()
     if single is not None:
         dimension, value = single
@@ -220,6 +315,15 @@ def _centiles(rows: dict[date, WeekRow], weeks: list[date], filters: Filters) ->
         )
         for week, kind, n, p50, p90 in stored:
             rows[week].n[kind], rows[week].p50[kind], rows[week].p90[kind] = n, p50, p90
+        return
+    if live is not None:
+        runs: dict[tuple[date, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
+        for found in live.between(weeks[0], weeks[-1] + timedelta(days=6)):
+            if found.completed and found.kind in KINDS:
+                runs[monday_of(found.day), found.kind].add(found.waits)
+        for (week, kind), run in runs.items():
+            rows[week].n[kind] = len(run)
+            rows[week].p50[kind], rows[week].p90[kind] = run.centiles(percentiles.MEDIAN_AND_P90)
         return
     # The trend's weeks are consecutive: a range on stopped_at (indexed) picks out the same rows.
     waits = ClockFact.objects.filter(
@@ -308,12 +412,13 @@ class WaitsPage:
 
 
 def waits_page(*, user: User, period: Period, filters: Filters, now: datetime) -> WaitsPage:
-    completed = completed_in_period(period=period, filters=filters)
+    live = live_days_for(period=period, filters=filters, now=now)
+    completed = completed_in_period(period=period, filters=filters, live=live)
     page = WaitsPage(
         received=received_in_period(period=period, filters=filters),
         completed=completed,
         open_now=open_now(filters=filters, now=now),
-        weeks=weekly(period=period, filters=filters, now=now),
+        weeks=weekly(period=period, filters=filters, now=now, live=live),
         longest=longest_waits(user=user, filters=filters, now=now),
         shows_longest=can_drill_down(user),
     )

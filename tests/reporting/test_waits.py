@@ -281,3 +281,77 @@ def test_the_waits_page_for_one_team_counts_received_from_the_daily_rollup(clien
     assert changed == 2  # the days of T0 and of referral 13
     assert row(one["received"], "20 Jan 2026 to 16 Mar 2026")["Referrals"] == "113"
     assert row(two["received"], "20 Jan 2026 to 16 Mar 2026")["Referrals"] == "13"
+
+
+def test_with_two_filters_the_periods_and_each_weeks_centiles_are_the_clocks_own(
+    service, north, alice, north_team, south_practice
+):
+    """The rollup keeps no cells for two filters together: the page then reads each day's sorted
+    waits in one statement and works out the period's and every week's centiles from them. They are
+    what percentile_cont over the matching clocks gives, week by week and over the period."""
+    from datetime import date, timedelta
+
+    from django.db.models import Q
+
+    from referrals.models import Referral
+    from reporting import percentiles, waits
+    from reporting.filters import Filters
+    from reporting.models import ClockFact
+    from reporting.periods import Period, week_end, week_start
+    from reporting.rebuild import facts_rebuild
+    from tests.factories import make_referral
+    from tests.reporting.conftest import NOW, contact
+
+    for days_ago, hours in ((12, 2), (12, 7), (16, 40), (30, 3), (30, 11)):  # urgent self-referrals
+        received = NOW - timedelta(days=days_ago)
+        referral = make_referral(
+            by=alice, received_at=received, now=received, practice=south_practice, source=Referral.Source.SELF,
+            urgency=Referral.Urgency.URGENT,
+        )  # fmt: skip
+        contact(referral, alice, received + timedelta(hours=hours))
+    facts_rebuild(now=NOW)
+    period = Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16))
+    weeks = period.trend_weeks(NOW)
+    checked = 0
+    for filters in (
+        Filters(source=Referral.Source.SELF, urgency=Referral.Urgency.URGENT),
+        Filters(locality_id=north.pk, team_id=north_team.pk),
+        Filters(locality_id=north.pk, urgency=Referral.Urgency.ROUTINE, service=north_team.kind),
+    ):
+        with percentiles.reporting_reads():
+            live = waits.live_days_for(period=period, filters=filters, now=NOW)
+            assert live is not None, "two or more filters are read day by day"
+            page = waits.completed_in_period(period=period, filters=filters, live=live)
+            trend = {row.week: row for row in waits.weekly(period=period, filters=filters, now=NOW, live=live)}
+            stopped = ClockFact.objects.filter(filters.q(), stopped_at__gte=period.start, stopped_at__lt=period.end)
+            direct = percentiles.split(
+                stopped, column="kind", groups=waits.KINDS, value="wait_seconds", extra={"met": Q(met=True)}
+            )
+            by_week = percentiles.grouped(
+                ClockFact.objects.filter(
+                    filters.q(), stopped_at__gte=week_start(weeks[0]), stopped_at__lt=week_end(weeks[-1])
+                ),
+                by=["stopped_week", "kind"],
+                value="wait_seconds",
+            )
+        for kind, group in direct.items():
+            assert (page[kind].counted, page[kind].met) == (group.n, group.extra["met"]), (filters, kind)
+            assert [page[kind].p50, page[kind].p90] == group.centiles, (filters, kind)
+        for (week, kind), group in by_week.items():
+            if group.n:
+                assert trend[week].n[kind] == group.n, (filters, week, kind)
+                assert [trend[week].p50[kind], trend[week].p90[kind]] == group.centiles, (filters, week, kind)
+                checked += 1
+        assert sum(trend[week].n.get(kind, 0) for week in trend for kind in waits.KINDS) == sum(
+            group.n for group in by_week.values()
+        ), filters
+    # The comparisons are of real waits: the self-referrals' five first responses, in three weeks.
+    first = waits.completed_in_period(
+        period=period,
+        filters=Filters(source=Referral.Source.SELF, urgency=Referral.Urgency.URGENT),
+        live=waits.live_days_for(
+            period=period, filters=Filters(source=Referral.Source.SELF, urgency=Referral.Urgency.URGENT), now=NOW
+        ),
+    )["first_response"]
+    assert (first.counted, first.p50) == (5, 7 * 3600)
+    assert checked >= 6
