@@ -188,6 +188,23 @@ def test_an_unknown_table_cannot_be_downloaded(client, alice, at_now):
 # --- the period's completed waits from the daily rollup (issue 17) ----------------------------
 
 
+def _urgent_self_referrals_seen(by, practice, seen: list[tuple[int, int]]) -> None:
+    """Urgent self-referrals from ``practice``, one per (days ago received, hours until first seen)."""
+    from datetime import timedelta
+
+    from referrals.models import Referral
+    from tests.factories import make_referral
+    from tests.reporting.conftest import NOW, contact
+
+    for days_ago, hours in seen:
+        received = NOW - timedelta(days=days_ago)
+        referral = make_referral(
+            by=by, received_at=received, now=received, practice=practice, source=Referral.Source.SELF,
+            urgency=Referral.Urgency.URGENT,
+        )  # fmt: skip
+        contact(referral, by, received + timedelta(hours=hours))
+
+
 def _completed_both_ways(period, filters):
     """The page's figures (from the rollup where it can), and the same computed over the clocks."""
     from dataclasses import asdict
@@ -219,20 +236,14 @@ def test_a_periods_completed_waits_read_from_the_daily_rollup_equal_the_clocks_o
     from reporting.filters import Filters
     from reporting.periods import Period
     from reporting.rebuild import facts_rebuild
-    from tests.factories import make_referral
-    from tests.reporting.conftest import NOW, contact
+    from tests.reporting.conftest import NOW
 
     referral_redirect(
         referral=service.referrals[3], by=alice, now=NOW - timedelta(days=1), to_team=south_team, note="South.",
         person_informed=True,
     )  # fmt: skip
-    for hours in (2, 7, 40):  # urgent self-referrals to South, seen after 2, 7 and 40 hours
-        received = NOW - timedelta(days=12)
-        referral = make_referral(
-            by=alice, received_at=received, now=received, practice=south_practice, source=Referral.Source.SELF,
-            urgency=Referral.Urgency.URGENT,
-        )  # fmt: skip
-        contact(referral, alice, received + timedelta(hours=hours))
+    # Urgent self-referrals to South, received 12 days ago and seen after 2, 7 and 40 hours.
+    _urgent_self_referrals_seen(alice, south_practice, [(12, 2), (12, 7), (12, 40)])
     facts_rebuild(now=NOW)
     periods = [Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16)), Period(
         first_day=date(2026, 1, 25), last_day=date(2026, 2, 18))]  # fmt: skip
@@ -289,7 +300,7 @@ def test_with_two_filters_the_periods_and_each_weeks_centiles_are_the_clocks_own
     """The rollup keeps no cells for two filters together: the page then reads each day's sorted
     waits in one statement and works out the period's and every week's centiles from them. They are
     what percentile_cont over the matching clocks gives, week by week and over the period."""
-    from datetime import date, timedelta
+    from datetime import date
 
     from django.db.models import Q
 
@@ -299,16 +310,9 @@ def test_with_two_filters_the_periods_and_each_weeks_centiles_are_the_clocks_own
     from reporting.models import ClockFact
     from reporting.periods import Period, week_end, week_start
     from reporting.rebuild import facts_rebuild
-    from tests.factories import make_referral
-    from tests.reporting.conftest import NOW, contact
+    from tests.reporting.conftest import NOW
 
-    for days_ago, hours in ((12, 2), (12, 7), (16, 40), (30, 3), (30, 11)):  # urgent self-referrals
-        received = NOW - timedelta(days=days_ago)
-        referral = make_referral(
-            by=alice, received_at=received, now=received, practice=south_practice, source=Referral.Source.SELF,
-            urgency=Referral.Urgency.URGENT,
-        )  # fmt: skip
-        contact(referral, alice, received + timedelta(hours=hours))
+    _urgent_self_referrals_seen(alice, south_practice, [(12, 2), (12, 7), (16, 40), (30, 3), (30, 11)])
     facts_rebuild(now=NOW)
     period = Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16))
     weeks = period.trend_weeks(NOW)
