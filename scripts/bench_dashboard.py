@@ -22,6 +22,7 @@ It prints:
   (a) each dashboard page for the last 52 weeks across all localities, rendered through
       Django's test client as a superuser and as a service manager: server-side time (median
       of ``--runs``, after a warm-up) and the number of queries; the same with filters set;
+      the national page for older months too with ``--national-months 2026-06 2025-12 ...``;
   (b) EXPLAIN (ANALYZE, BUFFERS) of the heaviest query of each page (superuser, 52 weeks);
   (c) the reporting tables staying exact: a few hundred contacts and redirects recorded
       through the services, the catch-up from the audit log timed, and the refreshed rows,
@@ -232,6 +233,9 @@ def main() -> None:
     parser.add_argument("--verify", action="store_true", help="Also recompute every reporting row (slow).")
     parser.add_argument("--pages", nargs="*", help=f"Only these pages (of {', '.join(p[0] for p in PAGES)}).")
     parser.add_argument("--skip-exact", action="store_true", help="Skip (c), the reporting tables staying exact.")
+    parser.add_argument(
+        "--national-months", nargs="*", default=[], help="Also render the national page for these months (YYYY-MM)."
+    )
     args = parser.parse_args()
 
     bench = bench_open(
@@ -331,6 +335,17 @@ def main() -> None:
             )
             if label == "superuser":
                 heaviest[name] = max(queries, key=lambda q: float(q["time"]))
+    if args.national_months:
+        # Older months read further back: every community referral open in them, however long ago.
+        client = Client()
+        client.force_login(User.objects.get(username="admin"))
+        for month in args.national_months:
+            times, count, _, status = render(client, "/dashboard/national/", {"month": month}, args.runs)
+            print(
+                f"    {'national':<12} {'superuser, ' + month:<22} {fmt_seconds(statistics.median(times)):>10} "
+                f"({fmt_seconds(min(times))}-{fmt_seconds(max(times))})  {count:>3} queries  HTTP {status}",
+                flush=True,
+            )
     print()
     print("(b) EXPLAIN (ANALYZE, BUFFERS) of each page's heaviest query (superuser, 52 weeks):")
     for name, query in heaviest.items():

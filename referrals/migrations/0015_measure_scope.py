@@ -11,7 +11,7 @@ def fill(apps, schema_editor):
     from referrals.services.measure_scope import referral_measure_scope_rebuild
     from referrals.services.milestones import referral_milestones_rebuild
 
-    referral_measure_scope_rebuild()
+    referral_measure_scope_rebuild(last_handoff=False)  # not yet a column: 0031 adds and fills it
     referral_milestones_rebuild()
 
 

@@ -156,6 +156,9 @@ class Referral(models.Model):
         editable=False,
         help_text="Its second attended direct contact, by date, time and id (the community wait to a second contact).",
     )
+    last_handoff_at = models.DateTimeField(
+        null=True, editable=False, help_text="When it was last handed on to another team (its latest hand-off)."
+    )
 
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -254,15 +257,17 @@ class Referral(models.Model):
                 name="referral_others_idx",
             ),
             # The community measures' referrals open at an instant, with all they read of each
-            # (reporting.measures.referral_spell, cmh_second_contact), from the index alone.
+            # (reporting.measures.referral_spell, cmh_second_contact), from the index alone: by UK
+            # received date, then end, so a period's are read day by day of receipt (received by
+            # its end), each day from the period's start on (open then): just those, however old
+            # the period (reporting.measures.teams.open_community_sql).
             models.Index(
-                fields=["ended_at"],
+                fields=["received_on", "ended_at"],
                 include=[
                     "id",
                     "person",
                     "team",
                     "received_at",
-                    "received_on",
                     "adult_when_received",
                     "person_has_other_referrals",
                     "community_since",
@@ -271,7 +276,17 @@ class Referral(models.Model):
                     "second_counting_contact_at",
                 ],
                 condition=models.Q(community_since__isnull=False),
-                name="referral_community_idx",
+                name="referral_community_open_idx",
+            ),
+            # The referrals handed on since an instant (their latest hand-off, kept above), with
+            # when each was received: the community measures of a period set aside those received
+            # by its end whose teams have changed since (reporting.measures.teams), reading just
+            # those, not every hand-off since against every referral received since.
+            models.Index(
+                fields=["last_handoff_at"],
+                include=["received_at"],
+                condition=models.Q(last_handoff_at__isnull=False),
+                name="referral_handed_on_idx",
             ),
             # The community referrals seen a second time in a month (their second counting contact,
             # kept above): the community second-contact measure finds the ended ones it counts here,

@@ -1,10 +1,10 @@
 """Keeping what the national measures read of each referral on the referral itself
 (``Referral.received_on``, ``adult_when_received``, ``person_has_other_referrals``,
-``community_since``, ``community_left_at``; docs/measures.md "Performance").
+``community_since``, ``community_left_at``, ``last_handoff_at``; docs/measures.md "Performance").
 
 Each is derived from records that change only through a few services, and each of those keeps it
 in its own transaction: ``referral_create`` (all of them), ``referral_redirect`` (the community
-times: a referral changes team only by a hand-off), ``person_match_or_create`` filling in a date
+times and the last hand-off: a referral changes team only by a hand-off), ``person_match_or_create`` filling in a date
 of birth (the ages of that person's referrals), ``person_merge`` and ``person_unmerge`` (the ages and
 ``person_has_other_referrals`` of both records' referrals). ``referral_measure_scope_rebuild`` computes every
 row from the records at once, set-based (migration 0015, the bulk generator, and after a team's
@@ -13,7 +13,8 @@ MHSDS type changes in the admin, since the community times follow the team types
 The rules: the UK date of ``received_at``; 18 or over on that date (``AgeServReferRecDate >= 18``,
 4w_waits_prep.py L169), unknown without a date of birth; another referral of the same person; the
 first time the referral was with a core community team type (4w_waits_prep.py L170) and the last
-time it left one for a team of another type (reporting.measures.teams says how a measure reads them).
+time it left one for a team of another type (reporting.measures.teams says how a measure reads them);
+the time of its latest hand-off.
 """
 
 from datetime import date, datetime
@@ -26,7 +27,14 @@ from localities.models import Team
 from referrals.models import Handoff, Person, Referral
 
 ADULT_AGE = 18
-_FIELDS = ["received_on", "adult_when_received", "person_has_other_referrals", "community_since", "community_left_at"]
+_FIELDS = [
+    "received_on",
+    "adult_when_received",
+    "person_has_other_referrals",
+    "community_since",
+    "community_left_at",
+    "last_handoff_at",
+]
 
 
 def adult_on(birth_date: date | None, day: date) -> bool | None:
@@ -51,6 +59,7 @@ def referral_scope_set_on_create(*, referral: Referral, new_person: bool = False
     referral.adult_when_received = adult_on(referral.person.birth_date, referral.received_on)
     referral.community_since = referral.received_at if _is_community(referral.team) else None
     referral.community_left_at = None
+    referral.last_handoff_at = None
     if new_person:
         referral.person_has_other_referrals = False
         return
@@ -68,8 +77,10 @@ def referral_scope_set_on_create(*, referral: Referral, new_person: bool = False
 def referral_scope_set_on_redirect(
     *, referral: Referral, from_team: Team | None, to_team: Team, at: datetime
 ) -> list[str]:
-    """The community times after a hand-off at ``at``; returns the fields it changed (to save)."""
-    changed = []
+    """The community times and the last hand-off after a hand-off at ``at``; returns the fields it
+    changed (to save)."""
+    referral.last_handoff_at = at
+    changed = ["last_handoff_at"]
     if _is_community(to_team) and referral.community_since is None:
         referral.community_since = at
         changed.append("community_since")
@@ -98,16 +109,18 @@ def person_referrals_scope_refresh(*, person: Person) -> None:
             )
 
 
-def referral_measure_scope_rebuild() -> None:
+def referral_measure_scope_rebuild(*, last_handoff: bool = True) -> None:
     """Every referral's fields from the records, set-based on PostgreSQL (a million referrals: tens
-    of seconds); row by row elsewhere (the SQLite demo's few thousand)."""
+    of seconds); row by row elsewhere (the SQLite demo's few thousand). ``last_handoff=False``
+    leaves ``last_handoff_at`` alone: migration 0015 runs this before the column exists (0031
+    adds and fills it)."""
     if connection.vendor == "postgresql":
-        _rebuild_postgresql()
+        _rebuild_postgresql(last_handoff=last_handoff)
     else:
-        _rebuild_portable()
+        _rebuild_portable(last_handoff=last_handoff)
 
 
-def _rebuild_postgresql() -> None:
+def _rebuild_postgresql(*, last_handoff: bool = True) -> None:
     referral, handoff, person, team = (
         Referral._meta.db_table,
         Handoff._meta.db_table,
@@ -124,7 +137,8 @@ def _rebuild_postgresql() -> None:
                        (array_agg(h.from_team_id ORDER BY h.at, h.id))[1] AS first_team_id,
                        min(h.at) FILTER (WHERE tt.mhsds_team_type IN ({community})) AS entered_at,
                        max(h.at) FILTER (WHERE ft.mhsds_team_type IN ({community})
-                                           AND tt.mhsds_team_type NOT IN ({community})) AS left_at
+                                           AND tt.mhsds_team_type NOT IN ({community})) AS left_at,
+                       max(h.at) AS last_at
                 FROM {handoff} h JOIN {team} tt ON tt.id = h.to_team_id LEFT JOIN {team} ft ON ft.id = h.from_team_id
                 GROUP BY h.referral_id
             ),
@@ -135,7 +149,7 @@ def _rebuild_postgresql() -> None:
                        -- had no team), or its team when it was never handed on.
                        CASE WHEN first.mhsds_team_type IN ({community}) THEN r.received_at ELSE m.entered_at END
                            AS community_since,
-                       m.left_at
+                       m.left_at, m.last_at
                 FROM {referral} r
                 JOIN {person} p ON p.id = r.person_id
                 JOIN per_person pp ON pp.person_id = r.person_id
@@ -148,12 +162,13 @@ def _rebuild_postgresql() -> None:
                                            THEN d.birth_date <= (d.received_on - interval '{ADULT_AGE} years')::date END,
                 person_has_other_referrals = d.several,
                 community_since = d.community_since,
-                community_left_at = d.left_at
+                community_left_at = d.left_at{", last_handoff_at = d.last_at" if last_handoff else ""}
             FROM derived d WHERE d.id = r.id
         """)
 
 
-def _rebuild_portable() -> None:
+def _rebuild_portable(*, last_handoff: bool = True) -> None:
+    fields = _FIELDS if last_handoff else [f for f in _FIELDS if f != "last_handoff_at"]
     community = set(Team.objects.filter(mhsds_team_type__in=COMMUNITY_TEAM_TYPES).values_list("pk", flat=True))
     moves: dict[int, list[tuple[datetime, int, int | None, int]]] = {}
     for referral_id, at, pk, from_team, to_team in Handoff.objects.values_list(
@@ -165,7 +180,7 @@ def _rebuild_portable() -> None:
         counts[person_id] = counts.get(person_id, 0) + 1
     changed = []
     for referral in Referral.objects.select_related("person").only(
-        "pk", "received_at", "team_id", "person_id", "person__birth_date", *_FIELDS
+        "pk", "received_at", "team_id", "person_id", "person__birth_date", *fields
     ):
         referral.received_on = london_date(referral.received_at)
         referral.adult_when_received = adult_on(referral.person.birth_date, referral.received_on)
@@ -174,10 +189,11 @@ def _rebuild_portable() -> None:
         first_team: int | None = history[0][2] if history else referral.team_id
         referral.community_since = referral.received_at if first_team in community else None
         referral.community_left_at = None
+        referral.last_handoff_at = history[-1][0] if history else None
         for at, _pk, from_id, to_id in history:
             if to_id in community and referral.community_since is None:
                 referral.community_since = at
             if from_id in community and to_id not in community:
                 referral.community_left_at = at
         changed.append(referral)
-    Referral.objects.bulk_update(changed, _FIELDS, batch_size=1000)
+    Referral.objects.bulk_update(changed, fields, batch_size=1000)

@@ -6,7 +6,7 @@ contact, banded by days from the received date to the month's last day (L494-L51
 
 One query. The month can count only referrals open at its end or seen a second time in it, so
 on PostgreSQL those are found first, by index, and only they are looked at: the open ones from
-``referral_community_idx``, the others by the second contact each one keeps
+``referral_community_open_idx`` (``teams.open_community_sql``), the others by the second contact each one keeps
 (``Referral.second_counting_contact_at``, kept as contacts are recorded) from
 ``referral_second_contact_idx``. Other databases run the portable query (``_facts_portable``),
 which works it out from the contacts and gives the same rows.
@@ -31,7 +31,14 @@ from .queries import (
     on_postgresql,
 )
 from .result import MeasureResult, MeasureRow
-from .teams import community_ctes_sql, community_referrals_sql, referred_to, with_part_end
+from .teams import (
+    community_ctes_sql,
+    community_received_days,
+    community_referrals_sql,
+    open_community_sql,
+    referred_to,
+    with_part_end,
+)
 
 CODE = "cmh_second_contact"
 WITHIN_DAYS = 27  # BETWEEN 0 and 27 (L486-L487): day 28 is outside on this dashboard
@@ -121,7 +128,7 @@ def cmh_second_contact_figures(period: MeasurePeriod) -> MeasureResult:
         WHERE s.adult_when_received
     """
     with connection.cursor() as cursor:
-        cursor.execute(_statement(final), {"start": period.start, "end": period.end, "last_day": period.last_day})
+        cursor.execute(_statement(final), {**_params(period), "last_day": period.last_day})
         met, counted, *waiting = cursor.fetchone()
     by_band = {label: count for (label, _, _), count in zip(WAITING_BANDS, waiting, strict=True)}
     return MeasureResult(
@@ -147,8 +154,12 @@ def _facts_postgresql(period: MeasurePeriod) -> list[Facts]:
         ORDER BY s.received_at, s.id
     """
     with connection.cursor() as cursor:
-        cursor.execute(_statement(final), {"start": period.start, "end": period.end})
+        cursor.execute(_statement(final), _params(period))
         return cursor.fetchall()
+
+
+def _params(period: MeasurePeriod) -> dict[str, datetime | date | list[date]]:
+    return {"start": period.start, "end": period.end, "received_days": community_received_days(period.end)}
 
 
 def _statement(final: str) -> str:
@@ -157,12 +168,10 @@ def _statement(final: str) -> str:
     kept = (
         "r.id, r.person_id, r.received_at, r.received_on, r.adult_when_received, {ended_at} AS ended_at,"
         # Contacts in date, time and id order (CMH Dashboard L233): the second that counts, kept on
-        # the referral (referrals.services.milestones) and read from referral_community_idx.
+        # the referral (referrals.services.milestones) and read from referral_community_open_idx.
         " r.second_counting_contact_at AS second_at"
     )
-    open_now, ended_after = (
-        community_referrals_sql(columns=kept, where=ended) for ended in ("r.ended_at IS NULL", "r.ended_at >= %(end)s")
-    )
+    open_at_end = open_community_sql(columns=kept, since="%(end)s")
     # The second contact kept on the referral, in the month: referral_second_contact_idx finds
     # those few directly, instead of every counting contact of the month (issue 17).
     seen_in_month = community_referrals_sql(
@@ -175,7 +184,7 @@ def _statement(final: str) -> str:
             -- Referrals open at the month's end: still waiting, or seen a second time in the month ...
             -- A referral counts under every team it was referred to by then, its part with
             -- community teams ending as it did (reporting.measures.teams; 00_generic_prep.py L363-L403).
-            SELECT q.* FROM ({open_now} UNION ALL {ended_after}) q WHERE q.ended_at IS NULL OR q.ended_at >= %(end)s
+            SELECT q.* FROM ({open_at_end}) q WHERE q.ended_at IS NULL OR q.ended_at >= %(end)s
         ), second AS NOT MATERIALIZED (
             SELECT * FROM open_at_end
             UNION ALL

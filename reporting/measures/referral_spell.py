@@ -57,7 +57,14 @@ from .queries import (
     on_postgresql,
 )
 from .result import MeasureResult, MeasureRow
-from .teams import community_ctes_sql, community_referrals_sql, referred_to, with_part_end
+from .teams import (
+    community_ctes_sql,
+    community_received_days,
+    community_referrals_sql,
+    open_community_sql,
+    referred_to,
+    with_part_end,
+)
 
 CODE = "referral_spell"
 WITHIN_DAYS = 28  # Time_to_clock_stop <= 28 (4w_waits_prep.py L567)
@@ -179,7 +186,7 @@ _FIGURES = f"""
 
 def _spells_sql(
     period: MeasurePeriod, *, final: str, alone_from_referral: bool
-) -> tuple[str, dict[str, datetime | date | str]]:
+) -> tuple[str, dict[str, datetime | date | str | list[date]]]:
     """The statement: the spells the quarter looks at (``shown``), then ``final`` over them.
 
     ``alone_from_referral``: a person with no other referral is read once, straight from the
@@ -234,13 +241,6 @@ def _spells_sql(
             SELECT {referral_columns}, NULL::timestamptz AS own_stop, {components}
             FROM community r LEFT JOIN {milestones} m ON m.referral_id = r.id"""
 
-    def open_in_quarter(condition: str) -> str:
-        # Two branches read from the index alone: open now, or ended after the quarter started.
-        return " UNION ALL ".join(
-            community_referrals_sql(columns=kept, where=f"{condition} AND {ended}")
-            for ended in ("r.ended_at IS NULL", "r.ended_at >= %(start)s")
-        )
-
     # Every referral of a person with more than one is marked so (referrals.services.measure_scope),
     # and referral_others_idx holds those by person: only theirs are looked up.
     others_referrals = community_referrals_sql(
@@ -253,7 +253,9 @@ def _spells_sql(
             -- 4w_waits_prep.py L144-L147). A referral counts under every team it was referred to
             -- (L162, L170; 00_generic_prep.py L363-L403): one with a community team among them by
             -- the quarter's end, its part with them ending as it did (reporting.measures.teams).
-            SELECT q.* FROM ({open_in_quarter("true")}) q WHERE q.ended_at IS NULL OR q.ended_at >= %(start)s
+            -- Read from the index alone: open now, or ended after the quarter started (open_community_sql).
+            SELECT q.* FROM ({open_community_sql(columns=kept, since="%(start)s")}) q
+            WHERE q.ended_at IS NULL OR q.ended_at >= %(start)s
         ), community AS (
             -- A person's only referral is their spell's only referral; the people with others
             -- bring all their community referrals received by the quarter's end.
@@ -330,9 +332,10 @@ def _spells_sql(
         )
         {final}
     """
-    params: dict[str, datetime | date | str] = {
+    params: dict[str, datetime | date | str | list[date]] = {
         "start": period.start,
         "end": period.end,
+        "received_days": community_received_days(period.end),
         "first_day": period.first_day,
         "last_day": period.last_day,
         "assessment_from": MEANINGFUL_ASSESSMENT_FROM,

@@ -26,12 +26,13 @@ Hand-offs are few (a referral in twenty or so): both forms below look at them pe
 where a referral has any; every other referral keeps its team.
 """
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import cast
 
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, When
 
 from codes.mhsds import COMMUNITY_TEAM_TYPES
+from common.london import london_date
 from localities.models import Team
 from referrals.models import Handoff, Referral
 
@@ -155,20 +156,20 @@ def part_end_sql(referral: str, handed_on: str) -> str:
 
 def community_ctes_sql() -> str:
     """SQL for the CTEs the community measures start with: ``moved_since``, the referrals received
-    before ``%(end)s`` and handed on at or after it (``handoff_at_idx``: few, for a recent period);
+    before ``%(end)s`` and handed on at or after it (``referral_handed_on_idx``: few, for any period);
     ``handed_on``, ``handed_on_sql`` for them; and ``moved``, those of them with a community team by ``%(end)s``,
     read once, each with ``part_ended_at`` (``part_ended_at``'s rule). Every other referral received
     before ``%(end)s`` is at ``%(end)s`` as it is now, so what the services keep on it answers:
     ``community_referrals_sql``."""
-    handoff, referral = Handoff._meta.db_table, Referral._meta.db_table
+    referral = Referral._meta.db_table
     only = "h.referral_id IN (SELECT m.referral_id FROM moved_since m)"
     return f"""moved_since AS MATERIALIZED (
             -- Received before the end: for an older period most hand-offs since are of referrals
-            -- received later, which it cannot count (December 2025: 394 of 64,565), and working out
-            -- their teams cost more than this anti-join (referral_received_idx, from the index).
-            SELECT DISTINCT h.referral_id FROM {handoff} h
-            WHERE h.at >= %(end)s
-              AND NOT EXISTS (SELECT 1 FROM {referral} r WHERE r.id = h.referral_id AND r.received_at >= %(end)s)
+            -- received later, which it cannot count (June 2025: 438 referrals of 99,736 hand-offs).
+            -- Each referral keeps its latest hand-off (Referral.last_handoff_at), and
+            -- referral_handed_on_idx holds those with when each was received: only they are read.
+            SELECT r.id AS referral_id FROM {referral} r
+            WHERE r.last_handoff_at >= %(end)s AND r.received_at < %(end)s
         ), handed_on AS MATERIALIZED ({handed_on_sql(COMMUNITY_TEAM_TYPES, only=only)}
         ), moved AS MATERIALIZED (
             SELECT r.*, {part_end_sql("r", "o")} AS part_ended_at
@@ -187,12 +188,41 @@ def community_part_end_sql(referral: str) -> str:
     )
 
 
+def open_community_sql(*, columns: str, since: str, where: str = "true") -> str:
+    """SQL: ``community_referrals_sql`` of the referrals open at ``since`` (an instant: SQL over
+    the parameters) that meet ``where``, in two branches: still open, or ended at or after
+    ``since``. Each reads ``referral_community_open_idx`` (by UK received date, then end) day by day
+    of receipt, every day from the first community referral's to ``%(end)s``'s (``%(received_days)s``:
+    ``community_received_days``), and on each day only the referrals open at ``since``. By end alone (the index before it), a period a year ago
+    read every referral ended since, mostly received after it (June 2025's quarter: 695,000 read
+    for 196,000 open in it)."""
+    # The days as a parameter (community_received_days), not worked out in the statement: the
+    # planner then estimates from the column's statistics how many referrals each branch reads.
+    # Not knowing (a subquery's array), it guessed a few hundred for 190,000, and probed the
+    # hospital stays and the people's other referrals once per referral.
+    return " UNION ALL ".join(
+        community_referrals_sql(
+            columns=columns, where=f"r.received_on = ANY(%(received_days)s) AND {ended} AND {where}"
+        )
+        for ended in ("r.ended_at IS NULL", f"r.ended_at >= {since}")
+    )
+
+
+def community_received_days(end: datetime) -> list[date]:
+    """``open_community_sql``'s ``%(received_days)s``: every UK date from the first community
+    referral's received date to ``end``'s (one query: the first entry of its index)."""
+    first = Referral.objects.filter(community_since__isnull=False).aggregate(first=Min("received_on"))["first"]
+    if first is None:
+        return []
+    return [first + timedelta(days=n) for n in range((london_date(end) - first).days + 1)]
+
+
 def community_referrals_sql(*, columns: str, where: str) -> str:
     """SQL: ``columns`` (over ``r``, the referral, and ``{ended_at}``, the end of its part with
     community teams) of the referrals received before ``%(end)s`` with a community team among
     those they were referred to by then, meeting ``where`` (over ``r``): those not handed on since
-    from what they keep (``community_since``: the partial index ``referral_community_idx``), the
-    others from ``moved`` (``community_ctes_sql``)."""
+    from what they keep (``community_since``: the partial indexes on it), the others from ``moved``
+    (``community_ctes_sql``)."""
     referral = Referral._meta.db_table
     return f"""
             SELECT {columns.replace("{ended_at}", community_part_end_sql("r"))} FROM {referral} r

@@ -1,6 +1,7 @@
 """What the national measures read of each referral, kept on it by the services
 (referrals.services.measure_scope): the UK date received, 18 or over then, another referral of
-the same person, and when it was first with and last left a core community team."""
+the same person, when it was first with and last left a core community team, and when it was last
+handed on."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,7 +19,14 @@ pytestmark = pytest.mark.django_db
 
 # 23:30 UTC on 31 May is 00:30 on 1 June in London (BST).
 LATE_EVENING = datetime(2026, 5, 31, 23, 30, tzinfo=UTC)
-FIELDS = ("received_on", "adult_when_received", "person_has_other_referrals", "community_since", "community_left_at")
+FIELDS = (
+    "received_on",
+    "adult_when_received",
+    "person_has_other_referrals",
+    "community_since",
+    "community_left_at",
+    "last_handoff_at",
+)
 
 
 @pytest.fixture
@@ -85,10 +93,19 @@ def test_hand_offs_keep_when_it_was_first_with_and_last_left_a_community_team(al
     hand_on(referral, alice, community, into)
     out = into + timedelta(days=5)
     hand_on(referral, alice, crisis, out)
-    hand_on(referral, alice, community, out + timedelta(days=5))
+    back = out + timedelta(days=5)
+    hand_on(referral, alice, community, back)
 
     referral.refresh_from_db()
     assert (referral.community_since, referral.community_left_at) == (into, out)
+    assert referral.last_handoff_at == back  # the community measures set aside those moved since a period
+
+
+def test_a_referral_never_handed_on_has_no_last_hand_off(alice, community):
+    referral = refer(alice, community, LATE_EVENING)
+
+    referral.refresh_from_db()
+    assert referral.last_handoff_at is None
 
 
 def test_what_the_services_keep_is_what_a_rebuild_from_the_records_computes(alice, community, crisis):
@@ -117,6 +134,7 @@ def test_what_the_services_keep_is_what_a_rebuild_from_the_records_computes(alic
         person_has_other_referrals=False,
         community_since=None,
         community_left_at=None,
+        last_handoff_at=None,
     )
     _rebuild_postgresql()
     assert kept() == as_kept
@@ -126,6 +144,7 @@ def test_what_the_services_keep_is_what_a_rebuild_from_the_records_computes(alic
         person_has_other_referrals=False,
         community_since=None,
         community_left_at=None,
+        last_handoff_at=None,
     )
     _rebuild_portable()
     assert kept() == as_kept

@@ -124,13 +124,15 @@ def test_referrals_open_at_the_month_end_without_a_second_contact_are_banded_by_
     assert not [row for row in result.rows if closed.pk in row.referral_ids]
 
 
-def test_the_second_contact_measure_reads_in_one_query(alice, community_team, django_assert_num_queries):
+def test_the_second_contact_measure_reads_in_two_queries(alice, community_team, django_assert_num_queries):
+    """The first community referral's received date (the days its index is read by), then one
+    statement, whatever the number of referrals."""
     for day in (2, 3, 4):
         referral = refer(by=alice, team=community_team, at=uk(2026, 3, day))
         contact(referral, alice, uk(2026, 3, day, 13))
         contact(referral, alice, uk(2026, 3, day + 7, 13))
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         result = cmh_second_contact(MARCH_2026)
 
     assert (result.numerator, result.denominator) == (3, 3)
@@ -162,3 +164,31 @@ def test_a_referral_seen_a_second_time_in_the_month_counts_once_whether_it_ended
     assert not [row for row in result.rows if ended_early.pk in row.referral_ids]
     assert (result.numerator, result.denominator, result.still_waiting) == (3, 3, 0)
     assert (figures.numerator, figures.denominator, figures.still_waiting) == (3, 3, 0)
+
+
+def test_the_first_referral_there_is_still_waits_and_one_received_after_midnight_in_london_waits_from_the_next_month(
+    alice, community_team
+):
+    """The community measures read their open referrals day by day of UK received date, from the
+    first community referral's (reporting.measures.teams.open_community_sql): the first of all
+    is read, and the UK date, not the UTC one, says which month a referral was received in."""
+    from reporting.measures import referral_spell
+    from reporting.measures.periods import parse_period
+
+    first = refer(by=alice, team=community_team, at=uk(2024, 3, 4, 10))  # the first there is
+    late = refer(by=alice, team=community_team, at=uk(2026, 6, 1, 0, 30))  # 23:30 UTC on 31 May
+
+    may, june = cmh_second_contact(month_period(2026, 5)), cmh_second_contact(month_period(2026, 6))
+
+    assert [row.referral_ids for row in may.rows] == [(first.pk,)]
+    assert (may.still_waiting, may.still_waiting_bands["over 84 days"]) == (1, 1)
+    assert [row.referral_ids for row in june.rows] == [(first.pk,), (late.pk,)]
+    # 29 days from 1 June to 30 June; 848 from the first.
+    assert june.still_waiting_bands == {
+        "0-6 days": 0, "7-13 days": 0, "14-27 days": 0, "28-84 days": 1, "over 84 days": 1,
+    }  # fmt: skip
+    assert cmh_second_contact_figures(month_period(2026, 5)).still_waiting == 1
+    # The quarter ending in May: the first referral has waited 818 days.
+    spells = referral_spell(parse_period("2026-05", quarterly=True))
+    assert [row.referral_ids for row in spells.rows] == [(first.pk,)]
+    assert spells.still_waiting_bands == {"over 364 days": 1, "over 546 days": 1, "over 728 days": 1}
