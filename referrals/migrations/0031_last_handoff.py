@@ -46,6 +46,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='referral',
-            index=models.Index(condition=models.Q(('last_handoff_at__isnull', False)), fields=['last_handoff_at'], include=('received_at',), name='referral_handed_on_idx'),
+            index=models.Index(condition=models.Q(('last_handoff_at__isnull', False)), fields=['last_handoff_at'], include=('id', 'received_at'), name='referral_handed_on_idx'),
         ),
     ]

@@ -284,7 +284,7 @@ class Referral(models.Model):
             # those, not every hand-off since against every referral received since.
             models.Index(
                 fields=["last_handoff_at"],
-                include=["received_at"],
+                include=["id", "received_at"],
                 condition=models.Q(last_handoff_at__isnull=False),
                 name="referral_handed_on_idx",
             ),
