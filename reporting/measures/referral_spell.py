@@ -8,7 +8,7 @@ attended direct contact, a baseline outcome with a coded tool, a coded assessmen
 April 2024), and an agreed care plan or a coded intervention. Counted over the quarter ending
 with the chosen month: spells whose clock stop falls in it; met when 28 days or fewer.
 
-One query. On PostgreSQL it does the spells' work itself (``_spells_postgresql``: the people
+One statement (after one look-up: the first community referral's received date). On PostgreSQL it does the spells' work itself (``_spells_postgresql``: the people
 with a community referral open in the quarter and their community referrals, from indexes
 alone; each referral's earliest event per component, kept as it was recorded
 (``referrals.models.ReferralMilestones``), counted only before the quarter's end; the spells, by
