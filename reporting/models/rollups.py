@@ -18,6 +18,7 @@ from django.db import models
 # covering indexes below, so a page with filters set reads only an index.
 FILTERED_BY = ["locality_id", "team_id", "service", "source", "urgency"]
 EQUALITY_GROUPS = ["ethnicity", "gender", "sexual_orientation", "disability", "age_band", "deprivation_decile"]
+_OTHER_FILTERS = [f for f in FILTERED_BY if f != "team_id"]  # with the team first, in the team indexes
 
 
 class ReferralFact(models.Model):
@@ -71,6 +72,14 @@ class ReferralFact(models.Model):
                 include=[*FILTERED_BY, "outcome_instrument", "outcome_start", "outcome_end"],
                 condition=models.Q(status="discharged"),
                 name="referralfact_discharged_idx",
+            ),
+            # The referrals received by one team in a period, by the other filters and every
+            # equality group: pages filtered to a team, which the rollup has no cells for (the
+            # equality page by team), read just that team's, not every referral of the period.
+            models.Index(
+                fields=["team_id", "received_at"],
+                include=[*_OTHER_FILTERS, *EQUALITY_GROUPS],
+                name="referralfact_team_received_idx",
             ),
         ]
 
@@ -159,6 +168,20 @@ class ClockFact(models.Model):
                 include=["kind", "paused_at", "team_id", "source", "stopped_at"],
                 condition=models.Q(stopped_at__isnull=True),
                 name="clockfact_unstopped_due_idx",
+            ),
+            # One team's completed waits and clocks due in a period, by the other filters and every
+            # equality group: the pages filtered to a team compute from these rows (the rollup keeps
+            # no cells within a team), and the indexes above, by time first, would have them read
+            # every team's year (the equality page for one team: 547 ms, 140 to 184 ms with these).
+            models.Index(
+                fields=["team_id", "kind", "stopped_at"],
+                include=["wait_seconds", "met", *_OTHER_FILTERS, *EQUALITY_GROUPS],
+                name="clockfact_team_stopped_idx",
+            ),
+            models.Index(
+                fields=["team_id", "due_at"],
+                include=["kind", "stopped_at", "paused_at", *_OTHER_FILTERS, *EQUALITY_GROUPS],
+                name="clockfact_team_due_idx",
             ),
         ]
 
