@@ -93,6 +93,8 @@ def local_response_24h_figures(period: MeasurePeriod) -> MeasureResult:
     stopped from the month's start on, and not stopped. As one condition ("stopped in the month, or
     running at its end") the planner could use no index and read every clock there is (a month
     a year back: 180 ms at a million referrals, 50 ms this way)."""
+    # The rules of _stopped_in_month and _running_at_month_end, in SQL; tests check these figures
+    # against the rows' (tests/reporting/test_national_page.py, on SQLite too: test_sqlite.py).
     clock = Clock._meta.db_table
     kind, contact = Clock.Kind.FIRST_RESPONSE.value, Clock.StopReason.FIRST_COMPLETED_CONTACT.value
     stopped = "c.stop_reason = %(contact)s AND c.stopped_at >= %(start)s AND c.stopped_at < %(end)s"

@@ -4,9 +4,10 @@ direct contact fell in the month; within 4 weeks when it came 0 to 27 whole UK d
 received date (CMH Dashboard L477-L491). Still waiting: open at the month's end with no second
 contact, banded by days from the received date to the month's last day (L494-L510).
 
-One statement (after one look-up: the first community referral's received date). The month can count only referrals open at its end or seen a second time in it, so
-on PostgreSQL those are found first, by index, and only they are looked at: the open ones from
-``referral_community_open_idx`` (``teams.open_community_sql``), the others by the second contact each one keeps
+One statement (after one look-up: the first community referral's received date). The month can
+count only referrals open at its end or seen a second time in it, so on PostgreSQL those are found
+first, by index, and only they are looked at: the open ones from ``referral_community_open_idx``
+(``teams.open_community_sql``), the others by the second contact each one keeps
 (``Referral.second_counting_contact_at``, kept as contacts are recorded) from
 ``referral_second_contact_idx``. Other databases run the portable query (``_facts_portable``),
 which works it out from the contacts and gives the same rows.

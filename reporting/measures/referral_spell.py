@@ -8,13 +8,13 @@ attended direct contact, a baseline outcome with a coded tool, a coded assessmen
 April 2024), and an agreed care plan or a coded intervention. Counted over the quarter ending
 with the chosen month: spells whose clock stop falls in it; met when 28 days or fewer.
 
-One statement (after one look-up: the first community referral's received date). On PostgreSQL it does the spells' work itself (``_spells_postgresql``: the people
-with a community referral open in the quarter and their community referrals, from indexes
-alone; each referral's earliest event per component, kept as it was recorded
-(``referrals.models.ReferralMilestones``), counted only before the quarter's end; the spells, by
-window functions for the few people with more than one, each component the earliest of its
-referrals'; the clock stop) and returns only what the quarter shows: the spells it counts or
-finds waiting, and the out-of-scope referrals open in it.
+One statement (after one look-up: the first community referral's received date). On PostgreSQL it
+does the spells' work itself (``_spells_postgresql``: the people with a community referral open in
+the quarter and their community referrals, from indexes alone; each referral's earliest event per
+component, kept as it was recorded (``referrals.models.ReferralMilestones``), counted only before
+the quarter's end; the spells, by window functions for the few people with more than one, each
+component the earliest of its referrals'; the clock stop) and returns only what the quarter shows:
+the spells it counts or finds waiting, and the out-of-scope referrals open in it.
 Elsewhere (the SQLite demo) ``_spells_portable`` reads the same referrals through the ORM and
 joins them in Python; a test checks the two agree row for row.
 """

@@ -191,11 +191,11 @@ def community_part_end_sql(referral: str) -> str:
 def open_community_sql(*, columns: str, since: str, where: str = "true") -> str:
     """SQL: ``community_referrals_sql`` of the referrals open at ``since`` (an instant: SQL over
     the parameters) that meet ``where``, in two branches: still open, or ended at or after
-    ``since``. Each reads ``referral_community_open_idx`` (by UK received date, then end) day by day
-    of receipt, every day from the first community referral's to ``%(end)s``'s (``%(received_days)s``:
-    ``community_received_days``), and on each day only the referrals open at ``since``. By end alone (the index before it), a period a year ago
-    read every referral ended since, mostly received after it (June 2025's quarter: 695,000 read
-    for 196,000 open in it)."""
+    ``since``. Each reads ``referral_community_open_idx`` (by UK received date, then end) day by
+    day of receipt, every day from the first community referral's to ``%(end)s``'s
+    (``%(received_days)s``: ``community_received_days``), and on each day only the referrals open
+    at ``since``. By end alone (the index before it), a period a year ago read every referral
+    ended since, mostly received after it (June 2025's quarter: 695,000 read for 196,000 open)."""
     # The days as a parameter (community_received_days), not worked out in the statement: the
     # planner then estimates from the column's statistics how many referrals each branch reads.
     # Not knowing (a subquery's array), it guessed a few hundred for 190,000, and probed the
