@@ -111,6 +111,16 @@ def referral_ids_visible_to(user: User, *, among: Q | None = None) -> IdRows:
     return _visible_ids(user, timezone.now(), open_only=False)
 
 
+def referrals_visible_count(user: User) -> int:
+    """How many referrals ``referrals_visible_to(user)`` holds, counted from the UNION of ids
+    alone. Every id in it is a referral's (each branch reads the referral table, or an allocation's
+    foreign key to it) and the UNION keeps each once, so this equals the COUNT(*) of the whole
+    queryset without probing the referral table for each id: for a clinician whose teams hold
+    11,000 referrals, about 9 ms instead of 29 at a million (issue 17; the API list's count when no
+    filter is given). tests/access/test_narrowing.py holds the two to the same number."""
+    return referral_ids_visible_to(user).count()
+
+
 # Each relationship is written twice, side by side: as the ids it opens (one indexed SELECT, a
 # branch of the UNION, for a whole list) and as a condition on one referral row (for a few
 # candidates, ``among``). tests/access/test_narrowing.py holds them to the same rows.

@@ -22,7 +22,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from access.grants import break_glass_open, cover_arrange, share_with_organisation
-from access.selectors import people_visible_to, person_get_for_user, referral_ids_visible_to, referrals_visible_to
+from access.selectors import (
+    people_visible_to,
+    person_get_for_user,
+    referral_ids_visible_to,
+    referrals_visible_count,
+    referrals_visible_to,
+)
 from accounts.models import Role, User
 from interchange.fhir.search import _owner_condition
 from localities.models import Team
@@ -133,6 +139,26 @@ def test_narrowed_referrals_are_exactly_the_visible_ones_filtered(varied, db, re
     assert sorted(referral_ids_visible_to(user).values_list("pk", flat=True)) == sorted(
         referrals_visible_to(user).values_list("pk", flat=True)
     )
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_count_of_visible_ids_is_the_count_of_visible_referrals(varied, db, reader):
+    """The API list's count with no filter (``referrals_visible_count``) counts the UNION of ids
+    alone; a referral opened by two relationships at once (on the team and held, say) counts once."""
+    user = varied["readers"][reader]
+    assert referrals_visible_count(user) == referrals_visible_to(user).count()
+
+
+def test_a_referral_opened_twice_counts_once(varied, db):
+    """Not vacuous: the clinician's own referral is on their team and held by them, so more than
+    one relationship gives it; it is counted once, as the list shows it once."""
+    clinician = varied["readers"]["clinician"]
+    own = varied["world"].record("clinician", "own").referral
+    assert own.allocated_to_id == clinician.pk
+    assert clinician.memberships.filter(team_id=own.team_id).exists()
+    ids = list(referral_ids_visible_to(clinician).values_list("pk", flat=True))
+    assert ids.count(own.pk) == 1
+    assert referrals_visible_count(clinician) == len(ids) == referrals_visible_to(clinician).count()
 
 
 @pytest.mark.parametrize("reader", READERS)

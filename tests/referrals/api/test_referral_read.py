@@ -135,6 +135,24 @@ def test_the_list_holds_only_the_callers_referrals_newest_received_first(
     assert ids(charlies) == [south_referral.pk]
 
 
+def test_the_count_is_what_the_caller_sees_once_each_with_a_filter_or_without(
+    client_for, alice, intake, north_team, north_practice, south_referral
+):
+    """Without a filter the count is taken from the caller's visible ids alone (issue 17); it must
+    still count a referral that is both on alice's team and held by her once, and a filter's count
+    is the filtered list's."""
+    made = [make_referral(by=intake, practice=north_practice) for _ in range(3)]
+    referral_triage(referral=made[0], by=alice, now=T0)
+    caseload_allocate(referral=made[0], by=alice, now=T0, link_worker=alice)
+    client = client_for(alice)
+
+    everything = client.get(REFERRALS).json()
+    received = client.get(REFERRALS, {"status": "received"}).json()
+
+    assert everything["count"] == 3 == len(everything["results"])
+    assert received["count"] == 2 == len(received["results"])
+
+
 def test_each_row_has_the_same_shape_as_the_detail(client_for, alice, north_referral):
     listed = client_for(alice).get(REFERRALS).json()["results"][0]
     detail = client_for(alice).get(referral_url(north_referral.pk)).json()
