@@ -118,6 +118,15 @@ class Clock(models.Model):
             models.CheckConstraint(condition=models.Q(next_alert_step__lte=4), name="alert_step_in_ladder"),
         ]
         indexes = [
+            # The triage queue (referrals.web.triage.queries): the referrals still awaiting a first
+            # response, a few in a hundred of the open ones, to semi-join with those a user may see
+            # instead of probing each of them (issue 17).
+            models.Index(
+                fields=["referral"],
+                include=["due_at"],
+                condition=models.Q(kind="first_response", is_current=True, stopped_at__isnull=True),
+                name="clock_first_response_open_idx",
+            ),
             # The sweep's only query: running clocks by the next instant to look at them.
             models.Index(
                 fields=["next_check_at"], condition=models.Q(next_check_at__isnull=False), name="clock_next_check_idx"

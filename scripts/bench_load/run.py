@@ -12,7 +12,7 @@ and issues API tokens to an intake account and to clinicians; writes them to a u
 scripts/bench_load/locustfile.py; starts gunicorn; then for each step runs locust headless and
 prints per endpoint: requests, requests/s, p50, p95, p99, failures; the CPU seconds of the
 gunicorn workers against those of the PostgreSQL backends serving this database (psutil, from
-/proc); and the workers' resident memory at the start and end of the step.
+/proc, sampled every half second: CpuSampler), and the load generator's own; and the workers' resident memory at the start and end of the step.
 See docs/performance.md.
 """
 
@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -115,6 +116,9 @@ def format_step(users: int, rows: list[dict], cpu: dict, rss: tuple[float, float
     total = app + db
     share = f" ({app / total:.0%} app / {db / total:.0%} PostgreSQL)" if total else ""
     lines.append(f"  CPU seconds: gunicorn workers {app:.1f}, PostgreSQL backends {db:.1f}{share}")
+    if "locust" in cpu:
+        # On the same cores: what the load generator itself took from them.
+        lines.append(f"  CPU seconds of the load generator (locust): {cpu['locust']:.1f}")
     lines.append(
         f"  worker RSS: {rss[0]:.0f} MiB at start, {rss[1]:.0f} MiB at end (per worker: {rss[2]:.0f} -> {rss[3]:.0f} MiB)"
     )
@@ -133,7 +137,7 @@ def make_users(path: Path, *, staff_count: int, intake_systems: int = 1) -> None
 
     from accounts.models import Role, User
     from accounts.two_factor import SSO_TWO_FACTOR_SESSION_KEY
-    from localities.models import Practice
+    from localities.models import Practice, Team
     from referrals.models import Referral
 
     staff = []
@@ -186,7 +190,13 @@ def make_users(path: Path, *, staff_count: int, intake_systems: int = 1) -> None
                 "intake_token": Token.objects.get_or_create(user=intakes[n % len(intakes)])[0].key,
             }
         )
-    practice = Practice.objects.order_by("pk").values_list("ods_code", flat=True).first() or ""
+    # The mix's referrals go to a practice in a locality none of the signed-in staff work in. In a
+    # service the triage queue is worked as it fills; here nobody triages, so referrals sent into
+    # the measured staff's own queue made each step's triage and team pages longer than the last
+    # (about 130 a run, 1,300 after a morning of runs: the triage queue's SQL 15 -> 44 ms).
+    their_localities = Team.objects.filter(memberships__user__in=chosen, locality__isnull=False).values("locality_id")
+    practices = Practice.objects.order_by("pk").values_list("ods_code", flat=True)
+    practice = practices.exclude(locality_id__in=their_localities).first() or practices.first() or ""
     path.write_text(
         json.dumps({"staff": staff, "api": api, "practice": practice, "cookie": settings.SESSION_COOKIE_NAME})
     )
@@ -237,6 +247,53 @@ def cpu_snapshot(master_pid: int, database: str) -> dict[str, dict[int, float]]:
         except psutil.NoSuchProcess:
             pass
     return {"app": app, "db": db}
+
+
+class CpuSampler:
+    """The CPU seconds the step's gunicorn workers and PostgreSQL backends used, sampled every half
+    second while it runs. Two snapshots (start and end) miss a backend that ends within the step:
+    gunicorn's connections last ``DB_CONN_MAX_AGE`` (60 s), so in a step of 60 s most are replaced
+    and their CPU went uncounted (a 75-user step once showed 0.5 CPU seconds of PostgreSQL). Here a
+    process that ends is counted up to its last sample (at most half a second lost each); one that
+    starts within the step counts from zero."""
+
+    def __init__(self, master_pid: int, database: str, every: float = 0.5) -> None:
+        import threading
+
+        self.master_pid, self.database, self.every = master_pid, database, every
+        self.first: dict[str, dict[int, float]] = {}
+        self.last: dict[str, dict[int, float]] = {"app": {}, "db": {}}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        snapshot = cpu_snapshot(self.master_pid, self.database)
+        if not self.first:
+            self.first = snapshot
+        for kind, values in snapshot.items():
+            self.last[kind].update(values)
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self._stop.wait(self.every):
+                self._sample()
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "CpuSampler":
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def used(self) -> dict[str, float]:
+        return cpu_delta(self.first, self.last)
 
 
 def cpu_delta(before: dict, after: dict) -> dict[str, float]:
@@ -321,12 +378,12 @@ def main(argv: list[str] | None = None) -> None:
         for users in args.steps:
             prefix = workdir / f"step_{users}"
             rss_start = worker_rss_mib(gunicorn.pid)
-            before = cpu_snapshot(gunicorn.pid, bench.database)
+            step_started = database_now()
             connection.close()
             started = time.monotonic()
-            step_started = database_now()
             locust_log = Path(f"{prefix}_locust.log")
-            with open(locust_log, "w") as log:
+            generator_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            with open(locust_log, "w") as log, CpuSampler(gunicorn.pid, bench.database) as sampler:
                 subprocess.run(
                     [str(bin_dir / "locust"), "-f", str(HERE / "locustfile.py"), "--headless", "--host", host,
                      "--users", str(users), "--spawn-rate", str(max(1, users)), "--run-time", f"{args.duration}s",
@@ -337,14 +394,19 @@ def main(argv: list[str] | None = None) -> None:
             elapsed = time.monotonic() - started
             if not Path(f"{prefix}_stats.csv").exists():
                 sys.exit(f"locust wrote no figures; its log ends:\n{locust_log.read_text()[-2000:]}")
-            after = cpu_snapshot(gunicorn.pid, bench.database)
+            generator_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = {
+                **sampler.used(),
+                "locust": (generator_after.ru_utime + generator_after.ru_stime)
+                - (generator_before.ru_utime + generator_before.ru_stime),
+            }
             connection.close()
             rss_end = worker_rss_mib(gunicorn.pid)
             rows = read_stats(Path(f"{prefix}_stats.csv"))
             print()
             workers = max(1, len(worker_processes(gunicorn.pid)))
             rss = (rss_start, rss_end, rss_start / workers, rss_end / workers)
-            print(format_step(users, rows, cpu_delta(before, after), rss, elapsed), flush=True)
+            print(format_step(users, rows, cpu, rss, elapsed), flush=True)
             if args.intake:
                 print(intake_made(since=step_started), flush=True)
     finally:

@@ -61,16 +61,20 @@ def triage_queue(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    open_first_response = Clock.objects.filter(
-        referral_id=OuterRef("pk"), kind=Clock.Kind.FIRST_RESPONSE, is_current=True, stopped_at__isnull=True
-    )
+    # At most one (one_current_clock_per_kind), so no order: the clock model's own ordering
+    # (started_at) made each row's probe read the table and sort, where clock_open_referral_idx
+    # alone answers it.
+    awaiting = Clock.objects.filter(kind=Clock.Kind.FIRST_RESPONSE, is_current=True, stopped_at__isnull=True)
+    open_first_response = awaiting.filter(referral_id=OuterRef("pk")).order_by()
     qs = (
         referrals_visible_to(user, open_only=True)
         .annotate(
             first_response_due=Subquery(open_first_response.values("due_at")[:1]),
             contact_attempts=Coalesce(Subquery(contacts_made[:1]), 0),
         )
-        .filter(first_response_due__isnull=False)
+        # Awaiting a first response, as a semi-join with the few open first-response clocks
+        # (clock_first_response_open_idx) rather than a probe of every visible referral.
+        .filter(pk__in=awaiting.values("referral_id").order_by())
         .exclude(status__in=[Referral.Status.DISCHARGED, Referral.Status.CLOSED])
     )
     my_teams = Team.objects.filter(memberships__user_id=user.pk)
