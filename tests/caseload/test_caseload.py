@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from access.selectors import team_referrals_visible_to
 from accounts.models import Role
-from referrals.models import Clock, Referral
+from referrals.models import Allocation, Clock, Referral
 from referrals.services import (
     care_plan_goal_add,
     care_plan_record,
@@ -365,6 +366,35 @@ def test_team_page_lists_everyone_the_team_holds_and_nobody_else(
     assert held.reference in body and unallocated.reference in body and south.reference not in body
     assert "Everyone held (2)" in body and "Unallocated (1)" in body and "Waiting for treatment (2)" in body
     assert "The team holds 2 people" in body
+
+
+def held_by_team(user, referral) -> bool:
+    team = user.memberships.get().team
+    return team_referrals_visible_to(user, team).filter(pk=referral.pk).exists()
+
+
+def test_an_ended_referral_is_off_the_team_page_even_with_an_allocation_left_open(
+    client, alice, bob, tina, charlie, north_practice, south_practice, north_team
+):
+    """Ending a referral ends its allocations; records from before that rule, whose allocation
+    was left open, must not put an ended referral back on the team page. Routed to the south team
+    and held by bob, a north worker, it is the north team's by allocation alone."""
+    now = timezone.now()
+    held = make_referral(by=charlie, practice=south_practice, given_name="Ended", family_name="Elsewhere")
+    referral_triage(referral=held, by=charlie, now=now)
+    caseload_allocate(referral=held, by=charlie, now=now, link_worker=bob, team=north_team)
+    assert held_by_team(tina, held)  # the north team's, by allocation alone, while it is open
+    referral_discharge(
+        referral=held, by=bob, now=timezone.now(), reason="goals_met", note="Back to self-care", return_route="GP"
+    )
+    Allocation.objects.filter(referral=held).update(ended_at=None)  # as an old record may have it
+    open_one = held_by(bob, by=alice, practice=north_practice, given_name="Still", family_name="Here")
+
+    body = login(client, tina).get(TEAM).content.decode()
+
+    assert open_one.reference in body and held.reference not in body
+    assert "Everyone held (1)" in body
+    assert not held_by_team(tina, held)
 
 
 def test_unallocated_tab_offers_allocate_inline_and_without_js(client, alice, tina, north_practice):
