@@ -200,14 +200,10 @@ def team_referrals_visible_to(user: User, team: Team, *, open_only: bool = True)
     intersection with ``referrals_visible_to``. Either way one indexed UNION of ids.
     """
     referrals = Referral.objects.filter(ended_at__isnull=True) if open_only else Referral.objects.all()
-    held = Allocation.objects.filter(team_id=team.pk, ended_at__isnull=True)
+    held = Allocation.objects.filter(team_id=team.pk, ended_at__isnull=True).values("referral_id").order_by()
+    qs = Referral.objects.filter(pk__in=referrals.filter(team_id=team.pk).values("pk").order_by().union(held))
     if open_only:
-        # Inside the branch, not on the outer query: with "ended_at IS NULL" outside, PostgreSQL
-        # read every open referral in the service (164,000 at a million) to hash-join a team's
-        # 2,000 ids; with only the ids outside, it looks each one up (issue 17).
-        held = held.filter(referral__ended_at__isnull=True)
-    ids = referrals.filter(team_id=team.pk).values("pk").order_by().union(held.values("referral_id").order_by())
-    qs = Referral.objects.filter(pk__in=ids)
+        qs = qs.filter(ended_at__isnull=True)
     member = (
         user.is_authenticated
         and user.is_active
