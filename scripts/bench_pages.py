@@ -17,13 +17,18 @@ connection, in a transaction rolled back after each replay (the read audit's INS
 nothing behind); the median of those replays is the SQL's own time, fetching every row as the
 app does. The ratio app / SQL is what the issue's target (at most 2) is about. "SQL built" is the
 median time the ORM spends writing a request's SQL (``SQLCompiler.as_sql``), timed in ``--runs``
-more requests. Then one request under cProfile, and its top costs by own time and by cumulative
+more requests. "CPU" is the process's CPU time per timed request (PostgreSQL's work is not in it)
+and "GC" the part of the wall time spent in Python's cyclic garbage collector (``gc.callbacks``).
+The process starts as a web worker does (``import config.wsgi``: pages' code imported, templates
+compiled, start-up's objects frozen out of the collector's way); ``--no-freeze`` undoes the
+freeze, to compare. Then one request under cProfile, and its top costs by own time and by cumulative
 time in project code.
 See docs/performance.md.
 """
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 import statistics
@@ -48,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--runs", type=int, default=21, help="Timed requests (and SQL replays) per page; medians reported."
     )
     parser.add_argument("--top", type=int, default=8, help="Lines of the profile shown per page.")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="Unfreeze start-up's objects (as before config.wsgi froze them)."
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1.")
@@ -159,6 +167,27 @@ def split_by_kind(profiler: cProfile.Profile) -> list[tuple[str, float]]:
     return sorted(((kind, t / whole) for kind, t in totals.items()), key=lambda kv: kv[1], reverse=True)
 
 
+class CollectorTimer:
+    """Wall time spent in the cyclic garbage collector while installed (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+    def __enter__(self) -> "CollectorTimer":
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     bench = bench_open(
@@ -180,6 +209,10 @@ def main(argv: list[str] | None = None) -> None:
 
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["*"]
+    import config.wsgi  # noqa: F401  # start as a gunicorn worker does (imports, templates, gc.freeze)
+
+    if args.no_freeze:
+        gc.unfreeze()
 
     def someone(role: str, **where) -> User:
         user = User.objects.filter(role=role, is_active=True, memberships__isnull=False, **where).order_by("pk").first()
@@ -237,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"  {'page':<16} {'queries':>8} {'app':>10} {'SQL replayed':>13} {'SQL in app':>11} {'SQL built':>10}"
-        f" {'app / SQL':>10}"
+        f" {'app / SQL':>10} {'CPU':>9} {'GC':>8}"
     )
     profiles = []
     for label, user, url, headers in pages:
@@ -252,19 +285,24 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(f"GET {url} answered {response.status_code}")
         walls, in_app = [], []
         timer = QueryTimer()
-        for _ in range(args.runs):
-            timer = QueryTimer()
-            with connection.execute_wrapper(timer):
-                started = time.perf_counter()
-                client.get(url, **headers)
-                walls.append(time.perf_counter() - started)
-            in_app.append(timer.db_seconds)
+        cpu_started = time.process_time()
+        with CollectorTimer() as collector:
+            for _ in range(args.runs):
+                timer = QueryTimer()
+                with connection.execute_wrapper(timer):
+                    started = time.perf_counter()
+                    client.get(url, **headers)
+                    walls.append(time.perf_counter() - started)
+                in_app.append(timer.db_seconds)
+        cpu = (time.process_time() - cpu_started) / args.runs
+        in_collector = collector.seconds / args.runs
         app = statistics.median(walls)
         sql = replay(dsn, timer.queries, args.runs)
         built = sql_building(client, url, headers, args.runs)
         print(
             f"  {label:<16} {len(timer.queries):>8} {fmt_seconds(app):>10} {fmt_seconds(sql):>13} "
-            f"{fmt_seconds(statistics.median(in_app)):>11} {fmt_seconds(built):>10} {app / sql if sql else 0:>9.1f}x",
+            f"{fmt_seconds(statistics.median(in_app)):>11} {fmt_seconds(built):>10} {app / sql if sql else 0:>9.1f}x"
+            f" {fmt_seconds(cpu):>9} {fmt_seconds(in_collector):>8}",
             flush=True,
         )
         profiles.append((label, profile_top(client, url, headers, args.top)))

@@ -45,3 +45,27 @@ def test_starting_the_web_application_compiles_the_page_templates_before_the_fir
         env={**os.environ, "DJANGO_DEBUG": "0"},
     )
     assert out.stdout.split()[-2:] == ["1", "True"]
+
+
+FREEZE_PROBE = """
+import gc
+import config.wsgi
+print(gc.get_freeze_count(), len(gc.get_objects()))
+"""
+
+
+def test_what_the_web_application_built_as_it_started_is_not_walked_by_the_collector_again():
+    """Full collections walked the worker's whole heap (modules, FHIR models, compiled templates)
+    in the middle of requests; start-up's objects are frozen once, so only a request's own are."""
+    out = subprocess.run(
+        [sys.executable, "-c", FREEZE_PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_DEBUG": "0"},
+    )
+    frozen, still_tracked = (int(n) for n in out.stdout.split()[-2:])
+    assert frozen > 100_000
+    assert still_tracked < frozen / 20
