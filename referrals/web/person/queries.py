@@ -12,7 +12,7 @@ from heapq import merge
 from itertools import islice
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
-from django.db.models import Prefetch, Value
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 
 from access.selectors import NotesAccess, notes_access_for, referrals_visible_to
@@ -45,7 +45,6 @@ class ReferralRowPrefetches(TypedDict):
     """What ``person_page`` prefetches onto each referral row."""
 
     current_clocks: list[Clock]
-    open_allocations: list[Allocation]
 
 
 @dataclass
@@ -58,6 +57,12 @@ class PersonPage:
     handoffs: list[Handoff]
     allocations: list[Allocation]
     has_assessment: bool
+
+    @property
+    def holders(self) -> dict[int, Allocation]:
+        """Who holds each referral now: its open allocation (at most one, a constraint), from the
+        page's allocations rather than a query of its own."""
+        return {a.referral_id: a for a in self.allocations if a.ended_at is None}
 
 
 _Rows = TypeVar("_Rows", Handoff, Allocation)
@@ -77,14 +82,7 @@ def _with_referrals(rows: Iterable[_Rows], referrals: Sequence[Referral]) -> lis
 def person_page(user: User, person: Person) -> PersonPage:
     """Everything the person page shows, in a fixed number of queries."""
     visible = referrals_visible_to(user).filter(person=person)
-    open_allocations = Prefetch(
-        "allocations",
-        queryset=Allocation.objects.filter(ended_at__isnull=True).select_related("link_worker", "team"),
-        to_attr="open_allocations",
-    )
-    referrals = list(
-        visible.select_related("team", "locality", "allocated_to").prefetch_related(current_clocks(), open_allocations)
-    )
+    referrals = list(visible.select_related("team", "locality", "allocated_to").prefetch_related(current_clocks()))
     for referral in referrals:
         referral.person = person  # the page names the person in every row: no query per row
     referral_ids = [r.pk for r in referrals]

@@ -38,10 +38,11 @@ def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResp
     now = timezone.now()
     page = person_page(request.user, person)
     seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
+    holders = page.holders
     referrals = [
         {
             "referral": referral,
-            "holder": referral.open_allocations[0] if referral.open_allocations else None,
+            "holder": holders.get(referral.pk),
             "links": _links(referral),
         }
         for referral in page.referrals

@@ -54,6 +54,12 @@ def test_person_page_shows_details_risks_carers_consent_and_who_holds_them(clien
     assert "Dog." not in html  # resolved risks are history, not warnings
     assert "Jo Harbour (sister)" in html and "Offered" in html
     assert f"<strong>{escape(str(bob))}</strong>" in html  # a name may hold an apostrophe
+    # Who holds it now, from their open allocation: with their team and since when.
+    holder = (
+        f"{escape(str(bob))}</strong>, {escape(bob.job_title) + ', ' if bob.job_title else ''}{north_referral.team}<br>"
+    )
+    assert holder in html
+    assert f"since {london(now)}" in html
     assert reverse("referrals:contact_new", args=[north_referral.pk]) in html
     assert reverse("referrals:timeline", args=[person.pk]) in html
     assert north_referral.reference in html
