@@ -85,6 +85,35 @@ def replay(dsn: dict, queries: list[tuple[float, str, list]], runs: int) -> floa
     return statistics.median(times[1:])
 
 
+def planning_share(dsn: dict, queries: list[tuple[float, str, list]], tries: int = 3) -> tuple[float, float]:
+    """PostgreSQL's own planning and execution time for the request's SELECTs, in seconds
+    (EXPLAIN ANALYZE's summary, the quickest of ``tries`` for each). The ORM sends each statement
+    afresh, so PostgreSQL plans it on every request: for a page whose queries are small lookups,
+    planning is most of the database's work."""
+    import psycopg2
+
+    conn = psycopg2.connect(**dsn)
+    planned = executed = 0.0
+    try:
+        with conn.cursor() as cur:
+            for _, sql, params in queries:
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    continue
+                best: tuple[float, float] | None = None
+                for _ in range(tries):
+                    cur.execute("EXPLAIN (ANALYZE, SUMMARY, TIMING OFF, FORMAT JSON) " + sql, params or None)
+                    summary = cur.fetchone()[0][0]
+                    pair = (summary["Planning Time"], summary["Execution Time"])
+                    best = pair if best is None or sum(pair) < sum(best) else best
+                assert best is not None
+                planned += best[0] / 1000
+                executed += best[1] / 1000
+        conn.rollback()
+    finally:
+        conn.close()
+    return planned, executed
+
+
 def sql_building(client, url: str, headers: dict, runs: int) -> float:
     """Median seconds a request spends in the ORM writing its SQL (the outermost
     ``SQLCompiler.as_sql`` calls, subqueries included), not running it."""
@@ -115,7 +144,9 @@ def sql_building(client, url: str, headers: dict, runs: int) -> float:
     return statistics.median(per_request)
 
 
-def profile_top(client, url: str, headers: dict, top: int) -> list[str]:
+def profile_top(client, url: str, headers: dict, top: int) -> tuple[list[str], int]:
+    """The profile's top lines, and how many Python function calls the request made (a count that
+    does not move with the machine's speed, unlike the times: compare it before and after)."""
     profiler = cProfile.Profile()
     profiler.enable()
     client.get(url, **headers)
@@ -142,7 +173,7 @@ def profile_top(client, url: str, headers: dict, top: int) -> list[str]:
         lines.append(f"    top by {title}:")
         lines.extend(rows)
     lines.append("    own time by kind: " + ", ".join(f"{kind} {share:.0%}" for kind, share in split_by_kind(profiler)))
-    return lines
+    return lines, pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]  # not in the stubs
 
 
 def split_by_kind(profiler: cProfile.Profile) -> list[tuple[str, float]]:
@@ -270,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"  {'page':<16} {'queries':>8} {'app':>10} {'SQL replayed':>13} {'SQL in app':>11} {'SQL built':>10}"
-        f" {'app / SQL':>10} {'CPU':>9} {'GC':>8}"
+        f" {'app / SQL':>10} {'CPU':>9} {'GC':>8} {'calls':>8} {'PG plans':>9} {'PG runs':>9}"
     )
     profiles = []
     for label, user, url, headers in pages:
@@ -299,13 +330,16 @@ def main(argv: list[str] | None = None) -> None:
         app = statistics.median(walls)
         sql = replay(dsn, timer.queries, args.runs)
         built = sql_building(client, url, headers, args.runs)
+        profile, calls = profile_top(client, url, headers, args.top)
+        planned, executed = planning_share(dsn, timer.queries)
         print(
             f"  {label:<16} {len(timer.queries):>8} {fmt_seconds(app):>10} {fmt_seconds(sql):>13} "
             f"{fmt_seconds(statistics.median(in_app)):>11} {fmt_seconds(built):>10} {app / sql if sql else 0:>9.1f}x"
-            f" {fmt_seconds(cpu):>9} {fmt_seconds(in_collector):>8}",
+            f" {fmt_seconds(cpu):>9} {fmt_seconds(in_collector):>8} {calls:>8,}"
+            f" {fmt_seconds(planned):>9} {fmt_seconds(executed):>9}",
             flush=True,
         )
-        profiles.append((label, profile_top(client, url, headers, args.top)))
+        profiles.append((label, profile))
     print()
     print("Where the time goes: one request of each page under cProfile (times inflated by the profiler)")
     for label, lines in profiles:
