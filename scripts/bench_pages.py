@@ -294,7 +294,9 @@ def main(argv: list[str] | None = None) -> None:
             ("service team", service_manager, f"/team/?team={service.pk}", {}),
             ("group register", service_manager, f"/groups/sessions/{session.pk}/register/", {}),
         ]
-    dsn = {**bench.server, "dbname": bench.database}
+    # The replay's connection is set up as the app's are (settings: no JIT compilation), so the SQL
+    # replayed is what the app's connection would run, not that plus compiling it.
+    dsn = {**bench.server, "dbname": bench.database, "options": settings.DATABASES["default"]["OPTIONS"]["options"]}
     print()
     print(
         f"Each page: median of {args.runs} requests through the test client (DEBUG off) against the same SQL replayed"
