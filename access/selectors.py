@@ -121,34 +121,51 @@ def referrals_visible_count(user: User) -> int:
     return referral_ids_visible_to(user).count()
 
 
+def referrals_visible_newest_first(user: User) -> IdRows:
+    """``referrals_visible_to(user)``'s ids and received times (``{"pk", "received_at"}``), newest
+    received first, then the highest id: the API list's order when no filter is given, read from
+    the UNION itself. Each branch takes the received time from the index it already reads
+    (``referral_team_access_idx`` includes it), so ordering a clinician's 12,000 visible referrals
+    no longer looks each one up in the referral table: about 14 ms instead of 35 at a million
+    (issue 17). tests/access/test_narrowing.py holds it to ``referrals_visible_to``'s order."""
+    if not user.is_authenticated or not user.is_active:
+        return Referral.objects.none().values("pk", "received_at")
+    return _visible_ids(user, timezone.now(), open_only=False, received=True).order_by("-received_at", "-pk")
+
+
 # Each relationship is written twice, side by side: as the ids it opens (one indexed SELECT, a
 # branch of the UNION, for a whole list) and as a condition on one referral row (for a few
 # candidates, ``among``). tests/access/test_narrowing.py holds them to the same rows.
 
 
-def _visible_ids(user: User, now: datetime, *, open_only: bool) -> IdRows:
-    """The relationships as a UNION of ids."""
+def _visible_ids(user: User, now: datetime, *, open_only: bool, received: bool = False) -> IdRows:
+    """The relationships as a UNION of ids (with each one's received time, when ``received``: the
+    same referral from two branches is the same pair, so the UNION still keeps it once)."""
     scope = user.record_scope
+    cols = ("pk", "received_at") if received else ("pk",)
+    allocation_cols = ("referral_id", "referral__received_at") if received else ("referral_id",)
     referrals = Referral.objects.filter(ended_at__isnull=True) if open_only else Referral.objects.all()
-    branches: list[IdRows] = [referrals.filter(person_id__in=_people_granted_to(user, now)).values("pk").order_by()]
+    branches: list[IdRows] = [referrals.filter(person_id__in=_people_granted_to(user, now)).values(*cols).order_by()]
     if scope != RecordScope.NONE:
-        branches.append(Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True).values("pk").order_by())
+        branches.append(
+            Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True).values(*cols).order_by()
+        )
     if scope in (RecordScope.TEAM, RecordScope.QUEUE):
         my_teams, my_localities, taken = _my_teams(user), _my_localities(user), _taken_without_access(user)
         queue = Referral.objects.filter(status=Referral.Status.RECEIVED, locality_id__in=my_localities)
-        branches.append(queue.exclude(pk__in=taken).values("pk").order_by())
+        branches.append(queue.exclude(pk__in=taken).values(*cols).order_by())
     if scope == RecordScope.TEAM:
         branches += [
-            referrals.filter(team_id__in=my_teams).exclude(pk__in=taken).values("pk").order_by(),
+            referrals.filter(team_id__in=my_teams).exclude(pk__in=taken).values(*cols).order_by(),
             # A partner team can hold someone by allocation while the referral sits with another team.
             Allocation.objects.filter(ended_at__isnull=True, team_id__in=my_teams)
             .exclude(referral_id__in=taken)
-            .values("referral_id")
+            .values(*allocation_cols)
             .order_by(),
         ]
         if user.organisation_id is not None:
             branches.append(
-                referrals.filter(person_id__in=_people_shared_with(user.organisation_id)).values("pk").order_by()
+                referrals.filter(person_id__in=_people_shared_with(user.organisation_id)).values(*cols).order_by()
             )
     return branches[0].union(*branches[1:])
 

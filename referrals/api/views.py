@@ -3,6 +3,7 @@ selector, shape the output. Access control lives in access.selectors."""
 
 import string
 from datetime import datetime
+from typing import cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -23,6 +24,7 @@ from access.selectors import (
     referral_get_for_user,
     referral_receipt,
     referrals_visible_count,
+    referrals_visible_newest_first,
     referrals_visible_to,
 )
 from accounts.reads import LIST, VIEW, seen
@@ -93,10 +95,14 @@ class ReferralListCreateApi(generics.GenericAPIView):
         if isinstance(self.paginator, ReferralPagination) and not (
             ReferralFilter.base_filters.keys() & request.query_params.keys()
         ):
-            # No filter: the count is the visible ids' own, without probing the table for each.
+            # No filter: the count is the visible ids' own, and the page is chosen from them and
+            # their received times, without probing the table for each.
             self.paginator.known_count = referrals_visible_count(signed_in(request))
-        # Never None: pagination_class is set.
-        chosen = [r.pk for r in self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []]
+            newest = referrals_visible_newest_first(signed_in(request))
+            chosen: list[int] = [cast(int, row["pk"]) for row in self.paginate_queryset(newest) or []]
+        else:
+            # Never None: pagination_class is set.
+            chosen = [r.pk for r in self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []]
         whole = {r.pk: r for r in _with_clocks(Referral.objects.filter(pk__in=chosen))}
         page = [whole[pk] for pk in chosen]
         data = ReferralOutputSerializer(page, many=True, context={"now": timezone.now()}).data

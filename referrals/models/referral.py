@@ -201,8 +201,14 @@ class Referral(models.Model):
             models.Index(fields=["locality", "status"]),
             models.Index(fields=["allocated_to", "status"]),
             # Access control (referrals.selectors.referrals_visible_to): a team's referrals, or only
-            # its open ones (ended_at IS NULL), as ids read from the index alone.
-            models.Index(fields=["team", "ended_at", "id"], include=["allocated_to"], name="referral_team_access_idx"),
+            # its open ones (ended_at IS NULL), as ids read from the index alone; with their received
+            # time, so the API list orders a team's referrals newest first from here too
+            # (access.selectors.referrals_visible_newest_first; issue 17).
+            models.Index(
+                fields=["team", "ended_at", "id"],
+                include=["allocated_to", "received_at"],
+                name="referral_team_access_idx",
+            ),
             # The lists that start from a set of visible ids (the API list, the team caseload) read
             # each id's order and filter columns from here, not from the table: 11,000 probes into
             # a 56 MB index instead of a 1.5 GB table (issue 17; docs/performance.md).

@@ -27,6 +27,7 @@ from access.selectors import (
     person_get_for_user,
     referral_ids_visible_to,
     referrals_visible_count,
+    referrals_visible_newest_first,
     referrals_visible_to,
 )
 from accounts.models import Role, User
@@ -147,6 +148,18 @@ def test_the_count_of_visible_ids_is_the_count_of_visible_referrals(varied, db, 
     alone; a referral opened by two relationships at once (on the team and held, say) counts once."""
     user = varied["readers"][reader]
     assert referrals_visible_count(user) == referrals_visible_to(user).count()
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_api_lists_newest_first_order_is_the_visible_referrals_own(varied, db, reader):
+    """The API list with no filter pages through ``referrals_visible_newest_first`` (the UNION's
+    ids with their received times): the same referrals, each once, in the same order as the
+    visible set sorted newest received first."""
+    user = varied["readers"][reader]
+    expected = list(referrals_visible_to(user).order_by("-received_at", "-pk").values_list("pk", "received_at"))
+    newest = referrals_visible_newest_first(user)
+    assert [(row["pk"], row["received_at"]) for row in newest] == expected
+    assert [row["pk"] for row in newest[1:3]] == [pk for pk, _ in expected[1:3]]  # a later page's slice
 
 
 def test_a_referral_opened_twice_counts_once(varied, db):
