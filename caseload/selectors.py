@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from access.selectors import referrals_visible_to, team_referrals_visible_to
+from access.selectors import referrals_visible_to, team_open_referrals_in_two, team_referrals_visible_to
 from accounts.models import Absence, Role, TeamMembership, User
 from common.london import london_date
 from common.search import join_digit_groups
@@ -82,8 +82,9 @@ def team_get_for_user(user: User, team_id: int | None) -> Team | None:
 # --- caseload rows ---------------------------------------------------------------------------
 
 
-def _open_clocks() -> QuerySet[Clock]:
-    return Clock.objects.filter(referral_id=OuterRef("pk"), is_current=True, stopped_at__isnull=True)
+def _open_clocks(referral: str = "pk") -> QuerySet[Clock]:
+    """The outer row's referral's running clocks; ``referral`` names its id in the outer query."""
+    return Clock.objects.filter(referral_id=OuterRef(referral), is_current=True, stopped_at__isnull=True)
 
 
 CASELOAD_ROW_FIELDS = (
@@ -225,27 +226,42 @@ def _team_referrals(user: User, team: Team) -> QuerySet[Referral]:
     return team_referrals_visible_to(user, team, open_only=True)
 
 
-def _treatment_due() -> Subquery:
-    return Subquery(_open_clocks().filter(kind=Clock.Kind.TREATMENT).order_by("due_at").values("due_at")[:1])
+def _treatment_due(referral: str = "pk") -> Subquery:
+    return Subquery(_open_clocks(referral).filter(kind=Clock.Kind.TREATMENT).order_by("due_at").values("due_at")[:1])
 
 
-def team_caseload_counts(user: User, team: Team) -> dict[str, int]:
-    """How many people each tab of the team page lists, in one aggregate query.
+def _tab_counts(
+    rows: "QuerySet[Referral] | QuerySet[Allocation]", *, referral: str = "pk", holder: str = "allocated_to"
+) -> dict[str, int]:
+    """One aggregate query: how many of ``rows`` each tab lists. ``referral`` and ``holder`` name the
+    referral's id and holder from the rows' model (a referral's own, or an allocation's).
 
     "Waiting" tests each row's open treatment clock through the index (a scalar subquery per
     row); an EXISTS here would be turned into a hash of every open treatment clock in the service.
     """
-    return (
-        _team_referrals(user, team)
-        .annotate(treatment_due_at=_treatment_due())
-        .aggregate(
-            **{
-                TeamView.HELD: Count("pk"),
-                TeamView.UNALLOCATED: Count("pk", filter=Q(allocated_to__isnull=True)),
-                TeamView.WAITING: Count("pk", filter=Q(treatment_due_at__isnull=False)),
-            }
-        )
+    counts: dict[str, int] = rows.annotate(treatment_due_at=_treatment_due(referral)).aggregate(
+        **{
+            # The referral's id, not an allocation's own: open_allocation_team_idx holds it, so the
+            # team's allocations are read from the index alone.
+            TeamView.HELD: Count(referral),
+            TeamView.UNALLOCATED: Count(referral, filter=Q(**{f"{holder}__isnull": True})),
+            TeamView.WAITING: Count(referral, filter=Q(treatment_due_at__isnull=False)),
+        }
     )
+    return counts
+
+
+def team_caseload_counts(user: User, team: Team) -> dict[str, int]:
+    """How many people each tab of the team page lists. For a member who sees the whole team, the
+    referrals routed to it and those its workers hold for other teams are counted apart and added
+    (``access.selectors.team_open_referrals_in_two``: two index-led queries); for anyone else, the
+    visible part of the team in one query."""
+    parts = team_open_referrals_in_two(user, team)
+    if parts is None:
+        return _tab_counts(_team_referrals(user, team))
+    routed = _tab_counts(parts.routed)
+    elsewhere = _tab_counts(parts.held_elsewhere, referral="referral_id", holder="referral__allocated_to")
+    return {tab: routed[tab] + elsewhere[tab] for tab in routed}
 
 
 def team_caseload(user: User, team: Team, *, view: str = TeamView.HELD, search: str = "") -> QuerySet[Referral]:

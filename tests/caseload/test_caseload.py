@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from access.selectors import team_referrals_visible_to
+from access.selectors import team_open_referrals_in_two, team_referrals_visible_to
 from accounts.models import Role
+from caseload import selectors
 from referrals.models import Allocation, Clock, Referral
 from referrals.services import (
     care_plan_goal_add,
@@ -395,6 +396,55 @@ def test_an_ended_referral_is_off_the_team_page_even_with_an_allocation_left_ope
     assert open_one.reference in body and held.reference not in body
     assert "Everyone held (1)" in body
     assert not held_by_team(tina, held)
+
+
+def test_the_team_tabs_counted_in_two_parts_add_up_to_the_whole_team(
+    client, alice, bob, tina, charlie, north_practice, south_practice, north_team
+):
+    """A team manager's counts add the referrals routed to the team to those its workers hold for
+    other teams (two queries, each through its own index); they must be the counts of the whole
+    set as a non-member's path reads it: held, unallocated and still waiting for treatment, with
+    an ended referral whose allocation was left open counted nowhere."""
+    now = timezone.now()
+    held = held_by(bob, by=alice, practice=north_practice, given_name="Routed", family_name="Held")
+    waiting(by=alice, practice=north_practice, given_name="Routed", family_name="Unallocated")
+    treated = held_by(
+        bob, by=alice, practice=north_practice, received_hours_ago=48, given_name="Routed", family_name="Treated"
+    )
+    for _ in range(2):
+        contact_record(
+            referral=treated,
+            by=bob,
+            now=now,
+            occurred_at=now - timedelta(hours=1),
+            mode="face_to_face",
+            outcome="completed",
+        )
+    elsewhere = make_referral(by=charlie, practice=south_practice, given_name="South", family_name="Held by north")
+    referral_triage(referral=elsewhere, by=charlie, now=now)
+    caseload_allocate(referral=elsewhere, by=charlie, now=now, link_worker=bob, team=north_team)
+    ended = make_referral(by=charlie, practice=south_practice, given_name="Ended", family_name="Left open")
+    referral_triage(referral=ended, by=charlie, now=now)
+    caseload_allocate(referral=ended, by=charlie, now=now, link_worker=bob, team=north_team)
+    referral_discharge(referral=ended, by=bob, now=timezone.now(), reason="goals_met", note="Done", return_route="GP")
+    Allocation.objects.filter(referral=ended).update(ended_at=None)  # as an old record may have it
+    waiting(by=charlie, practice=south_practice, given_name="South", family_name="Only")  # not the north team's
+
+    parts = team_open_referrals_in_two(tina, north_team)
+    assert parts is not None and parts.routed.count() == 3 and parts.held_elsewhere.count() == 1  # both parts used
+
+    counts = selectors.team_caseload_counts(tina, north_team)
+    whole = team_referrals_visible_to(tina, north_team)
+    assert counts == {
+        "held": whole.count(),
+        "unallocated": whole.filter(allocated_to__isnull=True).count(),
+        "waiting": whole.filter(clocks__kind="treatment", clocks__is_current=True, clocks__stopped_at__isnull=True)
+        .distinct()
+        .count(),
+    }
+    assert counts == {"held": 4, "unallocated": 1, "waiting": 3}
+    assert held.pk in whole.values_list("pk", flat=True)
+    assert team_open_referrals_in_two(bob, north_team) is None  # a link worker sees only what is theirs
 
 
 def test_unallocated_tab_offers_allocate_inline_and_without_js(client, alice, tina, north_practice):
