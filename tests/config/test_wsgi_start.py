@@ -23,6 +23,19 @@ def test_starting_the_web_application_loads_every_pages_code_before_the_first_re
     assert out.stdout.split()[-3:] == ["False", "True", "True"]
 
 
+def _started_with_debug_off(probe: str) -> subprocess.CompletedProcess[str]:
+    """Run ``probe`` in a fresh Python process, DEBUG off as in production."""
+    return subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_DEBUG": "0"},
+    )
+
+
 TEMPLATES_PROBE = """
 import config.wsgi
 from django.template import engines
@@ -35,15 +48,7 @@ print(len(loaders), any("dashboard/flow.html" in key for loader in loaders for k
 
 def test_starting_the_web_application_compiles_the_page_templates_before_the_first_request():
     """The waits dashboard's nested includes took about 100 ms to compile on the first visit."""
-    out = subprocess.run(
-        [sys.executable, "-c", TEMPLATES_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={**os.environ, "DJANGO_DEBUG": "0"},
-    )
+    out = _started_with_debug_off(TEMPLATES_PROBE)
     assert out.stdout.split()[-2:] == ["1", "True"]
 
 
@@ -57,15 +62,7 @@ print(gc.get_freeze_count(), len(gc.get_objects()))
 def test_what_the_web_application_built_as_it_started_is_not_walked_by_the_collector_again():
     """Full collections walked the worker's whole heap (modules, FHIR models, compiled templates)
     in the middle of requests; start-up's objects are frozen once, so only a request's own are."""
-    out = subprocess.run(
-        [sys.executable, "-c", FREEZE_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={**os.environ, "DJANGO_DEBUG": "0"},
-    )
+    out = _started_with_debug_off(FREEZE_PROBE)
     frozen, still_tracked = (int(n) for n in out.stdout.split()[-2:])
     assert frozen > 100_000
     assert still_tracked < frozen / 20
