@@ -285,8 +285,8 @@ def referral_submitted_by(user: User, referral_id: int) -> Referral:
 
 def referral_receipt(user: User, referral: Referral, *, created: bool) -> Referral:
     """The intake API's read-back: ``referral_submitted_by``, except for a referral this request
-    has just made for ``user``, whose row is already in hand as it was written; only its clocks
-    are fetched (one query instead of two, and no joins: issue 17). A replay reads the database."""
+    has just made for ``user``, whose row and clocks are already in hand as they were written
+    (``clocks_start`` keeps them on the referral): no query (issue 17). A replay reads the database."""
     if not created or referral.created_by_id != user.pk:
         return referral_submitted_by(user, referral.pk)
     prefetch_related_objects([referral], Prefetch("clocks", queryset=Clock.objects.order_by("kind", "started_at")))

@@ -123,7 +123,20 @@ def clocks_start(*, referral: Referral, by: User | None, now: datetime) -> list[
         )
         for clock in clocks
     )
+    _clocks_known(referral, clocks)
     return clocks
+
+
+def _clocks_known(referral: Referral, clocks: list[Clock]) -> None:
+    """A new referral's clocks are the ones just written: ``referral.clocks.all()`` (and a
+    prefetch of it, as the intake receipt's) reads them from memory, not the database (issue 17).
+    This is how Django's own prefetch keeps what it fetched (``prefetch_one_level`` in
+    django/db/models/query.py): a queryset with its results filled in, under the relation's name."""
+    known = referral.clocks.all()
+    known._result_cache = sorted(clocks, key=lambda clock: (clock.kind, clock.started_at))
+    known._prefetch_done = True  # type: ignore[attr-defined]  # Django's own, not in its stubs
+    cache = getattr(referral, "_prefetched_objects_cache", {})
+    referral._prefetched_objects_cache = {**cache, "clocks": known}  # type: ignore[attr-defined]
 
 
 def _stop(clock: Clock, *, at: datetime, reason: str, by: User | None, note: str = "") -> None:

@@ -143,9 +143,9 @@ def referral_create(
                 team_override=team_override.pk if team_override else None,
             )
         )
-        earlier = _replay(by=by, key=idempotency_key, fingerprint=fingerprint)
-        if earlier is not None:
-            return earlier, False
+    # No look for an earlier use of the key first: the referral's unique (created_by,
+    # idempotency_key) finds it, and a retry is rare while every intake would pay for the look
+    # (issue 17). The savepoint undoes whatever the retry wrote before its referral was refused.
     try:
         with transaction.atomic():
             referral = _create(
@@ -169,8 +169,10 @@ def referral_create(
                 source_of_referral=source_of_referral,
                 primary_reason=primary_reason,
             )
-    except IntegrityError:
-        # Another request with the same key won the race: return what it made.
+    except (IntegrityError, ValidationError):
+        # The key was used before (a retry, or another request with it that won the race): return
+        # what that request made. A retry is answered so even if what it names has changed since
+        # and would now be refused; the same key for a different referral is a conflict.
         if idempotency_key:
             earlier = _replay(by=by, key=idempotency_key, fingerprint=fingerprint)
             if earlier is not None:

@@ -436,12 +436,12 @@ def test_a_retry_without_received_at_a_few_seconds_later_is_still_a_replay(api, 
 
 def test_an_intake_for_a_new_person_needs_no_lock_or_lookup_of_their_other_referrals(api, django_assert_num_queries):
     api.post(REFERRALS, referral_body(), format="json")  # the first request's one-off reads
-    # The practice; the idempotency replay check; the NHS number match; the person and their audit
-    # row; the route; the referral, its urgency history; the clock policy and response target;
-    # both clocks in one INSERT and their events in another; the audit row; the receipt's clocks
-    # (the referral itself is in hand); and the savepoints around the idempotency and NHS number
-    # races.
-    with django_assert_num_queries(20):
+    # The practice; the NHS number match; the person and their audit row; the route; the
+    # referral, its urgency history; the clock policy and response target; both clocks in one
+    # INSERT and their events in another; the audit row; and the savepoints around the
+    # idempotency and NHS number races. No look for an earlier use of the key (the referral's
+    # unique key finds a retry), and the receipt reads the referral and its clocks as written.
+    with django_assert_num_queries(18):
         response = api.post(REFERRALS, referral_body(), format="json", headers={"Idempotency-Key": "cost-new"})
     assert response.status_code == 201
     referral = Referral.objects.get(pk=response.json()["id"])
@@ -450,13 +450,24 @@ def test_an_intake_for_a_new_person_needs_no_lock_or_lookup_of_their_other_refer
     assert referral.clocks.get(kind="first_response").events.get().kind == "started"
 
 
+def test_the_receipt_of_a_new_referral_says_what_a_replay_read_from_the_database_says(api):
+    body = referral_body()
+    first = api.post(REFERRALS, body, format="json", headers={"Idempotency-Key": "same-receipt"})
+    replay = api.post(REFERRALS, body, format="json", headers={"Idempotency-Key": "same-receipt"})
+
+    # The first receipt is written from the rows in hand (issue 17); the replay's from the database.
+    assert replay["Idempotent-Replayed"] == "true"
+    assert first.json() == replay.json()
+    assert [c["kind"] for c in first.json()["clocks"]] == ["first_response", "treatment"]
+
+
 def test_an_intake_for_someone_known_by_nhs_number_reuses_the_lock_the_match_took(api, django_assert_num_queries):
     nhs_number = valid_nhs_number()
     first = api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json").json()
-    # As above with no Idempotency-Key (so no replay check), less the person's INSERT and audit
-    # row, plus marking their earlier referral, and the intake receipt that keeps this account out
-    # of the person's history (issue 10).
-    with django_assert_num_queries(23):
+    # As above, less the person's INSERT (with its savepoint) and audit row, plus marking their
+    # earlier referral, and the intake receipt that keeps this account out of the person's
+    # history (issue 10).
+    with django_assert_num_queries(22):
         response = api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json")
     again = Referral.objects.get(pk=response.json()["id"])
     assert again.person_id == Referral.objects.get(pk=first["id"]).person_id
