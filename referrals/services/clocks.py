@@ -27,18 +27,31 @@ from referrals.models import (
     Referral,
     ResponseTarget,
 )
-from referrals.selectors import policy_for_team, referral_spell_clock_stop, responds_face_to_face
+from referrals.selectors import (
+    policy_and_response_target,
+    policy_for_team,
+    referral_spell_clock_stop,
+    responds_face_to_face,
+)
 
 Rule = ClockPolicy.TreatmentStopRule
 
 
-def _new_clock(*, referral: Referral, kind: str, started_at: datetime, policy: ClockPolicy) -> Clock:
+def _new_clock(
+    *,
+    referral: Referral,
+    kind: str,
+    started_at: datetime,
+    policy: ClockPolicy,
+    response_target: ResponseTarget | None = None,
+) -> Clock:
+    """``response_target``: the first-response target, when read with the policy already."""
     # Deadlines are elapsed time. Adding hours to a Europe/London datetime would
     # add wall-clock hours (one too many or too few on the nights the clocks
     # change), so all arithmetic happens in UTC.
     started_at = started_at.astimezone(UTC)
     if kind == Clock.Kind.FIRST_RESPONSE:
-        target_row = _response_target(policy, referral.urgency)
+        target_row = response_target or _response_target(policy, referral.urgency)
         target, esc1, esc2 = target_row.target, target_row.escalation_after, target_row.second_escalation_after
         stop_rule = ""
     else:
@@ -102,17 +115,29 @@ def _response_target(policy: ClockPolicy, urgency: str) -> ResponseTarget:
     if row is None and not policy.is_default:
         row = ResponseTarget.objects.filter(policy__is_default=True, urgency=urgency).first()
     if row is None:
-        raise ImproperlyConfigured(
-            f"No first-response target for urgency {urgency!r}: add one to the default clock policy."
-        )
+        raise _no_response_target(urgency)
     return row
+
+
+def _no_response_target(urgency: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        f"No first-response target for urgency {urgency!r}: add one to the default clock policy."
+    )
 
 
 def clocks_start(*, referral: Referral, by: User | None, now: datetime) -> list[Clock]:
     """Start the first-response and treatment clocks from the initial point of contact."""
-    policy = policy_for_team(referral.team)
+    policy, response_target = policy_and_response_target(referral.team, referral.urgency)
+    if response_target is None:
+        raise _no_response_target(referral.urgency)
     clocks = [
-        _new_clock(referral=referral, kind=kind, started_at=referral.received_at, policy=policy)
+        _new_clock(
+            referral=referral,
+            kind=kind,
+            started_at=referral.received_at,
+            policy=policy,
+            response_target=response_target,
+        )
         for kind in (Clock.Kind.FIRST_RESPONSE, Clock.Kind.TREATMENT)
     ]
     # One INSERT for both clocks and one for their events: intake makes thousands an hour (issue 17).

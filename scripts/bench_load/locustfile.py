@@ -4,6 +4,11 @@ Run by scripts/bench_load/run.py, which writes the users file (BENCH_LOAD_USERS,
 staff user a signed-in, two-factor-passed session cookie made server-side, the people and
 referrals they may see; for the API accounts their tokens. Each locust user takes the next
 staff user (or API account) in turn, so 50 locust users are 50 different people.
+
+The users are locust's FastHttpUser (geventhttpclient), not HttpUser (requests): the load generator
+shares the cores with the service it measures, and the faster client takes about half the
+CPU per request that requests did (docs/performance.md), leaving that to gunicorn and PostgreSQL
+as a generator on another machine would.
 """
 
 import itertools
@@ -12,7 +17,7 @@ import os
 import random
 import uuid
 
-from locust import HttpUser, between, constant, task
+from locust import FastHttpUser, between, constant, task
 
 # The issue's mix, in percent of requests.
 MIX = {
@@ -53,7 +58,7 @@ _staff = itertools.cycle(USERS["staff"] or [{}])
 _api = itertools.cycle(USERS["api"] or [{}])
 
 
-class Staff(HttpUser):
+class Staff(FastHttpUser):
     """One member of staff and the integration traffic in the same proportions."""
 
     wait_time = between(0.5, 1.5)
@@ -61,11 +66,13 @@ class Staff(HttpUser):
     def on_start(self) -> None:
         self.me = next(_staff)
         self.api = next(_api)
-        if self.me.get("session"):
-            self.client.cookies.set(USERS["cookie"], self.me["session"])
+        # The signed-in session, sent with every page request (the API calls use their token).
+        self.session = {"Cookie": f"{USERS['cookie']}={self.me['session']}"} if self.me.get("session") else {}
 
     def _get(self, url: str, name: str) -> None:
-        with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as response:
+        with self.client.get(
+            url, name=name, headers=self.session, allow_redirects=False, catch_response=True
+        ) as response:
             if response.status_code != 200:
                 response.failure(f"{response.status_code}")
 
@@ -107,7 +114,7 @@ class Staff(HttpUser):
         referral_send(self.client, self.api)
 
 
-class Intake(HttpUser):
+class Intake(FastHttpUser):
     """An intake system sending referrals back to back, with no pause (``run.py --intake``)."""
 
     wait_time = constant(0)
