@@ -20,7 +20,7 @@ from referrals.models import (
     UrgencyChange,
 )
 
-from .serializers import ClockOutputSerializer, InstantField, choice_field
+from .serializers import ClockOutputSerializer, InstantField, OutputSerializer, choice_field
 
 _UK_TIME = "ISO 8601; a time without an offset is UK time."
 _CODE_LISTS = "GET /api/v1/code-lists/ lists the codes."
@@ -137,14 +137,14 @@ class CloseInputSerializer(serializers.Serializer):
 # --- output -----------------------------------------------------------------
 
 
-class UrgencyChangeOutputSerializer(serializers.ModelSerializer):
+class UrgencyChangeOutputSerializer(OutputSerializer):
     class Meta:
         model = UrgencyChange
         fields = ["urgency", "at"]
         read_only_fields = fields
 
 
-class ReferralStateOutputSerializer(serializers.ModelSerializer):
+class ReferralStateOutputSerializer(OutputSerializer):
     """Where the referral stands after a change: status, urgency and its history, team, clocks.
     No identity: the caller may have handed the referral on, or ended it, and lost sight of it."""
 
@@ -182,7 +182,7 @@ class ReferralStateOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _RecordedOutputSerializer(serializers.ModelSerializer):
+class _RecordedOutputSerializer(OutputSerializer):
     """A record, and its referral's status and clocks after the clock rules saw it."""
 
     referral_status = serializers.CharField(
@@ -274,7 +274,7 @@ class HospitalStayRecordedOutputSerializer(_RecordedOutputSerializer):
         read_only_fields = fields
 
 
-class HandoffOutputSerializer(serializers.ModelSerializer):
+class HandoffOutputSerializer(OutputSerializer):
     """The warm handover, and where the referral stands after it."""
 
     referral = ReferralStateOutputSerializer(read_only=True)

@@ -17,12 +17,13 @@ from referrals.models import Referral, ReferrerUpdate
 from referrals.services.referrer import referrals_sent_by
 
 from .pagination import ReferralPagination
+from .serializers import OutputSerializer
 from .shared import signed_in
 
 _NOT_YOURS = OpenApiResponse(description="No such referral, or your account did not send it.")
 
 
-class ReferrerUpdateOutputSerializer(serializers.ModelSerializer):
+class ReferrerUpdateOutputSerializer(OutputSerializer):
     """One thing that happened, as the referrer was (or would have been) told."""
 
     event = serializers.ChoiceField(choices=ReferrerUpdate.Event.choices, read_only=True)
@@ -36,7 +37,7 @@ class ReferrerUpdateOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReferrerStatusOutputSerializer(serializers.ModelSerializer):
+class ReferrerStatusOutputSerializer(OutputSerializer):
     """A referral's status as its sender may see it: never the person or clinical content."""
 
     team: serializers.SlugRelatedField = serializers.SlugRelatedField(
