@@ -2,7 +2,7 @@ import re
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,7 +35,6 @@ def _refuse_implausible(*, birth_date: date | None, postcode: str, now: datetime
 
 def person_match_or_create(
     *,
-    by: User,
     now: datetime,
     nhs_number: str | None,
     given_name: str,
@@ -49,6 +48,11 @@ def person_match_or_create(
     A match whose date of birth disagrees is refused rather than linked: joining
     a referral to the wrong person's record is worse than asking again. A date of birth in the
     future or before 1900, or something that is not a UK postcode, is refused.
+
+    For ``referral_create`` alone, inside its savepoint: it writes the new person's audit row with
+    the referral's (one INSERT), and when two first referrals for one new NHS number race, the
+    loser's INSERT is refused by the unique NHS number (IntegrityError) and ``referral_create``
+    tries once more, matching the person the winner made (issue 17: no savepoint of its own).
     """
     _refuse_implausible(birth_date=birth_date, postcode=postcode, now=now)
     if nhs_number:
@@ -71,33 +75,15 @@ def person_match_or_create(
                 )
             _fill_blanks(existing, postcode=postcode, gp_practice=gp_practice, birth_date=birth_date)
             return existing, False
-    try:
-        with transaction.atomic():  # a savepoint: losing the race below must not spoil the caller's transaction
-            person = Person.objects.create(
-                nhs_number=nhs_number or None,
-                given_name=given_name.strip(),
-                family_name=family_name.strip(),
-                birth_date=birth_date,
-                postcode=postcode.strip().upper(),
-                gp_practice=gp_practice,
-                created_at=now,
-            )
-    except IntegrityError:
-        if not nhs_number:
-            raise
-        # Two first referrals for the same new NHS number at once: the other one
-        # created the person a moment ago. Match it as if it had been there.
-        return person_match_or_create(
-            by=by,
-            now=now,
-            nhs_number=nhs_number,
-            given_name=given_name,
-            family_name=family_name,
-            birth_date=birth_date,
-            postcode=postcode,
-            gp_practice=gp_practice,
-        )
-    audit_record(by=by, action="person.create", obj=person, now=now, person_id=person.pk)
+    person = Person.objects.create(
+        nhs_number=nhs_number or None,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        birth_date=birth_date,
+        postcode=postcode.strip().upper(),
+        gp_practice=gp_practice,
+        created_at=now,
+    )
     return person, True
 
 

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from accounts.services import audit_record
+from accounts.services import AuditEntry, audit_record, audit_record_many
 from common.london import earliest_record_time, london
 from localities.models import Practice, Team
 from localities.selectors import Route, route_for
@@ -146,39 +146,44 @@ def referral_create(
     # No look for an earlier use of the key first: the referral's unique (created_by,
     # idempotency_key) finds it, and a retry is rare while every intake would pay for the look
     # (issue 17). The savepoint undoes whatever the retry wrote before its referral was refused.
-    try:
-        with transaction.atomic():
-            referral = _create(
-                by=by,
-                now=now,
-                source=source,
-                urgency=urgency,
-                presenting_need=presenting_need,
-                received_at=received_at,
-                nhs_number=nhs_number,
-                given_name=given_name,
-                family_name=family_name,
-                birth_date=birth_date,
-                postcode=postcode,
-                gp_practice=gp_practice,
-                person=person,
-                team_override=team_override,
-                override_reason=override_reason,
-                idempotency_key=idempotency_key or None,
-                fingerprint=fingerprint,
-                source_of_referral=source_of_referral,
-                primary_reason=primary_reason,
-            )
-    except (IntegrityError, ValidationError):
-        # The key was used before (a retry, or another request with it that won the race): return
-        # what that request made. A retry is answered so even if what it names has changed since
-        # and would now be refused; the same key for a different referral is a conflict.
-        if idempotency_key:
-            earlier = _replay(by=by, key=idempotency_key, fingerprint=fingerprint)
-            if earlier is not None:
-                return earlier, False
-        raise
-    return referral, True
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                referral = _create(
+                    by=by,
+                    now=now,
+                    source=source,
+                    urgency=urgency,
+                    presenting_need=presenting_need,
+                    received_at=received_at,
+                    nhs_number=nhs_number,
+                    given_name=given_name,
+                    family_name=family_name,
+                    birth_date=birth_date,
+                    postcode=postcode,
+                    gp_practice=gp_practice,
+                    person=person,
+                    team_override=team_override,
+                    override_reason=override_reason,
+                    idempotency_key=idempotency_key or None,
+                    fingerprint=fingerprint,
+                    source_of_referral=source_of_referral,
+                    primary_reason=primary_reason,
+                )
+            return referral, True
+        except (IntegrityError, ValidationError) as exc:
+            # The key was used before (a retry, or another request with it that won the race):
+            # return what that request made. A retry is answered so even if what it names has
+            # changed since and would now be refused; the same key for another referral is a conflict.
+            if idempotency_key:
+                earlier = _replay(by=by, key=idempotency_key, fingerprint=fingerprint)
+                if earlier is not None:
+                    return earlier, False
+            if attempt == 2 or not isinstance(exc, IntegrityError):
+                raise
+            # Another first referral for the same new NHS number made the person a moment ago (the
+            # unique NHS number refused ours): once more, and the match finds them.
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _replay(*, by: User, key: str, fingerprint: str) -> Referral | None:
@@ -222,7 +227,6 @@ def _create(
     new_person, person_locked = False, person is None
     if person is None:
         person, new_person = person_match_or_create(
-            by=by,
             now=now,
             nhs_number=nhs_number,
             given_name=given_name,
@@ -263,11 +267,9 @@ def _create(
     referral.save()
     UrgencyChange.objects.create(referral=referral, urgency=urgency, at=received_at, by=by)
     clocks_start(referral=referral, by=by, now=now)
-    audit_record(
-        by=by,
+    created = AuditEntry(
         action="referral.create",
         obj=referral,
-        now=now,
         person_id=person.pk,
         detail={
             "source": source,
@@ -276,6 +278,11 @@ def _create(
             "routed_team": routed.team.pk if routed.team else None,
         },
     )
+    # A new person's row first, as it was made first; both in one INSERT (issue 17).
+    entries = (
+        [AuditEntry(action="person.create", obj=person, person_id=person.pk), created] if new_person else [created]
+    )
+    audit_record_many(by=by, now=now, entries=entries)
     return referral
 
 

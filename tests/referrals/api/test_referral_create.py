@@ -436,12 +436,13 @@ def test_a_retry_without_received_at_a_few_seconds_later_is_still_a_replay(api, 
 
 def test_an_intake_for_a_new_person_needs_no_lock_or_lookup_of_their_other_referrals(api, django_assert_num_queries):
     api.post(REFERRALS, referral_body(), format="json")  # the first request's one-off reads
-    # The practice; the NHS number match; the person and their audit row; the route; the
-    # referral, its urgency history; the clock policy with its response target; both clocks in one
-    # INSERT and their events in another; the audit row; and the savepoints around the
-    # idempotency and NHS number races. No look for an earlier use of the key (the referral's
-    # unique key finds a retry), and the receipt reads the referral and its clocks as written.
-    with django_assert_num_queries(17):
+    # The practice; the NHS number match; the person; the route; the referral, its urgency
+    # history; the clock policy with its response target; both clocks in one INSERT and their
+    # events in another; the person's and the referral's audit rows in one INSERT; and the
+    # savepoint that undoes a retry or a lost race. No look for an earlier use of the key (the
+    # referral's unique key finds a retry), no savepoint of the person's own (a lost race is
+    # tried again whole), and the receipt reads the referral and its clocks as written.
+    with django_assert_num_queries(14):
         response = api.post(REFERRALS, referral_body(), format="json", headers={"Idempotency-Key": "cost-new"})
     assert response.status_code == 201
     referral = Referral.objects.get(pk=response.json()["id"])
@@ -464,9 +465,8 @@ def test_the_receipt_of_a_new_referral_says_what_a_replay_read_from_the_database
 def test_an_intake_for_someone_known_by_nhs_number_reuses_the_lock_the_match_took(api, django_assert_num_queries):
     nhs_number = valid_nhs_number()
     first = api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json").json()
-    # As above, less the person's INSERT (with its savepoint) and audit row, plus marking their
-    # earlier referral, and the intake receipt that keeps this account out of the person's
-    # history (issue 10).
+    # As above, less the person's INSERT, plus marking their earlier referral, and the intake
+    # receipt that keeps this account out of the person's history (issue 10).
     with django_assert_num_queries(21):
         response = api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json")
     again = Referral.objects.get(pk=response.json()["id"])

@@ -1,8 +1,11 @@
-"""A referral sent twice with one Idempotency-Key is made once, however the second copy arrives.
+"""A referral sent twice with one Idempotency-Key is made once, however the second copy arrives;
+two first referrals for one new NHS number make one person.
 
 Intake does not look for an earlier use of the key before it writes (issue 17: every intake would
 pay for the look); the referral's unique (created_by, idempotency_key) refuses the second copy
-and everything that copy wrote is undone before the first referral is returned.
+and everything that copy wrote is undone before the first referral is returned. Nor does it take
+a savepoint around a new person: the unique NHS number refuses the loser of a race, whose
+referral is then made again, matched to the winner's person.
 """
 
 from datetime import date, timedelta
@@ -88,3 +91,32 @@ def test_two_copies_of_one_referral_sent_at_once_make_it_once_and_both_are_answe
     assert Referral.objects.count() == 1
     assert Person.objects.count() == 1  # the second copy's person was undone with it
     assert Clock.objects.filter(referral=made).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_referrals_for_one_new_nhs_number_sent_at_once_make_one_person_with_both(alice):
+    now = timezone.now()
+    number = valid_nhs_number()
+    first = Transaction(
+        lambda: send(by=alice, now=now, key="gp-1", nhs_number=number),
+        hold=HoldAt(before_insert_into("referrals_clock")),
+    ).start()
+    assert first.hold.reached.wait(10)
+    # The second waits on the first's uncommitted person (the unique NHS number) until it commits.
+    second = Transaction(lambda: send(by=alice, now=now + timedelta(seconds=1), key="gp-2", nhs_number=number)).start()
+    assert wait_until_blocked_or_done(second) == "blocked"
+    first.hold.release.set()
+
+    made, _ = first.finish()
+    other, created = second.finish()
+
+    assert created is True and other.pk != made.pk
+    assert Person.objects.filter(nhs_number=number).count() == 1
+    assert other.person_id == made.person_id
+    assert other.person_has_other_referrals is True
+    actions = list(AuditEvent.objects.order_by("pk").values_list("action", "object_id"))
+    assert actions == [
+        ("person.create", str(made.person_id)),
+        ("referral.create", str(made.pk)),
+        ("referral.create", str(other.pk)),
+    ]
