@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 STEPS = (1, 10, 25, 50)
+STAFF_POOL = 50  # of each role: more than the largest run signs in (the default steps end at 50 users)
 ENDPOINTS = ("caseload", "person", "triage", "team", "api_list", "contacts", "api_intake")
 HELD_PER_WORKER = 25  # as scripts/bench_access.py
 HELD_PER_TEAM = 2_000
@@ -143,12 +144,18 @@ def make_users(path: Path, *, staff_count: int, intake_systems: int = 1) -> None
     staff = []
     roles = [Role.LINK_WORKER, Role.CLINICIAN, Role.TEAM_MANAGER]
     chosen: list[User] = []
+    # Whoever any run might sign in (up to STAFF_POOL of each role, the same first ones by id),
+    # and bench_pages.py's users (the first of each role): their localities are kept clear of the
+    # referrals the runs send in, below.
+    pool: list[User] = []
     per_role = max(1, staff_count // len(roles) + 1)
     for role in roles:
         users = User.objects.filter(role=role, is_active=True, memberships__isnull=False).distinct().order_by("pk")
         if role != Role.TEAM_MANAGER:
             users = users.filter(allocations__ended_at__isnull=True)
-        chosen.extend(users.distinct()[:per_role])
+        first = list(users.distinct()[: max(per_role, STAFF_POOL)])
+        chosen.extend(first[:per_role])
+        pool.extend(first)
     for user in chosen[:staff_count]:
         client = Client()
         client.force_login(user)
@@ -190,11 +197,14 @@ def make_users(path: Path, *, staff_count: int, intake_systems: int = 1) -> None
                 "intake_token": Token.objects.get_or_create(user=intakes[n % len(intakes)])[0].key,
             }
         )
-    # The mix's referrals go to a practice in a locality none of the signed-in staff work in. In a
+    # The referrals sent go to a practice in a locality none of the signed-in staff work in. In a
     # service the triage queue is worked as it fills; here nobody triages, so referrals sent into
     # the measured staff's own queue made each step's triage and team pages longer than the last
-    # (about 130 a run, 1,300 after a morning of runs: the triage queue's SQL 15 -> 44 ms).
-    their_localities = Team.objects.filter(memberships__user__in=chosen, locality__isnull=False).values("locality_id")
+    # (about 130 a run, 1,300 after a morning of runs: the triage queue's SQL 15 -> 44 ms). The
+    # locality is chosen clear of every run's staff, not this run's alone: an --intake run of 25
+    # (its own 25 staff) once sent 100,000 referrals into the queues of a 75-user run's staff, whose
+    # p95 went from about 200 ms to 2 s.
+    their_localities = Team.objects.filter(memberships__user__in=pool, locality__isnull=False).values("locality_id")
     practices = Practice.objects.order_by("pk").values_list("ods_code", flat=True)
     practice = practices.exclude(locality_id__in=their_localities).first() or practices.first() or ""
     path.write_text(
