@@ -33,7 +33,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 STEPS = (1, 10, 25, 50)
-STAFF_POOL = 50  # of each role: more than the largest run signs in (the default steps end at 50 users)
 ENDPOINTS = ("caseload", "person", "triage", "team", "api_list", "contacts", "api_intake")
 HELD_PER_WORKER = 25  # as scripts/bench_access.py
 HELD_PER_TEAM = 2_000
@@ -138,24 +137,17 @@ def make_users(path: Path, *, staff_count: int, intake_systems: int = 1) -> None
 
     from accounts.models import Role, User
     from accounts.two_factor import SSO_TWO_FACTOR_SESSION_KEY
-    from localities.models import Practice, Team
     from referrals.models import Referral
 
     staff = []
     roles = [Role.LINK_WORKER, Role.CLINICIAN, Role.TEAM_MANAGER]
     chosen: list[User] = []
-    # Whoever any run might sign in (up to STAFF_POOL of each role, the same first ones by id),
-    # and bench_pages.py's users (the first of each role): their localities are kept clear of the
-    # referrals the runs send in, below.
-    pool: list[User] = []
     per_role = max(1, staff_count // len(roles) + 1)
     for role in roles:
         users = User.objects.filter(role=role, is_active=True, memberships__isnull=False).distinct().order_by("pk")
         if role != Role.TEAM_MANAGER:
             users = users.filter(allocations__ended_at__isnull=True)
-        first = list(users.distinct()[: max(per_role, STAFF_POOL)])
-        chosen.extend(first[:per_role])
-        pool.extend(first)
+        chosen.extend(users.distinct()[:per_role])
     for user in chosen[:staff_count]:
         client = Client()
         client.force_login(user)
@@ -197,22 +189,39 @@ def make_users(path: Path, *, staff_count: int, intake_systems: int = 1) -> None
                 "intake_token": Token.objects.get_or_create(user=intakes[n % len(intakes)])[0].key,
             }
         )
-    # The referrals sent go to a practice in a locality none of the signed-in staff work in. In a
-    # service the triage queue is worked as it fills; here nobody triages, so referrals sent into
-    # the measured staff's own queue made each step's triage and team pages longer than the last
-    # (about 130 a run, 1,300 after a morning of runs: the triage queue's SQL 15 -> 44 ms). The
-    # locality is chosen clear of every run's staff, not this run's alone: an --intake run of 25
-    # (its own 25 staff) once sent 100,000 referrals into the queues of a 75-user run's staff, whose
-    # p95 went from about 200 ms to 2 s.
-    their_localities = Team.objects.filter(memberships__user__in=pool, locality__isnull=False).values("locality_id")
-    practices = Practice.objects.order_by("pk").values_list("ods_code", flat=True)
-    practice = practices.exclude(locality_id__in=their_localities).first() or practices.first() or ""
+    # The referrals sent go to a practice of their own, in a locality of their own whose intake team
+    # has no members: nobody signed in sees them. In a service the triage queue is worked as it
+    # fills; here nobody triages, so referrals sent into the measured staff's queues made each
+    # step's pages longer than the last (about 130 a run in the mix; one afternoon's --intake runs
+    # sent over 100,000, and a 75-user run's p95 went from about 200 ms to 2 s). Choosing a
+    # locality none of the run's staff work in did not do: on the bench database all six have some.
+    practice = _load_test_practice()
     path.write_text(
         json.dumps({"staff": staff, "api": api, "practice": practice, "cookie": settings.SESSION_COOKIE_NAME})
     )
     print(
         f"Users: {len(staff)} members of staff signed in, {len(api)} API tokens, intake practice {practice}", flush=True
     )
+
+
+def _load_test_practice() -> str:
+    """The ODS code of the load test's own practice, made on first use with its locality and a
+    team that nobody is a member of (synthetic: Y99999 is no real practice)."""
+    from localities.models import Locality, Organisation, Practice, Team
+
+    locality, _ = Locality.objects.get_or_create(code="load-test", defaults={"name": "Load test (nobody works here)"})
+    if locality.intake_team_id is None:
+        organisation = Organisation.objects.order_by("pk").first()
+        team, _ = Team.objects.get_or_create(
+            name="Load test intake (no members)",
+            defaults={"organisation": organisation, "locality": locality, "kind": Team.Kind.LOCALITY},
+        )
+        locality.intake_team = team
+        locality.save(update_fields=["intake_team"])
+    practice, _ = Practice.objects.get_or_create(
+        ods_code="Y99999", defaults={"name": "Load test practice", "locality": locality}
+    )
+    return practice.ods_code
 
 
 # --- measuring -------------------------------------------------------------------------------
