@@ -43,16 +43,17 @@ def _new_clock(
     kind: str,
     started_at: datetime,
     policy: ClockPolicy,
-    response_target: ResponseTarget | None = None,
+    response_target: ResponseTarget,
 ) -> Clock:
-    """``response_target``: the first-response target, when read with the policy already."""
+    """A clock under ``policy``; ``response_target`` is the first-response target for the
+    referral's urgency (``_policy_for``)."""
     # Deadlines are elapsed time. Adding hours to a Europe/London datetime would
     # add wall-clock hours (one too many or too few on the nights the clocks
     # change), so all arithmetic happens in UTC.
     started_at = started_at.astimezone(UTC)
     if kind == Clock.Kind.FIRST_RESPONSE:
-        target_row = response_target or _response_target(policy, referral.urgency)
-        target, esc1, esc2 = target_row.target, target_row.escalation_after, target_row.second_escalation_after
+        target = response_target.target
+        esc1, esc2 = response_target.escalation_after, response_target.second_escalation_after
         stop_rule = ""
     else:
         target = policy.treatment_target
@@ -109,27 +110,20 @@ def _concrete_rule(rule: str, referral: Referral) -> str:
     return Rule.REFERRAL_SPELL if team_type in COMMUNITY_TEAM_TYPES else Rule.SECOND_CONTACT
 
 
-def _response_target(policy: ClockPolicy, urgency: str) -> ResponseTarget:
-    """The policy's target for this urgency; a team policy without one falls back to the default's."""
-    row = policy.response_targets.filter(urgency=urgency).first()
-    if row is None and not policy.is_default:
-        row = ResponseTarget.objects.filter(policy__is_default=True, urgency=urgency).first()
-    if row is None:
-        raise _no_response_target(urgency)
-    return row
-
-
-def _no_response_target(urgency: str) -> ImproperlyConfigured:
-    return ImproperlyConfigured(
-        f"No first-response target for urgency {urgency!r}: add one to the default clock policy."
-    )
+def _policy_for(referral: Referral) -> tuple[ClockPolicy, ResponseTarget]:
+    """The clock policy a referral's new clocks follow, with its first-response target for the
+    referral's urgency (the default policy's when the team's has none): one query."""
+    policy, response_target = policy_and_response_target(referral.team, referral.urgency)
+    if response_target is None:
+        raise ImproperlyConfigured(
+            f"No first-response target for urgency {referral.urgency!r}: add one to the default clock policy."
+        )
+    return policy, response_target
 
 
 def clocks_start(*, referral: Referral, by: User | None, now: datetime) -> list[Clock]:
     """Start the first-response and treatment clocks from the initial point of contact."""
-    policy, response_target = policy_and_response_target(referral.team, referral.urgency)
-    if response_target is None:
-        raise _no_response_target(referral.urgency)
+    policy, response_target = _policy_for(referral)
     clocks = [
         _new_clock(
             referral=referral,
@@ -448,7 +442,10 @@ def _restart(clock: Clock, *, by: User, now: datetime, reason: str) -> Clock:
         _stop(clock, at=now, reason=Clock.StopReason.RESTARTED, by=by, note=reason)
     clock.is_current = False
     clock.save(update_fields=["is_current"])
-    fresh = _new_clock(referral=referral, kind=clock.kind, started_at=now, policy=policy_for_team(referral.team))
+    policy, response_target = _policy_for(referral)
+    fresh = _new_clock(
+        referral=referral, kind=clock.kind, started_at=now, policy=policy, response_target=response_target
+    )
     fresh.save()
     ClockEvent.objects.create(clock=fresh, kind=ClockEvent.Kind.RESTARTED, at=now, by=by, reason=reason)
     audit_record(
