@@ -192,6 +192,9 @@ else:
         "store_processed": False,
         "control_folder": str(_control_dir),
     }
+# Rate limits (accounts.throttles, the `limits` library): in Redis, shared by every worker, when
+# there is one; else in the process's memory (the demo runs one web process).
+RATE_LIMIT_STORAGE_URI = REDIS_URL or "memory://"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True

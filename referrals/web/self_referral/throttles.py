@@ -1,17 +1,16 @@
-"""Abuse limits on the public form, counted in the shared cache (Redis) as the API's are
-(``accounts.throttles``): only finished referrals count, not page views.
+"""Abuse limits on the public form, counted in Redis, atomically, as the API's are
+(``accounts.throttles.MovingWindowThrottle``): only finished referrals count, not page views.
 
 * per address: a household or a shared phone may refer more than one person, a script may not;
 * overall: a flood from many addresses cannot bury the triage queue (the page then says to
   phone instead).
 """
 
-from rest_framework.throttling import SimpleRateThrottle
-
 from accounts.request_ip import client_ip
+from accounts.throttles import MovingWindowThrottle
 
 
-class SelfReferralPerAddressThrottle(SimpleRateThrottle):
+class SelfReferralPerAddressThrottle(MovingWindowThrottle):
     scope = "self_referral_address"
     rate = "5/hour"
 
@@ -20,7 +19,7 @@ class SelfReferralPerAddressThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
 
 
-class SelfReferralOverallThrottle(SimpleRateThrottle):
+class SelfReferralOverallThrottle(MovingWindowThrottle):
     scope = "self_referral_overall"
     rate = "200/hour"
 
