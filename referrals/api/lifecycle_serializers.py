@@ -20,7 +20,7 @@ from referrals.models import (
     UrgencyChange,
 )
 
-from .serializers import ClockOutputSerializer, InstantField, OutputSerializer, choice_field
+from .serializers import ClockOutputSerializer, InputSerializer, InstantField, OutputSerializer, choice_field
 
 _UK_TIME = "ISO 8601; a time without an offset is UK time."
 _CODE_LISTS = "GET /api/v1/code-lists/ lists the codes."
@@ -33,7 +33,7 @@ def _when(help_text: str, *, required: bool = True) -> InstantField:
 # --- input ------------------------------------------------------------------
 
 
-class TriageInputSerializer(serializers.Serializer):
+class TriageInputSerializer(InputSerializer):
     urgency = choice_field(
         Referral.Urgency.choices,
         required=False,
@@ -46,7 +46,7 @@ class TriageInputSerializer(serializers.Serializer):
     at = _when("When triage happened; defaults to now.", required=False)
 
 
-class AssessmentInputSerializer(serializers.Serializer):
+class AssessmentInputSerializer(InputSerializer):
     completed_at = _when("When the assessment was completed.")
     code = serializers.CharField(
         required=False,
@@ -59,7 +59,7 @@ class AssessmentInputSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=10_000)
 
 
-class CarePlanInputSerializer(serializers.Serializer):
+class CarePlanInputSerializer(InputSerializer):
     agreed_at = _when("When the plan was agreed with the person.")
     plan_type = choice_field(
         [(c.code, c.display) for c in CARE_PLAN_TYPE.codes],
@@ -78,7 +78,7 @@ class CarePlanInputSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=10_000)
 
 
-class InterventionInputSerializer(serializers.Serializer):
+class InterventionInputSerializer(InputSerializer):
     started_at = _when("When the intervention started.")
     code = serializers.CharField(
         required=False,
@@ -93,7 +93,7 @@ class InterventionInputSerializer(serializers.Serializer):
     kind = choice_field(Intervention.Kind.choices, required=False, default=Intervention.Kind.OTHER)
 
 
-class OutcomeMeasureInputSerializer(serializers.Serializer):
+class OutcomeMeasureInputSerializer(InputSerializer):
     recorded_at = _when("When the measure was completed.")
     tool_code = serializers.CharField(
         max_length=18, help_text=f"SNOMED CT code of the tool's total score. {_CODE_LISTS}"
@@ -104,14 +104,14 @@ class OutcomeMeasureInputSerializer(serializers.Serializer):
     stage = choice_field(OutcomeMeasure.Stage.choices)
 
 
-class HospitalStayInputSerializer(serializers.Serializer):
+class HospitalStayInputSerializer(InputSerializer):
     admitted_at = _when("When the person was admitted.")
     discharged_at = InstantField(
         required=False, allow_null=True, help_text=f"When they left hospital, once known. {_UK_TIME}"
     )
 
 
-class RedirectInputSerializer(serializers.Serializer):
+class RedirectInputSerializer(InputSerializer):
     to_team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), help_text="The team or service taking the referral over (its id)."
     )
@@ -119,7 +119,7 @@ class RedirectInputSerializer(serializers.Serializer):
     person_informed = serializers.BooleanField(default=False, help_text="The person has been told where they went.")
 
 
-class DischargeInputSerializer(serializers.Serializer):
+class DischargeInputSerializer(InputSerializer):
     discharged_at = _when("When the person was discharged; defaults to now.", required=False)
     reason = choice_field(Referral.DischargeReason.choices)
     note = serializers.CharField(max_length=10_000, help_text="The return-to-self-care plan.")
@@ -128,7 +128,7 @@ class DischargeInputSerializer(serializers.Serializer):
     )
 
 
-class CloseInputSerializer(serializers.Serializer):
+class CloseInputSerializer(InputSerializer):
     closed_at = _when("When the referral was closed; defaults to now.", required=False)
     reason = choice_field(Referral.ClosureReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)

@@ -4,7 +4,8 @@ the services in referrals.services."""
 
 import copy
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.core.validators import RegexValidator
 from django.utils import timezone
@@ -83,10 +84,40 @@ class InstantField(serializers.DateTimeField):
         return instant
 
 
+# --- fields, copied per serializer -----------------------------------------
+
+# DRF gives every serializer it makes its own copy of each field, by ``copy.deepcopy``, which for
+# a field means making it again from its arguments, each deep-copied in turn: about a tenth of an
+# intake's CPU for its input and its receipt (issue 17). Before a field is bound to a serializer
+# nothing in it changes, and binding sets its name, parent and source on the copy itself; so a
+# shallow copy of the unbound field is a field of its own. Two kinds still get DRF's deep copy:
+# a nested serializer (its child and its fields must be its own, or two responses would share
+# one parent and one context) and a field whose default or initial value is a mutable object
+# (a shallow copy would hand every request the same list to change).
+_IMMUTABLE = (str, bytes, int, float, bool, Decimal, date, datetime, time, timedelta, type(None))
+
+
+def fresh_field(field: serializers.Field) -> serializers.Field:
+    """An unbound copy of an unbound field, for one serializer (see above)."""
+    if isinstance(field, serializers.BaseSerializer) or any(
+        not (value is serializers.empty or callable(value) or isinstance(value, _IMMUTABLE))
+        for value in (field._kwargs.get("default"), field._kwargs.get("initial"))  # type: ignore[attr-defined]
+    ):
+        return copy.deepcopy(field)
+    return copy.copy(field)
+
+
+# A Serializer whose declared fields are copied with ``fresh_field``, not deep-copied. (A comment,
+# not a docstring: the API schema would show it as the description of every input serializer.)
+class InputSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name: fresh_field(field) for name, field in self._declared_fields.items()}
+
+
 # --- input ------------------------------------------------------------------
 
 
-class PersonInputSerializer(serializers.Serializer):
+class PersonInputSerializer(InputSerializer):
     nhs_number = TextOnlyField(
         required=False, allow_null=True, allow_blank=True, help_text="Optional: self-referrals may not know it."
     )
@@ -109,7 +140,7 @@ class PersonInputSerializer(serializers.Serializer):
         return value
 
 
-class ReferralCreateInputSerializer(serializers.Serializer):
+class ReferralCreateInputSerializer(InputSerializer):
     person = PersonInputSerializer()
     # DRF's metaclass takes declared fields off the class, so this never meets Field.source (the
     # attribute path) that the stubs see it overriding.
@@ -153,7 +184,7 @@ class ReferralCreateInputSerializer(serializers.Serializer):
     )
 
 
-class ContactCreateInputSerializer(serializers.Serializer):
+class ContactCreateInputSerializer(InputSerializer):
     occurred_at = InstantField(help_text="A time without an offset is UK time.")
     consultation_mechanism = serializers.ChoiceField(
         choices=[c.code for c in CONSULTATION_MECHANISM.codes],
@@ -187,9 +218,9 @@ class ContactCreateInputSerializer(serializers.Serializer):
 # A read-only ModelSerializer whose fields are worked out from the model once per process. DRF
 # works them out again for every serializer it makes (each response, once per list): about a
 # twelfth of an intake's CPU for the receipt and its clocks (issue 17). What it works out depends
-# on the class alone (Meta, the model, the declared fields), so each serializer gets a deep copy
-# of the first result, as DRF gives each one a copy of its declared fields; binding to the
-# serializer, and so the context, stays per serializer. (A comment, not a docstring: the API
+# on the class alone (Meta, the model, the declared fields), so each serializer gets a copy
+# (``fresh_field``) of the first result, as DRF gives each one a copy of its declared fields;
+# binding to the serializer, and so the context, stays per serializer. (A comment, not a docstring: the API
 # schema would show a docstring as the description of every serializer without its own.)
 class OutputSerializer(serializers.ModelSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -198,7 +229,7 @@ class OutputSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             cls._fields_built = built  # type: ignore[attr-defined]  # one per class, not inherited
-        return copy.deepcopy(built)
+        return {name: fresh_field(field) for name, field in built.items()}
 
 
 _SOURCE_OF_REFERRAL_OUT = "MHSDS SourceOfReferralMH: the code given at intake, else the one the source maps to."
