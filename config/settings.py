@@ -426,7 +426,7 @@ REST_FRAMEWORK = {
         # Tokens are issued by an administrator to a system (drf_create_token), not typed by a
         # person, so they skip the browser's second factor; a browser session counts only once
         # it has passed two-factor, where that is due (accounts.api_auth).
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api_auth.TokenAuthentication",
         "accounts.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

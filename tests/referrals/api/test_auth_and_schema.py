@@ -5,7 +5,10 @@ from io import StringIO
 import pytest
 import yaml
 from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.api_auth import TokenAuthentication
 from tests.factories import make_referral
 
 from .conftest import ALERTS, CODE_LISTS, REFERRALS, action_url, contacts_url, referral_body, referral_url
@@ -70,6 +73,31 @@ def test_an_unknown_token_is_a_401(client, db):
     response = client.get(REFERRALS, headers={"Authorization": "Token not-a-real-token"})
 
     assert response.status_code == 401
+
+
+def test_the_token_of_a_deactivated_account_is_a_401(client, intake):
+    key = Token.objects.create(user=intake).key
+    intake.is_active = False
+    intake.save(update_fields=["is_active"])
+
+    response = client.get(REFERRALS, headers={"Authorization": f"Token {key}"})
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "User inactive or deleted."
+
+
+def test_a_token_authenticates_as_its_account_with_the_token_as_the_requests_auth(rf, alice, intake):
+    token = Token.objects.create(user=alice)
+    Token.objects.create(user=intake)
+    request = rf.get(REFERRALS, headers={"Authorization": f"Token {token.key}"})
+
+    user, auth = TokenAuthentication().authenticate(request)
+
+    assert user == alice and user.username == "alice" and user.role == alice.role
+    assert (auth.key, auth.user_id, auth.created) == (token.key, alice.pk, token.created)
+    assert auth.user is user
+    with pytest.raises(AuthenticationFailed, match="Invalid token"):
+        TokenAuthentication().authenticate(rf.get(REFERRALS, headers={"Authorization": f"Token {token.key}x"}))
 
 
 def test_a_signed_in_session_works_too(client, alice):
