@@ -106,6 +106,28 @@ def test_a_step_is_printed_per_endpoint_with_percentiles_failures_cpu_and_memory
     assert "500 MiB at start, 520 MiB at end (per worker: 100 -> 104 MiB)" in text
 
 
+def test_the_referrals_a_run_sent_are_closed_with_their_clocks_and_nobody_elses(runner, trust, intake, north_practice):
+    from localities.models import Practice
+    from referrals.models import Clock, Referral
+    from tests.factories import make_referral
+
+    sent = [
+        make_referral(by=intake, practice=Practice.objects.get(ods_code=runner._load_test_practice())) for _ in "ab"
+    ]
+    someone_elses = make_referral(by=intake, practice=north_practice)
+
+    assert runner.close_load_test_referrals() == 2
+
+    for referral in sent:
+        referral.refresh_from_db()
+        assert (referral.status, referral.ended_at is not None) == (Referral.Status.CLOSED, True)
+        assert not Clock.all_kinds.filter(referral=referral, stopped_at__isnull=True).exists()
+    someone_elses.refresh_from_db()
+    assert someone_elses.status == Referral.Status.RECEIVED
+    assert Clock.objects.filter(referral=someone_elses, stopped_at__isnull=True).count() == 2
+    assert runner.close_load_test_referrals() == 0  # the next run's start finds nothing left open
+
+
 @pytest.mark.slow
 def test_the_load_test_runs_end_to_end_on_a_tiny_database():
     """gunicorn, real signed-in users and locust for a few seconds at 1 user: every page answers."""
