@@ -11,6 +11,7 @@ referral is then made again, matched to the winner's person.
 from datetime import date, timedelta
 
 import pytest
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -120,3 +121,32 @@ def test_two_first_referrals_for_one_new_nhs_number_sent_at_once_make_one_person
         ("referral.create", str(made.pk)),
         ("referral.create", str(other.pk)),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_referrals_for_someone_known_sent_at_once_wait_for_each_other_and_each_knows_of_the_other(alice):
+    now = timezone.now()
+    number = valid_nhs_number()
+    earlier, _ = send(by=alice, now=now - timedelta(days=30), key="gp-0", nhs_number=number)
+    first = Transaction(
+        lambda: send(by=alice, now=now, key="gp-1", nhs_number=number),
+        hold=HoldAt(before_insert_into("referrals_clock")),
+    ).start()
+    assert first.hold.reached.wait(10)
+    # The match holds the person's row until the first commits (SELECT ... FOR UPDATE): a merge or
+    # an edit of the person waits for the intake, as the second intake does.
+    with pytest.raises(OperationalError, match="could not obtain lock"), transaction.atomic():
+        Person.objects.select_for_update(nowait=True).get(pk=earlier.person_id)
+    second = Transaction(lambda: send(by=alice, now=now + timedelta(seconds=1), key="gp-2", nhs_number=number)).start()
+    assert wait_until_blocked_or_done(second) == "blocked"
+    first.hold.release.set()
+
+    made, _ = first.finish()
+    other, _ = second.finish()
+
+    assert {made.person_id, other.person_id} == {earlier.person_id}
+    assert all(
+        referral.person_has_other_referrals
+        for referral in Referral.objects.filter(pk__in=[earlier.pk, made.pk, other.pk])
+    )
+    assert made.person.gp_practice_id == earlier.person.gp_practice_id
