@@ -5,6 +5,8 @@ from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
+from common.raw import as_field
+
 from .models import User
 from .two_factor import second_factor_due
 
@@ -30,7 +32,8 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token = Token(key=key, user=user, created=user.token_created)  # type: ignore[attr-defined]  # the query's column
+        created = as_field(Token, "created", user.token_created)  # type: ignore[attr-defined]  # the query's column
+        token = Token(key=key, user=user, created=created)
         token._state.adding, token._state.db = False, user._state.db  # as read from the database
         return user, token
 

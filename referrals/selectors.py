@@ -22,6 +22,7 @@ from codes.snomed import (
     OUTCOME_TOOL_BY_CODE,
 )
 from common.london import london_date
+from common.raw import as_field
 from localities.models import Team
 from referrals.models import (
     Alert,
@@ -81,13 +82,13 @@ def policy_and_response_target(team: Team | None, urgency: str) -> tuple[ClockPo
     holder = next((row for row in (policy, *(r for r in rows if r.is_default)) if row.target_id is not None), None)
     if holder is None:
         return policy, None
-    return policy, ResponseTarget(
+    return policy, ResponseTarget(  # the target's columns converted as the ORM would (SQLite: microseconds)
         id=holder.target_id,
         policy=holder,
         urgency=urgency,
-        target=holder.target_within,
-        escalation_after=holder.target_escalation,
-        second_escalation_after=holder.target_second_escalation,
+        target=as_field(ResponseTarget, "target", holder.target_within),
+        escalation_after=as_field(ResponseTarget, "escalation_after", holder.target_escalation),
+        second_escalation_after=as_field(ResponseTarget, "second_escalation_after", holder.target_second_escalation),
     )
 
 

@@ -2,12 +2,13 @@ import re
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
 from codes.mhsds import DISABILITY, DISABILITY_ANSWERS_ALONE
+from common.raw import from_columns
 from localities.models import Practice
 from referrals.models import Person
 from referrals.models.person import PersonDisability
@@ -36,23 +37,27 @@ def _refuse_implausible(*, birth_date: date | None, postcode: str, now: datetime
 # The one person with this NHS number (unique_nhs_number), locked for the rest of the intake, with
 # their GP practice (routing reads it next). Written out: intake runs it for every referral with an
 # NHS number, and the ORM took longer to write the join than PostgreSQL took to run it (issue 17).
-# The practice's columns come from its model, under names no column of a person can have.
+# The practice's columns come from its model, under names no column of a person can have, and
+# are converted as the ORM would (common.raw). The
+# lock is PostgreSQL's; SQLite (the demo) has no row locks, as Django's select_for_update knows.
 _PRACTICE_FIELDS = Practice._meta.concrete_fields
 _PERSON_BY_NHS_NUMBER_SQL = f"""
     SELECT person.*, {", ".join(f'practice.{f.column} AS "gp_practice__{f.column}"' for f in _PRACTICE_FIELDS)}
     FROM {Person._meta.db_table} AS person
     LEFT JOIN {Practice._meta.db_table} AS practice ON practice.{Practice._meta.pk.column} = person.gp_practice_id
     WHERE person.nhs_number = %s
-    FOR UPDATE OF person
 """
 
 
 def _person_with_nhs_number(nhs_number: str) -> Person | None:
     """The person with this NHS number, locked, their practice in hand; None when nobody has it."""
-    person = next(iter(Person.objects.raw(_PERSON_BY_NHS_NUMBER_SQL, [nhs_number])), None)
+    sql = _PERSON_BY_NHS_NUMBER_SQL
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF person"
+    person = next(iter(Person.objects.raw(sql, [nhs_number])), None)
     if person is not None and person.gp_practice_id is not None:
-        values = [getattr(person, f"gp_practice__{field.column}") for field in _PRACTICE_FIELDS]
-        person.gp_practice = Practice.from_db(person._state.db, [f.attname for f in _PRACTICE_FIELDS], values)
+        columns = {field.attname: getattr(person, f"gp_practice__{field.column}") for field in _PRACTICE_FIELDS}
+        person.gp_practice = from_columns(Practice, columns, using=person._state.db or "default")
     return person
 
 

@@ -238,3 +238,57 @@ def test_make_run_serves_on_another_port_when_asked(var_dir):
                 time.sleep(0.5)
     finally:
         _stop(process)
+
+
+# The reads written out as SQL (docs/adr/0013) on the demo's SQLite: a second referral for the same
+# NHS number matches the person with their practice, the clock policy's targets come back as
+# durations, and an API token authenticates with its stored creation time.
+WRITTEN_OUT_READS = """
+import json
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.api_auth import TokenAuthentication
+from accounts.models import Role
+from referrals.selectors import policy_and_response_target
+from tests.factories import LocalityFactory, PracticeFactory, TeamFactory, UserFactory, make_referral
+
+now = timezone.now()
+locality = LocalityFactory(name="Demo locality", code="demo")
+team = TeamFactory(name="Demo IPCT", locality=locality)
+locality.intake_team = team
+locality.save()
+practice = PracticeFactory(locality=locality)
+clinician = UserFactory(username="demo-clinician", role=Role.CLINICIAN, organisation=team.organisation, teams=[team])
+first = make_referral(by=clinician, practice=practice, nhs_number="9434765919", now=now)
+second = make_referral(by=clinician, practice=practice, nhs_number="9434765919", now=now)
+policy, target = policy_and_response_target(team, "routine")
+token = Token.objects.create(user=clinician)
+user, auth = TokenAuthentication().authenticate_credentials(token.key)
+print("READS " + json.dumps({
+    "same_person": second.person_id == first.person_id,
+    "practice": second.person.gp_practice.ods_code == practice.ods_code,
+    "route": second.team_id == team.pk,
+    "target_is_duration": isinstance(target.target, timedelta) and target.target > timedelta(0),
+    "escalation_is_duration": isinstance(target.escalation_after, timedelta),
+    "user": user.pk == clinician.pk,
+    "created": isinstance(auth.created, datetime) and auth.created == token.created,
+}))
+"""
+
+
+def test_the_reads_written_out_as_sql_work_on_the_demos_sqlite(var_dir):
+    output = _manage(var_dir, "shell", "-c", WRITTEN_OUT_READS)
+
+    line = next(line for line in output.splitlines() if line.startswith("READS "))
+    assert json.loads(line.removeprefix("READS ")) == {
+        "same_person": True,
+        "practice": True,
+        "route": True,
+        "target_is_duration": True,
+        "escalation_is_duration": True,
+        "user": True,
+        "created": True,
+    }
