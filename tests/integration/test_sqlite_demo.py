@@ -23,11 +23,11 @@ DELIVERY_TIMEOUT = 45
 
 pytestmark = pytest.mark.slow
 
-# Run inside `manage.py shell -c`: a team with a clinician, and a routine referral
-# received two days ago, so its 24-hour first-response clock is well past breach.
-CREATE_OVERDUE_REFERRAL = """
+# Run inside `manage.py shell -c`, before each script below: a locality whose intake team has a
+# clinician, and a practice in it.
+DEMO_TEAM = """
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -41,9 +41,16 @@ locality.intake_team = team
 locality.save()
 practice = PracticeFactory(locality=locality)
 clinician = UserFactory(username="demo-clinician", role=Role.CLINICIAN, organisation=team.organisation, teams=[team])
+"""
+
+# A routine referral received two days ago, so its 24-hour first-response clock is well past breach.
+CREATE_OVERDUE_REFERRAL = (
+    DEMO_TEAM
+    + """
 referral = make_referral(by=clinician, practice=practice, received_at=now - timedelta(days=2), now=now)
 print("REFERRAL " + json.dumps({"id": referral.pk, "reference": referral.reference}))
 """
+)
 
 
 def _clean_env(var_dir: Path, **extra: str) -> dict[str, str]:
@@ -243,25 +250,14 @@ def test_make_run_serves_on_another_port_when_asked(var_dir):
 # The reads written out as SQL (docs/adr/0013) on the demo's SQLite: a second referral for the same
 # NHS number matches the person with their practice, the clock policy's targets come back as
 # durations, and an API token authenticates with its stored creation time.
-WRITTEN_OUT_READS = """
-import json
-from datetime import datetime, timedelta
-
-from django.utils import timezone
+WRITTEN_OUT_READS = (
+    DEMO_TEAM
+    + """
 from rest_framework.authtoken.models import Token
 
 from accounts.api_auth import TokenAuthentication
-from accounts.models import Role
 from referrals.selectors import policy_and_response_target
-from tests.factories import LocalityFactory, PracticeFactory, TeamFactory, UserFactory, make_referral
 
-now = timezone.now()
-locality = LocalityFactory(name="Demo locality", code="demo")
-team = TeamFactory(name="Demo IPCT", locality=locality)
-locality.intake_team = team
-locality.save()
-practice = PracticeFactory(locality=locality)
-clinician = UserFactory(username="demo-clinician", role=Role.CLINICIAN, organisation=team.organisation, teams=[team])
 first = make_referral(by=clinician, practice=practice, nhs_number="9434765919", now=now)
 second = make_referral(by=clinician, practice=practice, nhs_number="9434765919", now=now)
 policy, target = policy_and_response_target(team, "routine")
@@ -277,6 +273,7 @@ print("READS " + json.dumps({
     "created": isinstance(auth.created, datetime) and auth.created == token.created,
 }))
 """
+)
 
 
 def test_the_reads_written_out_as_sql_work_on_the_demos_sqlite(var_dir):
