@@ -100,15 +100,17 @@ def referrals_visible_to(
     return qs.filter(pk__in=_visible_ids(user, timezone.now(), open_only=open_only))
 
 
-def referral_ids_visible_to(user: User, *, among: Q | None = None) -> IdRows:
-    """The ids of ``referrals_visible_to(user, among=among)``, to filter another table's rows by
-    (``referral_id__in``): without ``among`` the UNION itself, not the referral table joined
-    to it again."""
+def referral_ids_visible_to(user: User, *, among: Q | None = None, open_only: bool = False) -> IdRows:
+    """The ids of ``referrals_visible_to(user, among=among, open_only=open_only)``, to filter
+    another table's rows by (``referral_id__in``): without ``among`` the UNION itself, not the
+    referral table joined to it again. With ``open_only`` and no ``among`` it may also hold ended
+    referrals a partner team's open allocation still points to (its branch reads the allocation,
+    not the referral): filter the referrals themselves on ``ended_at`` too."""
     if not user.is_authenticated or not user.is_active:
         return Referral.objects.none().values("pk")
     if among is not None:
-        return referrals_visible_to(user, among=among).values("pk").order_by()
-    return _visible_ids(user, timezone.now(), open_only=False)
+        return referrals_visible_to(user, among=among, open_only=open_only).values("pk").order_by()
+    return _visible_ids(user, timezone.now(), open_only=open_only)
 
 
 def referrals_visible_count(user: User) -> int:

@@ -289,3 +289,28 @@ def test_the_reads_written_out_as_sql_work_on_the_demos_sqlite(var_dir):
         "user": True,
         "created": True,
     }
+
+
+# The triage queue's short lists of ids (common.ids: ANY(ARRAY(...)) on PostgreSQL) are plain
+# IN (SELECT ...) on the demo's SQLite: the clinician's waiting referrals, a responded-to one left out.
+TRIAGE_QUEUE = (
+    DEMO_TEAM
+    + """
+from referrals.services import contact_record
+from referrals.web.triage.queries import triage_queue
+
+waiting = [make_referral(by=clinician, practice=practice, now=now) for _ in range(2)]
+answered = make_referral(by=clinician, practice=practice, now=now)
+contact_record(referral=answered, by=clinician, now=now, occurred_at=now, mode="telephone", outcome="completed")
+queue = [r.pk for r in triage_queue(clinician)]
+print("QUEUE " + json.dumps({"queue": sorted(queue), "waiting": sorted(r.pk for r in waiting)}))
+"""
+)
+
+
+def test_the_triage_queue_works_on_the_demos_sqlite(var_dir):
+    output = _manage(var_dir, "shell", "-c", TRIAGE_QUEUE)
+
+    line = next(line for line in output.splitlines() if line.startswith("QUEUE "))
+    found = json.loads(line.removeprefix("QUEUE "))
+    assert found["queue"] == found["waiting"] and len(found["waiting"]) == 2

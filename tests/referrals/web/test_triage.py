@@ -291,3 +291,29 @@ def test_redirect_by_a_team_that_loses_sight_goes_back_to_the_queue(client, alic
     )
 
     assert response.status_code == 302 and response["Location"] == QUEUE
+
+
+def test_the_queue_is_read_from_the_clinicians_own_referrals_not_every_open_clock(
+    alice, intake, north_practice, south_practice
+):
+    """Her visible referrals' ids, each looked up in the open first-response clocks, then only the
+    referrals waiting read, each step planned as the short list it is (common.ids). Written as
+    IN (subquery), PostgreSQL hashed every open clock in the trust: one locality's backlog of
+    150,000 cost every clinician's queue 97 ms (issue 17; scripts/bench_triage_backlog.py)."""
+    from django.db import connection
+
+    from referrals.web.triage.queries import triage_queue
+
+    mine = [make_referral(by=intake, practice=north_practice, family_name=f"North{n}") for n in range(3)]
+    make_referral(by=intake, practice=south_practice, family_name="South")
+    queue = triage_queue(alice)
+    sql, _ = queue.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", queue.query.sql_with_params()[1])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert sorted(r.pk for r in queue) == sorted(r.pk for r in mine)
+    assert '"referrals_referral"."id" = ANY(ARRAY(SELECT' in sql  # the queue's ids...
+    assert '"referral_id" = ANY(ARRAY((SELECT' in sql  # ...looked up from her visible ids (a UNION)
+    assert '"referrals_referral"."id" IN (' not in sql  # no semi-join with a table-sized set
+    assert plan.count("InitPlan") >= 2  # each list made once, before the referrals are read
