@@ -127,7 +127,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     assert busiest is not None
     theirs = set(first.memberships.values_list("team__locality_id", flat=True))
-    backlog_team = Team.objects.filter(kind=Team.Kind.LOCALITY).exclude(locality_id__in=theirs).order_by("-pk").first()
+    # Another locality's team with clinicians in it (not the load test's own, which has none).
+    backlog_team = (
+        Team.objects.filter(kind=Team.Kind.LOCALITY, memberships__user__role=Role.CLINICIAN)
+        .exclude(locality_id__in=theirs)
+        .order_by("-pk")
+        .first()
+    )
     assert backlog_team is not None
     readers = [
         ("bench_pages's clinician", first),
