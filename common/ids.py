@@ -4,7 +4,8 @@ PostgreSQL estimates ``id IN (SELECT ...)`` from the table statistics of what th
 not from the ids it will return: a user's visible referrals inside a UNION of relationships are
 "about 16,000" whichever user asks, and the open first-response clocks of the whole trust are
 hashed to join with them. When one locality has a large unworked backlog, every clinician's triage
-queue then pays for hashing it (issue 17: 150,000 open clocks, 97 ms for a queue of 171).
+queue then pays for hashing it (issue 17: with 150,000 open clocks, 245 ms for the count and
+rows of a queue of 171).
 
 Written as ``id = ANY(ARRAY(SELECT ...))``, the subquery runs once on its own (an InitPlan) and the
 outer query is planned for a short list of ids, probing its index for each: the cost follows the

@@ -71,7 +71,8 @@ def triage_queue(
     # looked up in the open first-response clocks' index (clock_first_response_open_idx), then
     # only those referrals read. Written as IN (subquery), PostgreSQL hashed every open clock in
     # the trust to join with them, so one locality's unworked backlog slowed everyone's queue
-    # (150,000 open: 97 ms for a queue of 171; now 4 ms; common.ids, docs/performance.md).
+    # (150,000 open: 245 ms for the page's count and rows of a queue of 171; now 10 ms; common.ids,
+    # scripts/bench_triage_backlog.py).
     visible = referral_ids_visible_to(user, open_only=True)
     queue_ids = awaiting.filter(AmongIds("referral_id", visible)).values("referral_id").order_by()
     qs = (
