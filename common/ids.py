@@ -39,12 +39,13 @@ class AmongIds(Expression):
     def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.column, self.ids = exprs
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        column_sql, column_params = compiler.compile(self.column)
-        ids_sql, ids_params = compiler.compile(self.ids)  # "(SELECT ...)", parenthesised
-        return f"{column_sql} IN {ids_sql}", (*column_params, *ids_params)
+    template = "{column} IN {ids}"  # ids compiles as "(SELECT ...)", parenthesised
 
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+    def as_sql(self, compiler: Any, connection: Any, template: str | None = None) -> tuple[str, tuple[Any, ...]]:
         column_sql, column_params = compiler.compile(self.column)
         ids_sql, ids_params = compiler.compile(self.ids)
-        return f"{column_sql} = ANY(ARRAY{ids_sql})", (*column_params, *ids_params)
+        sql = (template or self.template).format(column=column_sql, ids=ids_sql)
+        return sql, (*column_params, *ids_params)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        return self.as_sql(compiler, connection, template="{column} = ANY(ARRAY{ids})")

@@ -30,10 +30,8 @@ import time
 import warnings
 from datetime import timedelta
 
-from bench_support import QueryTimer, bench_open, explain, fmt_seconds
+from bench_support import HELD_PER_TEAM, HELD_PER_WORKER, QueryTimer, bench_open, explain, fmt_seconds
 
-HELD_PER_WORKER = 25  # open referrals a link worker holds
-HELD_PER_TEAM = 2_000  # open referrals a team holds
 COVER_GRANTS_PER_CLINICIAN = 5  # people a clinician covers for now (unexpired)
 EXPIRED_BREAK_GLASS = 50_000  # old break-glass grants the beat task has not deleted yet
 SHARES = 20_000  # people shared with the VCSE partner under their consent

@@ -36,10 +36,7 @@ import sys
 import time
 import warnings
 
-from bench_support import PROJECT_ROOT, QueryTimer, bench_open, fmt_seconds
-
-HELD_PER_WORKER = 25  # as scripts/bench_load/run.py and scripts/bench_access.py
-HELD_PER_TEAM = 2_000
+from bench_support import HELD_PER_TEAM, HELD_PER_WORKER, PROJECT_ROOT, QueryTimer, bench_open, fmt_seconds
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -21,6 +21,12 @@ import psycopg2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+# The million's shape, the same in every benchmark that reads it (bench_access, bench_pages,
+# bench_triage_backlog, bench_load/run.py), so that one built database serves them all: a
+# benchmark asking another shape would drop it and load it again.
+HELD_PER_WORKER = 25  # open referrals a link worker holds
+HELD_PER_TEAM = 2_000  # open referrals a team holds
+
 
 def fmt_seconds(seconds: float) -> str:
     if seconds < 1:

@@ -22,10 +22,7 @@ import argparse
 import json
 import statistics
 
-from bench_support import bench_open
-
-HELD_PER_WORKER = 25  # the shape bench_pages.py builds, so its database is reused
-HELD_PER_TEAM = 2_000
+from bench_support import HELD_PER_TEAM, HELD_PER_WORKER, bench_open
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

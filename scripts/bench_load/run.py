@@ -34,8 +34,6 @@ sys.path.insert(0, str(HERE.parent))
 
 STEPS = (1, 10, 25, 50)
 ENDPOINTS = ("caseload", "person", "triage", "team", "api_list", "contacts", "api_intake")
-HELD_PER_WORKER = 25  # as scripts/bench_access.py
-HELD_PER_TEAM = 2_000
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -385,7 +383,7 @@ def wait_for(url: str, timeout: float = 60) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from bench_support import bench_open
+    from bench_support import HELD_PER_TEAM, HELD_PER_WORKER, bench_open
 
     bench = bench_open(
         database=args.database,

@@ -65,6 +65,16 @@ def test_person_page_shows_details_risks_carers_consent_and_who_holds_them(clien
     assert north_referral.reference in html
 
 
+def test_record_a_contact_on_the_person_page_comes_back_to_it(client, alice, north_referral):
+    page = person_url(north_referral)
+
+    html = login(client, alice).get(page, {"tab": "x"}).content.decode()
+
+    record = reverse("referrals:contact_new", args=[north_referral.pk])
+    back = f"{page}%3Ftab%3Dx"  # the page's own address, query string and all, encoded once
+    assert f'href="{record}?next={back}"' in html and f'hx-get="{record}?next={back}"' in html
+
+
 def test_withdrawn_consent_is_shown_as_withdrawn(client, alice, north_referral):
     now = timezone.now()
     consent = consent_record(
