@@ -9,7 +9,7 @@ allocation, the locality's triage queue); the explicit exceptions are the grants
 ``access.models`` (break-glass, cover, consent-based shares).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import EllipsisType
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import RecordScope, TeamMembership, User
 from codes.mhsds import ATTENDED
+from common.ids import AmongIds
 from localities.models import Team
 from referrals.models import (
     Alert,
@@ -40,6 +41,10 @@ from .models import IntakeReceipt, PersonGrant, PersonShare
 
 # A values() query of one id column: what ``pk__in`` and UNION take.
 IdRows: TypeAlias = QuerySet[Model, Mapping[str, object]]
+# A condition on each referral's own row, as a function of a queryset (a FilterSet's
+# filter_queryset, or ``lambda qs: qs.filter(urgency="urgent")``): it may filter, never add
+# rows, order or slice.
+Where: TypeAlias = Callable[[QuerySet[Referral]], QuerySet[Referral]]
 
 
 def _people_granted_to(user: User, now: datetime) -> IdRows:
@@ -113,26 +118,37 @@ def referral_ids_visible_to(user: User, *, among: Q | None = None, open_only: bo
     return _visible_ids(user, timezone.now(), open_only=open_only)
 
 
-def referrals_visible_count(user: User) -> int:
-    """How many referrals ``referrals_visible_to(user)`` holds, counted from the UNION of ids
-    alone. Every id in it is a referral's (each branch reads the referral table, or an allocation's
-    foreign key to it) and the UNION keeps each once, so this equals the COUNT(*) of the whole
-    queryset without probing the referral table for each id: for a clinician whose teams hold
-    11,000 referrals, about 9 ms instead of 29 at a million (issue 17; the API list's count when no
-    filter is given). tests/access/test_narrowing.py holds the two to the same number."""
-    return referral_ids_visible_to(user).count()
+def referrals_visible_count(user: User, *, where: Where | None = None) -> int:
+    """How many referrals ``referrals_visible_to(user)`` holds (filtered by ``where``, when given),
+    counted from the UNION of ids alone. Every id in it is a referral's (each branch reads the
+    referral table, or an allocation's foreign key to it) and the UNION keeps each once, so this
+    equals the COUNT(*) of the whole queryset without probing the referral table for each id: for
+    a clinician whose teams hold 11,000 referrals, about 9 ms instead of 29 at a million (issue
+    17; the API list's count). ``where`` is applied inside each branch, to the rows it reads (see
+    ``referrals_visible_newest_first``). tests/access/test_narrowing.py holds the two to the same
+    number."""
+    if not user.is_authenticated or not user.is_active:
+        return 0
+    return _visible_ids(user, timezone.now(), open_only=False, where=where).count()
 
 
-def referrals_visible_newest_first(user: User) -> IdRows:
+def referrals_visible_newest_first(user: User, *, where: Where | None = None) -> IdRows:
     """``referrals_visible_to(user)``'s ids and received times (``{"pk", "received_at"}``), newest
-    received first, then the highest id: the API list's order when no filter is given, read from
-    the UNION itself. Each branch takes the received time from the index it already reads
-    (``referral_team_access_idx`` includes it), so ordering a clinician's 12,000 visible referrals
-    no longer looks each one up in the referral table: about 11 ms instead of 35 at a million
-    (issue 17). tests/access/test_narrowing.py holds it to ``referrals_visible_to``'s order."""
+    received first, then the highest id: the API list's order, read from the UNION itself. Each
+    branch takes the received time from the index it already reads (``referral_team_access_idx``
+    includes it), so ordering a clinician's 12,000 visible referrals no longer looks each one up
+    in the referral table: about 11 ms instead of 35 at a million (issue 17).
+
+    ``where`` (the API list's filters) narrows each branch to the rows meeting it, so each
+    relationship reads its own rows once, through its own index, instead of every visible id being
+    looked up again in the referral table to be tested: a clinician of a service that has held
+    80,000 referrals asking for the urgent ones (issue 17). The partner-team branch, which reads
+    allocations, tests the referral rows its allocations point to. tests/access/test_narrowing.py
+    holds both, with and without ``where``, to ``referrals_visible_to``'s rows and order."""
     if not user.is_authenticated or not user.is_active:
         return Referral.objects.none().values("pk", "received_at")
-    return _visible_ids(user, timezone.now(), open_only=False, received=True).order_by("-received_at", "-pk")
+    visible = _visible_ids(user, timezone.now(), open_only=False, received=True, where=where)
+    return visible.order_by("-received_at", "-pk")
 
 
 # Each relationship is written twice, side by side: as the ids it opens (one indexed SELECT, a
@@ -140,35 +156,38 @@ def referrals_visible_newest_first(user: User) -> IdRows:
 # candidates, ``among``). tests/access/test_narrowing.py holds them to the same rows.
 
 
-def _visible_ids(user: User, now: datetime, *, open_only: bool, received: bool = False) -> IdRows:
+def _visible_ids(
+    user: User, now: datetime, *, open_only: bool, received: bool = False, where: Where | None = None
+) -> IdRows:
     """The relationships as a UNION of ids (with each one's received time, when ``received``: the
-    same referral from two branches is the same pair, so the UNION still keeps it once)."""
+    same referral from two branches is the same pair, so the UNION still keeps it once), each
+    branch narrowed by ``where`` when given."""
     scope = user.record_scope
     cols = ("pk", "received_at") if received else ("pk",)
-    allocation_cols = ("referral_id", "referral__received_at") if received else ("referral_id",)
     referrals = Referral.objects.filter(ended_at__isnull=True) if open_only else Referral.objects.all()
-    branches: list[IdRows] = [referrals.filter(person_id__in=_people_granted_to(user, now)).values(*cols).order_by()]
+
+    def ids(branch: QuerySet[Referral]) -> IdRows:
+        return (where(branch) if where is not None else branch).values(*cols).order_by()
+
+    branches: list[IdRows] = [ids(referrals.filter(person_id__in=_people_granted_to(user, now)))]
     if scope != RecordScope.NONE:
-        branches.append(
-            Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True).values(*cols).order_by()
-        )
+        branches.append(ids(Referral.objects.filter(allocated_to_id=user.pk, ended_at__isnull=True)))
     if scope in (RecordScope.TEAM, RecordScope.QUEUE):
         my_teams, my_localities, taken = _my_teams(user), _my_localities(user), _taken_without_access(user)
         queue = Referral.objects.filter(status=Referral.Status.RECEIVED, locality_id__in=my_localities)
-        branches.append(queue.exclude(pk__in=taken).values(*cols).order_by())
+        branches.append(ids(queue.exclude(pk__in=taken)))
     if scope == RecordScope.TEAM:
-        branches += [
-            referrals.filter(team_id__in=my_teams).exclude(pk__in=taken).values(*cols).order_by(),
-            # A partner team can hold someone by allocation while the referral sits with another team.
-            Allocation.objects.filter(ended_at__isnull=True, team_id__in=my_teams)
-            .exclude(referral_id__in=taken)
-            .values(*allocation_cols)
-            .order_by(),
-        ]
+        # A partner team can hold someone by allocation while the referral sits with another team.
+        partner = Allocation.objects.filter(ended_at__isnull=True, team_id__in=my_teams).exclude(referral_id__in=taken)
+        if where is None:
+            allocation_cols = ("referral_id", "referral__received_at") if received else ("referral_id",)
+            partner_ids = partner.values(*allocation_cols).order_by()
+        else:
+            # The referral rows the allocations point to, each looked up by its id, to be tested.
+            partner_ids = ids(Referral.objects.filter(AmongIds("pk", partner.values("referral_id").order_by())))
+        branches += [ids(referrals.filter(team_id__in=my_teams).exclude(pk__in=taken)), partner_ids]
         if user.organisation_id is not None:
-            branches.append(
-                referrals.filter(person_id__in=_people_shared_with(user.organisation_id)).values(*cols).order_by()
-            )
+            branches.append(ids(referrals.filter(person_id__in=_people_shared_with(user.organisation_id))))
     return branches[0].union(*branches[1:])
 
 

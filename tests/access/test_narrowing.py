@@ -33,6 +33,7 @@ from access.selectors import (
 from accounts.models import Role, User
 from interchange.fhir.search import _owner_condition
 from localities.models import Team
+from referrals.api.filters import ReferralFilter
 from referrals.models import Person, Referral
 from referrals.services import caseload_allocate, referral_close, referral_triage
 from tests.factories import UserFactory, make_referral
@@ -162,6 +163,67 @@ def test_the_api_lists_newest_first_order_is_the_visible_referrals_own(varied, d
     newest = referrals_visible_newest_first(user)
     assert [(row["pk"], row["received_at"]) for row in newest] == expected
     assert [row["pk"] for row in newest[1:3]] == [pk for pk, _ in expected[1:3]]  # a later page's slice
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_each_relationship_narrowed_by_a_condition_gives_the_visible_referrals_filtered(varied, db, reader):
+    """The API list's filters are applied inside each relationship (``where``), not to the whole
+    visible set: the count and the newest-first ids are still exactly the visible referrals'
+    filtered by them, for every condition, every reader and every filter the list takes (the
+    partner team's branch tests the referrals its allocations point to)."""
+    user = varied["readers"][reader]
+    conditions = [*_conditions(varied), ("not received", ~Q(status=Referral.Status.RECEIVED))]
+    for label, condition in conditions:
+
+        def where(qs, condition=condition):
+            return qs.filter(condition)
+
+        expected = list(
+            referrals_visible_to(user)
+            .filter(condition)
+            .order_by("-received_at", "-pk")
+            .values_list("pk", "received_at")
+        )
+        newest = referrals_visible_newest_first(user, where=where)
+        assert [(row["pk"], row["received_at"]) for row in newest] == expected, f"{reader}, {label}"
+        assert referrals_visible_count(user, where=where) == len(expected), f"{reader}, {label}"
+    teams = list(Team.objects.values_list("pk", "locality_id").order_by("pk"))
+    queries = [
+        {"breached": "true"},
+        {"breached": "false"},
+        {"urgency": "urgent"},
+        {"urgency": "routine", "status": "triaged"},
+        {"status": "received"},
+        *[{"team": str(team)} for team, _ in teams],
+        *[{"locality": str(locality)} for _, locality in teams if locality is not None],
+    ]
+    for query in queries:
+        filters = ReferralFilter(query, queryset=Referral.objects.none())
+        assert filters.is_valid(), query
+        expected = list(
+            filters.filter_queryset(referrals_visible_to(user))
+            .order_by("-received_at", "-pk")
+            .values_list("pk", flat=True)
+        )
+        newest = referrals_visible_newest_first(user, where=filters.filter_queryset)
+        assert [row["pk"] for row in newest] == expected, f"{reader}, {query}"
+        assert referrals_visible_count(user, where=filters.filter_queryset) == len(expected), f"{reader}, {query}"
+
+
+def test_the_partner_teams_branch_is_narrowed_by_the_referral_it_points_to(varied, db):
+    """Not vacuous: vera sees the partner referral only through her team's allocation, and a
+    filter on the referral's own row keeps it or drops it."""
+    vera, partner = varied["readers"]["vera"], varied["partner"]
+
+    def keeping(qs):
+        return qs.filter(pk=partner.pk)
+
+    def dropping(qs):
+        return qs.exclude(pk=partner.pk)
+
+    assert [row["pk"] for row in referrals_visible_newest_first(vera, where=keeping)] == [partner.pk]
+    assert partner.pk not in [row["pk"] for row in referrals_visible_newest_first(vera, where=dropping)]
+    assert not Referral.objects.filter(pk=partner.pk, team__memberships__user=vera).exists()
 
 
 def test_a_referral_opened_twice_counts_once(varied, db):

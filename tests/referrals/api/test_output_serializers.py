@@ -76,3 +76,64 @@ def test_a_field_is_copied_shallowly_unless_it_is_a_serializer_or_holds_a_mutabl
     assert listed_copy.default == [] and listed_copy.default is not listed.default  # each request its own list
     assert listed_copy.child is not listed.child
     assert nested_copy is not nested and nested_copy.child is not nested.child  # its own parent and context
+
+
+# --- the time zone, read once per serializer -------------------------------------------------
+
+
+def _drf_own(serializer_class):
+    """The same serializer with DRF's own fields (deep-copied, each instant asking for the time
+    zone itself) and DRF's own readable fields, nested serializers included."""
+
+    class Plain(serializer_class):
+        def get_fields(self):
+            fields = serializers.ModelSerializer.get_fields(self)
+            for name, field in fields.items():
+                inner = getattr(field, "child", field)
+                if isinstance(inner, serializers.Serializer):
+                    plain = _drf_own(type(inner))(many=field is not inner, read_only=True, source=field.source)
+                    fields[name] = plain
+            return fields
+
+        _readable_fields = serializers.Serializer._readable_fields
+
+    Plain.__name__ = f"Plain{serializer_class.__name__}"
+    return Plain
+
+
+@pytest.mark.parametrize("season", ["winter", "summer"])
+def test_a_referral_reads_as_drf_would_write_it_in_british_summer_time_and_out_of_it(alice, season):
+    """Every instant carries the UK offset of the moment it names (+01:00 in summer, Z in winter),
+    exactly as DRF writes it when each value asks for the current time zone itself."""
+    from referrals.api.serializers import ReferralOutputSerializer
+    from referrals.api.views import _with_clocks
+    from referrals.models import Referral
+
+    received = timezone.now().replace(month=7 if season == "summer" else 1, day=15, hour=9) - timedelta(days=365)
+    referral = make_referral(by=alice, received_at=received, now=received)
+    rows = list(_with_clocks(Referral.objects.filter(pk=referral.pk)))
+    context = {"now": timezone.now()}
+
+    ours = ReferralOutputSerializer(rows, many=True, context=context).data
+    theirs = _drf_own(ReferralOutputSerializer)(rows, many=True, context=context).data
+
+    assert ours == theirs
+    assert ours[0]["received_at"].endswith("+01:00" if season == "summer" else "Z")
+    assert ours[0]["clocks"][0]["started_at"] == ours[0]["received_at"]
+
+
+def test_a_request_in_another_time_zone_reads_in_that_zone(alice):
+    """The zone is read when the serializer makes its fields, inside the request, not once for
+    the process: with another zone active, the instants are written in it."""
+    import zoneinfo
+
+    from referrals.api.serializers import ReferralReceiptSerializer as Receipt
+
+    referral = make_referral(by=alice, received_at=timezone.now().replace(month=7, day=1) - timedelta(days=365))
+    referral = type(referral).objects.prefetch_related("clocks").get(pk=referral.pk)
+    london = Receipt(referral, context={"now": timezone.now()}).data
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        new_york = Receipt(referral, context={"now": timezone.now()}).data
+
+    assert london["received_at"].endswith("+01:00") and new_york["received_at"].endswith("-04:00")
+    assert new_york["clocks"][0]["started_at"].endswith("-04:00")
