@@ -167,7 +167,9 @@ def _visible_ids(
     referrals = Referral.objects.filter(ended_at__isnull=True) if open_only else Referral.objects.all()
 
     def ids(branch: QuerySet[Referral]) -> IdRows:
-        return (where(branch) if where is not None else branch).values(*cols).order_by()
+        narrowed = where(branch) if where is not None else branch
+        rows: IdRows = narrowed.values(*cols).order_by()
+        return rows
 
     branches: list[IdRows] = [ids(referrals.filter(person_id__in=_people_granted_to(user, now)))]
     if scope != RecordScope.NONE:

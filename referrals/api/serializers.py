@@ -246,7 +246,7 @@ class OutputSerializer(serializers.ModelSerializer):
         return fields
 
     @cached_property
-    def _readable_fields(self) -> list[serializers.Field]:  # type: ignore[override]  # DRF's yields them
+    def _readable_fields(self) -> list[serializers.Field]:  # DRF's is a generator property
         return [field for field in self.fields.values() if not field.write_only]
 
 

@@ -115,7 +115,8 @@ class ReferralListCreateApi(generics.GenericAPIView):
             return None
         filterset = ReferralFilter(request.query_params, queryset=Referral.objects.none(), request=request)
         if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
+            # A DRF ValidationError (the stubs say a dict).
+            raise cast(serializers.ValidationError, translate_validation(filterset.errors))
         return filterset.filter_queryset
 
     @extend_schema(
