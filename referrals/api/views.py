@@ -249,4 +249,8 @@ class AlertListApi(generics.ListAPIView):
     pagination_class = AlertPagination
 
     def get_queryset(self) -> QuerySet[Alert]:
-        return alerts_visible_to(self.request.user).select_related("referral")
+        # The page's referrals read after it is chosen (one query for the 50): joined before, the
+        # referral table was read for every visible alert before sorting them (issue 17).
+        return alerts_visible_to(self.request.user).prefetch_related(
+            Prefetch("referral", queryset=Referral.objects.only("pk", "reference"))
+        )

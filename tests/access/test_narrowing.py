@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from access.grants import break_glass_open, cover_arrange, share_with_organisation
 from access.selectors import (
+    alerts_visible_to,
     people_visible_to,
     person_get_for_user,
     referral_ids_visible_to,
@@ -34,7 +35,7 @@ from accounts.models import Role, User
 from interchange.fhir.search import _owner_condition
 from localities.models import Team
 from referrals.api.filters import ReferralFilter
-from referrals.models import Person, Referral
+from referrals.models import Alert, Notification, Person, Referral
 from referrals.services import caseload_allocate, referral_close, referral_triage
 from tests.factories import UserFactory, make_referral
 
@@ -224,6 +225,54 @@ def test_the_partner_teams_branch_is_narrowed_by_the_referral_it_points_to(varie
     assert [row["pk"] for row in referrals_visible_newest_first(vera, where=keeping)] == [partner.pk]
     assert partner.pk not in [row["pk"] for row in referrals_visible_newest_first(vera, where=dropping)]
     assert not Referral.objects.filter(pk=partner.pk, team__memberships__user=vera).exists()
+
+
+def test_the_alerts_a_reader_sees_are_those_of_their_referrals_and_those_sent_to_them(varied, db):
+    """``alerts_visible_to`` reads the reader's own lists (their visible referrals' ids, their
+    notifications), not every alert in the trust: the same alerts as the rule says, for every
+    reader. Every referral of the world has a warning; a service manager and a link worker are
+    each sent one on a referral they cannot open (an escalation reaches a manager who does not
+    hold it), and must see that one and no other of its referral."""
+    now = timezone.now()
+    users = varied["readers"]
+    for referral in Referral.objects.order_by("pk"):
+        clock = referral.clocks.order_by("pk").first()
+        Alert.objects.create(
+            clock=clock,
+            referral=referral,
+            clock_kind=clock.kind,
+            level=Alert.Level.WARNING,
+            threshold_at=now,
+            created_at=now,
+        )
+    escalation_for = {}
+    for tier, reader in ((2, "service_manager"), (1, "link_worker")):
+        user = users[reader]
+        hidden = Referral.objects.exclude(pk__in=referrals_visible_to(user).values("pk")).order_by("pk").first()
+        clock = hidden.clocks.order_by("pk").first()
+        alert = Alert.objects.create(
+            clock=clock,
+            referral=hidden,
+            clock_kind=clock.kind,
+            level=Alert.Level.ESCALATION,
+            tier=tier,
+            threshold_at=now,
+            created_at=now,
+        )
+        Notification.objects.create(alert=alert, recipient=user, created_at=now)
+        escalation_for[reader] = (alert, hidden)
+    for reader in READERS:
+        user = users[reader]
+        visible = set(referrals_visible_to(user).values_list("pk", flat=True))
+        expected = {
+            a.pk
+            for a in Alert.objects.all()
+            if a.referral_id in visible or a.notifications.filter(recipient=user).exists()
+        }
+        assert set(alerts_visible_to(user).values_list("pk", flat=True)) == expected, reader
+    for reader, (alert, hidden) in escalation_for.items():
+        seen = set(alerts_visible_to(users[reader]).filter(referral=hidden).values_list("pk", flat=True))
+        assert seen == {alert.pk}, reader  # the escalation sent to them, not the referral's warning
 
 
 def test_a_referral_opened_twice_counts_once(varied, db):
