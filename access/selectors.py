@@ -448,17 +448,40 @@ def handoffs_followed_by(user: User | AnonymousUser) -> QuerySet[Handoff]:
     """The hand-offs this user may follow: ones they made, ones from a team of theirs (for the
     roles that see their teams' referrals), and ones of a referral they held before it left.
     Each carries ``first_contact_at``: the receiving side's first attended contact since."""
-    if not user.is_authenticated or not user.is_active or not user.is_clinical:
+    return _with_handoff_details(_handoffs_followed(user))
+
+
+def handoffs_followed_newest(user: User | AnonymousUser, *, limit: int) -> list[Handoff]:
+    """The newest ``limit`` of ``handoffs_followed_by(user)``, newest first: chosen on the
+    hand-off's own columns, then only those read with their referral, person, teams and first
+    contact (2 queries). Joined first, a team's 1,800 hand-offs were each read whole to be sorted."""
+    chosen = list(_handoffs_followed(user).order_by("-at", "-id").values_list("pk", flat=True)[:limit])
+    return list(_with_handoff_details(Handoff.objects.filter(pk__in=chosen))) if chosen else []
+
+
+def _handoffs_followed(user: User | AnonymousUser) -> QuerySet[Handoff]:
+    if not isinstance(user, User) or not user.is_active or not user.is_clinical:
         return Handoff.objects.none()
-    followed = Q(by_id=user.pk) | Q(
-        Exists(
-            Allocation.objects.filter(
-                referral_id=OuterRef("referral_id"), link_worker_id=user.pk, started_at__lte=OuterRef("at")
-            )
+    # Each relationship read from the user's own short list, in its own index, and their UNION
+    # looked up by id (AmongIds): tested on every hand-off instead, PostgreSQL walked all of the
+    # trust's hand-offs, newest first, for someone with few or none (140,000 at a million
+    # referrals: 240 ms for an empty page; issue 17).
+    held = Allocation.objects.filter(link_worker_id=user.pk).values("referral_id").order_by()
+    held_before = Exists(
+        Allocation.objects.filter(
+            referral_id=OuterRef("referral_id"), link_worker_id=user.pk, started_at__lte=OuterRef("at")
         )
     )
+    branches = [
+        Handoff.objects.filter(by_id=user.pk).values("pk").order_by(),
+        Handoff.objects.filter(AmongIds("referral_id", held)).filter(held_before).values("pk").order_by(),
+    ]
     if user.record_scope == RecordScope.TEAM:
-        followed |= Q(from_team_id__in=_my_teams(user))
+        branches.append(Handoff.objects.filter(from_team_id__in=_my_teams(user)).values("pk").order_by())
+    return Handoff.objects.filter(AmongIds("pk", branches[0].union(*branches[1:])))
+
+
+def _with_handoff_details(handoffs: QuerySet[Handoff]) -> QuerySet[Handoff]:
     first_contact = (
         Contact.objects.filter(
             referral_id=OuterRef("referral_id"), attendance__in=sorted(ATTENDED), occurred_at__gte=OuterRef("at")
@@ -467,8 +490,7 @@ def handoffs_followed_by(user: User | AnonymousUser) -> QuerySet[Handoff]:
         .values("occurred_at")[:1]
     )
     return (
-        Handoff.objects.filter(followed)
-        .select_related("referral__person", "from_team", "to_team", "by")
+        handoffs.select_related("referral__person", "from_team", "to_team", "by")
         .annotate(first_contact_at=Subquery(first_contact))
         .order_by("-at", "-id")
     )

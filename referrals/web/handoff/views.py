@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from access.selectors import handoff_get_for_user, handoffs_followed_by
+from access.selectors import handoff_get_for_user, handoffs_followed_newest
 from accounts.http import AuthenticatedHttpRequest
 from accounts.reads import LIST, VIEW, seen
 
@@ -23,7 +23,7 @@ def _breadcrumbs() -> list[tuple[str, str]]:
 @login_required
 @require_GET
 def handoff_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    handoffs = list(handoffs_followed_by(request.user)[:LIST_SIZE])
+    handoffs = handoffs_followed_newest(request.user, limit=LIST_SIZE)
     seen(request, LIST, [h.referral.person_id for h in handoffs], what="referrals.handoff")
     return render(
         request,

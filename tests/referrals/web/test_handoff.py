@@ -68,6 +68,20 @@ def test_the_link_worker_who_held_them_may_follow_it(client, north_referral, ali
     assert "Not recorded" in page.content.decode()  # the person was not told
 
 
+def test_a_link_worker_given_them_after_the_hand_off_does_not_follow_it(client, handed_off, sequoia, trust):
+    """Holding the referral later, in the receiving team, is not having held it before it left."""
+    worker = UserFactory(username="sequoia-worker", role=Role.LINK_WORKER, organisation=trust, teams=[sequoia])
+    manager = UserFactory(username="sequoia-manager", role=Role.TEAM_MANAGER, organisation=trust, teams=[sequoia])
+    allocate(handed_off.referral, by=manager, link_worker=worker)
+
+    login(client, worker)
+    assert client.get(reverse("referrals:handoff", args=[handed_off.pk])).status_code == 404
+    assert (
+        reverse("referrals:handoff", args=[handed_off.pk])
+        not in client.get(reverse("referrals:handoffs")).content.decode()
+    )
+
+
 @pytest.mark.parametrize("who", ["bob", "charlie", "intake", "sam"])
 def test_anyone_else_gets_a_404(client, request, handed_off, who):
     user = request.getfixturevalue(who)
@@ -96,3 +110,32 @@ def test_the_list_shows_the_senders_hand_offs_and_is_audited(client, alice, hand
 def test_the_flow_dashboard_links_to_the_hand_offs(client, tina):
     page = login(client, tina).get(reverse("dashboard:flow"))
     assert reverse("referrals:handoffs") in page.content.decode()
+
+
+def test_the_list_is_the_newest_hand_offs_first_each_with_where_it_went(client, alice, trust, sequoia, north_practice):
+    """The page is chosen on the hand-offs alone, then read whole: the same rows, in the same
+    order, with the same details as the whole followed set."""
+    from datetime import timedelta
+
+    from access.selectors import handoffs_followed_by, handoffs_followed_newest
+    from tests.factories import make_referral
+
+    start = timezone.now() - timedelta(days=3)
+    for n in range(3):
+        referral = make_referral(by=alice, practice=north_practice, family_name=f"Moved{n}")
+        referral_redirect(
+            referral=referral,
+            by=alice,
+            now=start + timedelta(hours=n),
+            to_team=sequoia,
+            note="On.",
+            person_informed=True,
+        )
+
+    newest = handoffs_followed_newest(alice, limit=2)
+    whole = list(handoffs_followed_by(alice)[:2])
+
+    assert [h.pk for h in newest] == [h.pk for h in whole] and len(newest) == 2
+    assert [h.referral.person.family_name for h in newest] == ["Moved2", "Moved1"]
+    assert [(h.to_team, h.first_contact_at) for h in newest] == [(h.to_team, h.first_contact_at) for h in whole]
+    assert handoffs_followed_newest(UserFactory(username="nobody-here", role=Role.CLINICIAN), limit=2) == []
