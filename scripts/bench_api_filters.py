@@ -15,9 +15,8 @@ import argparse
 import statistics
 import sys
 import time
-import warnings
 
-from bench_support import HELD_PER_TEAM, HELD_PER_WORKER, QueryTimer, bench_open
+from bench_support import QueryTimer, as_a_web_worker, load_test_open
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -30,15 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    bench_open(
-        database=args.database,
-        rebuild=False,
-        referrals=args.referrals,
-        team_holds=HELD_PER_TEAM,
-        worker_holds=HELD_PER_WORKER,
-    )
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
-    from django.conf import settings
+    load_test_open(database=args.database, rebuild=False, referrals=args.referrals)
+    as_a_web_worker()
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -46,10 +38,6 @@ def main(argv: list[str] | None = None) -> None:
 
     from accounts.models import Role, User
     from localities.models import Team
-
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = ["*"]
-    import config.wsgi  # noqa: F401  # start as a gunicorn worker does
 
     def clinician(**where) -> User:
         found = User.objects.filter(role=Role.CLINICIAN, is_active=True, **where).order_by("pk").first()

@@ -34,9 +34,8 @@ import pstats
 import statistics
 import sys
 import time
-import warnings
 
-from bench_support import HELD_PER_TEAM, HELD_PER_WORKER, PROJECT_ROOT, QueryTimer, bench_open, fmt_seconds
+from bench_support import PROJECT_ROOT, QueryTimer, as_a_web_worker, fmt_seconds, load_test_open
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -218,14 +217,8 @@ class CollectorTimer:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    bench = bench_open(
-        database=args.database,
-        rebuild=args.rebuild,
-        referrals=args.referrals,
-        team_holds=HELD_PER_TEAM,
-        worker_holds=HELD_PER_WORKER,
-    )
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+    bench = load_test_open(database=args.database, rebuild=args.rebuild, referrals=args.referrals)
+    as_a_web_worker()  # start as a gunicorn worker does (imports, templates, gc.freeze)
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -234,10 +227,6 @@ def main(argv: list[str] | None = None) -> None:
     from accounts.models import Role, User
     from accounts.two_factor import SSO_TWO_FACTOR_SESSION_KEY
     from referrals.models import Referral
-
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = ["*"]
-    import config.wsgi  # noqa: F401  # start as a gunicorn worker does (imports, templates, gc.freeze)
 
     if args.no_freeze:
         gc.unfreeze()

@@ -11,6 +11,7 @@ drops the database and loads it again.
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -172,6 +173,31 @@ def bench_open(
         load_seconds = result.seconds
         set_meta(referrals=str(shape.referrals), now=now.isoformat(), **wanted)
     return BenchData(database, server, created, datetime.fromisoformat(meta()["now"]), load_seconds)
+
+
+def load_test_open(*, database: str, rebuild: bool, referrals: int, redis: bool = True) -> BenchData:
+    """``bench_open`` with the million's shape (``HELD_PER_*``): the database the load test, the
+    lower bound, the triage backlog and the API filters benchmarks share."""
+    return bench_open(
+        database=database,
+        rebuild=rebuild,
+        redis=redis,
+        referrals=referrals,
+        team_holds=HELD_PER_TEAM,
+        worker_holds=HELD_PER_WORKER,
+    )
+
+
+def as_a_web_worker() -> None:
+    """Set up as a gunicorn worker is, for requests through the test client: DEBUG off, any host,
+    and ``config.wsgi`` imported (pages' code imported, templates compiled, start-up's objects
+    frozen out of the collector's way)."""
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
+    from django.conf import settings
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["*"]
+    import config.wsgi  # noqa: F401
 
 
 # --- measuring ----------------------------------------------------------------------------

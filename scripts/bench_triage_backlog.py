@@ -22,7 +22,7 @@ import argparse
 import json
 import statistics
 
-from bench_support import HELD_PER_TEAM, HELD_PER_WORKER, bench_open
+from bench_support import load_test_open
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -98,13 +98,7 @@ def add_backlog(locality_id: int, team_id: int, count: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    bench_open(
-        database=args.database,
-        rebuild=False,
-        referrals=args.referrals,
-        team_holds=HELD_PER_TEAM,
-        worker_holds=HELD_PER_WORKER,
-    )
+    load_test_open(database=args.database, rebuild=False, referrals=args.referrals)
     from django.db import transaction
     from django.db.models import Count, Q
 

@@ -383,15 +383,10 @@ def wait_for(url: str, timeout: float = 60) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from bench_support import HELD_PER_TEAM, HELD_PER_WORKER, bench_open
+    from bench_support import load_test_open
 
-    bench = bench_open(
-        database=args.database,
-        rebuild=args.rebuild,
-        redis=bool(os.environ.get("REDIS_URL")),
-        referrals=args.referrals,
-        team_holds=HELD_PER_TEAM,
-        worker_holds=HELD_PER_WORKER,
+    bench = load_test_open(
+        database=args.database, rebuild=args.rebuild, referrals=args.referrals, redis=bool(os.environ.get("REDIS_URL"))
     )
     from django.db import connection
 
