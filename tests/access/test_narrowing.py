@@ -235,32 +235,28 @@ def test_the_alerts_a_reader_sees_are_those_of_their_referrals_and_those_sent_to
     hold it), and must see that one and no other of its referral."""
     now = timezone.now()
     users = varied["readers"]
-    for referral in Referral.objects.order_by("pk"):
+
+    def alert(referral, level, tier=0):
         clock = referral.clocks.order_by("pk").first()
-        Alert.objects.create(
+        return Alert.objects.create(
             clock=clock,
             referral=referral,
             clock_kind=clock.kind,
-            level=Alert.Level.WARNING,
-            threshold_at=now,
-            created_at=now,
-        )
-    escalation_for = {}
-    for tier, reader in ((2, "service_manager"), (1, "link_worker")):
-        user = users[reader]
-        hidden = Referral.objects.exclude(pk__in=referrals_visible_to(user).values("pk")).order_by("pk").first()
-        clock = hidden.clocks.order_by("pk").first()
-        alert = Alert.objects.create(
-            clock=clock,
-            referral=hidden,
-            clock_kind=clock.kind,
-            level=Alert.Level.ESCALATION,
+            level=level,
             tier=tier,
             threshold_at=now,
             created_at=now,
         )
-        Notification.objects.create(alert=alert, recipient=user, created_at=now)
-        escalation_for[reader] = (alert, hidden)
+
+    for referral in Referral.objects.order_by("pk"):
+        alert(referral, Alert.Level.WARNING)
+    escalation_for = {}
+    for tier, reader in ((2, "service_manager"), (1, "link_worker")):
+        user = users[reader]
+        hidden = Referral.objects.exclude(pk__in=referrals_visible_to(user).values("pk")).order_by("pk").first()
+        escalation = alert(hidden, Alert.Level.ESCALATION, tier)
+        Notification.objects.create(alert=escalation, recipient=user, created_at=now)
+        escalation_for[reader] = (escalation, hidden)
     for reader in READERS:
         user = users[reader]
         visible = set(referrals_visible_to(user).values_list("pk", flat=True))
@@ -270,9 +266,9 @@ def test_the_alerts_a_reader_sees_are_those_of_their_referrals_and_those_sent_to
             if a.referral_id in visible or a.notifications.filter(recipient=user).exists()
         }
         assert set(alerts_visible_to(user).values_list("pk", flat=True)) == expected, reader
-    for reader, (alert, hidden) in escalation_for.items():
+    for reader, (escalation, hidden) in escalation_for.items():
         seen = set(alerts_visible_to(users[reader]).filter(referral=hidden).values_list("pk", flat=True))
-        assert seen == {alert.pk}, reader  # the escalation sent to them, not the referral's warning
+        assert seen == {escalation.pk}, reader  # the escalation sent to them, not the referral's warning
 
 
 def test_a_referral_opened_twice_counts_once(varied, db):
