@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from codes.mhsds import ATTENDED, COMMUNITY_TEAM_TYPES, CRISIS_TEAM_TYPES, DIRECT_MECHANISMS, LIAISON_TEAM_TYPES
 from codes.selectors import coded, coded_sql
@@ -40,6 +40,7 @@ from referrals.models import (
     SharingConsent,
     SweepStatus,
 )
+from referrals.models.clock import LATE, OPEN_UNPAUSED
 from referrals.models.intervention_wait import default_wait_target
 
 
@@ -103,16 +104,17 @@ def intervention_wait_target_for(team: Team | None, kind: str) -> InterventionWa
 
 
 def breached_clocks(now: datetime) -> Q:
-    """Clocks that stopped late, or are open (running or paused) past their due time."""
-    return (
-        Q(stopped_at__isnull=False, stopped_at__gt=F("due_at"))
-        | Q(stopped_at__isnull=True, paused_at__isnull=True, due_at__lt=now)
-        | Q(stopped_at__isnull=True, paused_at__isnull=False, paused_at__gt=F("due_at"))
-    )
+    """Clocks that stopped late, or are open (running or paused) past their due time: stopped or
+    paused after the due time (``LATE``), or open, unpaused and past it."""
+    return LATE | (OPEN_UNPAUSED & Q(due_at__lt=now))
 
 
 def referrals_with_breach(qs: QuerySet[Referral], *, now: datetime, breached: bool) -> QuerySet[Referral]:
-    breach = Exists(Clock.objects.filter(breached_clocks(now), referral_id=OuterRef("pk")))
+    """``qs`` with (or without) a clock in ``breached_clocks(now)``, asked as two questions each
+    answered from its own small index (clock_late_idx, clock_open_unpaused_idx): one EXISTS over
+    the whole condition read every clock of each referral from the table (issue 17)."""
+    clocks = Clock.objects.filter(referral_id=OuterRef("pk"))
+    breach = Q(Exists(clocks.filter(LATE))) | Q(Exists(clocks.filter(OPEN_UNPAUSED, due_at__lt=now)))
     return qs.filter(breach) if breached else qs.exclude(breach)
 
 
