@@ -223,14 +223,14 @@ class ContactCreateInputSerializer(InputSerializer):
 # (``fresh_field``) of the first result, as DRF gives each one a copy of its declared fields;
 # binding to the serializer, and so the context, stays per serializer. (A comment, not a docstring: the API
 # schema would show a docstring as the description of every serializer without its own.)
-# An output serializer's fields, each copied with ``fresh_field``, and two costs DRF pays again for
-# every row that one serializer writes the same way for all its rows (the list's child serializer
-# writes every row of a page): each date and time field asked Django for the current time zone, a
-# context-local lookup, for every value (about a third of the API list's serializing: 50
-# referrals, each with its clocks, 8,000 instants in 20 pages); and the readable fields were
-# filtered from the field dict again for every row. Here the time zone is read once, when the
-# serializer's fields are made (a request's time zone does not change while it answers), and the
-# readable fields listed once. The output is DRF's own: tests/referrals/api/test_output_serializers.py.
+#
+# Two more costs DRF paid again for every row, though one serializer writes all the rows of a list
+# the same way: each date and time field asked Django for the current time zone, a context-local
+# lookup, for every value (about a third of serializing a page of 50 referrals with their clocks);
+# and the readable fields were filtered from the field dict again for every row. Here the zone is
+# read once, when the serializer's fields are made (a request's zone does not change while it
+# answers), and the readable fields listed once. The output is DRF's own:
+# tests/referrals/api/test_output_serializers.py.
 class OutputSerializer(serializers.ModelSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         cls = type(self)
