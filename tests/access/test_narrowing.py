@@ -35,9 +35,9 @@ from accounts.models import Role, User
 from interchange.fhir.search import _owner_condition
 from localities.models import Team
 from referrals.api.filters import ReferralFilter
-from referrals.models import Alert, Notification, Person, Referral
+from referrals.models import Alert, Person, Referral
 from referrals.services import caseload_allocate, referral_close, referral_triage
-from tests.factories import UserFactory, make_referral
+from tests.factories import UserFactory, make_alert, make_notification, make_referral
 
 REASON = "Found in crisis at A&E; the record is needed now."
 
@@ -237,16 +237,7 @@ def test_the_alerts_a_reader_sees_are_those_of_their_referrals_and_those_sent_to
     users = varied["readers"]
 
     def alert(referral, level, tier=0):
-        clock = referral.clocks.order_by("pk").first()
-        return Alert.objects.create(
-            clock=clock,
-            referral=referral,
-            clock_kind=clock.kind,
-            level=level,
-            tier=tier,
-            threshold_at=now,
-            created_at=now,
-        )
+        return make_alert(referral.clocks.order_by("pk").first(), level=level, tier=tier, at=now)
 
     for referral in Referral.objects.order_by("pk"):
         alert(referral, Alert.Level.WARNING)
@@ -255,7 +246,7 @@ def test_the_alerts_a_reader_sees_are_those_of_their_referrals_and_those_sent_to
         user = users[reader]
         hidden = Referral.objects.exclude(pk__in=referrals_visible_to(user).values("pk")).order_by("pk").first()
         escalation = alert(hidden, Alert.Level.ESCALATION, tier)
-        Notification.objects.create(alert=escalation, recipient=user, created_at=now)
+        make_notification(escalation, to=user)
         escalation_for[reader] = (escalation, hidden)
     for reader in READERS:
         user = users[reader]

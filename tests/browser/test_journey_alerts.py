@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from referrals.models import Alert, Clock, Notification
+from referrals.models import Clock, Notification
 from tests.browser.conftest import DESKTOP, PASSWORD, _new_context, htmx_ready
-from tests.factories import make_referral
+from tests.factories import make_alert, make_notification, make_referral
 
 
 def _inbox(user, *, by, practice) -> dict[str, Notification]:
@@ -27,18 +27,7 @@ def _inbox(user, *, by, practice) -> dict[str, Notification]:
     made = {}
     for key, referral, level, tier, at, seen in rows:
         clock = Clock.objects.get(referral=referral, kind="first_response")
-        alert = Alert.objects.create(
-            clock=clock,
-            referral=referral,
-            clock_kind=clock.kind,
-            level=level,
-            tier=tier,
-            threshold_at=at,
-            created_at=at,
-        )
-        made[key] = Notification.objects.create(
-            alert=alert, recipient=user, created_at=at, seen_at=at if seen else None
-        )
+        made[key] = make_notification(make_alert(clock, level=level, tier=tier, at=at), to=user, seen=seen)
     return made
 
 

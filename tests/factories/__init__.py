@@ -6,7 +6,7 @@ from .groups import make_cohort, make_group  # noqa: F401 (re-exported)
 from .localities import LocalityFactory, OrganisationFactory, PostcodeDistrictFactory, PracticeFactory, TeamFactory
 from .pathways import CenService, make_cen_service, make_placement  # noqa: F401 (re-exported)
 from .people import PersonFactory, UserFactory, valid_nhs_number
-from .referrals import make_referral
+from .referrals import make_alert, make_notification, make_referral
 from .referrer import REFERRER_MAILBOX, make_referral_from_referrer  # noqa: F401 (re-exported)
 from .states import (
     make_allocated_referral,
@@ -31,6 +31,8 @@ __all__ = [
     "make_closed_referral",
     "make_discharged_referral",
     "make_in_treatment_referral",
+    "make_alert",
+    "make_notification",
     "make_received_referral",
     "make_redirected_referral",
     "make_referral",

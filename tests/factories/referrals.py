@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from localities.models import Practice
-from referrals.models import Referral
+from referrals.models import Alert, Clock, Notification, Referral
 from referrals.services import referral_create
 
 from .people import UserFactory, valid_nhs_number
@@ -40,3 +40,22 @@ def make_referral(
         **extra,
     )
     return referral
+
+
+def make_alert(clock: Clock, *, level: str, at: datetime, tier: int = 0) -> Alert:
+    """An alert on ``clock`` raised at ``at``, as the sweep stores one."""
+    return Alert.objects.create(
+        clock=clock,
+        referral_id=clock.referral_id,
+        clock_kind=clock.kind,
+        level=level,
+        tier=tier,
+        threshold_at=at,
+        created_at=at,
+    )
+
+
+def make_notification(alert: Alert, *, to: User, seen: bool = False) -> Notification:
+    """``alert`` as it reached ``to``'s inbox, when it was raised (and seen then, when ``seen``)."""
+    at = alert.created_at
+    return Notification.objects.create(alert=alert, recipient=to, created_at=at, seen_at=at if seen else None)

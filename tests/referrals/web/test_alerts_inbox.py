@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from referrals.models import Alert, Clock, Notification, Referral
+from referrals.models import Clock, Notification, Referral
 from referrals.services.notifications import notification_mark_seen, notifications_mark_all_seen
-from tests.factories import make_referral
+from tests.factories import make_alert, make_notification, make_referral
 from tests.html import without_tokens
 
 from .conftest import allocate
@@ -34,20 +34,8 @@ def notify(user, *, count: int, by, practice=None, start=None, seen: int = 0, **
                 if len(made) == count:
                     break
                 at = start + timedelta(minutes=len(made))
-                alert = Alert.objects.create(
-                    clock=clock,
-                    referral=referral,
-                    clock_kind=clock.kind,
-                    level=level,
-                    tier=tier,
-                    threshold_at=at,
-                    created_at=at,
-                )
-                made.append(
-                    Notification.objects.create(
-                        alert=alert, recipient=user, created_at=at, seen_at=at if len(made) < seen else None
-                    )
-                )
+                alert = make_alert(clock, level=level, tier=tier, at=at)
+                made.append(make_notification(alert, to=user, seen=len(made) < seen))
     return made
 
 
