@@ -103,15 +103,10 @@ def intervention_wait_target_for(team: Team | None, kind: str) -> InterventionWa
     return found or InterventionWaitTarget(kind=kind, target=default_wait_target(kind))
 
 
-def breached_clocks(now: datetime) -> Q:
-    """Clocks that stopped late, or are open (running or paused) past their due time: stopped or
-    paused after the due time (``LATE``), or open, unpaused and past it."""
-    return LATE | (OPEN_UNPAUSED & Q(due_at__lt=now))
-
-
 def referrals_with_breach(qs: QuerySet[Referral], *, now: datetime, breached: bool) -> QuerySet[Referral]:
-    """``qs`` with (or without) a clock in ``breached_clocks(now)``, asked as two questions each
-    answered from its own small index (clock_late_idx, clock_open_unpaused_idx): one EXISTS over
+    """``qs`` with (or without) a breached clock: one stopped or paused after its due time
+    (``LATE``), or open, unpaused and past it at ``now``; asked as two questions, each answered
+    from its own small index (clock_late_idx, clock_open_unpaused_idx): one EXISTS over
     the whole condition read every clock of each referral from the table (issue 17)."""
     clocks = Clock.objects.filter(referral_id=OuterRef("pk"))
     breach = Q(Exists(clocks.filter(LATE))) | Q(Exists(clocks.filter(OPEN_UNPAUSED, due_at__lt=now)))

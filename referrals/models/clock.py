@@ -9,7 +9,7 @@ INTERVENTION = "intervention"
 
 # A clock that has breached for good: stopped after its due time, or paused after it (while
 # paused). With an open, unpaused clock past its due time, these are the breached clocks
-# (referrals.selectors.breached_clocks); each has a small index of its own (below).
+# (referrals.selectors.referrals_with_breach); each has a small index of its own (below).
 LATE = models.Q(stopped_at__gt=models.F("due_at")) | models.Q(stopped_at__isnull=True, paused_at__gt=models.F("due_at"))
 OPEN_UNPAUSED = models.Q(stopped_at__isnull=True, paused_at__isnull=True)
 
