@@ -32,3 +32,19 @@ def from_columns(model: type[M], values: dict[str, Any], *, using: str = "defaul
     fields = model._meta.concrete_fields
     converted = [as_field(model, field.name, values[field.attname], using=using) for field in fields]
     return model.from_db(using, [field.attname for field in fields], converted)
+
+
+def joined_columns(model: type[Model], alias: str, prefix: str) -> str:
+    """The select list for a joined table's row: every concrete column of ``model`` (read from
+    ``alias``), named ``<prefix>__<column>`` so that no column of the main table can clash."""
+    return ", ".join(f'{alias}.{field.column} AS "{prefix}__{field.column}"' for field in model._meta.concrete_fields)
+
+
+def joined(row: Model, model: type[M], prefix: str) -> M | None:
+    """The ``model`` instance whose columns ``joined_columns`` put on ``row`` under ``prefix``,
+    converted as the ORM would; None when the join found no row (a NULL primary key)."""
+    fields = model._meta.concrete_fields
+    if getattr(row, f"{prefix}__{model._meta.pk.column}") is None:
+        return None
+    values = {field.attname: getattr(row, f"{prefix}__{field.column}") for field in fields}
+    return from_columns(model, values, using=row._state.db or "default")

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from codes.mhsds import ATTENDANCE, CONSULTATION_MECHANISM, PRIMARY_REASON, SOURCE_OF_REFERRAL
 from common.london import earliest_record_time, london
 from localities.models import Practice, Team
+from localities.selectors import practice_with_route
 from referrals.models import Alert, Clock, Contact, Person, Referral
 from referrals.nhs_number import normalise_nhs_number, validate_nhs_number
 
@@ -52,7 +53,12 @@ class PracticeCodeField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data.strip().upper())
+        # With its locality and intake team, which routing reads next (one read, not three: issue 17).
+        code = data.strip().upper()
+        practice = practice_with_route(code)
+        if practice is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=code)
+        return practice
 
 
 class TextOnlyField(serializers.CharField):

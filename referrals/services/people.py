@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from codes.mhsds import DISABILITY, DISABILITY_ANSWERS_ALONE
-from common.raw import from_columns
+from common.raw import joined, joined_columns
 from localities.models import Practice
 from referrals.models import Person
 from referrals.models.person import PersonDisability
@@ -40,9 +40,8 @@ def _refuse_implausible(*, birth_date: date | None, postcode: str, now: datetime
 # The practice's columns come from its model, under names no column of a person can have, and
 # are converted as the ORM would (common.raw). The
 # lock is PostgreSQL's; SQLite (the demo) has no row locks, as Django's select_for_update knows.
-_PRACTICE_FIELDS = Practice._meta.concrete_fields
 _PERSON_BY_NHS_NUMBER_SQL = f"""
-    SELECT person.*, {", ".join(f'practice.{f.column} AS "gp_practice__{f.column}"' for f in _PRACTICE_FIELDS)}
+    SELECT person.*, {joined_columns(Practice, "practice", "gp_practice")}
     FROM {Person._meta.db_table} AS person
     LEFT JOIN {Practice._meta.db_table} AS practice ON practice.{Practice._meta.pk.column} = person.gp_practice_id
     WHERE person.nhs_number = %s
@@ -55,9 +54,8 @@ def _person_with_nhs_number(nhs_number: str) -> Person | None:
     if connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF person"
     person = next(iter(Person.objects.raw(sql, [nhs_number])), None)
-    if person is not None and person.gp_practice_id is not None:
-        columns = {field.attname: getattr(person, f"gp_practice__{field.column}") for field in _PRACTICE_FIELDS}
-        person.gp_practice = from_columns(Practice, columns, using=person._state.db or "default")
+    if person is not None:
+        person.gp_practice = joined(person, Practice, "gp_practice")
     return person
 
 

@@ -249,13 +249,15 @@ def test_make_run_serves_on_another_port_when_asked(var_dir):
 
 # The reads written out as SQL (docs/adr/0013) on the demo's SQLite: a second referral for the same
 # NHS number matches the person with their practice, the clock policy's targets come back as
-# durations, and an API token authenticates with its stored creation time.
+# durations, an API token authenticates with its stored creation time, and a practice read by its
+# ODS code comes with its locality and intake team (routing reads nothing more).
 WRITTEN_OUT_READS = (
     DEMO_TEAM
     + """
 from rest_framework.authtoken.models import Token
 
 from accounts.api_auth import TokenAuthentication
+from localities.selectors import practice_with_route, route_for
 from referrals.selectors import policy_and_response_target
 
 first = make_referral(by=clinician, practice=practice, nhs_number="9434765919", now=now)
@@ -263,6 +265,7 @@ second = make_referral(by=clinician, practice=practice, nhs_number="9434765919",
 policy, target = policy_and_response_target(team, "routine")
 token = Token.objects.create(user=clinician)
 user, auth = TokenAuthentication().authenticate_credentials(token.key)
+with_route = practice_with_route(practice.ods_code)
 print("READS " + json.dumps({
     "same_person": second.person_id == first.person_id,
     "practice": second.person.gp_practice.ods_code == practice.ods_code,
@@ -271,6 +274,7 @@ print("READS " + json.dumps({
     "escalation_is_duration": isinstance(target.escalation_after, timedelta),
     "user": user.pk == clinician.pk,
     "created": isinstance(auth.created, datetime) and auth.created == token.created,
+    "practice_route": route_for(practice=with_route, postcode="") == route_for(practice=practice, postcode=""),
 }))
 """
 )
@@ -288,6 +292,7 @@ def test_the_reads_written_out_as_sql_work_on_the_demos_sqlite(var_dir):
         "escalation_is_duration": True,
         "user": True,
         "created": True,
+        "practice_route": True,
     }
 
 

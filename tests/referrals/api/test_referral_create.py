@@ -436,13 +436,13 @@ def test_a_retry_without_received_at_a_few_seconds_later_is_still_a_replay(api, 
 
 def test_an_intake_for_a_new_person_needs_no_lock_or_lookup_of_their_other_referrals(api, django_assert_num_queries):
     api.post(REFERRALS, referral_body(), format="json")  # the first request's one-off reads
-    # The practice; the NHS number match; the person; the route; the referral, its urgency
-    # history; the clock policy with its response target; both clocks in one INSERT and their
+    # The practice with its route (locality and intake team); the NHS number match; the person;
+    # the referral, its urgency history; the clock policy with its response target; both clocks in one INSERT and their
     # events in another; the person's and the referral's audit rows in one INSERT; and the
     # savepoint that undoes a retry or a lost race. No look for an earlier use of the key (the
     # referral's unique key finds a retry), no savepoint of the person's own (a lost race is
     # tried again whole), and the receipt reads the referral and its clocks as written.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = api.post(REFERRALS, referral_body(), format="json", headers={"Idempotency-Key": "cost-new"})
     assert response.status_code == 201
     referral = Referral.objects.get(pk=response.json()["id"])
