@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from codes.mhsds import DISABILITY, DISABILITY_ANSWERS_ALONE
+from common.inserts import insert
 from common.raw import joined, joined_columns
 from localities.models import Practice
 from referrals.models import Person
@@ -95,7 +96,7 @@ def person_match_or_create(
                 )
             _fill_blanks(existing, postcode=postcode, gp_practice=gp_practice, birth_date=birth_date)
             return existing, False
-    person = Person.objects.create(
+    person = Person(
         nhs_number=nhs_number or None,
         given_name=given_name.strip(),
         family_name=family_name.strip(),
@@ -104,6 +105,7 @@ def person_match_or_create(
         gp_practice=gp_practice,
         created_at=now,
     )
+    insert([person])  # its INSERT's text built once (common.inserts, issue 17)
     return person, True
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.services import AuditEntry, audit_record, audit_record_many
+from common.inserts import insert
 from common.london import earliest_record_time, london
 from localities.models import Practice, Team
 from localities.selectors import Route, route_for
@@ -264,8 +265,9 @@ def _create(
     # Field checks give per-field messages; constraints are the database's job (and cost queries).
     referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"], validate_constraints=False)
     referral_scope_set_on_create(referral=referral, new_person=new_person, person_locked=person_locked)
-    referral.save()
-    UrgencyChange.objects.create(referral=referral, urgency=urgency, at=received_at, by=by)
+    # Each INSERT's text built once, not for every intake (common.inserts, issue 17).
+    insert([referral])
+    insert([UrgencyChange(referral=referral, urgency=urgency, at=received_at, by=by)])
     clocks_start(referral=referral, by=by, now=now)
     created = AuditEntry(
         action="referral.create",

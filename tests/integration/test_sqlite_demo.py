@@ -250,14 +250,17 @@ def test_make_run_serves_on_another_port_when_asked(var_dir):
 # The reads written out as SQL (docs/adr/0013) on the demo's SQLite: a second referral for the same
 # NHS number matches the person with their practice, the clock policy's targets come back as
 # durations, an API token authenticates with its stored creation time, and a practice read by its
-# ODS code comes with its locality and intake team (routing reads nothing more).
+# ODS code comes with its locality and intake team (routing reads nothing more). The intake's rows
+# are written by common.inserts there too, each with its key read back.
 WRITTEN_OUT_READS = (
     DEMO_TEAM
     + """
 from rest_framework.authtoken.models import Token
 
 from accounts.api_auth import TokenAuthentication
+from accounts.models import AuditEvent
 from localities.selectors import practice_with_route, route_for
+from referrals.models import Clock, ClockEvent
 from referrals.selectors import policy_and_response_target
 
 first = make_referral(by=clinician, practice=practice, nhs_number="9434765919", now=now)
@@ -275,6 +278,12 @@ print("READS " + json.dumps({
     "user": user.pk == clinician.pk,
     "created": isinstance(auth.created, datetime) and auth.created == token.created,
     "practice_route": route_for(practice=with_route, postcode="") == route_for(practice=practice, postcode=""),
+    "rows_written": (
+        sorted(Clock.objects.filter(referral_id=second.pk).values_list("pk", flat=True))
+        == sorted(c.pk for c in second.clocks.all())
+        and ClockEvent.objects.filter(clock__referral_id=second.pk).count() == 2
+        and AuditEvent.objects.filter(action="referral.create", object_id=str(second.pk)).count() == 1
+    ),
 }))
 """
 )
@@ -293,6 +302,7 @@ def test_the_reads_written_out_as_sql_work_on_the_demos_sqlite(var_dir):
         "user": True,
         "created": True,
         "practice_route": True,
+        "rows_written": True,
     }
 
 
