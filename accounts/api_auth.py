@@ -5,7 +5,7 @@ from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from common.raw import as_field
+from common.raw import as_field, rows
 
 from .models import User
 from .two_factor import second_factor_due
@@ -27,7 +27,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
     token and its user in one written-out query (see above)."""
 
     def authenticate_credentials(self, key):
-        user = next(iter(User.objects.raw(_USER_BY_TOKEN_SQL, [key])), None)
+        user = next(iter(rows(User, _USER_BY_TOKEN_SQL, [key])), None)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not user.is_active:

@@ -8,7 +8,9 @@ compiler applies to a column of that field (``SQLCompiler.get_converters``): the
 backend's, then the field's own.
 """
 
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 from django.db import connections
 from django.db.models import Field, Model
@@ -48,3 +50,58 @@ def joined(row: Model, model: type[M], prefix: str) -> M | None:
         return None
     values = {field.attname: getattr(row, f"{prefix}__{field.column}") for field in fields}
     return from_columns(model, values, using=row._state.db or "default")
+
+
+def rows(model: type[M], sql: str, params: Sequence[Any], *, using: str = "default") -> list[M]:
+    """``model.objects.raw(sql, params)``, read whole: one instance per row, built from every
+    concrete column of ``model`` (which the query must select, by column name) and converted as
+    the ORM would; any other column set on it as an attribute of that name, as read. Without
+    RawQuerySet's working out, for each query, which column is which (issue 17: four such reads
+    run for every intake)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = tuple(column[0] for column in cursor.description)
+        found = cursor.fetchall()
+    attnames, positions, converters, others = _layout(model, names, using)
+    made = []
+    for row in found:
+        values = [row[at] for at in positions]
+        for index, convert in converters:
+            values[index] = convert(values[index])
+        instance = model.from_db(using, attnames, values)
+        for at, name in others:
+            setattr(instance, name, row[at])
+        made.append(instance)
+    return made
+
+
+@lru_cache(maxsize=64)
+def _layout(
+    model: type[Model], names: tuple[str, ...], using: str
+) -> tuple[list[str], list[int], list[tuple[int, Callable[[Any], Any]]], list[tuple[int, str]]]:
+    """Where each of ``model``'s concrete fields is among the query's columns, the conversions
+    the ORM would apply to each, and the other columns."""
+    connection = connections[using]
+    at = {name: index for index, name in enumerate(names)}
+    fields = model._meta.concrete_fields
+    attnames = [field.attname for field in fields]
+    positions = [at[cast(str, field.column)] for field in fields]  # KeyError: the query left out a column
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        chain = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if chain:
+            converters.append((index, _applying(chain, column, connection)))
+    taken = {field.column for field in fields}
+    others = [(index, name) for index, name in enumerate(names) if name not in taken]
+    return attnames, positions, converters, others
+
+
+def _applying(chain: list, column: Any, connection: Any) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        for each in chain:
+            value = each(value, column, connection)
+        return value
+
+    return convert

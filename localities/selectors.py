@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from common.raw import joined, joined_columns
+from common.raw import joined, joined_columns, rows
 
 from .models import Locality, PostcodeDistrict, Practice, Team
 
@@ -61,7 +61,7 @@ def route_for(*, practice: Practice | None, postcode: str) -> Route:
 def practice_with_route(ods_code: str) -> Practice | None:
     """The GP practice with this ODS code, with its locality and that locality's intake team (or
     None) in hand, so ``route_for`` reads nothing more; None when no practice has the code."""
-    practice = next(iter(Practice.objects.raw(_PRACTICE_WITH_ROUTE_SQL, [ods_code])), None)
+    practice = next(iter(rows(Practice, _PRACTICE_WITH_ROUTE_SQL, [ods_code])), None)
     if practice is not None:
         locality = joined(practice, Locality, "locality")
         assert locality is not None  # an inner join: a practice always has a locality
@@ -71,6 +71,6 @@ def practice_with_route(ods_code: str) -> Practice | None:
 
 
 def _locality(locality_id: int) -> Locality:
-    locality = next(iter(Locality.objects.raw(_LOCALITY_WITH_INTAKE_TEAM_SQL, [locality_id])))
+    locality = rows(Locality, _LOCALITY_WITH_INTAKE_TEAM_SQL, [locality_id])[0]
     locality.intake_team = joined(locality, Team, "intake_team")
     return locality

@@ -22,7 +22,7 @@ from codes.snomed import (
     OUTCOME_TOOL_BY_CODE,
 )
 from common.london import london_date
-from common.raw import as_field
+from common.raw import as_field, rows
 from localities.models import Team
 from referrals.models import (
     Alert,
@@ -74,13 +74,12 @@ def policy_and_response_target(team: Team | None, urgency: str) -> tuple[ClockPo
     """``policy_for_team`` with its first-response target for this urgency (a team policy without
     one falls back to the default policy's; None when neither has one), in one query: intake
     starts a referral's clocks thousands of times an hour (issue 17)."""
-    rows: list[Any] = list(  # policies, each with its target's columns (None when it has none)
-        ClockPolicy.objects.raw(_POLICIES_WITH_TARGET_SQL, [urgency, team.pk if team is not None else None])
-    )
-    if not rows:
+    # The policies, each with its target's columns (None when it has none).
+    policies: list[Any] = rows(ClockPolicy, _POLICIES_WITH_TARGET_SQL, [urgency, team.pk if team is not None else None])
+    if not policies:
         raise ClockPolicy.DoesNotExist("No default clock policy is configured: add one in the admin.")
-    policy = rows[0]
-    holder = next((row for row in (policy, *(r for r in rows if r.is_default)) if row.target_id is not None), None)
+    policy = policies[0]
+    holder = next((row for row in (policy, *(r for r in policies if r.is_default)) if row.target_id is not None), None)
     if holder is None:
         return policy, None
     return policy, ResponseTarget(  # the target's columns converted as the ORM would (SQLite: microseconds)

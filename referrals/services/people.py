@@ -9,7 +9,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from codes.mhsds import DISABILITY, DISABILITY_ANSWERS_ALONE
 from common.inserts import insert
-from common.raw import joined, joined_columns
+from common.raw import joined, joined_columns, rows
 from localities.models import Practice
 from referrals.models import Person
 from referrals.models.person import PersonDisability
@@ -54,7 +54,7 @@ def _person_with_nhs_number(nhs_number: str) -> Person | None:
     sql = _PERSON_BY_NHS_NUMBER_SQL
     if connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF person"
-    person = next(iter(Person.objects.raw(sql, [nhs_number])), None)
+    person = next(iter(rows(Person, sql, [nhs_number])), None)
     if person is not None:
         person.gp_practice = joined(person, Practice, "gp_practice")
     return person
