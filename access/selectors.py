@@ -312,7 +312,8 @@ def referral_receipt(user: User, referral: Referral, *, created: bool) -> Referr
     (``clocks_start`` keeps them on the referral): no query (issue 17). A replay reads the database."""
     if not created or referral.created_by_id != user.pk:
         return referral_submitted_by(user, referral.pk)
-    prefetch_related_objects([referral], Prefetch("clocks", queryset=Clock.objects.order_by("kind", "started_at")))
+    if "clocks" not in getattr(referral, "_prefetched_objects_cache", {}):  # not as written: read them
+        prefetch_related_objects([referral], Prefetch("clocks", queryset=Clock.objects.order_by("kind", "started_at")))
     return referral
 
 

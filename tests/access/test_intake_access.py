@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from access.selectors import people_visible_to, referrals_visible_to
+from access.selectors import people_visible_to, referral_receipt, referrals_visible_to
 from accounts.models import AuditEvent, Role
 from accounts.throttles import ApiThrottle, PersonSearchThrottle
 from referrals.models import Person, Referral
@@ -284,3 +284,17 @@ def test_the_api_receipt_never_echoes_a_stored_identity_for_any_role(
     else:
         assert response.status_code == 403
         assert Referral.objects.count() == before and Person.objects.count() == 1
+
+
+def test_a_new_referrals_receipt_uses_the_clocks_as_written_and_reads_them_when_not_in_hand(
+    intake, north_practice, django_assert_num_queries
+):
+    made = make_referral(by=intake, practice=north_practice)
+    with django_assert_num_queries(0):  # clocks_start left them on the referral (issue 17)
+        in_hand = [(c.pk, c.kind) for c in referral_receipt(intake, made, created=True).clocks.all()]
+
+    fresh = Referral.objects.get(pk=made.pk)
+    with django_assert_num_queries(1):
+        read = [(c.pk, c.kind) for c in referral_receipt(intake, fresh, created=True).clocks.all()]
+
+    assert in_hand == read and [kind for _, kind in read] == ["first_response", "treatment"]
