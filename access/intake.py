@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from django.db.models import Q
+
 from accounts.models import User
 from accounts.services import audit_record
 from referrals.models import Referral
@@ -22,7 +24,7 @@ def intake_receipt_record(*, by: User, referral: Referral, now: datetime) -> Int
     # whether the person had other referrals, without asking again.
     if not referral.person_has_other_referrals:
         return None
-    if referrals_visible_to(by).filter(person_id=referral.person_id).exclude(pk=referral.pk).exists():
+    if referrals_visible_to(by, among=Q(person_id=referral.person_id)).exclude(pk=referral.pk).exists():
         return None
     receipt, created = IntakeReceipt.objects.get_or_create(user=by, referral=referral, defaults={"taken_at": now})
     if created:

@@ -209,7 +209,9 @@ def my_caseload(
 
     Lean: only what the order needs. Paginate it, then ``caseload_rows_for`` the page's ids.
     """
-    qs = referrals_visible_to(user, open_only=True).filter(allocated_to_id=user.pk)
+    # The worker's own first, each kept if they may open it (``among``): not their whole visible
+    # set (a service clinician's 25,000 team and allocation ids) hashed to find their 25.
+    qs = referrals_visible_to(user, open_only=True, among=Q(allocated_to_id=user.pk))
     if status:
         qs = qs.filter(status=status)
     qs = _clock_filter(qs, clock, now=now)

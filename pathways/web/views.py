@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -128,7 +129,7 @@ def enter(request: AuthenticatedHttpRequest, pathway_id: int, person_id: int) ->
     person = person_get_for_user(request.user, person_id)
     pathway = selectors.pathway_managed_get(request.user, pathway_id)
     now = timezone.now()
-    referrals = referrals_visible_to(request.user, open_only=True).filter(person=person).select_related("team")
+    referrals = referrals_visible_to(request.user, open_only=True, among=Q(person=person)).select_related("team")
     form = EnterForm(request.POST or None, referrals=referrals, tiers=pathway.tiers.all())
     eligibility = selectors.eligibility_for(person, pathway, on=timezone.localdate(now))
     if request.method == "POST" and form.is_valid():

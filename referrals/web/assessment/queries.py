@@ -7,7 +7,7 @@ Access is decided before these run: every function takes a Person that came from
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from access.models import PersonShare
 from access.selectors import referrals_visible_to
@@ -71,7 +71,8 @@ def assessment_section(assessment: TrustedAssessment, section: str) -> Assessmen
 
 def referrals_for_assessment(user: User, person: Person) -> QuerySet[Referral]:
     """The person's referrals this user can see, open ones first, for "which referral is this for"."""
-    return referrals_visible_to(user).filter(person=person, ended_at__isnull=True).order_by("-received_at", "-id")
+    visible = referrals_visible_to(user, open_only=True, among=Q(person=person))  # the person's, not all the user's
+    return visible.order_by("-received_at", "-id")
 
 
 def consent_latest(person: Person) -> SharingConsent | None:

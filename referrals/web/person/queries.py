@@ -12,7 +12,7 @@ from heapq import merge
 from itertools import islice
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 
 from access.selectors import NotesAccess, notes_access_for, referrals_visible_to
@@ -81,7 +81,9 @@ def _with_referrals(rows: Iterable[_Rows], referrals: Sequence[Referral]) -> lis
 
 def person_page(user: User, person: Person) -> PersonPage:
     """Everything the person page shows, in a fixed number of queries."""
-    visible = referrals_visible_to(user).filter(person=person)
+    # The person's referrals first, each kept if the user may open it (``among``): not the user's
+    # whole visible set read to find them (a service clinician's: 60 ms at a million, issue 17).
+    visible = referrals_visible_to(user, among=Q(person=person))
     referrals = list(visible.select_related("team", "locality", "allocated_to").prefetch_related(current_clocks()))
     for referral in referrals:
         referral.person = person  # the page names the person in every row: no query per row
@@ -165,7 +167,9 @@ def person_timeline(
     merge is exact without counting everything.
     """
     limit = page * per_page + 1
-    referrals = {r.pk: r for r in referrals_visible_to(user).filter(person=person).select_related("team", "created_by")}
+    referrals = {
+        r.pk: r for r in referrals_visible_to(user, among=Q(person=person)).select_related("team", "created_by")
+    }
     ids = list(referrals)
     streams = [
         _referral_entries(referrals.values()),
