@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -165,7 +166,8 @@ def _open_referrals(user: Any, people: list[Person]) -> dict[int, list[dict[str,
     """Each person's open referrals, for the flag "Open with <team> since <date>", with a link to add
     to the referral when the user may see it (two queries, however many people)."""
     rows = list(open_referrals_of(people))
-    visible = set(referrals_visible_to(user).filter(pk__in=[r.pk for r in rows]).values_list("pk", flat=True))
+    among = Q(pk__in=[r.pk for r in rows])  # these few, each tested: not the user's whole visible set
+    visible = set(referrals_visible_to(user, among=among).values_list("pk", flat=True))
     found: dict[int, list[dict[str, object]]] = {}
     for referral in rows:
         found.setdefault(referral.person_id, []).append(
