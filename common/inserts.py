@@ -13,8 +13,9 @@ number of rows. Anything that statement could get wrong goes through Django inst
 whose ``save`` is its own or whose saves someone listens to (``pre_save``, ``post_save``), a
 primary key already set, a value that is an expression (``F()``, a database default), a field
 that places its own value (``get_placeholder``), a table inherited from another, or columns the
-database fills in besides the key. ``tests/common/test_inserts.py`` holds the rows written to
-those ``save`` writes, on PostgreSQL and on the demo's SQLite.
+database fills in besides the key. ``tests/common/test_inserts.py`` holds an intake's rows to
+those ``save`` writes (PostgreSQL); ``tests/integration/test_sqlite_demo.py`` checks them on the
+demo's SQLite.
 """
 
 from collections.abc import Sequence

@@ -49,3 +49,14 @@ def test_a_practice_whose_locality_has_no_intake_team_routes_to_the_locality_alo
 
 def test_no_practice_has_an_unknown_code():
     assert practice_with_route("Z99999") is None
+
+
+def test_a_practice_moved_to_another_locality_since_it_was_read_is_routed_by_its_new_one(
+    north_team, north_practice, south, south_team
+):
+    practice = practice_with_route("L81001")
+    practice.locality_id = south.pk  # Django drops the locality read with it: routing reads the new one
+
+    route = route_for(practice=practice, postcode="")
+
+    assert (route.locality, route.team) == (south, south_team)
