@@ -20,10 +20,23 @@ M = TypeVar("M", bound=Model)
 
 def as_field(model: type[Model], name: str, value: Any, *, using: str = "default") -> Any:
     """``value``, read from the database for ``model``'s field ``name``, as the ORM would give it."""
+    column, chain = _conversions(model, name, using)
+    return _converted(value, column, chain, connections[using])
+
+
+@lru_cache(maxsize=512)
+def _conversions(model: type[Model], name: str, using: str) -> tuple[Any, tuple[Callable[..., Any], ...]]:
+    """The column of ``model``'s field ``name`` and the conversions the ORM's compiler applies to
+    it (``SQLCompiler.get_converters``): the backend's, then the field's own. Worked out once per
+    field: intake reads several joined rows a request (issue 17)."""
     connection = connections[using]
     field: Field = model._meta.get_field(name)  # type: ignore[assignment]  # a concrete field
     column = field.get_col(model._meta.db_table)
-    for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+    return column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+
+
+def _converted(value: Any, column: Any, chain: tuple[Callable[..., Any], ...], connection: Any) -> Any:
+    for convert in chain:
         value = convert(value, column, connection)
     return value
 
@@ -67,8 +80,8 @@ def rows(model: type[M], sql: str, params: Sequence[Any], *, using: str = "defau
     made = []
     for row in found:
         values = [row[at] for at in positions]
-        for index, convert in converters:
-            values[index] = convert(values[index])
+        for index, column, chain in converters:
+            values[index] = _converted(values[index], column, chain, connection)
         instance = model.from_db(using, attnames, values)
         for at, name in others:
             setattr(instance, name, row[at])
@@ -79,29 +92,18 @@ def rows(model: type[M], sql: str, params: Sequence[Any], *, using: str = "defau
 @lru_cache(maxsize=64)
 def _layout(
     model: type[Model], names: tuple[str, ...], using: str
-) -> tuple[list[str], list[int], list[tuple[int, Callable[[Any], Any]]], list[tuple[int, str]]]:
+) -> tuple[list[str], list[int], list[tuple[int, Any, tuple[Callable[..., Any], ...]]], list[tuple[int, str]]]:
     """Where each of ``model``'s concrete fields is among the query's columns, the conversions
-    the ORM would apply to each, and the other columns."""
-    connection = connections[using]
+    the ORM would apply to each (``_conversions``), and the other columns."""
     at = {name: index for index, name in enumerate(names)}
     fields = model._meta.concrete_fields
     attnames = [field.attname for field in fields]
     positions = [at[cast(str, field.column)] for field in fields]  # KeyError: the query left out a column
     converters = []
     for index, field in enumerate(fields):
-        column = field.get_col(model._meta.db_table)
-        chain = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        column, chain = _conversions(model, field.name, using)
         if chain:
-            converters.append((index, _applying(chain, column, connection)))
+            converters.append((index, column, chain))
     taken = {field.column for field in fields}
     others = [(index, name) for index, name in enumerate(names) if name not in taken]
     return attnames, positions, converters, others
-
-
-def _applying(chain: list, column: Any, connection: Any) -> Callable[[Any], Any]:
-    def convert(value: Any) -> Any:
-        for each in chain:
-            value = each(value, column, connection)
-        return value
-
-    return convert
