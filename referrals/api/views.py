@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -155,8 +154,9 @@ class ReferralListCreateApi(generics.GenericAPIView):
             raise PermissionDenied(_ROUTES_REFERRALS)
         now = timezone.now()
         try:
-            with transaction.atomic():
-                referral, created = self._create(request, data, key, now)
+            # No transaction of our own: referral_create's is the outermost, with the intake
+            # receipt inside it (on_created), so no savepoint (issue 17).
+            referral, created = self._create(request, data, key, now)
         except DjangoValidationError as exc:
             # The person's checks name their fields flatly; report them where the caller sent them.
             raise serializers.ValidationError(validation_error_detail(exc, nest={"person": PERSON_FIELDS})) from exc
@@ -189,10 +189,10 @@ class ReferralListCreateApi(generics.GenericAPIView):
             source_of_referral=data["source_of_referral"],
             primary_reason=data["primary_reason"],
             idempotency_key=key,
+            # Taking a referral is never a way into the person's record (issue 10): recorded in
+            # the transaction that makes the referral.
+            on_created=lambda referral: intake_receipt_record(by=signed_in(request), referral=referral, now=now),
         )
-        if created:
-            # Taking a referral is never a way into the person's record (issue 10).
-            intake_receipt_record(by=signed_in(request), referral=referral, now=now)
         return referral, created
 
 

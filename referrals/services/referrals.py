@@ -7,6 +7,7 @@ received → triaged → assessed → allocated → in treatment → discharged,
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -107,6 +108,7 @@ def referral_create(
     idempotency_key: str | None = None,
     source_of_referral: str = "",
     primary_reason: str = "",
+    on_created: Callable[[Referral], object] | None = None,
 ) -> tuple[Referral, bool]:
     """Record a referral from any access point and start both clocks.
 
@@ -117,6 +119,12 @@ def referral_create(
 
     Returns (referral, created). With an idempotency key, a retry of the same
     request returns the referral made the first time.
+
+    ``on_created`` is called with the new referral inside the transaction that makes it (never
+    for a replay): for writes that must stand or fall with the referral, such as
+    ``access.intake.intake_receipt_record``. A caller that needs nothing more in that transaction
+    then opens none of its own: outside one, this transaction is the outermost, and takes no
+    savepoint (two statements fewer an intake, issue 17).
     """
     given_received_at = received_at  # a retry that leaves it out a moment later is the same request
     received_at = (received_at or now).astimezone(UTC)  # stored and computed in UTC
@@ -171,6 +179,8 @@ def referral_create(
                     source_of_referral=source_of_referral,
                     primary_reason=primary_reason,
                 )
+                if on_created is not None:
+                    on_created(referral)
             return referral, True
         except (IntegrityError, ValidationError) as exc:
             # The key was used before (a retry, or another request with it that won the race):

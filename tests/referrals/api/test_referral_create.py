@@ -3,7 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from access.models import IntakeReceipt
 from accounts.models import AuditEvent
 from referrals.models import Clock, ClockPolicy, Person, Referral, ResponseTarget
 from tests.factories import PostcodeDistrictFactory, valid_nhs_number
@@ -439,16 +442,54 @@ def test_an_intake_for_a_new_person_needs_no_lock_or_lookup_of_their_other_refer
     # The practice with its route (locality and intake team); the NHS number match; the person;
     # the referral, its urgency history; the clock policy with its response target; both clocks in one INSERT and their
     # events in another; the person's and the referral's audit rows in one INSERT; and the
-    # savepoint that undoes a retry or a lost race. No look for an earlier use of the key (the
-    # referral's unique key finds a retry), no savepoint of the person's own (a lost race is
-    # tried again whole), and the receipt reads the referral and its clocks as written.
-    with django_assert_num_queries(13):
+    # savepoint that undoes a retry or a lost race (here, inside the test's transaction; in
+    # service it is the request's own transaction, below). No look for an earlier use of the key
+    # (the referral's unique key finds a retry), no savepoint of the view's or the person's own (a
+    # lost race is tried again whole), and the receipt reads the referral and its clocks as written.
+    with django_assert_num_queries(11):
         response = api.post(REFERRALS, referral_body(), format="json", headers={"Idempotency-Key": "cost-new"})
     assert response.status_code == 201
     referral = Referral.objects.get(pk=response.json()["id"])
     assert referral.person_has_other_referrals is False
     assert Clock.objects.filter(referral=referral).count() == 2
     assert referral.clocks.get(kind="first_response").events.get().kind == "started"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_intake_is_one_transaction_of_its_own_with_no_savepoint(api):
+    api.post(REFERRALS, referral_body(), format="json")  # the first request's one-off reads
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(REFERRALS, referral_body(), format="json", headers={"Idempotency-Key": "own-transaction"})
+
+    assert response.status_code == 201
+    assert not [q["sql"] for q in queries if "SAVEPOINT" in q["sql"].upper()]
+    assert Referral.objects.filter(idempotency_key="own-transaction").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_intake_whose_access_receipt_cannot_be_written_leaves_no_referral(api, monkeypatch):
+    # Someone known, whose earlier referral the intake account cannot open: the new referral must
+    # not become its way in, so the receipt is written in the referral's own transaction, and a
+    # failure writing it leaves nothing behind (issue 10).
+    nhs_number = valid_nhs_number()
+    api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json")
+    Referral.objects.update(team=None)  # the intake account's route into that first referral, gone
+
+    def refused(**kwargs):
+        raise RuntimeError("the audit log refused the receipt's row")
+
+    monkeypatch.setattr("access.intake.audit_record", refused)
+    with pytest.raises(RuntimeError):
+        api.post(
+            REFERRALS,
+            referral_body(person={"nhs_number": nhs_number}),
+            format="json",
+            headers={"Idempotency-Key": "receipt-refused"},
+        )
+
+    assert not Referral.objects.filter(idempotency_key="receipt-refused").exists()
+    assert Referral.objects.count() == 1
+    assert not IntakeReceipt.objects.exists()
 
 
 def test_the_receipt_of_a_new_referral_says_what_a_replay_read_from_the_database_says(api):
@@ -467,7 +508,7 @@ def test_an_intake_for_someone_known_by_nhs_number_reuses_the_lock_the_match_too
     first = api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json").json()
     # As above, less the person's INSERT, plus marking their earlier referral, and the intake
     # receipt that keeps this account out of the person's history (issue 10).
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(19):
         response = api.post(REFERRALS, referral_body(person={"nhs_number": nhs_number}), format="json")
     again = Referral.objects.get(pk=response.json()["id"])
     assert again.person_id == Referral.objects.get(pk=first["id"]).person_id
