@@ -6,7 +6,9 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
-from .cases import contact, refer, uk
+from referrals.models import Referral
+
+from .cases import close, contact, full_clock_stop, refer, uk
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +120,29 @@ def test_records_show_only_referrals_the_user_may_open(alice, charlie, waited):
     }
     assert rows[(waiting.pk,)]["still_waiting"] is True
     assert theirs.json() == []
+
+
+def test_a_spell_is_shown_only_to_someone_who_may_open_every_referral_in_it(alice, charlie, community_team, south_team):
+    # One person, referred to South (charlie's team), closed, then to North (alice's) four days
+    # later: one spell of two referrals, which neither may open whole.
+    south_team.mhsds_team_type = "A06"
+    south_team.save(update_fields=["mhsds_team_type"])
+    first = refer(by=charlie, team=south_team, at=uk(2026, 1, 5, 10))
+    close(first, charlie, uk(2026, 1, 10, 16))
+    second = refer(by=alice, team=community_team, at=uk(2026, 1, 14, 9), person=first.person)
+    full_clock_stop(second, alice, contact_at=uk(2026, 1, 20), last_at=uk(2026, 2, 9))
+    url = "/api/v1/measures/referral_spell/records/"
+
+    def spells(user) -> list[list[int]]:
+        response = client_for(user).get(url, {"period": "2026-Q1"})
+        assert response.status_code == 200
+        return [row["referral_ids"] for row in response.json()]
+
+    assert spells(alice) == spells(charlie) == []
+    # North takes over the first referral too: alice may now open both, charlie neither.
+    Referral.objects.filter(pk=first.pk).update(team=community_team)
+    assert spells(alice) == [[first.pk, second.pk]]
+    assert spells(charlie) == []
 
 
 def test_records_download_as_csv(alice, waited):
