@@ -10,6 +10,7 @@ current clocks one prefetch, and each worker's caseload a subquery count.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -150,6 +151,15 @@ def _with_caseload_columns(qs: QuerySet[Referral]) -> QuerySet[Referral]:
     )
 
 
+@cache
+def _caseload_columns() -> QuerySet[Referral]:
+    """Every referral with the caseload columns: built once per process and filtered per page.
+    Building it (three subqueries resolved, the columns named, the prefetch) cost about 3 ms of
+    CPU a page at a million referrals (issue 17); nothing in it depends on who asks or when, and
+    ``filter`` gives each page its own copy."""
+    return _with_caseload_columns(Referral.objects.all())
+
+
 def _search(qs: QuerySet[Referral], text: str) -> QuerySet[Referral]:
     """Every word must match the person's given or family name, the reference, or the NHS number.
 
@@ -178,6 +188,8 @@ def _clock_filter(qs: QuerySet[Referral], which: str, *, now: datetime) -> Query
     return qs
 
 
+# Built once (about 0.4 ms each): an expression is copied when a query takes it, never changed.
+@cache
 def _next_due() -> Subquery:
     return Subquery(_open_clocks().filter(paused_at__isnull=True).order_by("due_at").values("due_at")[:1])
 
@@ -228,6 +240,7 @@ def _team_referrals(user: User, team: Team) -> QuerySet[Referral]:
     return team_referrals_visible_to(user, team, open_only=True)
 
 
+@cache
 def _treatment_due(referral: str = "pk") -> Subquery:
     return Subquery(_open_clocks(referral).filter(kind=Clock.Kind.TREATMENT).order_by("due_at").values("due_at")[:1])
 
@@ -295,7 +308,7 @@ def caseload_rows_for(ids: list[int], *, now: datetime) -> list[Referral]:
     queries). Fetching the columns for the page only, after paginating the lean list, keeps a later
     page as cheap as the first: PostgreSQL would otherwise work out the columns of every row that
     OFFSET skips."""
-    found = {row.pk: row for row in _with_caseload_columns(Referral.objects.filter(pk__in=ids))}
+    found = {row.pk: row for row in _caseload_columns().filter(pk__in=ids)}
     return caseload_rows([found[pk] for pk in ids if pk in found], now=now)
 
 
