@@ -89,6 +89,24 @@ def test_my_caseload_lists_only_the_open_referrals_i_hold(client, alice, bob, ti
     assert f'href="/people/{mine.person_id}/"' in body
 
 
+def test_two_workers_pages_in_turn_each_show_their_own_people_from_the_one_shared_query(
+    client, alice, bob, tina, north_practice
+):
+    # The query with the caseload columns is built once per process and filtered per page
+    # (issue 17): each page gets its own rows, and the shared query is never read whole.
+    held_by(bob, by=alice, practice=north_practice, given_name="Priya", family_name="Shah")
+    held_by(tina, by=alice, practice=north_practice, given_name="Sol", family_name="Other")
+
+    bobs = login(client, bob).get(MINE).content.decode()
+    tinas = login(client, tina).get(MINE).content.decode()
+    bobs_again = login(client, bob).get(MINE).content.decode()
+
+    assert "Priya Shah" in bobs and "Sol Other" not in bobs
+    assert "Sol Other" in tinas and "Priya Shah" not in tinas
+    assert "Priya Shah" in bobs_again and "Sol Other" not in bobs_again
+    assert selectors._caseload_columns()._result_cache is None
+
+
 def test_a_row_shows_next_action_clocks_and_days_since_last_contact(client, alice, bob, north_practice):
     referral = held_by(
         bob, by=alice, practice=north_practice, received_hours_ago=96, next_step="Offer a peer support group"
