@@ -10,7 +10,7 @@ from accounts.reads import LIST, seen
 from caseload import selectors
 from caseload.forms import with_open_caseload
 from caseload.selectors import TeamView
-from common.web import set_display_attrs
+from common.web import set_display_attrs, url_with_id
 
 from .common import capacity_state, display_rows, paginate
 
@@ -43,8 +43,9 @@ def team_caseload(request: AuthenticatedHtmxRequest) -> HttpResponse:
     rows = display_rows(selectors.caseload_rows_for(list(page.object_list), now=now), now=now)
     seen(request, LIST, [row["person_id"] for row in rows], what="referrals.referral")
     workers = with_open_caseload(selectors.team_workers(team))
+    reassign_url = url_with_id("caseload:reassign")  # reversed once, not once a worker (issue 17)
     for worker in workers:
-        set_display_attrs(worker, capacity_state=capacity_state(worker))
+        set_display_attrs(worker, capacity_state=capacity_state(worker), reassign_url=reassign_url(worker.pk))
     context = {
         "team": team,
         "teams": list(selectors.teams_visible_to(request.user).order_by("name")),

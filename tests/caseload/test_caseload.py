@@ -515,6 +515,9 @@ def test_each_worker_shows_caseload_against_capacity(client, alice, bob, tina, n
     # The team manager holds no caseload and is not listed as a worker.
     workers = body[body.index("Workers and capacity") : body.index('id="people"')]
     assert str(tina) not in workers
+    # Each worker's row links to moving their caseload, for this team.
+    for worker in (alice, bob):
+        assert f'href="/team/workers/{worker.pk}/move/?team={north_team.pk}"' in workers
 
 
 def test_a_worker_outside_the_team_holding_its_people_is_listed(client, alice, tina, north_practice, north_team, vcse):
