@@ -118,6 +118,17 @@ def referral_ids_visible_to(user: User, *, among: Q | None = None, open_only: bo
     return _visible_ids(user, timezone.now(), open_only=open_only)
 
 
+def referral_ids_visible_among(user: User, ids: set[int]) -> set[int]:
+    """Which of ``ids`` the user may open. For a set longer than the user's own (a month's measure
+    names tens of thousands), the user's visible ids are read (the UNION) and met with it here:
+    asked of PostgreSQL as the visible referrals among those ids, it read the referral table's
+    index whole for each, 0.7 to 1.0 s for a clinician at a million, against 18 to 160 ms (issue 17).
+    For a short condition, use ``referrals_visible_to(user, among=...)``."""
+    if not ids:
+        return set()
+    return ids.intersection(referral_ids_visible_to(user).values_list("pk", flat=True))
+
+
 def referrals_visible_count(user: User, *, where: Where | None = None) -> int:
     """How many referrals ``referrals_visible_to(user)`` holds (filtered by ``where``, when given),
     counted from the UNION of ids alone. Every id in it is a referral's (each branch reads the

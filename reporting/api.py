@@ -4,7 +4,7 @@ period, and its per-record rows. Views only adapt HTTP; ``reporting.measures`` d
 Everyone signed in sees the figures (reporting/access.py: aggregates are for everyone), with small
 numbers suppressed exactly as the dashboard shows them (``reporting.suppression``): a count from 1
 to 7, and a rate worked out from one, is null and named in ``suppressed``. The rows show only
-referrals the user may open (``access.selectors.referral_ids_visible_to``), by id, never by name; a
+referrals the user may open (``access.selectors.referral_ids_visible_among``), by id, never by name; a
 spell's row only when the user may open every referral in it.
 
 The local promise (``local_response_24h``) is served beside the national measures, marked
@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from access.selectors import referral_ids_visible_to
+from access.selectors import referral_ids_visible_among
 from accounts.models import User
 from accounts.reads import EXPORT, LIST, seen
 from common.csv import csv_response
@@ -159,17 +159,8 @@ def _row_data(row: MeasureRow) -> dict[str, object]:
 
 
 def _visible_rows(user: User, result: MeasureResult) -> list[MeasureRow]:
-    """The rows whose every referral the user may open (one query).
-
-    The user's visible ids (the UNION of their relationships, access.selectors) are met with the
-    measure's here. A month's measure names tens of thousands of referrals (47,861 for the local
-    promise over a million): asked of PostgreSQL as the visible referrals among those ids, it read
-    the referral table's index whole for each, 0.7 to 1.0 s for a clinician; the UNION alone is
-    their own few thousand, 18 to 160 ms (issue 17)."""
-    ids = {pk for row in result.rows for pk in row.referral_ids}
-    if not ids:
-        return []
-    visible = ids.intersection(referral_ids_visible_to(user).values_list("pk", flat=True))
+    """The rows whose every referral the user may open (one query)."""
+    visible = referral_ids_visible_among(user, {pk for row in result.rows for pk in row.referral_ids})
     return [row for row in result.rows if set(row.referral_ids) <= visible]
 
 
