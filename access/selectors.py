@@ -358,6 +358,34 @@ def person_get_for_user(user: User, person_id: int) -> Person:
     return person
 
 
+# How a caller reads a person's visible referrals: joins and prefetches, never a filter, order
+# or slice (``lambda qs: qs.select_related("team")``).
+Shape: TypeAlias = Callable[[QuerySet[Referral]], QuerySet[Referral]]
+
+
+def person_and_referrals_for_user(
+    user: User, person_id: int, *, shape: Shape | None = None
+) -> tuple[Person, list[Referral]]:
+    """The person, as ``person_get_for_user`` gives them, and their referrals this user may open
+    (``referrals_visible_to(user, among=Q(person_id=person_id))``, read as ``shape`` says), with
+    the access condition written once for both. A person is open to the user exactly when one of
+    their referrals is (``people_visible_to``), so the referrals, read first, decide the person,
+    who is then read by key: the condition is not written a second time to find the person. For a
+    clinician, writing it is about 5 ms of the ORM's work at each use, the larger part of the
+    person page's SQL building (issue 17). Raises Http404 when there is none; each referral is
+    given the person, so reading it costs no query."""
+    visible = referrals_visible_to(user, among=Q(person_id=person_id))
+    referrals = list(shape(visible) if shape is not None else visible)
+    person = None
+    if referrals:
+        person = Person.objects.select_related("gp_practice__locality").filter(pk=person_id).first()
+    if person is None:
+        raise Http404("No such person.")
+    for referral in referrals:
+        referral.person = person
+    return person, referrals
+
+
 def alerts_visible_to(user: User | AnonymousUser) -> QuerySet[Alert]:
     """Alerts on referrals the user can see, or addressed to them.
 

@@ -25,6 +25,7 @@ from access.grants import break_glass_open, cover_arrange, share_with_organisati
 from access.selectors import (
     alerts_visible_to,
     people_visible_to,
+    person_and_referrals_for_user,
     person_get_for_user,
     referral_ids_visible_to,
     referrals_visible_count,
@@ -287,6 +288,26 @@ def test_a_person_is_opened_by_their_own_referrals_exactly_when_the_whole_set_wo
         except Http404:
             opened = False
         assert opened == (person in visible), f"{reader}, person {person}"
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_person_read_with_their_referrals_is_opened_exactly_as_alone(varied, db, reader):
+    # The person page reads the person's referrals first and lets them decide the person, writing
+    # the access condition once (issue 17): the same people open, with the same referrals.
+    user = varied["readers"][reader]
+    for person in Person.objects.values_list("pk", flat=True):
+        try:
+            expected = person_get_for_user(user, person)
+        except Http404:
+            expected = None
+        try:
+            got, referrals = person_and_referrals_for_user(user, person, shape=lambda qs: qs.select_related("team"))
+        except Http404:
+            got, referrals = None, []
+        assert got == expected, f"{reader}, person {person}"
+        visible = referrals_visible_to(user).filter(person_id=person)
+        assert sorted(r.pk for r in referrals) == sorted(visible.values_list("pk", flat=True)), f"{reader}, {person}"
+        assert all(r.person is got for r in referrals)
 
 
 def test_every_relationship_opens_something_here_so_the_sameness_above_is_not_vacuous(varied, db):

@@ -1,8 +1,8 @@
 """Reads for the person page and the person's timeline.
 
-Access control stays in one place: every query here starts from ``referrals_visible_to``
-or a person from ``person_get_for_user``. Each function runs a fixed number of queries
-whatever the number of rows.
+Access control stays in one place: every query here starts from the person and their referrals
+the user may open (``access.selectors.person_and_referrals_for_user``, which raises Http404 for
+anyone else). Each function runs a fixed number of queries whatever the number of rows.
 """
 
 from collections.abc import Iterable, Sequence
@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from heapq import merge
 from itertools import islice
-from typing import TYPE_CHECKING, TypedDict, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar, cast
 
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 
-from access.selectors import NotesAccess, notes_access_for, referrals_visible_to
+from access.selectors import NotesAccess, notes_access_for, person_and_referrals_for_user
 from accounts.models import AuditEvent, User
 from common.london import london
 from referrals.models import (
@@ -79,14 +79,19 @@ def _with_referrals(rows: Iterable[_Rows], referrals: Sequence[Referral]) -> lis
     return out
 
 
-def person_page(user: User, person: Person) -> PersonPage:
-    """Everything the person page shows, in a fixed number of queries."""
+def person_page(user: User, person_id: int) -> PersonPage:
+    """Everything the person page shows, in a fixed number of queries; Http404 for someone the
+    user may not open."""
     # The person's referrals first, each kept if the user may open it (``among``): not the user's
     # whole visible set read to find them (a service clinician's: 60 ms at a million, issue 17).
-    visible = referrals_visible_to(user, among=Q(person=person))
-    referrals = list(visible.select_related("team", "locality", "allocated_to").prefetch_related(current_clocks()))
-    for referral in referrals:
-        referral.person = person  # the page names the person in every row: no query per row
+    # They decide whether the person may be opened, so the access condition is written once.
+    person, referrals = person_and_referrals_for_user(
+        user,
+        person_id,
+        shape=lambda visible: visible.select_related("team", "locality", "allocated_to").prefetch_related(
+            current_clocks()
+        ),
+    )
     referral_ids = [r.pk for r in referrals]
     consent = (
         SharingConsent.objects.filter(person=person)
@@ -100,7 +105,8 @@ def person_page(user: User, person: Person) -> PersonPage:
         consent=consent,
         risk_flags=list(RiskFlag.objects.filter(person=person, resolved_at__isnull=True).select_related("raised_by")),
         carers=list(Carer.objects.filter(person=person)),
-        referrals=referrals,
+        # The shape above prefetched each row's current clocks.
+        referrals=cast("list[WithAnnotations[Referral, ReferralRowPrefetches]]", referrals),
         handoffs=_with_referrals(
             Handoff.objects.filter(referral_id__in=referral_ids)
             .select_related("from_team", "to_team", "by")
@@ -151,14 +157,15 @@ def _name(user: User | None) -> str:
 
 def person_timeline(
     user: User,
-    person: Person,
+    person_id: int,
     *,
     page: int,
     now: datetime,
     per_page: int = 25,
     notes: NotesAccess | None = None,
-) -> tuple[list[TimelineEntry], bool]:
-    """One page of everything that happened to the person, newest first, and whether there is more.
+) -> tuple[Person, list[TimelineEntry], bool]:
+    """The person, one page of everything that happened to them, newest first, and whether there
+    is more; Http404 for someone the user may not open.
 
     One query per source (referrals, contacts, hand-offs, allocations, clock events,
     missed targets (a clock past its due time by ``now``), triage and endings, risk flags, consent, the trusted assessment and its additions),
@@ -167,9 +174,10 @@ def person_timeline(
     merge is exact without counting everything.
     """
     limit = page * per_page + 1
-    referrals = {
-        r.pk: r for r in referrals_visible_to(user, among=Q(person=person)).select_related("team", "created_by")
-    }
+    person, visible = person_and_referrals_for_user(
+        user, person_id, shape=lambda visible: visible.select_related("team", "created_by")
+    )
+    referrals = {r.pk: r for r in visible}
     ids = list(referrals)
     streams = [
         _referral_entries(referrals.values()),
@@ -185,7 +193,7 @@ def person_timeline(
     ]
     newest_first = merge(*streams, key=lambda e: e.sort_key, reverse=True)
     window = list(islice(newest_first, (page - 1) * per_page, page * per_page + 1))
-    return window[:per_page], len(window) > per_page
+    return person, window[:per_page], len(window) > per_page
 
 
 def _referral_entries(referrals: Iterable[Referral]) -> list[TimelineEntry]:

@@ -28,7 +28,7 @@ TIMELINE_PAGE_SIZE = 25
 @require_GET
 def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     try:
-        person = person_get_for_user(request.user, person_id)
+        page = person_page(request.user, person_id)
     except Http404:
         # Someone they sent elsewhere: where they went, never a bare 404 (issue 15, item 5).
         handoff = handoff_followed_for_person(request.user, person_id)
@@ -36,7 +36,7 @@ def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResp
             raise
         return redirect("referrals:handoff", handoff.pk)
     now = timezone.now()
-    page = person_page(request.user, person)
+    person = page.person
     seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
     holders = page.holders
     referrals = [
@@ -90,10 +90,9 @@ def _links(referral: Referral) -> list[tuple[str, str]]:
 @login_required
 @require_GET
 def person_timeline_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
-    person = person_get_for_user(request.user, person_id)
     page_number = pagination.page_number(request)
-    entries, has_next = person_timeline(
-        request.user, person, page=page_number, now=timezone.now(), per_page=TIMELINE_PAGE_SIZE
+    person, entries, has_next = person_timeline(
+        request.user, person_id, page=page_number, now=timezone.now(), per_page=TIMELINE_PAGE_SIZE
     )
     seen(request, VIEW, [person.pk], what="referrals.person", object_id=str(person.pk))
     if not entries and page_number > 1:

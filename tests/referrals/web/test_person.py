@@ -153,6 +153,26 @@ def test_person_page_query_count_does_not_grow_with_referrals(
     assert client.get(url).content.decode().count('class="nhsuk-card" id="referral-') == 7
 
 
+@pytest.mark.parametrize("page", ["referrals:person", "referrals:timeline"])
+def test_the_person_page_asks_who_may_open_the_record_once(client, alice, north_referral, page):
+    # The person's referrals decide whether the person may be opened: the access condition (for a
+    # clinician, it reads the referrals they took without access, a table nothing else on the page
+    # reads) is written into one query, not one for the person and another for their referrals
+    # (issue 17: writing it costs a clinician's page about 5 ms).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from access.models import IntakeReceipt
+
+    receipts = IntakeReceipt._meta.db_table
+
+    url = reverse(page, args=[north_referral.person_id])
+    login(client, alice).get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    assert len([q for q in ctx.captured_queries if receipts in q["sql"]]) == 1
+
+
 def test_timeline_lists_everything_newest_first(client, alice, bob, tina, sequoia, north_referral):
     person = north_referral.person
     start = north_referral.received_at
