@@ -6,7 +6,6 @@ from typing import TypedDict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from access.selectors import people_visible_to, referral_get_for_user
 from accounts.http import AuthenticatedHttpRequest
 from accounts.reads import LIST, SEARCH, VIEW, seen
 from common.london import london
+from common.pagination import page_with_its_count
 from common.web import add_service_errors, safe_next, set_display_attrs, url_with_id
 from pathways.selectors import rollout_check, rollouts_not_live
 from referrals.errors import InvalidTransition
@@ -44,7 +44,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         locality_id=chosen.get("locality"),
         search=chosen.get("q") or "",
     )
-    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_with_its_count(referrals, request.GET.get("page"), PAGE_SIZE)  # rows and count in one query
     rows = _queue_rows(page.object_list)
     seen(request, LIST, [row["person_id"] for row in rows], what="referrals.referral")
     return render(

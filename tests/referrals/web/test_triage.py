@@ -318,3 +318,21 @@ def test_the_queue_is_read_from_the_clinicians_own_referrals_not_every_open_cloc
     assert '"referral_id" = ANY(ARRAY((SELECT' in sql  # ...looked up from her visible ids (a UNION)
     assert '"referrals_referral"."id" IN (' not in sql  # no semi-join with a table-sized set
     assert plan.count("InitPlan") >= 2  # each list made once, before the referrals are read
+
+
+def test_the_queue_reads_a_page_and_how_many_are_waiting_in_one_query(client, alice, intake, north_practice):
+    # The queue's conditions (the user's visible referrals, their open first-response clocks) are
+    # written and run once for the page and its count, not once for each (issue 17).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(27):
+        make_referral(by=intake, practice=north_practice)
+    login(client, alice).get(QUEUE)
+    with CaptureQueriesContext(connection) as ctx:
+        page_two = client.get(QUEUE, {"page": 2}).content.decode()
+    referral_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "referrals_referral"' in q["sql"]]
+
+    assert "27 referrals waiting (page 2 of 2)" in page_two
+    assert page_two.count('<tr class="nhsuk-table__row" id="referral-') == 2
+    assert len(referral_reads) == 1 and "COUNT(*) OVER ()" in referral_reads[0]
