@@ -94,10 +94,13 @@ def _journey_steps() -> Prefetch:
 
 def person_journeys(person: Person) -> list[Placement]:
     """The person's places on pathways, the current first, each with its steps in order: two
-    queries whatever their number."""
+    queries whatever their number. Each names its referral by reference (``referral_reference``):
+    the referral's own fifty columns, joined for that, were the costliest query of the person page
+    for the ORM to write (issue 17)."""
     return list(
         Placement.objects.filter(person=person)
-        .select_related("pathway__team", "tier", "referral")
+        .select_related("pathway__team", "tier")
+        .annotate(referral_reference=F("referral__reference"))
         .prefetch_related(_journey_steps())
         .order_by(F("left_at").desc(nulls_first=True), "-entered_at", "-pk")  # the current one first
     )

@@ -24,6 +24,9 @@ def test_the_person_page_shows_the_pathway_journey(client, cen, adult_referral):
     assert "Complex emotional needs, CEN Service" in page
     assert "Now on tier 1+" in page
     assert "Reason: Brief intervention agreed." in page
+    assert f"Referral {adult_referral.reference}." in page  # the place names its referral
+    pathway_page = client.get(f"/pathways/people/{adult_referral.person_id}/").content.decode()
+    assert f"Referral {adult_referral.reference}." in pathway_page
 
 
 def test_the_person_page_runs_as_many_queries_whatever_the_length_of_the_journey(
