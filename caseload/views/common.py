@@ -1,7 +1,7 @@
 """Small helpers the caseload views share."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, TypedDict, TypeVar
+from typing import TYPE_CHECKING, TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -13,6 +13,7 @@ from django.utils.text import Truncator
 from accounts.models import User
 from caseload.forms import OpenCaseload
 from common.london import london
+from common.pagination import page_with_its_count
 from common.web import url_with_id
 from referrals.models import Clock, Referral
 from referrals.nhs_number import format_nhs_number
@@ -22,17 +23,23 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a dev requirement: types only
 
 PER_PAGE = 25
-_Row = TypeVar("_Row")
 
 
 def paginate(
-    request: HttpRequest, qs: "QuerySet[Referral, _Row]", *, count: int | None = None, per_page: int = PER_PAGE
-) -> Page[_Row]:
-    """One page of ``qs``; ``count`` (when already known) saves the paginator its COUNT query."""
-    paginator = Paginator(qs, per_page)
-    if count is not None:
+    request: HttpRequest, qs: QuerySet[Referral], *, count: int | None = None, per_page: int = PER_PAGE
+) -> tuple[Page[Referral], list[int]]:
+    """One page of ``qs``, read lean (its rows' ids and the order's values), and the page's ids.
+    With ``count`` (when already known) only the page is read; without, the page with its count in
+    one query (``common.pagination.page_with_its_count``), not a COUNT of its own that writes and
+    runs the list's conditions, the user's access among them, a second time (issue 17)."""
+    lean = qs.only("pk")
+    if count is None:
+        page = page_with_its_count(lean, request.GET.get("page"), per_page)
+    else:
+        paginator = Paginator(lean, per_page)
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
-    return paginator.get_page(request.GET.get("page"))
+        page = paginator.get_page(request.GET.get("page"))
+    return page, [row.pk for row in page.object_list]
 
 
 def person_url(person_id: int) -> str:

@@ -19,8 +19,8 @@ def my_caseload(request: AuthenticatedHtmxRequest) -> HttpResponse:
     now = timezone.now()
     form = CaseloadFilterForm(request.GET)
     filters = form.filters()
-    page = paginate(request, selectors.my_caseload(request.user, now=now, **filters).values_list("pk", flat=True))
-    rows = display_rows(selectors.caseload_rows_for(list(page.object_list), now=now), now=now)
+    page, ids = paginate(request, selectors.my_caseload(request.user, now=now, **filters))
+    rows = display_rows(selectors.caseload_rows_for(ids, now=now), now=now)
     seen(request, LIST, [row["person_id"] for row in rows], what="referrals.referral")
     context = {
         "form": form,

@@ -39,8 +39,8 @@ def team_caseload(request: AuthenticatedHtmxRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     counts = selectors.team_caseload_counts(request.user, team)
     qs = selectors.team_caseload(request.user, team, view=view, search=search)
-    page = paginate(request, qs.values_list("pk", flat=True), count=None if search else counts[view])
-    rows = display_rows(selectors.caseload_rows_for(list(page.object_list), now=now), now=now)
+    page, ids = paginate(request, qs, count=None if search else counts[view])
+    rows = display_rows(selectors.caseload_rows_for(ids, now=now), now=now)
     seen(request, LIST, [row["person_id"] for row in rows], what="referrals.referral")
     workers = with_open_caseload(selectors.team_workers(team))
     reassign_url = url_with_id("caseload:reassign")  # reversed once, not once a worker (issue 17)

@@ -287,6 +287,25 @@ def test_my_caseload_is_paginated(client, alice, bob, north_practice):
     assert 'aria-label="Page 2"' in first
 
 
+def test_my_caseload_reads_a_page_and_how_many_are_held_in_one_query(client, alice, bob, north_practice):
+    # The list's conditions (the worker's open referrals they may open) are written and run once
+    # for the page and the count together, not once more for a COUNT of their own (issue 17).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(27):
+        held_by(bob, by=alice, practice=north_practice, received_hours_ago=1 + i)
+    client = login(client, bob)
+    client.get(MINE)
+    with CaptureQueriesContext(connection) as ctx:
+        second = client.get(MINE, {"page": 2}).content.decode()
+    lists = [q["sql"] for q in ctx.captured_queries if 'FROM "referrals_referral"' in q["sql"]]
+
+    assert "You hold 27 people" in second and second.count('id="referral-') == 2
+    assert not [sql for sql in lists if sql.startswith("SELECT COUNT(*)")]
+    assert len([sql for sql in lists if "COUNT(*) OVER ()" in sql]) == 1
+
+
 def test_htmx_filter_returns_only_the_results(client, alice, bob, north_practice):
     held_by(bob, by=alice, practice=north_practice)
 
