@@ -1,7 +1,7 @@
 """Small helpers the caseload views share."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -27,19 +27,18 @@ PER_PAGE = 25
 
 def paginate(
     request: HttpRequest, qs: QuerySet[Referral], *, count: int | None = None, per_page: int = PER_PAGE
-) -> tuple[Page[Referral], list[int]]:
-    """One page of ``qs``, read lean (its rows' ids and the order's values), and the page's ids.
+) -> tuple[Page[Any], list[int]]:
+    """One page of ``qs``, read lean, and the page's ids (the page itself only for its navigation).
     With ``count`` (when already known) only the page is read; without, the page with its count in
     one query (``common.pagination.page_with_its_count``), not a COUNT of its own that writes and
     runs the list's conditions, the user's access among them, a second time (issue 17)."""
-    lean = qs.only("pk")
     if count is None:
-        page = page_with_its_count(lean, request.GET.get("page"), per_page)
-    else:
-        paginator = Paginator(lean, per_page)
-        paginator.__dict__["count"] = count  # Paginator.count is a cached_property
-        page = paginator.get_page(request.GET.get("page"))
-    return page, [row.pk for row in page.object_list]
+        counted = page_with_its_count(qs.only("pk"), request.GET.get("page"), per_page)
+        return counted, [row.pk for row in counted.object_list]
+    paginator = Paginator(qs.values_list("pk", flat=True), per_page)  # the ids alone: no instances
+    paginator.__dict__["count"] = count  # Paginator.count is a cached_property
+    page = paginator.get_page(request.GET.get("page"))
+    return page, list(page.object_list)
 
 
 def person_url(person_id: int) -> str:
