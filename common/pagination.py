@@ -45,6 +45,9 @@ def page_with_its_count(qs: "QuerySet[_Model]", requested: str | None, per_page:
         number = int(requested) if requested is not None else 1
     except ValueError:
         number = 1
+    if qs.query.distinct:
+        # A window is computed before DISTINCT: it would count the duplicates DISTINCT removes.
+        return paginator.get_page(requested)
     if not 1 <= number <= MAX_PAGE:
         return paginator.get_page(number)  # the last page (and no OFFSET past PostgreSQL's bigint)
     offset = (number - 1) * per_page

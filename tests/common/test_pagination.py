@@ -50,3 +50,11 @@ def test_a_page_past_the_end_is_the_last_page_as_django_counts_it():
         page = page_with_its_count(qs, "5", 7)
         assert (page.number, len(page.object_list), page.paginator.count) == (2, 2, 9)
     assert len(queries) == 3  # the page asked for (empty), then Django's count and last page
+
+
+def test_a_distinct_list_is_counted_without_the_rows_distinct_removes():
+    # A window counts before DISTINCT: such a list is paged as Django pages it.
+    organisations(3)
+    twice = Organisation.objects.filter(name__startswith="Zq paging").values("kind").order_by("kind").distinct()
+    page = page_with_its_count(twice, "1", 7)
+    assert page.paginator.count == 1 and list(page.object_list) == [{"kind": Organisation.Kind.VCSE}]
