@@ -2,7 +2,8 @@
 Paginator (whose ``get_page`` already turns a bad number into the nearest real page); and a page
 of a list with its count in one query."""
 
-from typing import TypeVar
+from functools import cached_property
+from typing import Any, TypeVar
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Model, QuerySet, Window
@@ -14,6 +15,19 @@ _COUNT = "list_count_over_all_pages"  # the annotation each row of a page carrie
 # Far past any list a person could page through (25 a page: 2.5 million rows), and small enough
 # that page * page size stays a sane LIMIT: ?page=99999999999999999999 overflowed PostgreSQL's bigint.
 MAX_PAGE = 100_000
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator, told how many rows its list holds instead of running COUNT(*) over it:
+    for a list whose count the page already has (a tab's count, a count read with the page)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def page_number(request: HttpRequest, *, param: str = "page") -> int:
@@ -40,19 +54,18 @@ def page_with_its_count(qs: "QuerySet[_Model]", requested: str | None, per_page:
     number is page 1, and one before the first or past the last is the last page (read as
     ``get_page`` reads it: the only case with a second query).
     """
-    paginator = Paginator(qs, per_page)
     try:
         number = int(requested) if requested is not None else 1
     except ValueError:
         number = 1
     if qs.query.distinct:
         # A window is computed before DISTINCT: it would count the duplicates DISTINCT removes.
-        return paginator.get_page(requested)
+        return Paginator(qs, per_page).get_page(requested)
     if not 1 <= number <= MAX_PAGE:
-        return paginator.get_page(number)  # the last page (and no OFFSET past PostgreSQL's bigint)
+        return Paginator(qs, per_page).get_page(number)  # the last page (and no OFFSET past PostgreSQL's bigint)
     offset = (number - 1) * per_page
     rows = list(qs.annotate(**{_COUNT: Window(Count("*"))})[offset : offset + per_page])
     if not rows and number > 1:
-        return paginator.get_page(number)  # past the end: the last page, counted as Django counts
-    paginator.__dict__["count"] = getattr(rows[0], _COUNT) if rows else 0  # Paginator.count: a cached_property
+        return Paginator(qs, per_page).get_page(number)  # past the end: the last page, counted as Django counts
+    paginator = CountedPaginator(qs, per_page, count=getattr(rows[0], _COUNT) if rows else 0)
     return Page(rows, number, paginator)

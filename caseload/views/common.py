@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 from accounts.models import User
 from caseload.forms import OpenCaseload
 from common.london import london
-from common.pagination import page_with_its_count
+from common.pagination import CountedPaginator, page_with_its_count
 from common.web import url_with_id
 from referrals.models import Clock, Referral
 from referrals.nhs_number import format_nhs_number
@@ -35,8 +35,7 @@ def paginate(
     if count is None:
         counted = page_with_its_count(qs.only("pk"), request.GET.get("page"), per_page)
         return counted, [row.pk for row in counted.object_list]
-    paginator = Paginator(qs.values_list("pk", flat=True), per_page)  # the ids alone: no instances
-    paginator.__dict__["count"] = count  # Paginator.count is a cached_property
+    paginator = CountedPaginator(qs.values_list("pk", flat=True), per_page, count=count)  # the ids alone
     page = paginator.get_page(request.GET.get("page"))
     return page, list(page.object_list)
 

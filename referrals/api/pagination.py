@@ -1,19 +1,7 @@
-from functools import cached_property
-
 from django.core.paginator import Paginator
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
-
-class _CountedPaginator(Paginator):
-    """Django's paginator, told how many rows its list holds instead of running COUNT(*) over it."""
-
-    def __init__(self, object_list, per_page, *, count: int) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
+from common.pagination import CountedPaginator
 
 
 class ReferralPagination(PageNumberPagination):
@@ -31,7 +19,7 @@ class ReferralPagination(PageNumberPagination):
         # DRF calls self.django_paginator_class(queryset, page_size); a method can pass the count on.
         if self.known_count is None:
             return Paginator(object_list, per_page)
-        return _CountedPaginator(object_list, per_page, count=self.known_count)
+        return CountedPaginator(object_list, per_page, count=self.known_count)
 
 
 class AlertPagination(CursorPagination):
