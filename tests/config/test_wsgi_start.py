@@ -23,8 +23,8 @@ def test_starting_the_web_application_loads_every_pages_code_before_the_first_re
     assert out.stdout.split()[-3:] == ["False", "True", "True"]
 
 
-def _started_with_debug_off(probe: str) -> subprocess.CompletedProcess[str]:
-    """Run ``probe`` in a fresh Python process, DEBUG off as in production."""
+def _started_with_debug_off(probe: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``probe`` in a fresh Python process, DEBUG off as in production (and ``env`` set)."""
     return subprocess.run(
         [sys.executable, "-c", probe],
         cwd=ROOT,
@@ -32,7 +32,7 @@ def _started_with_debug_off(probe: str) -> subprocess.CompletedProcess[str]:
         text=True,
         check=True,
         timeout=120,
-        env={**os.environ, "DJANGO_DEBUG": "0"},
+        env={**os.environ, "DJANGO_DEBUG": "0", **env},
     )
 
 
@@ -85,13 +85,5 @@ def test_a_new_worker_builds_what_its_first_request_would_otherwise_wait_for():
     URLconf's reverse tables and the rate limiter (importing the Redis client) and imported the
     context processors and the messages' storage. They are made as the worker starts, without
     connecting to anything: here Redis is named on a port where nothing listens."""
-    out = subprocess.run(
-        [sys.executable, "-c", FIRST_REQUEST_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={**os.environ, "DJANGO_DEBUG": "0", "REDIS_URL": "redis://127.0.0.1:1/0"},
-    )
+    out = _started_with_debug_off(FIRST_REQUEST_PROBE, REDIS_URL="redis://127.0.0.1:1/0")
     assert out.stdout.split()[-5:] == ["True", "1", "True", "True", "True"]
