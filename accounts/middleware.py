@@ -48,7 +48,9 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if second_factor_due(request) and not request.path_info.startswith(_exempt_prefixes()):
+        # The path first: an API call or a static file never needs its user worked out here (the
+        # session read, the second-factor check) for an answer that is always "go on" (issue 17).
+        if not request.path_info.startswith(_exempt_prefixes()) and second_factor_due(request):
             return self._to_verify(request)
         return self.get_response(request)
 

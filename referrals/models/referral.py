@@ -79,7 +79,9 @@ class Referral(models.Model):
         OTHER = "other", "Other"
 
     reference = models.CharField(max_length=16, unique=True, default=new_reference, editable=False)
-    person = models.ForeignKey("referrals.Person", on_delete=models.PROTECT, related_name="referrals")
+    # No index of its own (issue 17): the person's referral-spell indexes lead with it, and intake
+    # writes every index of the table for every referral it takes.
+    person = models.ForeignKey("referrals.Person", on_delete=models.PROTECT, related_name="referrals", db_index=False)
     source = models.CharField(max_length=32, choices=Source.choices)
     source_of_referral = models.CharField(
         "MHSDS source of referral",
@@ -94,8 +96,9 @@ class Referral(models.Model):
     received_at = models.DateTimeField(help_text="The initial point of contact: when any access point got it.")
     urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
     presenting_need = models.TextField()
+    # No index of its own: (locality, status) leads with it (issue 17, as person above).
     locality = models.ForeignKey(
-        "localities.Locality", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+        "localities.Locality", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals", db_index=False
     )
     # No index of its own: referral_team_access_idx leads with it.
     team = models.ForeignKey(
@@ -107,8 +110,9 @@ class Referral(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     status_changed_at = models.DateTimeField()
 
+    # No index of its own: (allocated_to, status) leads with it (issue 17, as person above).
     allocated_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     treatment_started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -345,7 +349,8 @@ class UrgencyChange(models.Model):
     triage, with when and who. The crisis measures read the urgency in force at the end of the
     month the referral was received (docs/measures.md)."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="urgency_changes")
+    # No index of its own: urgency_change_idx leads with it (issue 17).
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="urgency_changes", db_index=False)
     urgency = models.CharField(max_length=16, choices=Referral.Urgency.choices)
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

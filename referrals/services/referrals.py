@@ -272,8 +272,13 @@ def _create(
         source_of_referral=source_of_referral,
         primary_reason=primary_reason,
     )
-    # Field checks give per-field messages; constraints are the database's job (and cost queries).
-    referral.full_clean(exclude=["person", "created_by", "locality", "team", "reference"], validate_constraints=False)
+    # Field checks give per-field messages; uniqueness and constraints are the database's job (and
+    # cost queries; with the unique fields excluded, the unique check would only list none).
+    referral.full_clean(
+        exclude=["person", "created_by", "locality", "team", "reference"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     referral_scope_set_on_create(referral=referral, new_person=new_person, person_locked=person_locked)
     # Each INSERT's text built once, not for every intake (common.inserts, issue 17).
     insert([referral])
