@@ -1,4 +1,4 @@
-"""Load test: gunicorn (5 sync workers, DEBUG off) on the benchmark database, driven by locust
+"""Load test: gunicorn (5 sync workers, DEBUG off, production's config/gunicorn.py) on the benchmark database, driven by locust
 in the issue's mix at 1, 10, 25 and 50 users. Not a test.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
@@ -49,13 +49,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--users", default=",".join(str(s) for s in STEPS), help="Comma-separated steps of locust users."
     )
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers.")
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn workers.")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="0: sync workers (the issue's set-up); N: gthread workers of N threads each, which keep connections open.",
+    )
     parser.add_argument(
         "--intake",
         action="store_true",
         help="Intake only: each locust user an intake system sending referrals back to back, no pause.",
     )
     parser.add_argument("--port", type=int, default=0, help="Port for gunicorn (0: a free one).")
+    parser.add_argument(
+        "--plain-gunicorn",
+        action="store_true",
+        help="gunicorn without production's settings (config/gunicorn.py: an access-log line per request) and "
+        "without the metrics directory, as the load test ran before 6 December 2026.",
+    )
     args = parser.parse_args(argv)
     try:
         args.steps = [int(s) for s in args.users.split(",") if s.strip()]
@@ -258,6 +270,15 @@ def _load_test_practice() -> str:
 # --- measuring -------------------------------------------------------------------------------
 
 
+def worker_class(threads: int) -> list[str]:
+    """gunicorn's worker class: sync, or gthread with that many threads a worker."""
+    return ["--worker-class", "sync"] if threads < 1 else ["--worker-class", "gthread", "--threads", str(threads)]
+
+
+def worker_kind(threads: int) -> str:
+    return "sync" if threads < 1 else f"gthread ({threads} threads each)"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -411,17 +432,27 @@ def main(argv: list[str] | None = None) -> None:
         # system sends back to back, which a real one never does for long (API_RATE is a setting;
         # an API_RATE in the environment is kept).
         env.setdefault("API_RATE", "100000/minute")
+    production: list[str] = []
+    if not args.plain_gunicorn:
+        # As docker compose and the image run it: production's settings, which write an access-log
+        # line per request to stdout (here a file), and the metrics kept across workers in files.
+        production = ["-c", "python:config.gunicorn"]
+        (workdir / "prometheus").mkdir()
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(workdir / "prometheus")
+    access_log = open(workdir / "gunicorn_access.log", "w")  # noqa: SIM115  # closed after gunicorn
     root = HERE.parent.parent
     bin_dir = Path(sys.executable).parent
     gunicorn = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "config.wsgi", "--workers", str(args.workers), "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=root, env=env,
+        [str(bin_dir / "gunicorn"), *production, "config.wsgi", "--workers", str(args.workers),
+         *worker_class(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=root, env=env, stdout=access_log,
     )  # fmt: skip
     host = f"http://127.0.0.1:{port}"
     load = os.getloadavg()
     print(
-        f"gunicorn: {args.workers} sync workers, DEBUG off, at {host}; {os.cpu_count()} CPU cores, "
+        f"gunicorn: {args.workers} {worker_kind(args.threads)} workers, DEBUG off, "
+        f"{'without production settings' if args.plain_gunicorn else 'production settings (access log, metrics files)'}, "
+        f"at {host}; {os.cpu_count()} CPU cores, "
         f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; database {bench.database}",
         flush=True,
     )
@@ -464,6 +495,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
+        access_log.close()
         print(f"Closed the {close_load_test_referrals():,} referrals this run sent", flush=True)
     print()
     print(f"Locust's CSV files: {workdir}")

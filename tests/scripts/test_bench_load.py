@@ -153,5 +153,10 @@ def test_the_load_test_runs_end_to_end_on_a_tiny_database():
     assert "CPU seconds: gunicorn workers" in result.stdout
     table = result.stdout.split("1 user, ")[1]
     all_row = next(line for line in table.splitlines() if line.split()[:1] == ["all"])
-    assert int(all_row.split()[1].replace(",", "")) > 0  # some requests were made
+    requests = int(all_row.split()[1].replace(",", ""))
+    assert requests > 0  # some requests were made
     assert all_row.split()[-1] == "0"  # and none failed
+    # gunicorn ran as production runs it: config/gunicorn.py's access log, a line per request.
+    assert "production settings (access log, metrics files)" in result.stdout
+    workdir = Path(result.stdout.split("Locust's CSV files: ")[1].strip())
+    assert len((workdir / "gunicorn_access.log").read_text().splitlines()) >= requests
