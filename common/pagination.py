@@ -58,14 +58,15 @@ def page_with_its_count(qs: "QuerySet[_Model]", requested: str | None, per_page:
         number = int(requested) if requested is not None else 1
     except ValueError:
         number = 1
+    django_own = Paginator(qs, per_page)  # answers the cases below as get_page does (it queries nothing yet)
     if qs.query.distinct:
         # A window is computed before DISTINCT: it would count the duplicates DISTINCT removes.
-        return Paginator(qs, per_page).get_page(requested)
+        return django_own.get_page(requested)
     if not 1 <= number <= MAX_PAGE:
-        return Paginator(qs, per_page).get_page(number)  # the last page (and no OFFSET past PostgreSQL's bigint)
+        return django_own.get_page(number)  # the last page (and no OFFSET past PostgreSQL's bigint)
     offset = (number - 1) * per_page
     rows = list(qs.annotate(**{_COUNT: Window(Count("*"))})[offset : offset + per_page])
     if not rows and number > 1:
-        return Paginator(qs, per_page).get_page(number)  # past the end: the last page, counted as Django counts
+        return django_own.get_page(number)  # past the end: the last page, counted as Django counts
     paginator = CountedPaginator(qs, per_page, count=getattr(rows[0], _COUNT) if rows else 0)
     return Page(rows, number, paginator)
