@@ -25,7 +25,8 @@ for _path in sorted(_TEMPLATES.rglob("*.html")):
     get_template(str(_path.relative_to(_TEMPLATES)))
 
 # And what each worker's first request made for itself, whatever the page (issue 17: a new
-# worker's first request took 70 to 190 ms where the next took 4 to 60): the URLconf's reverse
+# worker's first request took 69 to 153 ms where the second took 5 to 65; docs/performance.md,
+# "The first visit after a start"): the URLconf's reverse
 # look-up tables, which the first {% url %} or reverse() builds from every pattern (about 20 ms);
 # the rate limiter's storage, which imports the Redis client (about 60 ms) when rates are counted
 # in Redis, as the cache and sessions are; the template context processors; the session

@@ -81,7 +81,7 @@ print(get_language() in get_resolver()._reverse_dict, limiter.cache_info().currs
 
 
 def test_a_new_worker_builds_what_its_first_request_would_otherwise_wait_for():
-    """A new worker's first request took 70 to 150 ms where the next took 5 to 45: it built the
+    """A new worker's first request took 69 to 153 ms where the second took 5 to 65: it built the
     URLconf's reverse tables and the rate limiter (importing the Redis client) and imported the
     context processors and the messages' storage. They are made as the worker starts, without
     connecting to anything: here Redis is named on a port where nothing listens."""
