@@ -31,7 +31,7 @@ from django.db.models import Max, Q
 
 from accounts.models import AuditEvent
 from codes.mhsds import ATTENDED
-from common.london import LONDON
+from common.london import LONDON, london_date
 from referrals.models import Clock, Contact, Handoff, OutcomeMeasure, Referral
 from reporting.models import ClockFact, HandoffFact, ReferralFact, ReportingState, WeeklyPercentile, WeeklyRollup
 
@@ -206,6 +206,7 @@ def _build(referral_ids: list[int], weeks: WeekFinder) -> Built:
                 stopped_at=stopped_at,
                 stop_reason=stop_reason,
                 stopped_week=weeks(stopped_at) if stopped_at else None,
+                stopped_on=london_date(stopped_at) if stopped_at else None,
                 wait_seconds=(counted_stop - started_at) // timedelta(seconds=1) if counted_stop is not None else None,
                 met=(counted_stop <= due_at) if counted_stop is not None else None,
                 locality_id=r.locality_id,

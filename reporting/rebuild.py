@@ -233,11 +233,12 @@ def _rebuild_in_postgresql(say: Callable[[str], None]) -> None:
             f"""
             INSERT INTO {ClockFact._meta.db_table} (
                 clock_id, referral_id, kind, is_current, started_at, warn_at, due_at, paused_at, stopped_at,
-                stop_reason, stopped_week, wait_seconds, met, locality_id, team_id, service, source, urgency,
+                stop_reason, stopped_week, stopped_on, wait_seconds, met, locality_id, team_id, service, source, urgency,
                 ethnicity, gender, sexual_orientation, disability, age_band, deprivation_decile)
             SELECT c.id, c.referral_id, c.kind, c.is_current, c.started_at, c.warn_at, c.due_at, c.paused_at,
                    c.stopped_at, c.stop_reason,
                    CASE WHEN c.stopped_at IS NOT NULL THEN {_week("c.stopped_at")} END,
+                   (c.stopped_at AT TIME ZONE 'Europe/London')::date,
                    CASE WHEN c.stopped_at IS NOT NULL AND c.stop_reason IN ({counted})
                         THEN floor(extract(epoch FROM c.stopped_at - c.started_at))::bigint END,
                    CASE WHEN c.stopped_at IS NOT NULL AND c.stop_reason IN ({counted})

@@ -22,9 +22,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Aggregate, BinaryField, Count, DateField, F, Func, OuterRef, Q, Subquery, Sum
+from django.db.models import Aggregate, BinaryField, Count, F, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from access.selectors import referrals_visible_to
@@ -145,11 +145,15 @@ class LiveDays:
     take the period's centiles and the trend's centiles in two statements, each scanning the same
     year of stopped clocks and sorting it (185 and 207 ms over 1,000,000 referrals). Here each
     day's waits come back sorted and packed, and ``equality_rollup.Runs`` works out both from them
-    (issue 17). PostgreSQL only: SQLite (the demo) has no int8send, and keeps the two statements.
+    (issue 17). The days are London days (``ClockFact.stopped_on``), read from
+    ``clockfact_completed_on_idx`` in the order they are packed: by kind, day and wait, so nothing
+    is sorted but each day's few hundred waits (230 -> 160 ms at a million referrals, routine
+    referrals from GPs). PostgreSQL only: SQLite (the demo) has no int8send, and keeps the two
+    statements.
     """
 
-    def __init__(self, *, filters: Filters, start: datetime, end: datetime) -> None:
-        self.filters, self.start, self.end = filters, start, end
+    def __init__(self, *, filters: Filters, first_day: date, last_day: date) -> None:
+        self.filters, self.first_day, self.last_day = filters, first_day, last_day
         self._days: list[DayWaits] | None = None
 
     def days(self) -> list[DayWaits]:
@@ -158,32 +162,29 @@ class LiveDays:
         return self._days
 
     def _read(self) -> list[DayWaits]:
-        day = Func(
-            F("stopped_at"), template="(%(expressions)s AT TIME ZONE 'Europe/London')::date", output_field=DateField()
-        )
         # One aggregate per kind, joined by UNION ALL, each over the covering index on
-        # (kind, stopped_at): PostgreSQL runs them side by side (as ``percentiles.split``).
+        # (kind, stopped_on, wait_seconds): PostgreSQL runs them side by side (as ``percentiles.split``).
         parts = [
             ClockFact.objects.filter(
                 self.filters.q(),
                 kind=kind,
-                stopped_at__gte=self.start,
-                stopped_at__lt=self.end,
+                stopped_on__gte=self.first_day,
+                stopped_on__lte=self.last_day,
                 wait_seconds__isnull=False,
             )
             .order_by()
-            .annotate(day=day)
-            .values("day", "kind")
+            .values("stopped_on", "kind")
             .annotate(
                 completed=Count("kind"),  # not "pk": stay in the index
                 met=Count("kind", filter=Q(met=True)),
                 waits=_PackedWaits("wait_seconds"),
             )
-            .values_list("day", "kind", "completed", "met", "waits")
+            .values_list("stopped_on", "kind", "completed", "met", "waits")
             for kind in KINDS
         ]
         return [
-            DayWaits(day=d, kind=k, completed=n, met=met, waits=bytes(packed))
+            # A completed wait's clock has stopped, so it has its day (clockfact_stopped_together).
+            DayWaits(day=cast(date, d), kind=k, completed=n, met=met, waits=bytes(packed))
             for d, k, n, met, packed in parts[0].union(*parts[1:], all=True)
         ]
 
@@ -197,11 +198,11 @@ def live_days_for(*, period: Period, filters: Filters, now: datetime) -> LiveDay
     (two or more set), on PostgreSQL: the days of the period and of the trend's weeks."""
     if filters.single() is not None or not percentiles.on_postgresql():
         return None
-    start, end = period.start, period.end
+    first_day, last_day = period.first_day, period.last_day
     weeks = period.trend_weeks(now)
     if weeks:  # whole weeks overlapping the period: they may start before it and end after it
-        start, end = min(start, week_start(weeks[0])), max(end, week_end(weeks[-1]))
-    return LiveDays(filters=filters, start=start, end=end)
+        first_day, last_day = min(first_day, weeks[0]), max(last_day, weeks[-1] + timedelta(days=6))
+    return LiveDays(filters=filters, first_day=first_day, last_day=last_day)
 
 
 def completed_in_period(*, period: Period, filters: Filters, live: LiveDays | None = None) -> dict[str, KindStats]:

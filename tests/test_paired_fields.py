@@ -254,14 +254,15 @@ def clock_fact(clock) -> ClockFact:
 
 
 @pytest.mark.django_db
-def test_a_clocks_reporting_copy_keeps_its_stop_reason_and_week_together(clock_fact):
+def test_a_clocks_reporting_copy_keeps_its_stop_reason_week_and_day_together(clock_fact):
     fact = ClockFact.objects.filter(pk=clock_fact.pk)
     stopped_at = T0 + timedelta(hours=2)
+    stop = {"stopped_at": stopped_at, "stop_reason": "manual", "stopped_week": T0.date(), "stopped_on": T0.date()}
 
-    assert refused(fact, stopped_at=stopped_at, stopped_week=T0.date())
-    assert refused(fact, stopped_at=stopped_at, stop_reason="manual")
-    assert refused(fact, stop_reason="manual", stopped_week=T0.date())
-    assert not refused(fact, stopped_at=stopped_at, stop_reason="manual", stopped_week=T0.date())
+    for left_out in stop:
+        assert refused(fact, **{name: value for name, value in stop.items() if name != left_out}), left_out
+    assert refused(fact, stopped_on=T0.date())
+    assert not refused(fact, **stop)
 
 
 @pytest.mark.django_db
@@ -270,7 +271,7 @@ def test_a_clocks_reporting_copy_has_a_wait_and_its_verdict_together_and_only_on
     stopped = {"stopped_at": T0 + timedelta(hours=2), "stop_reason": "first_completed_contact"}
 
     assert refused(fact, wait_seconds=7200, met=True)  # not stopped
-    fact.update(stopped_week=T0.date(), **stopped)
+    fact.update(stopped_week=T0.date(), stopped_on=T0.date(), **stopped)
     assert refused(fact, wait_seconds=7200)
     assert refused(fact, met=True)
     assert not refused(fact, wait_seconds=7200, met=True)

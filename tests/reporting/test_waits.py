@@ -359,3 +359,40 @@ def test_with_two_filters_the_periods_and_each_weeks_centiles_are_the_clocks_own
     )["first_response"]
     assert (first.counted, first.p50) == (5, 7 * 3600)
     assert checked >= 6
+
+
+def test_with_two_filters_a_wait_counts_on_the_london_day_its_clock_stopped(service, alice, south_practice):
+    """A first response at 23:30 GMT on 10 October 2025 was at 00:30 on the 11th in London (summer
+    time): the page with two filters counts it on the 11th, not the 10th, as the period's instants
+    do; the rebuild's SQL and the catch-up's Python give its row the same day."""
+    from datetime import UTC, date, datetime
+
+    from referrals.models import Referral
+    from reporting import percentiles, waits
+    from reporting.filters import Filters
+    from reporting.models import ClockFact
+    from reporting.periods import Period
+    from reporting.rebuild import facts_rebuild, facts_verify
+    from tests.factories import make_referral
+    from tests.reporting.conftest import NOW, contact
+
+    received = datetime(2025, 10, 10, 9, 0, tzinfo=UTC)
+    referral = make_referral(
+        by=alice, received_at=received, now=received, practice=south_practice, source=Referral.Source.SELF,
+        urgency=Referral.Urgency.URGENT,
+    )  # fmt: skip
+    contact(referral, alice, datetime(2025, 10, 10, 23, 30, tzinfo=UTC))
+    facts_rebuild(now=NOW)
+
+    assert ClockFact.objects.get(referral_id=referral.pk, kind="first_response").stopped_on == date(2025, 10, 11)
+    filters = Filters(source=Referral.Source.SELF, urgency=Referral.Urgency.URGENT)
+    counted = {}
+    for day in (date(2025, 10, 10), date(2025, 10, 11)):
+        period = Period(first_day=day, last_day=day)
+        with percentiles.reporting_reads():
+            live = waits.live_days_for(period=period, filters=filters, now=NOW)
+            assert live is not None
+            counted[day] = waits.completed_in_period(period=period, filters=filters, live=live)["first_response"]
+    assert (counted[date(2025, 10, 10)].counted, counted[date(2025, 10, 11)].counted) == (0, 1)
+    assert counted[date(2025, 10, 11)].p50 == 14 * 3600 + 30 * 60
+    assert facts_verify(referral_ids=[referral.pk]) == []
