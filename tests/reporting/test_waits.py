@@ -396,3 +396,60 @@ def test_with_two_filters_a_wait_counts_on_the_london_day_its_clock_stopped(serv
     assert (counted[date(2025, 10, 10)].counted, counted[date(2025, 10, 11)].counted) == (0, 1)
     assert counted[date(2025, 10, 11)].p50 == 14 * 3600 + 30 * 60
     assert facts_verify(referral_ids=[referral.pk]) == []
+
+
+def test_with_two_filters_referrals_received_are_the_weekly_cells_whole_weeks_and_the_days_either_side(
+    service, north, alice, north_team, south_practice
+):
+    """Counts add up, so with two or more filters the period's whole weeks are summed from the
+    weekly cells and only the days before its first Monday and after its last whole week are
+    counted from the referral rows: the same figure as counting them all, for periods that start
+    and end mid-week, on a Monday or a Sunday, or hold no whole week. A changed stored cell moves
+    the figure for a period holding its week, and not for one that holds it only in part."""
+    from datetime import date, timedelta
+
+    from django.db.models import F
+
+    from referrals.models import Referral
+    from reporting import waits
+    from reporting.facts import REFERRAL_KIND
+    from reporting.filters import Filters
+    from reporting.models import ReferralFact, WeeklyRollup
+    from reporting.periods import Period
+    from reporting.rebuild import facts_rebuild
+    from tests.reporting.conftest import NOW
+
+    _urgent_self_referrals_seen(alice, south_practice, [(12, 2), (13, 7), (19, 40), (30, 3), (44, 11)])
+    facts_rebuild(now=NOW)
+    periods = [
+        Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16)),  # Tuesday to Monday
+        Period(first_day=date(2026, 1, 26), last_day=date(2026, 3, 15)),  # Monday to Sunday: whole weeks
+        Period(first_day=date(2026, 1, 25), last_day=date(2026, 2, 18)),  # Sunday to Wednesday
+        Period(first_day=date(2026, 2, 3), last_day=date(2026, 2, 7)),  # Tuesday to Saturday: no whole week
+    ]
+    combinations = [
+        Filters(source=Referral.Source.SELF, urgency=Referral.Urgency.URGENT),
+        Filters(locality_id=north.pk, team_id=north_team.pk),
+        Filters(locality_id=north.pk, urgency=Referral.Urgency.ROUTINE, service=north_team.kind),
+    ]
+    found = 0
+    for period in periods:
+        for filters in combinations:
+            direct = ReferralFact.objects.filter(
+                filters.q(), received_at__gte=period.start, received_at__lt=period.end
+            ).count()
+            assert waits.received_in_period(period=period, filters=filters) == direct, (period, filters)
+            found += direct
+    assert found > 20  # real referrals counted, not empty periods
+
+    # The stored cells are what the whole weeks are read from: the week of 9 February holds the
+    # self-referral of Saturday 14 February (30 days before NOW).
+    filters = combinations[0]
+    week = date(2026, 2, 9)
+    holding, partial = periods[1], Period(first_day=week + timedelta(days=1), last_day=week + timedelta(days=14))
+    before = [waits.received_in_period(period=p, filters=filters) for p in (holding, partial)]
+    changed = WeeklyRollup.objects.filter(filters.q(), kind=REFERRAL_KIND, week=week).update(received=F("received") + 5)
+    after = [waits.received_in_period(period=p, filters=filters) for p in (holding, partial)]
+    assert changed == 1
+    assert before[1] >= 1  # the partial period counts the 14th from the referral rows
+    assert after == [before[0] + 5, before[1]]
