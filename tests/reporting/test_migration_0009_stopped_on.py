@@ -1,0 +1,68 @@
+"""Migration reporting.0009 gives each clock's reporting row the London day it stopped. The rows are
+derived: it empties them and marks the store as never built, so the worker rebuilds it with the
+day (docs/adr/0005). Run on real PostgreSQL, from 0008 to 0009 and back to the latest."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = ("reporting", "0008_team_indexes")
+AFTER = ("reporting", "0009_clockfact_stopped_on")
+T0 = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in London
+
+
+def migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.migrate([target])
+    executor.loader.build_graph()
+    return executor.loader.project_state([target]).apps
+
+
+@pytest.fixture(autouse=True)
+def back_to_the_latest():
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _stopped_clock_row(apps, **extra):
+    return apps.get_model("reporting", "ClockFact").objects.create(
+        clock_id=1,
+        referral_id=1,
+        kind="first_response",
+        is_current=True,
+        started_at=T0 - timedelta(hours=5),
+        warn_at=T0,
+        due_at=T0 + timedelta(hours=19),
+        stopped_at=T0,
+        stop_reason="first_completed_contact",
+        stopped_week=date(2026, 6, 29),
+        wait_seconds=5 * 3600,
+        met=True,
+        source="gp",
+        urgency="routine",
+        ethnicity="Z",
+        gender="",
+        sexual_orientation="",
+        disability="",
+        age_band="",
+        **extra,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_clocks_rows_are_emptied_and_the_store_marked_never_built_then_every_stop_needs_its_day():
+    old = migrate(BEFORE)
+    _stopped_clock_row(old)
+    old.get_model("reporting", "ReportingState").objects.create(pk=1, last_audit_id=7, refreshed_at=T0, rebuilt_at=T0)
+
+    new = migrate(AFTER)
+
+    assert not new.get_model("reporting", "ClockFact").objects.exists()
+    state = new.get_model("reporting", "ReportingState").objects.get(pk=1)
+    assert state.rebuilt_at is None and state.last_audit_id == 7
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _stopped_clock_row(new)  # a stop without its day
+    assert _stopped_clock_row(new, stopped_on=date(2026, 7, 1)).stopped_on == date(2026, 7, 1)
