@@ -162,8 +162,8 @@ class LiveDays:
     day's waits come back sorted and packed, and ``equality_rollup.Runs`` works out both from them
     (issue 17). The days are London days (``ClockFact.stopped_on``), read from
     ``clockfact_completed_on_idx`` in the order they are packed: by kind, day and wait, so nothing
-    is sorted but each day's few hundred waits (230 -> 160 ms at a million referrals, routine
-    referrals from GPs). PostgreSQL only: SQLite (the demo) has no int8send, and keeps the two
+    is sorted but each day's few hundred waits (the statement 230 -> 149 ms at a million
+    referrals, routine referrals from GPs). PostgreSQL only: SQLite (the demo) has no int8send, and keeps the two
     statements.
     """
 

@@ -151,8 +151,9 @@ class ClockFact(models.Model):
                 name="clockfact_stopped_idx",
             ),
             # Completed waits day by day with the dashboards' filters alone, in the order each day's
-            # waits are packed (``waits.LiveDays``, two or more filters set): a third the size of
-            # the index above, and read in order, with no sort of a year of waits (issue 17).
+            # waits are packed (``waits.LiveDays``, two or more filters set): read in that order, with
+            # no sort of a year of waits, and smaller than the index above (no equality columns, only
+            # completed waits: 272 against 379 MB at a million referrals; issue 17).
             models.Index(
                 fields=["kind", "stopped_on", "wait_seconds", "met", *FILTERED_BY],
                 condition=models.Q(wait_seconds__isnull=False),
