@@ -210,7 +210,7 @@ def _completed_both_ways(period, filters):
     from dataclasses import asdict
 
     from reporting import percentiles, waits
-    from reporting.models import ClockFact
+    from reporting.models import ClockFact, ReferralFact
 
     with percentiles.reporting_reads():
         page = {
@@ -219,7 +219,7 @@ def _completed_both_ways(period, filters):
         received = waits.received_in_period(period=period, filters=filters)
         stopped = ClockFact.objects.filter(filters.q(), stopped_at__gte=period.start, stopped_at__lt=period.end)
         direct = percentiles.split(stopped, column="kind", groups=waits.KINDS, value="wait_seconds")
-        direct_received = waits.ReferralFact.objects.filter(
+        direct_received = ReferralFact.objects.filter(
             filters.q(), received_at__gte=period.start, received_at__lt=period.end
         ).count()
     return page, direct, received, direct_received
