@@ -7,11 +7,12 @@ band on the day the referral was received. Deprivation needs a postcode lookup
 ``*`` and every rate or centile drawn from one is withheld (``suppression.py``), so no
 cell can point to a person.
 
-Across the whole service (no filter set), and for one locality, every figure comes from the
-daily rollup (``equality_rollup``: counts, and the completed waits themselves for the
-centiles; each breakdown within each locality has groups of its own), so the page reads a few
-thousand rows, never a year of clocks. With any other filter set it computes from the
-reporting rows, which the filter narrows.
+Across the whole service (no filter set), and with one filter other than a team (one locality,
+kind of team, source or urgency), every figure comes from the daily rollup (``equality_rollup``:
+counts, and the completed waits themselves for the centiles; each breakdown within each value of
+those filters has groups of its own), so the page reads a few thousand rows, never a year of
+clocks. For one team, or with two or more filters set, it computes from the reporting rows
+(for a team, from the indexes that lead with it).
 """
 
 from collections import defaultdict
@@ -178,7 +179,8 @@ def _from_rollup(*, row_for, column: str, period: Period, filters: Filters, now:
 
 
 def _live(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
-    """With filters set: computed from the reporting rows (the rollup keeps no filter cells)."""
+    """With a team or two or more filters set: computed from the reporting rows (the rollup keeps
+    no breakdown within them)."""
     # 1. Referrals received.
     for value, n in (
         ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end)

@@ -192,7 +192,7 @@ def stays_exact(changes: int) -> None:
             # The equality page's figures (from the rollup) against a direct computation.
             period = period_for_preset("52w", today=timezone.localdate(now))
             one_locality = Filters(locality_id=Team.objects.exclude(locality=None).first().locality_id)
-            for by, filters in product(("ethnicity", "locality_id"), (Filters(), one_locality)):
+            for by, filters in product(("ethnicity", "locality_id"), (Filters(), one_locality, Filters(source="gp"))):
                 found = []
                 for source in (equality._from_rollup, equality._live):
                     rows = {}
@@ -210,7 +210,7 @@ def stays_exact(changes: int) -> None:
             print(
                 f"  refreshed rows, counters, centiles      {'exact' if not problems else 'DIFFERENT':>8}  "
                 f"(checked in {fmt_seconds(checked)}; {len(weeks)} week-and-clock centile sets, "
-                f"{len(days)} equality rollup days; equality page by ethnicity and locality, across the service and for one locality = direct computation)"
+                f"{len(days)} equality rollup days; equality page by ethnicity and locality, across the service, for one locality and for one source = direct computation)"
             )
             for problem in problems[:10]:
                 print(f"    {problem}")
@@ -312,6 +312,10 @@ def main() -> None:
         ("service manager", User.objects.filter(role=Role.SERVICE_MANAGER).order_by("pk").first(), {"period": "52w"}),
         ("superuser, 1 locality", User.objects.get(username="admin"), {"period": "52w", "locality": locality.pk}),
         ("superuser, 1 team", User.objects.get(username="admin"), {"period": "52w", "team": team.pk}),
+        # One of the filters a page reads from the rollup's groups within it (the most referrals of any value).
+        ("superuser, 1 source", User.objects.get(username="admin"), {"period": "52w", "source": "gp"}),
+        ("superuser, 1 urgency", User.objects.get(username="admin"), {"period": "52w", "urgency": "routine"}),
+        ("superuser, 1 service", User.objects.get(username="admin"), {"period": "52w", "service": "locality"}),
         (
             "superuser, 2 filters",
             User.objects.get(username="admin"),

@@ -315,7 +315,8 @@ class HandoffFact(models.Model):
 
 class DailyEqualityRollup(models.Model):
     """One London day, clock kind (or ``referral``) and group (an equality breakdown's, a
-    dashboard filter's, or a breakdown's within one locality): what the equality page shows, the
+    dashboard filter's, or a breakdown's within one locality, kind of team, source or urgency):
+    what the equality page shows, the
     waits and breaches pages' counts and centiles, and the flow page's re-referrals by team, for
     every period, without reading a clock.
 
@@ -324,18 +325,20 @@ class DailyEqualityRollup(models.Model):
     big-endian integers (``reporting.equality_rollup``). A period's median and
     90th centile are taken from the merged waits of its days: the same values, so the same
     figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
-    every period is a run of whole rows. The equality page with a filter other than one
-    locality, and the waits page with two or more filters, compute their own.
+    every period is a run of whole rows. The equality page with a team or two or more filters
+    set, and the waits page with two or more filters, compute their own.
     """
 
     day = models.DateField(help_text="London date of the event counted.")
     kind = models.CharField(max_length=16, help_text="A clock kind, or 'referral' for referrals received.")
     dimension = models.CharField(
-        max_length=40, help_text="The column (ethnicity, ..., team_id, source, ...), or locality_id|<breakdown>."
+        max_length=40,
+        help_text="The column (ethnicity, ..., team_id, source, ...), or <filter>|<breakdown> "
+        "(locality_id, service, source or urgency).",
     )
     value = models.CharField(
-        max_length=48,
-        help_text="Its value as text ('None': no deprivation decile), '<locality id>|<value>' within one.",
+        max_length=64,
+        help_text="Its value as text ('None': no deprivation decile), '<filter's value>|<value>' within one.",
     )
     received = models.IntegerField(default=0, help_text="Referrals received on the day.")
     re_referred = models.IntegerField(

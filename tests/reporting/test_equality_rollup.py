@@ -10,13 +10,13 @@ from datetime import date, timedelta
 import pytest
 from django.db.models import F
 
-from localities.models import Locality
+from localities.models import Locality, Team
 from referrals.models import Clock, Person, Referral
 from referrals.services import clock_pause, clock_restart, referral_close, referral_redirect
 from reporting import equality, equality_rollup
 from reporting.facts import facts_catch_up
 from reporting.filters import Filters
-from reporting.models import DailyEqualityRollup
+from reporting.models import DailyEqualityRollup, ReferralFact
 from reporting.percentiles import interpolate, reporting_reads
 from reporting.periods import Period
 from reporting.rebuild import facts_rebuild, facts_verify
@@ -47,9 +47,16 @@ def figures(source, *, by: str, period: Period, now, filters: Filters | None = N
 
 
 def assert_page_equals_direct_computation(*, period: Period = WHOLE_PERIOD, now=NOW) -> None:
-    """Across the service and within each locality (and the 'not routed' group, 0)."""
+    """Across the service, within each locality (and the 'not routed' group, 0), and within each
+    kind of team, source and urgency the reporting rows hold, and one they do not."""
     localities = [Filters(locality_id=pk) for pk in [0, *Locality.objects.values_list("pk", flat=True)]]
-    for filters in [Filters(), *localities]:
+    within = [
+        Filters(**{name: value})
+        for name in ("service", "source", "urgency")
+        for value in {*ReferralFact.objects.values_list(name, flat=True), "none_such"}
+    ]
+    for filters in [Filters(), *localities, *within]:
+        assert equality_rollup.breakdown_rows(column="ethnicity", period=period, filters=filters) is not None
         for by in BREAKDOWNS:
             from_rollup = figures("rollup", by=by, period=period, now=now, filters=filters)
             assert from_rollup == figures("direct", by=by, period=period, now=now, filters=filters), (by, filters)
@@ -61,7 +68,14 @@ def test_every_breakdown_from_the_rollup_equals_a_direct_computation(service, al
         referral=service.referrals[12], by=alice, now=late, to_team=south_team, note="South.", person_informed=True
     )
     Person.objects.filter(pk=service.referrals[4].person_id).update(gender=Person.Gender.FEMALE)
+    # Two kinds of team, two sources and two urgencies, so that each has groups of its own to compare.
+    Team.objects.filter(pk=south_team.pk).update(kind=Team.Kind.CRISIS)
+    Referral.objects.filter(pk__in=[service.referrals[i].pk for i in (2, 5, 12)]).update(source=Referral.Source.SELF)
+    Referral.objects.filter(pk__in=[service.referrals[i].pk for i in (5, 7)]).update(urgency=Referral.Urgency.URGENT)
     facts_rebuild(now=NOW)
+    assert ReferralFact.objects.values("source").distinct().count() == 2
+    assert ReferralFact.objects.values("urgency").distinct().count() == 2
+    assert ReferralFact.objects.values("service").distinct().count() == 2  # the redirect went to another kind
 
     assert_page_equals_direct_computation()
     # A period that starts and ends mid-week, and one that crosses no wait at all.
@@ -96,6 +110,30 @@ def test_one_localitys_breakdowns_come_from_the_rollup_and_are_that_localitys_ow
     assert changed == 1
     assert row(table(north), "White: British")["Referrals received"] == "49"
     assert row(table(south), "White: British")["Referrals received"] == "0"
+
+
+def test_the_page_for_one_source_reads_that_sources_own_groups_in_the_rollup(client, tina, service, at_now):
+    """Three referrals come from self-referral, the rest from GPs: the page for self-referrals
+    counts those three alone, and a changed stored cell within that source moves its figure (so
+    it is the rollup's, not a year of clocks), and nothing on the page for GPs."""
+    Referral.objects.filter(pk__in=[service.referrals[i].pk for i in (0, 1, 12)]).update(source=Referral.Source.SELF)
+    facts_rebuild(now=NOW)
+    client.force_login(tina)
+
+    def table(source):
+        return page_tables(client.get(URL, {**PERIOD, "by": "ethnicity", "source": source}))["by-ethnicity"]
+
+    white, caribbean = "White: British", "Black or Black British: Caribbean"
+    assert row(table("self"), white)["Referrals received"] == "*"  # 2: a small number, withheld
+    assert row(table("self"), caribbean)["Referrals received"] == "*"
+    assert row(table("gp"), white)["Referrals received"] == "*"  # 7
+    assert row(table("gp"), caribbean)["Referrals received"] == "0"
+    changed = DailyEqualityRollup.objects.filter(
+        dimension="source|ethnicity", value=f"self|{Person.Ethnicity.WHITE_BRITISH}", kind="referral"
+    ).update(received=F("received") + 40)
+    assert changed == 1
+    assert row(table("self"), white)["Referrals received"] == "42"
+    assert row(table("gp"), white)["Referrals received"] == "*"
 
 
 def test_the_page_across_the_service_shows_the_rollup_figures(client, tina, service, at_now):

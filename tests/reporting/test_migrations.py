@@ -1,15 +1,20 @@
-"""Migration reporting.0009 gives each clock's reporting row the London day it stopped. The rows are
-derived: it empties them and marks the store as never built, so the worker rebuilds it with the
-day (docs/adr/0005). Run on real PostgreSQL, from 0008 to 0009 and back to the latest."""
+"""The reporting app's migrations that change what its rows hold. The rows are derived, so such a
+migration marks the store as never built and the worker rebuilds it (docs/adr/0005). Each runs on
+real PostgreSQL, from the migration before to its own, and back to the latest.
+
+- 0009 gives each clock's reporting row the London day it stopped, and empties the clocks' rows.
+- 0010 gives the daily rollup each breakdown within each kind of team, source and urgency, whose
+  values are longer."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = ("reporting", "0008_team_indexes")
 AFTER = ("reporting", "0009_clockfact_stopped_on")
+WITHIN_FILTERS = ("reporting", "0010_rollup_within_filters")
 T0 = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in London
 
 
@@ -66,3 +71,24 @@ def test_the_clocks_rows_are_emptied_and_the_store_marked_never_built_then_every
     with pytest.raises(IntegrityError), transaction.atomic():
         _stopped_clock_row(new)  # a stop without its day
     assert _stopped_clock_row(new, stopped_on=date(2026, 7, 1)).stopped_on == date(2026, 7, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rollup_is_marked_never_built_and_a_breakdown_within_the_longest_source_fits():
+    old = migrate(AFTER)
+    old.get_model("reporting", "ReportingState").objects.create(pk=1, last_audit_id=7, refreshed_at=T0, rebuilt_at=T0)
+    rollup = old.get_model("reporting", "DailyEqualityRollup")
+    within_a_long_source = f"{'s' * 32}|{'o' * 16}"  # a source of 32 characters, a sexual orientation of 16
+    with pytest.raises(DataError), transaction.atomic():
+        rollup.objects.create(
+            day=T0.date(), kind="referral", dimension="source|sexual_orientation", value=within_a_long_source
+        )
+
+    new = migrate(WITHIN_FILTERS)
+
+    state = new.get_model("reporting", "ReportingState").objects.get(pk=1)
+    assert state.rebuilt_at is None and state.last_audit_id == 7
+    row = new.get_model("reporting", "DailyEqualityRollup").objects.create(
+        day=T0.date(), kind="referral", dimension="source|sexual_orientation", value=within_a_long_source, received=1
+    )
+    assert row.value == within_a_long_source
