@@ -223,9 +223,15 @@ def breakdown_rows(
 # --- computing rows --------------------------------------------------------------------------
 
 
+# ``is_breached`` in SQL, over a clock's reporting row.
+BREACHED_SQL = (
+    "CASE WHEN stopped_at IS NOT NULL THEN stopped_at > due_at ELSE paused_at IS NULL OR paused_at > due_at END"
+)
+
+
 def is_breached(clock: ClockFact) -> bool:
     """``breaches.breached_q`` for a clock whose due time has passed: stopped late, still
-    running, or paused after its due time."""
+    running, or paused after its due time (``BREACHED_SQL`` in SQL)."""
     if clock.stopped_at is not None:
         return clock.stopped_at > clock.due_at
     return clock.paused_at is None or clock.paused_at > clock.due_at
@@ -435,9 +441,6 @@ def rebuild_in_postgresql() -> None:
     def day(column: str) -> str:
         return f"({column} AT TIME ZONE 'Europe/London')::date"
 
-    breached = (
-        "CASE WHEN stopped_at IS NOT NULL THEN stopped_at > due_at ELSE paused_at IS NULL OR paused_at > due_at END"
-    )
     with connection.cursor() as cursor:
         for name in DIMENSIONS:
             value = _value_sql(name)
@@ -460,7 +463,7 @@ def rebuild_in_postgresql() -> None:
                                0 AS due, 0 AS breached
                         FROM {referrals}
                         UNION ALL
-                        SELECT {day("due_at")}, kind, {value}, 0, 0, 1, ({breached})::int
+                        SELECT {day("due_at")}, kind, {value}, 0, 0, 1, ({BREACHED_SQL})::int
                         FROM {clocks}
                     ) events
                     GROUP BY day, kind, value

@@ -51,7 +51,18 @@ COUNTED_STOPS = frozenset(
     }
 )
 REFERRAL_KIND = "referral"  # WeeklyRollup rows that count referrals received
-COUNTERS = ("received", "started", "stopped", "warned", "due", "warned_or_stopped", "due_or_stopped", "counted", "met")
+COUNTERS = (
+    "received",
+    "started",
+    "stopped",
+    "warned",
+    "due",
+    "breached",
+    "warned_or_stopped",
+    "due_or_stopped",
+    "counted",
+    "met",
+)
 CELL = ("week", "kind", "locality_id", "team_id", "service", "source", "urgency")
 # WeeklyPercentile keeps centiles for the whole service and per value of one filter.
 PERCENTILE_DIMENSIONS = ("locality_id", "team_id", "service", "source", "urgency")
@@ -300,6 +311,8 @@ def _count_into(
         add(c.started_at, c.kind, dims, "started")
         add(c.warn_at, c.kind, dims, "warned")
         add(c.due_at, c.kind, dims, "due")
+        if equality_rollup.is_breached(c):
+            add(c.due_at, c.kind, dims, "breached")
         if c.stopped_at is not None:
             add(c.stopped_at, c.kind, dims, "stopped")
             add(max(c.warn_at, c.stopped_at), c.kind, dims, "warned_or_stopped")

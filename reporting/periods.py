@@ -54,6 +54,22 @@ class Period:
             return f"{PRESETS[self.preset][0]}: {self.label()}"
         return f"{self.label()} (dates chosen)"
 
+    def whole_weeks(self) -> "tuple[date, date, list[Period]] | None":
+        """The Mondays of the first and last whole weeks (Monday to Sunday, London) the period
+        holds, and the periods of its days outside them (none, one or two); None if it holds no
+        whole week. Counts kept by week (``WeeklyRollup``) add up over the first, and the days
+        outside them are counted from the rows."""
+        first = monday_of(self.first_day + timedelta(days=6))  # the first Monday on or after it
+        last = monday_of(self.last_day + timedelta(days=1)) - timedelta(days=7)  # the last week it holds whole
+        if first > last:
+            return None
+        outside = []
+        if first > self.first_day:
+            outside.append(Period(first_day=self.first_day, last_day=first - timedelta(days=1)))
+        if last + timedelta(days=6) < self.last_day:
+            outside.append(Period(first_day=last + timedelta(days=7), last_day=self.last_day))
+        return first, last, outside
+
     def trend_weeks(self, now: datetime) -> list[date]:
         """Mondays of the whole weeks that overlap the period and have ended by ``now``."""
         weeks = []

@@ -281,7 +281,8 @@ def _rebuild_in_postgresql(say: Callable[[str], None]) -> None:
             [
                 event("c.started_at", started="1"),
                 event("c.warn_at", warned="1"),
-                event("c.due_at", due="1"),
+                # Unqualified columns are the clock's (c): the daily rollup's rule, as in Python.
+                event("c.due_at", due="1", breached=f"({equality_rollup.BREACHED_SQL})::int"),
                 event(
                     "c.stopped_at",
                     stopped="1",

@@ -210,7 +210,9 @@ class WeeklyRollup(models.Model):
     ``kind`` is a clock kind, or ``referral`` for rows that only count referrals received.
     The event counters (started, stopped, warned...) each count clocks whose event fell in
     the week; summing them over every week up to a week's end gives how many clocks were
-    open, at risk and breached at that moment (see reporting.waits).
+    open, at risk and breached at that moment (see reporting.waits). ``breached`` counts the
+    clocks due in the week that breached, as the daily rollup does: the breaches page with filters
+    set sums its whole past weeks (reporting.breaches).
     """
 
     week = models.DateField()
@@ -225,6 +227,11 @@ class WeeklyRollup(models.Model):
     stopped = models.IntegerField(default=0)
     warned = models.IntegerField(default=0, help_text="Clocks whose warning time fell in the week.")
     due = models.IntegerField(default=0, help_text="Clocks whose due time fell in the week.")
+    breached = models.IntegerField(
+        default=0,
+        help_text="...of which stopped late, still running, or paused late (as the daily rollup counts them; "
+        "a breach only once the due time has passed).",
+    )
     warned_or_stopped = models.IntegerField(default=0, help_text="...whose later of warning and stop fell in it.")
     due_or_stopped = models.IntegerField(default=0, help_text="...whose later of due time and stop fell in it.")
     counted = models.IntegerField(default=0, help_text="Clocks stopped by their rule in the week.")

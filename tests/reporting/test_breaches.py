@@ -12,7 +12,7 @@ from referrals.services.alerts import clocks_sweep
 from reporting import breaches
 from reporting.facts import facts_catch_up
 from reporting.filters import Filters
-from reporting.models import DailyEqualityRollup
+from reporting.models import DailyEqualityRollup, WeeklyRollup
 from reporting.percentiles import reporting_reads
 from reporting.periods import Period
 from reporting.rebuild import facts_rebuild
@@ -137,12 +137,14 @@ def _as_dicts(totals) -> dict:
     return {name: {key: asdict(c) for key, c in getattr(totals, name).items()} for name in BREAKDOWNS}
 
 
-def _counts_both_ways(period: Period, now) -> tuple[dict, dict]:
-    """The page's counts (from the rollup, with no filter set) and the same counted over the clocks."""
+def _counts_both_ways(period: Period, now, filters: Filters | None = None) -> tuple[dict, dict]:
+    """The page's counts (from the daily rollup with no filter set, the weekly cells with filters)
+    and the same counted over the clocks."""
+    filters = filters or Filters()
     with reporting_reads():
-        page = breaches.breach_counts(period=period, filters=Filters(), now=now)
+        page = breaches.breach_counts(period=period, filters=filters, now=now)
         direct = breaches.BreachTotals()
-        clocks = breaches.due_in_period(period=period, filters=Filters(), now=now)
+        clocks = breaches.due_in_period(period=period, filters=filters, now=now)
         breaches._count_from_clocks(direct, clocks, now=now, due=True)
     return _as_dicts(page), _as_dicts(direct)
 
@@ -199,6 +201,48 @@ def test_breach_counts_across_the_service_read_from_the_rollup_equal_the_clocks_
     assert page["by_kind"][FR]["breached"] >= 4 and page["by_kind"][FR]["still_open"] == 2
 
 
+# Periods that cut the weeks in which clocks fell due (T0's first responses on Monday 26 January; the
+# paused referral came in on Tuesday 24 February), or hold them whole.
+CUTTING_WEEKS = [
+    Period(first_day=date(2026, 1, 27), last_day=date(2026, 3, 16)),  # from the day after, to today
+    Period(first_day=date(2026, 1, 21), last_day=date(2026, 2, 1)),  # Wednesday to the Sunday after next
+    Period(first_day=date(2026, 1, 26), last_day=date(2026, 1, 28)),  # no whole week
+    Period(first_day=date(2026, 3, 4), last_day=date(2026, 3, 10)),  # Wednesday to Tuesday
+    Period(first_day=date(2026, 2, 16), last_day=date(2026, 2, 24)),  # to the Tuesday the paused one came in
+]
+
+
+def _filters(service, south_team) -> list[Filters]:
+    """One source, one urgency, one team, one locality, two filters, and a source none holds."""
+    north = service.referrals[0]
+    return [
+        Filters(source="self"),
+        Filters(urgency="routine"),
+        Filters(team_id=south_team.pk),
+        Filters(locality_id=north.locality_id),
+        Filters(source="gp", urgency="routine"),
+        Filters(team_id=south_team.pk, source="self"),
+        Filters(source="police"),
+    ]
+
+
+def test_breach_counts_with_filters_read_from_the_weekly_cells_equal_the_clocks_own(
+    service, alice, tina, south_team, south_practice
+):
+    """Whole past weeks from the weekly cells, the days outside them and today from the clocks:
+    periods from mid-week to mid-week, holding no whole week, up to today, and today alone."""
+    _mixed_service(service, alice, tina, south_team, south_practice)
+    facts_rebuild(now=NOW)
+
+    for filters in _filters(service, south_team):
+        for now in (NOW, NOW + timedelta(hours=5)):
+            for period in [*PERIODS, *CUTTING_WEEKS]:
+                page, direct = _counts_both_ways(period, now, filters)
+                assert page == direct, (filters, period, now)
+    page, _ = _counts_both_ways(PERIODS[0], NOW, Filters(source="self"))
+    assert page["by_kind"][FR]["breached"] >= 1 and page["by_kind"][FR]["still_open"] >= 1  # not empties
+
+
 def test_the_rollup_counts_stay_exact_as_a_running_breach_is_seen_late(
     service, alice, tina, south_team, south_practice
 ):
@@ -211,13 +255,36 @@ def test_the_rollup_counts_stay_exact_as_a_running_breach_is_seen_late(
 
     after, direct = _counts_both_ways(PERIODS[0], NOW + timedelta(hours=1))
     assert after == direct
+    for filters in _filters(service, south_team):  # the weekly cells moved as the daily rollup did
+        assert (
+            _counts_both_ways(PERIODS[0], NOW + timedelta(hours=1), filters)[0]
+            == _counts_both_ways(PERIODS[0], NOW + timedelta(hours=1), filters)[1]
+        ), filters
     assert after["by_kind"][FR]["breached"] == before["by_kind"][FR]["breached"]  # a breach stays a breach
     assert after["by_kind"][FR]["still_open"] == before["by_kind"][FR]["still_open"] - 1
 
 
+def test_the_breaches_page_with_a_filter_counts_whole_weeks_from_the_weekly_cells(client, tina, service, at_now):
+    """Shown by changing a stored weekly cell: the page for GP referrals moves with it for a
+    period that holds its week whole, and not for one that holds only part of it."""
+    facts_rebuild(now=NOW)
+    client.force_login(tina)
+    week = date(2026, 1, 26)  # T0's first responses fell due on Monday 26 January
+    changed = WeeklyRollup.objects.filter(week=week, kind=FR, source="gp", due__gt=0).update(due=F("due") + 100)
+    assert changed == 1
+
+    holding = page_tables(client.get(URL, {**PERIOD, "source": "gp"}))  # 20 January to 16 March
+    part = page_tables(
+        client.get(URL, {**PERIOD, "from-day": "28", "from-month": "1", "from-year": "2026", "source": "gp"})
+    )
+
+    assert row(holding["summary"], "First response")["Clocks due"] == "112"
+    assert row(part["summary"], "First response")["Clocks due"] == "0"  # all fell due on the 26th, before it
+
+
 def test_the_breaches_page_across_the_service_counts_from_the_daily_rollup(client, tina, service, at_now):
     """Shown by changing a stored rollup cell: the page's figure moves with it (no filter set),
-    and does not with a filter set, which counts from the clocks."""
+    and does not with a filter set, which counts from the weekly cells."""
     facts_rebuild(now=NOW)
     client.force_login(tina)
     DailyEqualityRollup.objects.filter(dimension="source", value="gp", kind=FR, due__gt=0).update(due=F("due") + 100)

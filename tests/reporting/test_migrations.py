@@ -4,7 +4,8 @@ real PostgreSQL, from the migration before to its own, and back to the latest.
 
 - 0009 gives each clock's reporting row the London day it stopped, and empties the clocks' rows.
 - 0010 gives the daily rollup each breakdown within each kind of team, source and urgency, whose
-  values are longer."""
+  values are longer.
+- 0011 gives the weekly cells the clocks due in each week that breached."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,6 +16,7 @@ from django.db.migrations.executor import MigrationExecutor
 BEFORE = ("reporting", "0008_team_indexes")
 AFTER = ("reporting", "0009_clockfact_stopped_on")
 WITHIN_FILTERS = ("reporting", "0010_rollup_within_filters")
+WEEKLY_BREACHED = ("reporting", "0011_weekly_breached")
 T0 = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in London
 
 
@@ -92,3 +94,18 @@ def test_the_rollup_is_marked_never_built_and_a_breakdown_within_the_longest_sou
         day=T0.date(), kind="referral", dimension="source|sexual_orientation", value=within_a_long_source, received=1
     )
     assert row.value == within_a_long_source
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_weekly_cells_gain_a_breach_count_and_the_store_is_marked_never_built():
+    old = migrate(WITHIN_FILTERS)
+    old.get_model("reporting", "ReportingState").objects.create(pk=1, last_audit_id=7, refreshed_at=T0, rebuilt_at=T0)
+    cell = dict(week=date(2026, 6, 29), kind="first_response", source="gp", urgency="routine")
+    old.get_model("reporting", "WeeklyRollup").objects.create(**cell, due=3)
+
+    new = migrate(WEEKLY_BREACHED)
+
+    state = new.get_model("reporting", "ReportingState").objects.get(pk=1)
+    assert state.rebuilt_at is None and state.last_audit_id == 7
+    stored = new.get_model("reporting", "WeeklyRollup").objects.get(**cell)
+    assert (stored.due, stored.breached) == (3, 0)  # not counted until the rebuild
