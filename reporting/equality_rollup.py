@@ -59,8 +59,9 @@ COLUMNS = BREAKDOWNS + FILTER_DIMENSIONS  # the reporting columns the groups are
 # "<filter's value>|<breakdown's value>" (no value of theirs holds a "|"): the equality page with
 # one of these filters set reads them, as it reads the plain breakdowns with none. The filter a
 # locality's managers set first; then a kind of team, a source and an urgency (issue 17: with those
-# the page computed from a year of clocks, 0.4 to 0.8 s). A team has no groups of its own: its
-# pages read indexes that lead with the team (``ClockFact``), as two or more filters read the rows.
+# the page computed from a year of clocks, 0.5 to 1 s). There are no groups within a team: the page
+# for one team reads the indexes that lead with the team (``ClockFact``); with two or more filters
+# set it reads the reporting rows.
 WITHIN_FILTER = ("locality_id", "service", "source", "urgency")
 WITHIN = tuple((within, name) for within in WITHIN_FILTER for name in BREAKDOWNS if name != within)
 DIMENSIONS = COLUMNS + tuple(f"{within}|{name}" for within, name in WITHIN)
