@@ -24,6 +24,7 @@ from localities.models import Team
 from referrals.models import Alert, Referral
 from reporting.models import ClockFact, DailyEqualityRollup, WeeklyRollup
 
+from . import equality_rollup
 from .access import can_drill_down
 from .charts import Chart, bar_chart
 from .filters import Filters
@@ -147,10 +148,8 @@ def _past_from_weekly_cells(totals: BreachTotals, *, past: Period, filters: Filt
             if due:  # cells that count other events only: the clocks would not list them
                 totals.add(team_id, source, kind, due, breached, 0)
     if outside:
-        q = Q()
-        for days in outside:
-            q |= Q(due_at__gte=days.start, due_at__lt=days.end)
-        clocks = ClockFact.objects.filter(filters.q(), q)
+        days = [day for part in outside for day in part.each_day()]
+        clocks = ClockFact.objects.filter(filters.q(), equality_rollup.within_days("due_at", days))
         _count_from_clocks(totals, clocks, now=now, due=True, still_open=False)
 
 

@@ -249,7 +249,8 @@ def _day_ranges(days: Iterable[date]) -> list[tuple[datetime, datetime]]:
     return [(london_midnight(first), london_midnight(last + timedelta(days=1))) for first, last in ranges]
 
 
-def _within(field: str, days: Iterable[date]) -> Q:
+def within_days(field: str, days: Iterable[date]) -> Q:
+    """The rows whose ``field`` (an instant) falls on one of these London days."""
     q = Q(pk__in=[])
     for start, end in _day_ranges(days):
         q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
@@ -264,10 +265,10 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
         by_kind: dict[str, set[date]] = {}
         for day, kind in wanted:
             by_kind.setdefault(kind, set()).add(day)
-        referrals = referrals.filter(_within("received_at", by_kind.pop(REFERRAL, ())))
+        referrals = referrals.filter(within_days("received_at", by_kind.pop(REFERRAL, ())))
         q = Q(pk__in=[])
         for kind, days in by_kind.items():
-            q |= Q(kind=kind) & (_within("due_at", days) | _within("stopped_at", days))
+            q |= Q(kind=kind) & (within_days("due_at", days) | within_days("stopped_at", days))
         clocks = clocks.filter(q)
     cells: dict[tuple, list] = {}
 

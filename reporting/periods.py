@@ -70,6 +70,9 @@ class Period:
             outside.append(Period(first_day=last + timedelta(days=7), last_day=self.last_day))
         return first, last, outside
 
+    def each_day(self) -> list[date]:
+        return [self.first_day + timedelta(days=n) for n in range(self.days)]
+
     def trend_weeks(self, now: datetime) -> list[date]:
         """Mondays of the whole weeks that overlap the period and have ended by ``now``."""
         weeks = []

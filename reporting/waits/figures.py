@@ -78,10 +78,8 @@ def received_in_period(*, period: Period, filters: Filters) -> int:
     weeks = WeeklyRollup.objects.filter(filters.q(), kind=REFERRAL_KIND, week__gte=first, week__lte=last)
     n = weeks.aggregate(n=Sum("received"))["n"] or 0
     if outside:  # days outside whole weeks
-        q = Q()
-        for part in outside:
-            q |= Q(received_at__gte=part.start, received_at__lt=part.end)
-        n += received.filter(q).count()
+        outside_days = [day for part in outside for day in part.each_day()]
+        n += received.filter(equality_rollup.within_days("received_at", outside_days)).count()
     return n
 
 
