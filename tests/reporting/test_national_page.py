@@ -296,3 +296,36 @@ def test_outside_the_page_each_crisis_measure_reads_the_records_afresh(alice, ma
     after = crisis_very_urgent_4h(period)
 
     assert (before.denominator, after.denominator) == (3, 4)
+
+
+def test_every_measure_is_read_in_exactly_one_piece_of_the_pages_work():
+    from reporting.national import ALL_MEASURES, PIECES
+
+    codes = [code for piece in PIECES for code in piece]
+    assert sorted(codes) == sorted(ALL_MEASURES)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_shares_its_reads_between_two_connections_and_shows_what_one_would(alice, community_team, crisis_team):
+    """Committed records (another connection cannot see a test's own): the page reads its
+    measures on two connections side by side (common.snapshot), with the same figures as one
+    connection reading them one after the other (as it does inside a transaction)."""
+    from django.db import transaction
+
+    from reporting.national import national_page
+
+    build_march(alice, community_team, crisis_team)
+
+    with CaptureQueriesContext(connection) as on_this_connection:
+        shared = national_page(month="2026-03")
+    with transaction.atomic(), CaptureQueriesContext(connection) as one_after_the_other:
+        alone = national_page(month="2026-03")
+
+    assert [(m.measure.code, m.figures) for m in shared.measures] == [
+        (m.measure.code, m.figures) for m in alone.measures
+    ]
+    cmh = next(m.figures for m in shared.measures if m.measure.code == "cmh_second_contact")
+    assert (cmh.numerator.text, cmh.denominator.text) == ("8", "10")
+    # The page offered its snapshot to the helper's connection; inside a transaction it did not.
+    assert any("pg_export_snapshot" in q["sql"] for q in on_this_connection.captured_queries)
+    assert not any("pg_export_snapshot" in q["sql"] for q in one_after_the_other.captured_queries)
