@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
+from referrals.models import Intervention
 from referrals.services.intervention_waits import intervention_offer_start
+from reporting import internal_waits
 from reporting.filters import Filters
 from reporting.internal_waits import internal_waits_page
 from reporting.periods import Period
@@ -25,12 +27,12 @@ def at_now():
         yield NOW
 
 
-def waiting_people(alice, practice, n, *, weeks_ago):
+def waiting_people(alice, practice, n, *, weeks_ago, kind=Intervention.Kind.TALKING_THERAPY, hours=0, team=None):
     offers = []
     for i in range(n):
-        decided = NOW - timedelta(weeks=weeks_ago, days=i)
+        decided = NOW - timedelta(weeks=weeks_ago, days=i, hours=hours * i)
         referral = make_received_referral(by=alice, now=decided - timedelta(days=1), practice=practice)
-        offers.append(make_offer(referral, by=alice, decided_at=decided, now=decided))
+        offers.append(make_offer(referral, by=alice, team=team, kind=kind, decided_at=decided, now=decided))
     return offers
 
 
@@ -87,3 +89,38 @@ def test_the_page_and_its_csv_show_the_same_suppressed_figures(client, at_now, a
 
 def test_the_dashboard_needs_a_login(client):
     assert client.get("/dashboard/internal-waits/").status_code == 302
+
+
+def test_postgresql_counts_each_table_as_python_counts_its_rows(
+    at_now, alice, north_practice, south_practice, south_team, monkeypatch
+):
+    """On PostgreSQL each table is one statement with the groups and the total (GROUPING SETS);
+    the demo's SQLite reads the offers and counts in Python. The same cells, every one: counts,
+    rates, medians of odd and even groups, longest waits, the order, the total row."""
+    waiting_people(alice, north_practice, 9, weeks_ago=20, hours=5)  # past 18 weeks
+    waiting_people(alice, north_practice, 10, weeks_ago=3, hours=7)  # an even group
+    waiting_people(alice, north_practice, 8, weeks_ago=19, kind=Intervention.Kind.DBT_SKILLS, hours=3)
+    waiting_people(
+        alice, south_practice, 11, weeks_ago=2, kind=Intervention.Kind.PEER_SUPPORT, hours=11, team=south_team
+    )
+    for i, offer in enumerate(
+        waiting_people(alice, north_practice, 10, weeks_ago=25, kind=Intervention.Kind.DBT_SKILLS)
+    ):
+        started = NOW - timedelta(weeks=6 if i % 3 else 1, hours=i * 13)  # some after 18 weeks, some within
+        intervention_offer_start(offer=offer, by=alice, now=NOW, started_at=started)
+    for offer in waiting_people(alice, south_practice, 9, weeks_ago=12, hours=17, team=south_team):
+        intervention_offer_start(offer=offer, by=alice, now=NOW, started_at=NOW - timedelta(days=2))
+
+    in_sql = internal_waits_page(period=PERIOD, filters=Filters(), now=NOW)
+    monkeypatch.setattr(internal_waits, "_summaries_in_sql", internal_waits._summaries_from_rows)
+    in_python = internal_waits_page(period=PERIOD, filters=Filters(), now=NOW)
+
+    def shown(page):
+        return [[cells(table, n) for n in range(len(table.rows))] for table in page.tables]
+
+    assert shown(in_sql) == shown(in_python)
+    waiting, started = shown(in_sql)
+    assert len(waiting) == 3 + 1 and len(started) == 2 + 1  # the groups and the total
+    assert waiting[-1][:3] == ["All teams", "Every intervention", "38"]
+    assert started[-1][:3] == ["All teams", "Every intervention", "19"]
+    assert [row[6] for row in waiting[:-1]] == sorted((row[6] for row in waiting[:-1]), key=float, reverse=True)
