@@ -106,7 +106,8 @@ def test_postgresql_counts_each_table_as_python_counts_its_rows(
     for i, offer in enumerate(
         waiting_people(alice, north_practice, 10, weeks_ago=25, kind=Intervention.Kind.DBT_SKILLS)
     ):
-        started = NOW - timedelta(weeks=6 if i % 3 else 1, hours=i * 13)  # some after 18 weeks, some within
+        # Started 15 or 21 weeks after the offer (in the period), at uneven hours: within 18 weeks or not.
+        started = offer.decided_at + timedelta(weeks=15 if i % 3 else 21, hours=i * 13)
         intervention_offer_start(offer=offer, by=alice, now=NOW, started_at=started)
     for offer in waiting_people(alice, south_practice, 9, weeks_ago=12, hours=17, team=south_team):
         intervention_offer_start(offer=offer, by=alice, now=NOW, started_at=NOW - timedelta(days=2))
@@ -123,4 +124,5 @@ def test_postgresql_counts_each_table_as_python_counts_its_rows(
     assert len(waiting) == 3 + 1 and len(started) == 2 + 1  # the groups and the total
     assert waiting[-1][:3] == ["All teams", "Every intervention", "38"]
     assert started[-1][:3] == ["All teams", "Every intervention", "19"]
+    assert started[0][:3] == ["North IPCT", "DBT skills group", "10"] and started[0][3] not in ("0", "10")
     assert [row[6] for row in waiting[:-1]] == sorted((row[6] for row in waiting[:-1]), key=float, reverse=True)
