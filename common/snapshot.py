@@ -18,7 +18,8 @@ The work runs one piece after another on this connection, as it always did, when
   must see that transaction's own writes, which no other connection can.
 
 The helper thread is one per process (a gunicorn sync worker serves one request at a time), made
-on first use and again after a fork. It opens its connection for each piece of shared work and
+on first use and again after a fork; if it is busy (a threaded server), this thread does all the
+work and does not wait for it. It opens its connection for each piece of shared work and
 closes it afterwards, so no connection outlives the work (nor blocks a test database's removal).
 """
 
@@ -97,14 +98,18 @@ def side_by_side(pieces: Sequence[Callable[[], T]], *, using: str = DEFAULT_DB_A
         (snapshot,) = cursor.fetchone()
         helped: Future = _helper_thread().submit(_help, work, snapshot, using)
         # The helper must have imported the snapshot before this transaction ends: wait for it
-        # whatever happens here. If this thread's piece fails, that is the error to raise (the
-        # helper's own, if any, follows from it: the failure ended the export it imports).
+        # whatever happens here, unless it never started (busy with another request's page, in a
+        # threaded server: this thread then did everything). If this thread's piece fails, that is
+        # the error to raise (the helper's own, if any, follows from it: the failure ended the
+        # export it imports).
         try:
             work.run()
         except BaseException:
-            wait([helped])
+            if not helped.cancel():
+                wait([helped])
             raise
-        helped.result()
+        if not helped.cancel():
+            helped.result()
     return work.results
 
 

@@ -140,6 +140,26 @@ def test_an_error_in_the_callers_piece_is_the_error_that_reaches_the_caller():
     assert side_by_side([lambda: 1, lambda: 2]) == [1, 2]
 
 
+def test_while_the_helper_is_busy_this_thread_does_everything_without_waiting_for_it():
+    """In a threaded server two pages may ask at once: the second does not queue behind the first."""
+    from common.snapshot import _helper_thread
+
+    release = threading.Event()
+    busy = _helper_thread().submit(release.wait, WAIT)
+    results: list = []
+    page = threading.Thread(
+        target=lambda: (results.append(side_by_side([lambda: 1, lambda: 2])), connections.close_all())
+    )
+    try:
+        page.start()
+        page.join(WAIT / 2)
+        assert results == [[1, 2]]  # done while the helper was still busy
+    finally:
+        release.set()
+        busy.result()
+        page.join(WAIT)
+
+
 def test_the_work_only_reads():
     def write():
         Organisation.objects.create(name="Zq snapshot written", kind=Organisation.Kind.VCSE)
