@@ -141,7 +141,7 @@ def _summaries_in_sql(offers: QuerySet, *, wait: ExpressionWrapper, late: Q) -> 
 
 
 def _summaries(offers: QuerySet, *, wait: ExpressionWrapper, late: Q) -> Summaries:
-    if connection.vendor == "postgresql":
+    if percentiles.on_postgresql():
         return _summaries_in_sql(offers, wait=wait, late=late)
     return _summaries_from_rows(offers, wait=wait, late=late)
 
