@@ -149,7 +149,7 @@ def _from_rollup(*, row_for, column: str, period: Period, filters: Filters, now:
     rows, prefix = found
     waits: dict[tuple[str, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
     for day, kind, value, received, due, breached, completed, met, packed in rows.values_list(
-        "day", "kind", "value", "received", "due", "breached", "completed", "met", "waits"
+        "day", "kind", "value", "received", "due", "breached", "completed", "met", equality_rollup.packed_waits()
     ):
         value = value.removeprefix(prefix)
         row = row_for(value)
@@ -166,7 +166,7 @@ def _from_rollup(*, row_for, column: str, period: Period, filters: Filters, now:
             row.tr_n += completed
             row.tr_met += met
         if completed:
-            waits[(value, kind)].add(packed)
+            waits[(value, kind)].add(equality_rollup.from_text(packed), completed)
     for (value, kind), runs in waits.items():
         row = row_for(value)
         if kind == FR:

@@ -18,6 +18,7 @@ exactly the cells its changed rows count in, in its transaction (``apply_changes
 ``facts_verify`` compares every stored row with a fresh computation.
 """
 
+import binascii
 import math
 import sys
 from array import array
@@ -27,7 +28,7 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
 
 from common.london import london_date, london_midnight
 from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact
@@ -81,21 +82,60 @@ def groups(values: dict) -> list[tuple[str, str]]:
 
 # --- packing waits ---------------------------------------------------------------------------
 
+# A day's waits are packed 4 bytes each (PostgreSQL's int4send) when every one of them fits, 8
+# bytes (int8send) otherwise: a wait of more than 68 years, a referral received in 1950 by mistake,
+# still counts exactly. A row says which by its length: ``completed`` waits in ``len(waits)``
+# bytes. Half the bytes of 8 each (issue 17): the rollup is half the size, and the equality and
+# waits pages read half as much (docs/performance.md, "Waits packed in 4 bytes").
+NARROW, WIDE = "i", "q"  # array typecodes: 4 and 8 bytes
+_INT4 = (-(2**31), 2**31 - 1)
+
+
+def fits_in_4_bytes(low: int, high: int) -> bool:
+    return _INT4[0] <= low and high <= _INT4[1]
+
 
 def pack(sorted_waits: list[int]) -> bytes:
-    """8-byte big-endian integers: what PostgreSQL's int8send gives, so SQL and Python agree."""
-    packed = array("q", sorted_waits)
+    """Big-endian integers, as int4send or int8send give them, so SQL and Python agree: 4 bytes
+    each when they all fit (``fits_in_4_bytes``), else 8."""
+    narrow = not sorted_waits or fits_in_4_bytes(sorted_waits[0], sorted_waits[-1])
+    packed = array(NARROW if narrow else WIDE, sorted_waits)
     if sys.byteorder == "little":
         packed.byteswap()
     return packed.tobytes()
 
 
-def unpack(packed: bytes | memoryview) -> list[int]:
-    values = array("q")
+def width(packed: bytes | memoryview, count: int) -> int:
+    """The bytes each of ``count`` packed waits takes (4 or 8)."""
+    found = len(packed) // count if count else 4
+    if found not in (4, 8) or found * count != len(packed):
+        raise ValueError(f"{len(packed)} bytes do not hold {count} packed waits")
+    return found
+
+
+def unpack(packed: bytes | memoryview, count: int) -> list[int]:
+    values = array(NARROW if width(packed, count) == 4 else WIDE)
     values.frombytes(packed)
     if sys.byteorder == "little":
         values.byteswap()
     return values.tolist()
+
+
+def packed_waits(column: str = "waits") -> "Func | F":
+    """A query's packed waits, read compactly: on PostgreSQL as base64 text (``encode``), which
+    is a third longer than the bytes where bytea's hexadecimal is twice as long, so a year's
+    waits cross to Python in about half the time; elsewhere the bytes. ``from_text`` reads
+    either back."""
+    if connection.vendor == "postgresql":
+        return Func(F(column), Value("base64"), function="encode", output_field=TextField())
+    return F(column)
+
+
+def from_text(read: "str | bytes | memoryview | None") -> bytes | memoryview:
+    """What ``packed_waits`` read, as bytes."""
+    if read is None:
+        return b""
+    return binascii.a2b_base64(read) if isinstance(read, str) else read
 
 
 class Runs:
@@ -103,7 +143,8 @@ class Runs:
 
     ``centiles`` gives exactly what ``percentile_cont`` over all the waits gives, without
     sorting them all: a sample brackets each rank, a binary search in every day's run counts
-    the waits below the bracket, and only the waits inside it are sorted.
+    the waits below the bracket, and only the waits inside it are sorted. Days packed 4 bytes a
+    wait and days packed 8 are held in an array of each width, so neither is ever converted.
     """
 
     STRIDE = 32  # one wait in this many makes the sample
@@ -111,27 +152,42 @@ class Runs:
     SORT_UP_TO = 5_000  # this many waits or fewer: just sort them
 
     def __init__(self) -> None:
-        self.values = array("q")
-        self.bounds: list[tuple[int, int]] = []  # [start, end) of each day's run in values
+        # Each width's waits as stored (big-endian) until ``centiles`` puts them in this machine's order.
+        self.arrays = {NARROW: array(NARROW), WIDE: array(WIDE)}
+        self.bounds: list[tuple[array, int, int]] = []  # each day's run: its array, [start, end)
         self.native = False  # byte order swapped from the stored one yet
 
-    def add(self, packed: bytes | memoryview) -> None:
-        start = len(self.values)
-        self.values.frombytes(packed)
-        self.bounds.append((start, len(self.values)))
+    def add(self, packed: bytes | memoryview, count: int) -> None:
+        """One day's ``count`` waits, sorted and packed (``pack``)."""
+        if not count:
+            return
+        values = self.arrays[NARROW if width(packed, count) == 4 else WIDE]
+        start = len(values)
+        if self.native and sys.byteorder == "little":  # added after ``centiles``: swap this day alone
+            day = array(values.typecode)
+            day.frombytes(packed)
+            day.byteswap()
+            values.extend(day)
+        else:
+            values.frombytes(packed)
+        self.bounds.append((values, start, len(values)))
 
     def __len__(self) -> int:
-        return len(self.values)
+        return sum(len(values) for values in self.arrays.values())
+
+    def _every(self) -> list[int]:
+        return sorted(chain.from_iterable(self.arrays.values()))
 
     def centiles(self, fractions: Iterable[float]) -> list[float | None]:
         if sys.byteorder == "little" and not self.native:
-            self.values.byteswap()  # stored big-endian (int8send); now in this machine's order
+            for values in self.arrays.values():
+                values.byteswap()  # stored big-endian (int4send, int8send); now in this machine's order
         self.native = True
-        n = len(self.values)
+        n = len(self)
         if n <= self.SORT_UP_TO:
-            ordered = sorted(self.values)
+            ordered = self._every()
             return [interpolate(ordered, f) for f in fractions]
-        sample = sorted(self.values[:: self.STRIDE])
+        sample = sorted(chain.from_iterable(values[:: self.STRIDE] for values in self.arrays.values()))
         found: list[float | None] = []
         for fraction in fractions:
             position = fraction * (n - 1)
@@ -142,13 +198,14 @@ class Runs:
 
     def _ranks(self, first: int, second: int, sample: list[int]) -> tuple[float, float]:
         """The waits at two neighbouring ranks (0-based) of the sorted whole."""
-        # A narrow bracket nearly always holds the ranks; each run can put the sample at most
-        # one stride out, so one more per run always does (unless many waits are equal).
-        for margin in (self.MARGIN, len(self.bounds) + 2):
+        # A narrow bracket nearly always holds the ranks; each run (and each width's array) can
+        # put the sample at most one stride out, so one more per run always does (unless many
+        # waits are equal).
+        for margin in (self.MARGIN, len(self.bounds) + 3):
             found = self._bracketed(first, second, sample, margin)
             if found is not None:
                 return found
-        ordered = sorted(self.values)  # still exact, just slower
+        ordered = self._every()  # still exact, just slower
         return float(ordered[first]), float(ordered[second])
 
     def _bracketed(self, first: int, second: int, sample: list[int], margin: int) -> tuple[float, float] | None:
@@ -157,16 +214,16 @@ class Runs:
         ceiling_value = sample[min(guess + margin, len(sample) - 1)]
         below = inside = 0
         slices = []
-        for start, end in self.bounds:
-            left = bisect_left(self.values, floor_value, start, end)
-            right = bisect_right(self.values, ceiling_value, start, end)
+        for values, start, end in self.bounds:
+            left = bisect_left(values, floor_value, start, end)
+            right = bisect_right(values, ceiling_value, start, end)
             below += left - start
             inside += right - left
             if right > left:
-                slices.append((left, right))
+                slices.append(values[left:right])
         if not (below <= first and second < below + inside):
             return None  # the ranks are outside the bracket
-        band = sorted(chain.from_iterable(self.values[left:right] for left, right in slices))
+        band = sorted(chain.from_iterable(slices))
         return float(band[first - below]), float(band[second - below])
 
 
@@ -406,7 +463,7 @@ def apply_changes(old: dict[tuple, list[Contribution]], new: dict[tuple, list[Co
     fresh = []
     for cell, (received, re_referred, due, breached, completed, met, added, removed) in changes.items():
         row = stored.get(cell) or DailyEqualityRollup(day=cell[0], kind=cell[1], dimension=cell[2], value=cell[3])
-        waits = unpack(row.waits)
+        waits = unpack(row.waits, row.completed)
         for wait in removed:
             del waits[bisect_left(waits, wait)]  # it is there: the old row put it there
         for wait in added:
@@ -436,9 +493,17 @@ def _value_sql(dimension: str) -> str:
 
 def rebuild_in_postgresql() -> None:
     """Every row at once, set-based, by the same rules as ``daily_rows``: one statement per
-    dimension, counts by hashing, waits sorted within each day and group only."""
+    dimension, counts by hashing, waits sorted within each day and group only. The waits are
+    packed 4 bytes each, or 8 in every row if any wait of the service does not fit in 4 (``pack``
+    chooses row by row; a reader takes either)."""
     table = DailyEqualityRollup._meta.db_table
     referrals, clocks = ReferralFact._meta.db_table, ClockFact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(wait_seconds), max(wait_seconds) FROM {clocks}")
+        low, high = cursor.fetchone()
+    send = "int8send(wait_seconds)"
+    if low is None or fits_in_4_bytes(low, high):
+        send = "int4send(wait_seconds::int4)"
 
     def day(column: str) -> str:
         return f"({column} AT TIME ZONE 'Europe/London')::date"
@@ -472,7 +537,7 @@ def rebuild_in_postgresql() -> None:
                 ) c
                 FULL JOIN (
                     SELECT {day("stopped_at")} AS day, kind, {value} AS value, count(*) AS completed,
-                           sum(met::int) AS met, string_agg(int8send(wait_seconds), ''::bytea ORDER BY wait_seconds) AS waits
+                           sum(met::int) AS met, string_agg({send}, ''::bytea ORDER BY wait_seconds) AS waits
                     FROM {clocks}
                     WHERE wait_seconds IS NOT NULL
                     GROUP BY 1, 2, 3
@@ -492,7 +557,9 @@ def verify(problem) -> None:
         if expected is None:
             problem(f"equality rollup {stored} should not exist")
             continue
-        if any(getattr(stored, f) != getattr(expected, f) for f in fields) or bytes(stored.waits) != expected.waits:
+        if any(getattr(stored, f) != getattr(expected, f) for f in fields) or unpack(
+            stored.waits, stored.completed
+        ) != unpack(expected.waits, expected.completed):  # the waits, packed 4 or 8 bytes each
             problem(f"equality rollup {stored} differs from the reporting rows")
     for key in fresh:
         problem(f"equality rollup {key} is missing")

@@ -328,8 +328,9 @@ class DailyEqualityRollup(models.Model):
     every period, without reading a clock.
 
     Counts add up over the days of a period. Centiles do not, so the row keeps the waits
-    themselves: every completed wait of the day and group, sorted, packed as 8-byte
-    big-endian integers (``reporting.equality_rollup``). A period's median and
+    themselves: every completed wait of the day and group, sorted, packed as 4-byte
+    big-endian integers, or 8-byte where one does not fit (``reporting.equality_rollup.pack``;
+    ``completed`` waits in ``len(waits)`` bytes say which). A period's median and
     90th centile are taken from the merged waits of its days: the same values, so the same
     figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
     every period is a run of whole rows. The equality page with a team or two or more filters
@@ -355,7 +356,9 @@ class DailyEqualityRollup(models.Model):
     breached = models.IntegerField(default=0, help_text="...of which stopped late, still running, or paused late.")
     completed = models.IntegerField(default=0, help_text="Clocks stopped by their rule on the day.")
     met = models.IntegerField(default=0, help_text="...of which on or before their due time.")
-    waits = models.BinaryField(default=b"", help_text="The completed waits in seconds, sorted, 8 bytes each.")
+    waits = models.BinaryField(
+        default=b"", help_text="The completed waits in seconds, sorted, 4 bytes each (8 if one does not fit in 4)."
+    )
 
     class Meta:
         db_table = "referrals_dailyequalityrollup"  # kept from before the move (docs/adr/0007)

@@ -4,8 +4,9 @@ directly from the reporting rows (``percentile_cont`` over the clocks), after a 
 after the refresh has taken in changes."""
 
 import random
+import struct
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db.models import F
@@ -205,7 +206,7 @@ def _cells(rows) -> dict[tuple, tuple]:
             r.breached,
             r.completed,
             r.met,
-            bytes(r.waits),
+            equality_rollup.unpack(r.waits, r.completed),  # the waits, however wide they are packed
         )
         for r in rows
     }
@@ -227,7 +228,7 @@ def test_day_runs_give_the_centiles_of_all_their_waits_without_sorting_them_all(
     days += [[1_500_000] * 20_000, sorted(rng.choice([60, 120, 180]) for _ in range(5000))]
     runs = equality_rollup.Runs()
     for waits in days:
-        runs.add(equality_rollup.pack(waits))
+        runs.add(equality_rollup.pack(waits), len(waits))
     everything = sorted(w for waits in days for w in waits)
 
     assert len(runs) > equality_rollup.Runs.SORT_UP_TO
@@ -236,5 +237,74 @@ def test_day_runs_give_the_centiles_of_all_their_waits_without_sorting_them_all(
     assert runs.centiles([0.5]) == [interpolate(everything, 0.5)]  # asking again gives the same
 
 
+def _eight_bytes_each(waits: list[int]) -> bytes:
+    """As int8send packs them (the waits page's days with two filters, a rollup written before 4)."""
+    return struct.pack(f">{len(waits)}q", *waits)
+
+
+def test_waits_are_packed_4_bytes_each_unless_one_needs_8():
+    fits = [-5, 0, 86_400, 2**31 - 1]
+    assert len(equality_rollup.pack(fits)) == 4 * len(fits)
+    assert equality_rollup.unpack(equality_rollup.pack(fits), len(fits)) == fits
+    # A wait of more than 68 years (a referral received in 1950 by mistake) takes the day to 8.
+    too_long = [60, 2**31]
+    assert len(equality_rollup.pack(too_long)) == 16
+    assert equality_rollup.unpack(equality_rollup.pack(too_long), 2) == too_long
+    assert equality_rollup.unpack(_eight_bytes_each(fits), len(fits)) == fits
+    assert equality_rollup.pack([]) == b"" and equality_rollup.unpack(b"", 0) == []
+    with pytest.raises(ValueError):
+        equality_rollup.unpack(equality_rollup.pack(fits), 3)  # 16 bytes are not 3 waits
+
+
+def test_days_packed_4_and_8_bytes_each_give_the_centiles_of_all_their_waits():
+    """The rollup's days (4 bytes), a day with a wait too long for 4, and days packed 8 bytes each
+    (the waits page's own reads), in any order, even added after a first answer."""
+    rng = random.Random(7)
+    days = [sorted(rng.randint(0, 3_000_000) for _ in range(rng.randint(1, 300))) for _ in range(200)]
+    days.append(sorted([2**31 + 5, 3_000_000_000, *(rng.randint(0, 900) for _ in range(50))]))
+    runs = equality_rollup.Runs()
+    for i, waits in enumerate(days[:150]):
+        runs.add(_eight_bytes_each(waits) if i % 3 == 0 else equality_rollup.pack(waits), len(waits))
+    fractions = (0.0, 0.25, 0.5, 0.9, 1.0)
+    first = sorted(w for waits in days[:150] for w in waits)
+    assert runs.centiles(fractions) == [interpolate(first, f) for f in fractions]
+
+    for i, waits in enumerate(days[150:]):  # after the first answer, in this machine's byte order by then
+        runs.add(_eight_bytes_each(waits) if i % 2 else equality_rollup.pack(waits), len(waits))
+    everything = sorted(w for waits in days for w in waits)
+    assert len(runs) == len(everything) > equality_rollup.Runs.SORT_UP_TO
+    assert runs.centiles(fractions) == [interpolate(everything, f) for f in fractions]
+    assert runs.centiles([1.0]) == [float(3_000_000_000)]
+
+
 def test_an_empty_period_has_no_centiles():
     assert equality_rollup.Runs().centiles([0.5, 0.9]) == [None, None]
+
+
+def test_a_wait_of_more_than_68_years_is_counted_exactly(service, alice, north_practice):
+    """A referral dated 1950 (the service records none before 2000; an import or a hand-made fix
+    might) and answered in the period: its wait does not fit in 4 bytes, so the rebuild packs
+    every day 8 bytes a wait; the refresh then packs each day it rewrites as that day needs. The
+    page reads both, and equals the direct computation."""
+    long_ago = make_referral(
+        by=alice, received_at=NOW - timedelta(days=3), now=NOW - timedelta(days=3), practice=north_practice
+    )
+    contact(long_ago, alice, NOW - timedelta(days=2))
+    in_1950 = datetime(1950, 2, 1, 9, 0, tzinfo=UTC)
+    Referral.objects.filter(pk=long_ago.pk).update(received_at=in_1950)
+    assert Clock.objects.filter(referral=long_ago).update(started_at=in_1950) > 0
+    facts_rebuild(now=NOW)
+
+    completed = DailyEqualityRollup.objects.filter(completed__gt=0)
+    assert {equality_rollup.width(r.waits, r.completed) for r in completed} == {8}
+    assert max(max(equality_rollup.unpack(r.waits, r.completed)) for r in completed) > 2**31
+    assert_page_equals_direct_computation()
+
+    later = NOW + timedelta(hours=1)
+    contact(service.referrals[12], alice, later)  # its first response: the day's cells are written again
+    assert facts_catch_up(now=later + timedelta(minutes=10)) > 0
+    completed = DailyEqualityRollup.objects.filter(completed__gt=0)
+    assert {equality_rollup.width(r.waits, r.completed) for r in completed} == {4, 8}
+    assert facts_verify() == []
+    whole = Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 17))
+    assert_page_equals_direct_computation(period=whole, now=later + timedelta(minutes=10))
