@@ -132,10 +132,8 @@ def packed_waits(column: str = "waits") -> "Func | F":
     return F(column)
 
 
-def from_text(read: "str | bytes | memoryview | None") -> bytes | memoryview:
-    """What ``packed_waits`` read, as bytes."""
-    if read is None:
-        return b""
+def from_text(read: str | bytes | memoryview) -> bytes | memoryview:
+    """What ``packed_waits`` read (the column is never NULL), as bytes."""
     return binascii.a2b_base64(read) if isinstance(read, str) else read
 
 
