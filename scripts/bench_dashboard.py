@@ -20,7 +20,8 @@ measures page would count nobody and time nothing real.
 
 It prints:
   (a) each dashboard page for the last 52 weeks across all localities, rendered through
-      Django's test client as a superuser and as a service manager: server-side time (median
+      Django's test client as a superuser, as a service manager and as a locality team's
+      manager (who may open records, so the data-quality page lists some): server-side time (median
       of ``--runs``, after a warm-up) and the number of queries; the same with filters set;
       the national page for older months too with ``--national-months 2026-06 2025-12 ...``;
   (b) EXPLAIN (ANALYZE, BUFFERS) of the heaviest query of each page (superuser, 52 weeks);
@@ -309,9 +310,16 @@ def main() -> None:
     print(f"(a) Each page for the last 52 weeks, all localities: median of {args.runs} renders (min-max), queries")
     locality = Locality.objects.order_by("name").first()
     team = Team.objects.filter(locality=locality).order_by("name").first()
+    manager = (
+        User.objects.filter(role=Role.TEAM_MANAGER, is_active=True, memberships__team__kind="locality")
+        .order_by("pk")
+        .first()
+    )
     views = [
         ("superuser", User.objects.get(username="admin"), {"period": "52w"}),
         ("service manager", User.objects.filter(role=Role.SERVICE_MANAGER).order_by("pk").first(), {"period": "52w"}),
+        # Someone who may open records: the pages that list them (data quality's) list this manager's.
+        ("team manager", manager, {"period": "52w"}),
         ("superuser, 1 locality", User.objects.get(username="admin"), {"period": "52w", "locality": locality.pk}),
         ("superuser, 1 team", User.objects.get(username="admin"), {"period": "52w", "team": team.pk}),
         # One of the filters a page reads from the rollup's groups within it (the most referrals of any value).

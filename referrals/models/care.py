@@ -18,8 +18,12 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["completed_at", "id"]
-        # A referral's earliest coded assessment (reporting.measures.referral_spell), from the index alone.
-        indexes = [models.Index(fields=["referral", "completed_at"], include=["code"], name="assessment_earliest_idx")]
+        indexes = [
+            # A referral's earliest coded assessment (reporting.measures.referral_spell), from the index alone.
+            models.Index(fields=["referral", "completed_at"], include=["code"], name="assessment_earliest_idx"),
+            # A quarter's uncoded assessments by team (reporting.data_quality), from the index alone.
+            models.Index(fields=["completed_at"], include=["referral", "code"], name="assessment_completed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Assessment {self.completed_at:%Y-%m-%d}"
@@ -96,8 +100,12 @@ class Intervention(models.Model):
 
     class Meta:
         ordering = ["started_at", "id"]
-        # A referral's earliest coded intervention (reporting.measures.referral_spell), from the index alone.
-        indexes = [models.Index(fields=["referral", "started_at"], include=["code"], name="intervention_earliest_idx")]
+        indexes = [
+            # A referral's earliest coded intervention (reporting.measures.referral_spell), from the index alone.
+            models.Index(fields=["referral", "started_at"], include=["code"], name="intervention_earliest_idx"),
+            # A quarter's uncoded interventions by team (reporting.data_quality), from the index alone.
+            models.Index(fields=["started_at"], include=["referral", "code"], name="intervention_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.description} from {self.started_at:%Y-%m-%d}"
@@ -124,8 +132,12 @@ class OutcomeMeasure(models.Model):
 
     class Meta:
         ordering = ["recorded_at", "id"]
-        # A referral's earliest outcome with a coded tool (reporting.measures.referral_spell), from the index alone.
-        indexes = [models.Index(fields=["referral", "recorded_at"], include=["tool_code"], name="outcome_earliest_idx")]
+        indexes = [
+            # A referral's earliest outcome with a coded tool (reporting.measures.referral_spell), from the index alone.
+            models.Index(fields=["referral", "recorded_at"], include=["tool_code"], name="outcome_earliest_idx"),
+            # A quarter's outcome measures with no listed tool, by team (reporting.data_quality), from the index alone.
+            models.Index(fields=["recorded_at"], include=["referral", "tool_code"], name="outcome_recorded_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.score} ({self.stage})"

@@ -28,6 +28,7 @@ from access.selectors import (
     person_and_referrals_for_user,
     person_get_for_user,
     referral_ids_visible_to,
+    referral_visible_condition,
     referrals_visible_count,
     referrals_visible_newest_first,
     referrals_visible_to,
@@ -36,7 +37,7 @@ from accounts.models import Role, User
 from interchange.fhir.search import _owner_condition
 from localities.models import Team
 from referrals.api.filters import ReferralFilter
-from referrals.models import Alert, Person, Referral
+from referrals.models import Alert, Clock, Person, Referral
 from referrals.services import caseload_allocate, referral_close, referral_triage
 from tests.factories import UserFactory, make_alert, make_notification, make_referral
 
@@ -145,6 +146,34 @@ def test_narrowed_referrals_are_exactly_the_visible_ones_filtered(varied, db, re
     # referrals themselves are filtered on ended_at too (the triage queue does).
     kept = Referral.objects.filter(pk__in=all_ids, **({"ended_at__isnull": True} if open_only else {}))
     assert sorted(kept.values_list("pk", flat=True)) == sorted(everything)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_another_tables_rows_are_kept_exactly_when_their_referral_is_visible(varied, db, reader):
+    """``referral_visible_condition`` (the data-quality lists): a team's reader has each row's
+    referral tested on its own, the others the short visible set; either way, the rows of the
+    visible referrals and no others, on another table (the clocks) and on the referrals."""
+    user = varied["readers"][reader]
+    visible = referrals_visible_to(user)
+    clocks = Clock.objects.filter(referral_visible_condition(user, column="referral_id"))
+    assert sorted(clocks.values_list("pk", flat=True)) == sorted(
+        Clock.objects.filter(referral__in=visible).values_list("pk", flat=True)
+    ), reader
+    referrals = Referral.objects.filter(referral_visible_condition(user, column="pk"))
+    assert sorted(referrals.values_list("pk", flat=True)) == sorted(visible.values_list("pk", flat=True)), reader
+    # Not vacuous: every referral of the world has its clocks, and most readers see some.
+    assert Clock.objects.filter(referral__in=visible).exists() == visible.exists(), reader
+
+
+def test_a_teams_reader_has_each_rows_referral_tested_and_the_others_the_short_set(varied, db):
+    """How the condition is written (above: both give the same rows). For a team's reader the set
+    is their teams' whole history, built again for each row tested when given as a set (a 3.6 s
+    list at a million referrals, docs/performance.md); a link worker's set is their own caseload."""
+    readers = varied["readers"]
+    for reader, per_row in (("team_manager", True), ("clinician", True), ("link_worker", False), ("intake", False)):
+        sql = str(Clock.objects.filter(referral_visible_condition(readers[reader], column="referral_id")).query)
+        assert ("EXISTS" in sql) is per_row, reader
+        assert ("UNION" in sql) is not per_row, reader
 
 
 @pytest.mark.parametrize("reader", READERS)
