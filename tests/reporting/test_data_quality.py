@@ -273,3 +273,25 @@ def test_a_quarters_count_reads_the_quarters_records_from_their_date_index_alone
         cursor.execute(f"EXPLAIN {statement}")
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert f"Index Only Scan using {index}" in plan, plan
+
+
+def test_a_kind_with_nothing_in_the_quarter_is_not_looked_for_and_one_record_is_listed(
+    client, tina, alice, community_team
+):
+    """The records are listed only for a kind the quarter's counts found some of: with nothing
+    uncoded, the assessments are read once (the count); with one, twice, and the manager sees it."""
+    referral = refer(by=alice, team=community_team, at=uk(2026, 3, 2, 10))
+    client.force_login(tina)
+
+    def assessment_reads() -> tuple[int, str]:
+        with time_machine.travel(VIEWED_AT, tick=False), CaptureQueriesContext(connection) as captured:
+            response = client.get(URL, MARCH)
+        reads = [q for q in captured.captured_queries if 'FROM "referrals_assessment"' in q["sql"]]
+        return len(reads), response.content.decode()
+
+    nothing, _ = assessment_reads()
+    assess(referral, alice, uk(2026, 3, 3, 10))
+    one, page = assessment_reads()
+
+    assert (nothing, one) == (1, 2)
+    assert referral.reference in page
