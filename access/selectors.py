@@ -132,10 +132,10 @@ def referral_ids_visible_among(user: User, ids: set[int]) -> set[int]:
 def referral_visible_condition(user: User, *, column: str) -> Q:
     """A condition on another table's rows (an assessment's, a clock's; ``column="pk"`` on the
     referral itself): the referral ``column`` names is one ``referrals_visible_to(user)`` holds.
-    For a list of another table's most recent rows, a few of them wanted.
+    For a list of another table's rows taken in an order (newest, longest waiting), a few wanted.
 
     Someone who reaches their teams' referrals (tens of thousands at a million) has each row's own
-    referral tested (``among``), so a list taken newest first stops once it has its rows. Given
+    referral tested (``among``), so a list read in its order stops once it has its rows. Given
     the whole visible set instead, PostgreSQL built it again for each row tested: 3.6 s for a
     locality team manager's data-quality list of a quarter's interventions (issue 17). For the
     other scopes (their own caseload, a triage queue, grants) the set is short, and PostgreSQL

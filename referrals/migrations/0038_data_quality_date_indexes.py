@@ -3,8 +3,8 @@
 # The data-quality page counts a quarter's assessments, interventions and outcome measures that
 # fall out of the measures, by team: each count read the whole table (about 950,000, 900,000 and
 # 830,000 rows at a million referrals). Led by the record's date, with what the count tests
-# included, each reads the quarter's entries alone (docs/performance.md, "The data-quality page
-# from date indexes").
+# included, each reads the quarter's entries alone (docs/performance.md, "The dashboards as a team
+# manager").
 
 from django.conf import settings
 from django.db import migrations, models
