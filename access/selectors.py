@@ -140,9 +140,26 @@ def referral_visible_condition(user: User, *, column: str) -> Q:
     locality team manager's data-quality list of a quarter's interventions (issue 17). For the
     other scopes (their own caseload, a triage queue, grants) the set is short, and PostgreSQL
     hashes it once: testing each row's referral on its own was the slower of the two there."""
-    if user.is_authenticated and user.record_scope == RecordScope.TEAM:
+    if each_referral_tested(user):
         return Q(Exists(referrals_visible_to(user, among=Q(pk=OuterRef(column)))))
     return Q(**{f"{column}__in": referral_ids_visible_to(user)})
+
+
+def each_referral_tested(user: User) -> bool:
+    """Whether ``referral_visible_condition`` (and ``person_visible_condition``) test each row's
+    own referral for this user, rather than against the user's visible set hashed once: for those
+    whose teams' referrals they may open (record scope TEAM), whose set is long."""
+    return user.is_authenticated and user.record_scope == RecordScope.TEAM
+
+
+def person_visible_condition(user: User, *, column: str = "pk") -> Q:
+    """``referral_visible_condition`` for a row about a person (``column`` names the person): the
+    person has a referral ``referrals_visible_to(user)`` holds, so is among ``people_visible_to(user)``.
+    Tested for each row's own person for those whose set is long (``each_referral_tested``), so a
+    list of people read in an order stops once it has its rows; against the set's people otherwise."""
+    if each_referral_tested(user):
+        return Q(Exists(referrals_visible_to(user, among=Q(person_id=OuterRef(column)))))
+    return Q(**{f"{column}__in": referrals_visible_to(user).values("person_id").order_by()})
 
 
 def referrals_visible_count(user: User, *, where: Where | None = None) -> int:

@@ -145,11 +145,18 @@ class SearchView(ServedView):
         served, params = self.resource(), request.query_params
         page = search.page_of(params)
         wanted = search.total_wanted(params)
-        matches = served.search(served.visible(self.caller()), params)
+        visible = served.visible(self.caller())
+        matches = served.search(visible, params)
+        each = visible.each_tested()
         # The page's ids from the ids alone (one more, to know whether a next page exists), then
         # those rows whole (the selectors' docstring).
-        window = matches.order_by(*served.ordering).values_list("pk", flat=True)
-        ids = list(window[page.offset : page.offset + page.count + 1])
+        ids = selectors.page_ids(
+            matches,
+            None if each is None else served.search(each, params),
+            ordering=served.ordering,
+            start=page.offset,
+            stop=page.offset + page.count + 1,
+        )
         has_next = len(ids) > page.count
         ids = ids[: page.count]
         total = self._total(matches, wanted, page, found=len(ids), has_next=has_next)

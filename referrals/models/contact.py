@@ -65,6 +65,10 @@ class Contact(models.Model):
                 ),
                 name="contact_counting_at_idx",
             ),
+            # Every contact newest first, with its referral: the FHIR API's Encounter search with no
+            # parameter, for a reader of a team's tens of thousands, walks it testing each contact's
+            # referral until it has its page (interchange.fhir.selectors.page_ids; issue 17).
+            models.Index(fields=["occurred_at", "id"], include=["referral"], name="contact_occurred_idx"),
             # Data quality (reporting.data_quality): the few contacts recorded with a retired
             # mechanism, by date, without reading every contact of the months (issue 17).
             models.Index(

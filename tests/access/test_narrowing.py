@@ -24,9 +24,11 @@ from django.utils import timezone
 from access.grants import break_glass_open, cover_arrange, share_with_organisation
 from access.selectors import (
     alerts_visible_to,
+    each_referral_tested,
     people_visible_to,
     person_and_referrals_for_user,
     person_get_for_user,
+    person_visible_condition,
     referral_ids_visible_to,
     referral_visible_condition,
     referrals_visible_count,
@@ -174,6 +176,19 @@ def test_a_teams_reader_has_each_rows_referral_tested_and_the_others_the_short_s
         sql = str(Clock.objects.filter(referral_visible_condition(readers[reader], column="referral_id")).query)
         assert ("EXISTS" in sql) is per_row, reader
         assert ("UNION" in sql) is not per_row, reader
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_people_are_kept_exactly_when_one_of_their_referrals_is_visible(varied, db, reader):
+    """``person_visible_condition`` (the FHIR Patient search walked in name order): the people of
+    ``people_visible_to`` and no others, each person tested on their own for a team's reader."""
+    user = varied["readers"][reader]
+    kept = Person.objects.filter(person_visible_condition(user))
+    expected = sorted(people_visible_to(user).values_list("pk", flat=True))
+    assert sorted(kept.values_list("pk", flat=True)) == expected, reader
+    assert bool(expected) == referrals_visible_to(user).exists(), reader  # not vacuous for most readers
+    sql = str(kept.query)
+    assert ("EXISTS" in sql) is each_referral_tested(user), reader
 
 
 @pytest.mark.parametrize("reader", READERS)
