@@ -53,13 +53,17 @@ class Visible(Generic[M]):
     # (``access.selectors.referral_visible_condition``): for reading them in an order and stopping
     # at a page (``page_ids``). None for a type whose order no index keeps.
     tested_one_by_one: Callable[[User], QuerySet[M]] | None = None
-    one_by_one: bool = False
+    walking: bool = False  # this is ``each_tested()``'s copy
 
     def among(self, referrals: Q | None) -> QuerySet[M]:
         """The user's rows about the referrals meeting ``referrals`` (None: all of them): the
         same rows as filtering all the user's rows by it, the condition applied inside each
         access relationship."""
-        if referrals is None and self.one_by_one and self.tested_one_by_one is not None:
+        if self.walking and self.tested_one_by_one is not None:
+            if referrals is not None:
+                # A search about some referrals is narrowed inside the rules already: nothing to
+                # walk (page_ids reads it as it always has, no query more).
+                return self.rows(self.user, referrals).none()
             return self.tested_one_by_one(self.user)
         return self.rows(self.user, referrals)
 
@@ -69,7 +73,7 @@ class Visible(Generic[M]):
         tens of thousands of referrals); None otherwise."""
         if self.tested_one_by_one is None or not each_referral_tested(self.user):
             return None
-        return replace(self, one_by_one=True)
+        return replace(self, walking=True)
 
     def one(self, pk: int) -> QuerySet[M]:
         """The row with this id, if the user may see it."""
@@ -259,13 +263,13 @@ def page_ids(
     ``WALKED`` rows of the whole table in this order (read from the index that keeps it; all of
     them in a smaller table) are walked first, each tested, and PostgreSQL stops at the page. The
     rows up to the ``WALKED``-th one's value come before every other row, so when they hold the
-    whole page it is the page; when they
-    do not (a reader who sees little of the table, a page far down) the set is read whole as before,
-    for at most ``WALKED`` rows tested in vain. tests/interchange/fhir/test_search_order.py holds
-    both ways to the same pages."""
+    whole page it is the page; when they do not (a reader who sees little of the table, a page far
+    down) the set is read whole as before, for at most ``WALKED`` rows tested in vain. A search
+    about some referrals (``each_tested`` empty: ``Visible.among``) is read as it always was.
+    tests/interchange/fhir/test_search_order.py holds both ways to the same pages."""
     field = ordering[0].removeprefix("-")
     model = matches.model
-    if each_tested is not None and not model._meta.get_field(field).null:
+    if each_tested is not None and not each_tested.query.is_empty() and not model._meta.get_field(field).null:
         # PostgreSQL puts NULLs first when descending: a nullable first column has no such prefix.
         descending = ordering[0].startswith("-")
         rows = model._default_manager.values(field)

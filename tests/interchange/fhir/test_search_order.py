@@ -96,6 +96,25 @@ def test_a_teams_reader_reads_the_first_page_by_walking_and_falls_back_when_the_
 
 
 @pytest.mark.usefixtures("interleaved")
+@pytest.mark.parametrize("resource", TYPES)
+def test_a_search_about_one_patient_is_read_as_it_always_was(client_for, alice, resource):
+    """Narrowed inside the rules to the patient's referrals already: no walk, no query more."""
+    served = BY_TYPE[resource]
+    person = Person.objects.filter(referrals__team__memberships__user=alice).order_by("pk").first()
+    assert person is not None
+    params = QueryDict(f"_id={person.pk}" if resource == "Patient" else f"patient={person.pk}")
+    each = served.visible(alice).each_tested()
+    assert each is not None
+    assert served.search(each, params).query.is_empty()
+    with CaptureQueriesContext(connection) as queries:
+        bundle = fhir(client_for(alice).get(f"/fhir/{resource}?{params.urlencode()}"))
+    assert entries(bundle), resource  # not vacuous: the patient's rows are found
+    assert not any(
+        "EXISTS" in q["sql"] and "LIMIT" in q["sql"] and "COALESCE" in q["sql"] for q in queries.captured_queries
+    )
+
+
+@pytest.mark.usefixtures("interleaved")
 def test_a_reader_of_a_short_set_never_walks(bob, intake, alice):
     """A link worker's or intake's set is short, hashed once: no walk (``each_referral_tested``)."""
     for user in (bob, intake):
