@@ -79,7 +79,7 @@ def test_a_teams_reader_reads_the_first_page_by_walking_and_falls_back_when_the_
     assert each is not None
     matches, walked = served.search(visible, QueryDict()), served.search(each, QueryDict())
 
-    def read(stop: int) -> list[str]:
+    def read(stop: int) -> tuple[list[str], list[int]]:
         with CaptureQueriesContext(connection) as queries:
             got = selectors.page_ids(matches, walked, ordering=served.ordering, start=0, stop=stop)
         return [q["sql"] for q in queries.captured_queries], got
