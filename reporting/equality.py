@@ -11,8 +11,10 @@ Across the whole service (no filter set), and with one filter other than a team 
 kind of team, source or urgency), every figure comes from the daily rollup (``equality_rollup``:
 counts, and the completed waits themselves for the centiles; each breakdown within each value of
 those filters has groups of its own), so the page reads a few thousand rows, never a year of
-clocks. For one team, or with two or more filters set, it computes from the reporting rows
-(for a team, from the indexes that lead with it).
+clocks. With two or more of those filters set, it reads the rollup's monthly cells of every
+combination they match for the period's whole months, and counts the days outside them from the
+reporting rows. For one team, or a period holding no whole month before today, it computes from
+the reporting rows (for a team, from the indexes that lead with it).
 """
 
 from collections import defaultdict
@@ -125,7 +127,7 @@ def equality_page(*, period: Period, filters: Filters, now: datetime, by: str) -
 
     if equality_rollup.breakdown_rows(column=column, period=period, filters=filters) is not None:
         _from_rollup(row_for=row_for, column=column, period=period, filters=filters, now=now)
-    else:
+    elif not _from_months(row_for=row_for, column=column, period=period, filters=filters, now=now):
         _live(row_for=row_for, column=column, period=period, filters=filters, now=now)
     page = EqualityPage(
         dimension=dimension,
@@ -148,10 +150,55 @@ def _from_rollup(*, row_for, column: str, period: Period, filters: Filters, now:
         raise ValueError(f"The daily rollup keeps no breakdown within {filters}.")
     rows, prefix = found
     waits: dict[tuple[str, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
+    _add_cells(rows, row_for=row_for, waits=waits, today=today, value_of=lambda value: value.removeprefix(prefix))
+    _add_centiles(waits, row_for=row_for)
+    due_today = Period(first_day=max(period.first_day, today), last_day=period.last_day)
+    if due_today.first_day <= due_today.last_day and due_today.start < now:
+        _add_due(row_for=row_for, column=column, period=due_today, filters=filters, now=now)
+
+
+def _from_months(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> bool:
+    """With two or more filters set, none a team (a locality, kind of team, source or urgency):
+    the period's whole months before today from the rollup's monthly cells of the combinations
+    the filters match (``equality_rollup.combination_rows``), the days outside them (at most two
+    runs: the start of its first month, and its last month up to today) from the reporting rows,
+    their waits sorted and packed by the database and merged with the months' for the centiles.
+    At most four queries. False (nothing done) when the rollup has no such months for the page."""
+    today = london_date(now)
+    found = equality_rollup.combination_rows(column=column, period=period, filters=filters, today=today)
+    if found is None:
+        return False
+    rows, outside = found
+    waits: dict[tuple[str, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
+    _add_cells(rows, row_for=row_for, waits=waits, today=today, value_of=equality_rollup.breakdown_value)
+    if outside:
+        days = [day for part in outside for day in part.each_day()]
+        _add_received(
+            ReferralFact.objects.filter(filters.q(), equality_rollup.within_days("received_at", days)),
+            row_for=row_for,
+            column=column,
+        )
+        stopped = ClockFact.objects.filter(filters.q(), equality_rollup.within_days("stopped_at", days))
+        for value, kind, completed, met, packed in equality_rollup.stopped_runs(stopped, column):
+            row = row_for(value)
+            if kind == FR:
+                row.fr_n, row.fr_met = row.fr_n + completed, row.fr_met + met
+            elif kind == TR:
+                row.tr_n, row.tr_met = row.tr_n + completed, row.tr_met + met
+            waits[(value, kind)].add(packed, completed)
+        due = ClockFact.objects.filter(filters.q(), equality_rollup.within_days("due_at", days), due_at__lt=now)
+        _count_due(due, row_for=row_for, column=column, now=now)
+    _add_centiles(waits, row_for=row_for)
+    return True
+
+
+def _add_cells(rows, *, row_for, waits: dict, today, value_of) -> None:
+    """Add the rollup's rows to the groups' counts, and their waits to the groups' runs. A day's
+    due clocks count only for days before today (the page counts today's itself)."""
     for day, kind, value, received, due, breached, completed, met, packed in rows.values_list(
         "day", "kind", "value", "received", "due", "breached", "completed", "met", equality_rollup.packed_waits()
     ):
-        value = value.removeprefix(prefix)
+        value = value_of(value)
         row = row_for(value)
         if kind == REFERRAL:
             row.received += received
@@ -167,29 +214,26 @@ def _from_rollup(*, row_for, column: str, period: Period, filters: Filters, now:
             row.tr_met += met
         if completed:
             waits[(value, kind)].add(equality_rollup.from_text(packed), completed)
+
+
+def _add_centiles(waits: dict, *, row_for) -> None:
     for (value, kind), runs in waits.items():
         row = row_for(value)
         if kind == FR:
             (row.fr_p50,) = runs.centiles([0.5])
         elif kind == TR:
             row.tr_p50, row.tr_p90 = runs.centiles(percentiles.MEDIAN_AND_P90)
-    due_today = Period(first_day=max(period.first_day, today), last_day=period.last_day)
-    if due_today.first_day <= due_today.last_day and due_today.start < now:
-        _add_due(row_for=row_for, column=column, period=due_today, filters=filters, now=now)
 
 
 def _live(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
     """With a team or two or more filters set: computed from the reporting rows (the rollup keeps
     no breakdown within them)."""
     # 1. Referrals received.
-    for value, n in (
-        ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end)
-        .order_by()
-        .values(column)
-        .annotate(n=Count("received_at"))  # not "pk": everything this needs is in the received index
-        .values_list(column, "n")
-    ):
-        row_for(value).received = n
+    _add_received(
+        ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end),
+        row_for=row_for,
+        column=column,
+    )
     # 2. Completed waits, with centiles, per group and clock.
     stopped = ClockFact.objects.filter(filters.q(), stopped_at__gte=period.start, stopped_at__lt=period.end)
     groups = percentiles.grouped(
@@ -209,11 +253,24 @@ def _live(*, row_for, column: str, period: Period, filters: Filters, now: dateti
     _add_due(row_for=row_for, column=column, period=period, filters=filters, now=now)
 
 
+def _add_received(referrals, *, row_for, column: str) -> None:
+    for value, n in (
+        referrals.order_by()
+        .values(column)
+        .annotate(n=Count("received_at"))  # not "pk": everything this needs is in the received index
+        .values_list(column, "n")
+    ):
+        row_for(value).received += n
+
+
 def _add_due(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
     """Clocks of either kind due in the period (and by now), and how many of them breached."""
+    _count_due(due_in_period(period=period, filters=filters, now=now), row_for=row_for, column=column, now=now)
+
+
+def _count_due(clocks, *, row_for, column: str, now: datetime) -> None:
     for value, due, breached in (
-        due_in_period(period=period, filters=filters, now=now)
-        .order_by()
+        clocks.order_by()
         .values(column)
         # Count("kind"), not "pk": everything this needs is in the due index.
         .annotate(due=Count("kind"), breached=Count("kind", filter=breached_q(now)))

@@ -20,6 +20,7 @@ exactly the cells its changed rows count in, in its transaction (``apply_changes
 
 import binascii
 import math
+import re
 import sys
 from array import array
 from bisect import bisect_left, bisect_right, insort
@@ -28,14 +29,14 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models import Aggregate, Count, F, Func, Q, QuerySet, TextField, Value
 
 from common.london import london_date, london_midnight
 from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact
 
 from .filters import Filters
 from .percentiles import interpolate, on_postgresql
-from .periods import Period
+from .periods import Period, month_start
 
 REFERRAL = "referral"  # rows that count referrals received
 # A re-referral (the flow page): received within this long after the person's latest discharge
@@ -65,7 +66,17 @@ COLUMNS = BREAKDOWNS + FILTER_DIMENSIONS  # the reporting columns the groups are
 # set it reads the reporting rows.
 WITHIN_FILTER = ("locality_id", "service", "source", "urgency")
 WITHIN = tuple((within, name) for within in WITHIN_FILTER for name in BREAKDOWNS if name != within)
-DIMENSIONS = COLUMNS + tuple(f"{within}|{name}" for within, name in WITHIN)
+DAILY = COLUMNS + tuple(f"{within}|{name}" for within, name in WITHIN)
+# Each breakdown within every combination of those four filters, by London month (``day`` is the
+# month's first day), named "monthly|<breakdown>" and valued "<locality>|<kind of team>|<source>|
+# <urgency>|<breakdown's value>": the equality page with two or more of them set sums the cells
+# of the combinations it asks for over the period's whole months, and counts the days outside
+# them from the reporting rows (issue 17: from a year of clocks the page took 0.4-0.9 s). By day
+# the combinations would hold about one wait a cell, so as many rows as clocks; by month a year
+# is a few thousand rows a breakdown. Each wait is stored once more per breakdown.
+MONTHLY = "monthly"
+MONTHLY_DIMENSIONS = tuple(f"{MONTHLY}|{name}" for name in BREAKDOWNS)
+DIMENSIONS = DAILY + MONTHLY_DIMENSIONS
 
 
 def is_re_referral(received_at: datetime, previous_discharge_at: datetime | None) -> bool:
@@ -77,6 +88,23 @@ def groups(values: dict) -> list[tuple[str, str]]:
     dimension. A value is written as Python's ``str`` writes it (a NULL decile is 'None')."""
     found = [(name, str(values[name])) for name in COLUMNS]
     found += [(f"{within}|{name}", f"{values[within]}|{values[name]}") for within, name in WITHIN]
+    return found
+
+
+def monthly_groups(values: dict) -> list[tuple[str, str]]:
+    """(dimension, value as stored) of every monthly group (``MONTHLY_DIMENSIONS``) a row with
+    these column values is in: one per breakdown, within the row's combination of the filters."""
+    combination = "|".join(str(values[name]) for name in WITHIN_FILTER)
+    return [(f"{MONTHLY}|{name}", f"{combination}|{values[name]}") for name in BREAKDOWNS]
+
+
+def cells_of(day: date, values: dict, *, monthly: bool = True) -> list[tuple[date, str, str]]:
+    """(the cell's day, dimension, value) of every cell an event of this London day counts in:
+    the day's own groups, and (``monthly``) its month's combinations, whose day is the month's first."""
+    found = [(day, dimension, value) for dimension, value in groups(values)]
+    if monthly:
+        month = month_start(day)
+        found += [(month, dimension, value) for dimension, value in monthly_groups(values)]
     return found
 
 
@@ -277,6 +305,70 @@ def breakdown_rows(
     return rows.filter(dimension=f"{within}|{column}", value__startswith=prefix), prefix
 
 
+def combination_rows(
+    *, column: str, period: Period, filters: Filters, today: date
+) -> "tuple[QuerySet[DailyEqualityRollup], list[Period]] | None":
+    """With two or more filters set, none of them a team: the monthly rows of one breakdown
+    within every combination those filters match, over the period's whole months that ended
+    before today, and the periods of the days outside those months (``Period.whole_months``),
+    which the page counts from the reporting rows. A row's value after its fourth "|" is the
+    breakdown's value. None otherwise (no filter or one: the daily groups; a team, or a period
+    holding no whole month: the reporting rows)."""
+    active = dict(filters.active())
+    if len(active) < 2 or not active.keys() <= set(WITHIN_FILTER):
+        return None
+    months = period.whole_months(today)
+    if months is None:
+        return None
+    first, last, outside = months
+    # The filters' own values where set, any value (no "|" in one) where not.
+    pattern = "^" + r"\|".join(re.escape(active[name]) if name in active else "[^|]*" for name in WITHIN_FILTER) + r"\|"
+    rows = DailyEqualityRollup.objects.filter(
+        dimension=f"{MONTHLY}|{column}", day__gte=first, day__lte=last, value__regex=pattern
+    ).order_by()
+    return rows, outside
+
+
+class _PackedWaits(Aggregate):
+    """A group's waits sorted and packed 8 bytes each (int8send, as ``pack`` writes a wide day),
+    read as base64 (``packed_waits``)."""
+
+    template = "encode(string_agg(int8send(%(expressions)s), ''::bytea ORDER BY %(expressions)s), 'base64')"
+    output_field = TextField()
+
+
+def stopped_runs(clocks: "QuerySet[ClockFact]", column: str) -> list[tuple[str, str, int, int, bytes | memoryview]]:
+    """(group value as text, kind, completed, met, their waits sorted and packed) of these clocks'
+    completed waits, per group and kind, for a period's ``Runs`` beside the rollup's days. On
+    PostgreSQL the database sorts and packs each group's waits; elsewhere Python does."""
+    clocks = clocks.filter(wait_seconds__isnull=False, stopped_at__isnull=False).order_by()
+    if on_postgresql():
+        return [
+            (str(value), kind, completed, met, from_text(packed))
+            for value, kind, completed, met, packed in clocks.values(column, "kind")
+            .annotate(
+                completed=Count("kind"),  # not "pk": the stopped index holds what this needs
+                met=Count("kind", filter=Q(met=True)),
+                packed=_PackedWaits("wait_seconds"),
+            )
+            .values_list(column, "kind", "completed", "met", "packed")
+        ]
+    found: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+    for value, kind, met, wait in clocks.values_list(column, "kind", "met", "wait_seconds"):
+        waits, met_count = found.setdefault((str(value), kind), ([], [0]))
+        waits.append(wait)
+        met_count[0] += bool(met)
+    return [
+        (value, kind, len(waits), met_count[0], pack(sorted(waits)))
+        for (value, kind), (waits, met_count) in found.items()
+    ]
+
+
+def breakdown_value(combination_value: str) -> str:
+    """The breakdown's value of a monthly row's (``combination_rows``)."""
+    return combination_value.split("|", len(WITHIN_FILTER))[-1]
+
+
 # --- computing rows --------------------------------------------------------------------------
 
 
@@ -314,7 +406,8 @@ def within_days(field: str, days: Iterable[date]) -> Q:
 
 
 def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup]:
-    """The rollup rows of these (day, kind) pairs (every day, with None), from the reporting rows."""
+    """The rollup rows of these (day, kind) pairs (every day, with None), from the reporting rows.
+    The monthly cells only with None: a month's need every day of it."""
     referrals = ReferralFact.objects.all()
     clocks = ClockFact.objects.all()
     if wanted is not None:
@@ -327,6 +420,7 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
             q |= Q(kind=kind) & (within_days("due_at", days) | within_days("stopped_at", days))
         clocks = clocks.filter(q)
     cells: dict[tuple, list] = {}
+    monthly = wanted is None
 
     def cell(day: date, kind: str, dimension: str, value: str) -> list:
         key = (day, kind, dimension, value)
@@ -341,8 +435,8 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
         day = london_date(received_at)
         if wanted is None or (day, REFERRAL) in wanted:
             re_referred = is_re_referral(received_at, previous_discharge_at)
-            for dimension, value in groups(dict(zip(COLUMNS, values, strict=True))):
-                row = cell(day, REFERRAL, dimension, value)
+            for cell_day, dimension, value in cells_of(day, dict(zip(COLUMNS, values, strict=True)), monthly=monthly):
+                row = cell(cell_day, REFERRAL, dimension, value)
                 row[0] += 1
                 row[1] += re_referred
     for clock in (
@@ -350,19 +444,19 @@ def daily_rows(wanted: set[tuple[date, str]] | None) -> list[DailyEqualityRollup
         .only("kind", "due_at", "stopped_at", "paused_at", "wait_seconds", "met", *COLUMNS)
         .iterator(chunk_size=5000)
     ):
-        in_groups = groups({name: getattr(clock, name) for name in COLUMNS})
+        values = {name: getattr(clock, name) for name in COLUMNS}
         due_day = london_date(clock.due_at)
         if wanted is None or (due_day, clock.kind) in wanted:
             breached = is_breached(clock)
-            for dimension, value in in_groups:
-                row = cell(due_day, clock.kind, dimension, value)
+            for cell_day, dimension, value in cells_of(due_day, values, monthly=monthly):
+                row = cell(cell_day, clock.kind, dimension, value)
                 row[2] += 1
                 row[3] += breached
         if clock.wait_seconds is not None and clock.stopped_at is not None:  # only a stopped clock has a wait
             stop_day = london_date(clock.stopped_at)
             if wanted is None or (stop_day, clock.kind) in wanted:
-                for dimension, value in in_groups:
-                    row = cell(stop_day, clock.kind, dimension, value)
+                for cell_day, dimension, value in cells_of(stop_day, values, monthly=monthly):
+                    row = cell(cell_day, clock.kind, dimension, value)
                     row[4] += 1
                     row[5] += bool(clock.met)
                     row[6].append(clock.wait_seconds)
@@ -411,21 +505,23 @@ def contributions(
         values = [getattr(r, name) for name in COLUMNS]
         day, re_referred = london_date(r.received_at), int(is_re_referral(r.received_at, r.previous_discharge_at))
         found[(REFERRAL, r.referral_id, r.received_at, r.previous_discharge_at, *values)] = [
-            ((day, REFERRAL, name, value), 1, re_referred, 0, 0, 0, 0, None)
-            for name, value in groups(dict(zip(COLUMNS, values, strict=True)))
+            ((cell_day, REFERRAL, name, value), 1, re_referred, 0, 0, 0, 0, None)
+            for cell_day, name, value in cells_of(day, dict(zip(COLUMNS, values, strict=True)))
         ]
     for c in clock_facts:
         values = [getattr(c, name) for name in COLUMNS]
-        in_groups = groups(dict(zip(COLUMNS, values, strict=True)))
+        named = dict(zip(COLUMNS, values, strict=True))
         key = (c.kind, c.clock_id, c.due_at, c.stopped_at, c.paused_at, c.wait_seconds, c.met, *values)
         due_day, breached = london_date(c.due_at), int(is_breached(c))
         cells: list[Contribution] = [
-            ((due_day, c.kind, name, value), 0, 0, 1, breached, 0, 0, None) for name, value in in_groups
+            ((cell_day, c.kind, name, value), 0, 0, 1, breached, 0, 0, None)
+            for cell_day, name, value in cells_of(due_day, named)
         ]
         if c.wait_seconds is not None and c.stopped_at is not None:  # only a stopped clock has a wait
             stop_day, met = london_date(c.stopped_at), int(bool(c.met))
             cells += [
-                ((stop_day, c.kind, name, value), 0, 0, 0, 0, 1, met, c.wait_seconds) for name, value in in_groups
+                ((cell_day, c.kind, name, value), 0, 0, 0, 0, 1, met, c.wait_seconds)
+                for cell_day, name, value in cells_of(stop_day, named)
             ]
         found[key] = cells
     return found
@@ -485,6 +581,8 @@ def apply_changes(old: dict[tuple, list[Contribution]], new: dict[tuple, list[Co
 def _value_sql(dimension: str) -> str:
     """A group's value in SQL, as ``groups`` writes it in Python (NULL is 'None', as ``str`` has it)."""
     within, _, name = dimension.rpartition("|")
+    if within == MONTHLY:
+        return " || '|' || ".join(_value_sql(column) for column in (*WITHIN_FILTER, name))
     if within:
         return f"{_value_sql(within)} || '|' || {_value_sql(name)}"
     return f"COALESCE({dimension}::text, 'None')"
@@ -504,12 +602,15 @@ def rebuild_in_postgresql() -> None:
     if low is None or fits_in_4_bytes(low, high):
         send = "int4send(wait_seconds::int4)"
 
-    def day(column: str) -> str:
-        return f"({column} AT TIME ZONE 'Europe/London')::date"
-
     with connection.cursor() as cursor:
         for name in DIMENSIONS:
             value = _value_sql(name)
+            monthly = name.startswith(f"{MONTHLY}|")
+
+            def day(column: str, monthly: bool = monthly) -> str:
+                london = f"({column} AT TIME ZONE 'Europe/London')"
+                return f"date_trunc('month', {london})::date" if monthly else f"{london}::date"
+
             cursor.execute(
                 f"""
                 INSERT INTO {table}

@@ -26,6 +26,15 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 @dataclass(frozen=True)
 class Period:
     first_day: date
@@ -69,6 +78,25 @@ class Period:
         if last + timedelta(days=6) < self.last_day:
             outside.append(Period(first_day=last + timedelta(days=7), last_day=self.last_day))
         return first, last, outside
+
+    def whole_months(self, today: date) -> "tuple[date, date, list[Period]] | None":
+        """The first days of the first and last whole London months the period holds that ended
+        before ``today``, and the periods of its days outside them (none, one or two); None if it
+        holds no such month. Cells kept by month (the equality rollup's combinations) add up over
+        the first, and the days outside them are counted from the rows. A month that holds today
+        is never whole: its clocks due later today are not due yet."""
+        first = month_start(self.first_day)
+        if first < self.first_day:
+            first = next_month(first)
+        stop = month_start(min(self.last_day, today - timedelta(days=1)) + timedelta(days=1))  # the first not whole
+        if first >= stop:
+            return None
+        outside = []
+        if first > self.first_day:
+            outside.append(Period(first_day=self.first_day, last_day=first - timedelta(days=1)))
+        if stop <= self.last_day:
+            outside.append(Period(first_day=stop, last_day=self.last_day))
+        return first, month_start(stop - timedelta(days=1)), outside
 
     def each_day(self) -> list[date]:
         return [self.first_day + timedelta(days=n) for n in range(self.days)]

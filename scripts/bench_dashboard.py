@@ -174,7 +174,9 @@ def stays_exact(changes: int) -> None:
                 for cell, *_ in cells
             }
             fresh_days = {(r.day, r.kind, r.dimension, r.value): r for r in equality_rollup.daily_rows(days)}
-            for r in DailyEqualityRollup.objects.filter(day__in={d for d, _ in days}):
+            # (The monthly combinations are checked below, through the page with two filters.)
+            daily = DailyEqualityRollup.objects.exclude(dimension__in=equality_rollup.MONTHLY_DIMENSIONS)
+            for r in daily.filter(day__in={d for d, _ in days}):
                 if (r.day, r.kind) not in days:
                     continue
                 expected = fresh_days.pop((r.day, r.kind, r.dimension, r.value), None)
@@ -195,9 +197,12 @@ def stays_exact(changes: int) -> None:
             # The equality page's figures (from the rollup) against a direct computation.
             period = period_for_preset("52w", today=timezone.localdate(now))
             one_locality = Filters(locality_id=Team.objects.exclude(locality=None).first().locality_id)
-            for by, filters in product(("ethnicity", "locality_id"), (Filters(), one_locality, Filters(source="gp"))):
+            two = Filters(source="gp", urgency="routine")
+            for by, filters in product(
+                ("ethnicity", "locality_id"), (Filters(), one_locality, Filters(source="gp"), two)
+            ):
                 found = []
-                for source in (equality._from_rollup, equality._live):
+                for source in (equality._from_months if filters == two else equality._from_rollup, equality._live):
                     rows = {}
 
                     def row_for(value, rows=rows):
@@ -213,7 +218,8 @@ def stays_exact(changes: int) -> None:
             print(
                 f"  refreshed rows, counters, centiles      {'exact' if not problems else 'DIFFERENT':>8}  "
                 f"(checked in {fmt_seconds(checked)}; {len(weeks)} week-and-clock centile sets, "
-                f"{len(days)} equality rollup days; equality page by ethnicity and locality, across the service, for one locality and for one source = direct computation)"
+                f"{len(days)} equality rollup days; equality page by ethnicity and locality, across the service, for one locality, for one source and for "
+                f"routine referrals from GPs = direct computation)"
             )
             for problem in problems[:10]:
                 print(f"    {problem}")

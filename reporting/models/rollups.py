@@ -331,7 +331,8 @@ class HandoffFact(models.Model):
 
 class DailyEqualityRollup(models.Model):
     """One London day, clock kind (or ``referral``) and group (an equality breakdown's, a
-    dashboard filter's, or a breakdown's within one locality, kind of team, source or urgency):
+    dashboard filter's, or a breakdown's within one locality, kind of team, source or urgency;
+    or one London month's breakdown within a combination of all four, ``day`` its first day):
     what the equality page shows, the
     waits and breaches pages' counts and centiles, and the flow page's re-referrals by team, for
     every period, without reading a clock.
@@ -342,20 +343,22 @@ class DailyEqualityRollup(models.Model):
     ``completed`` waits in ``len(waits)`` bytes say which). A period's median and
     90th centile are taken from the merged waits of its days: the same values, so the same
     figures, as ``percentile_cont`` over the clocks. Periods are whole London days, so
-    every period is a run of whole rows. The equality page with a team or two or more filters
-    set, and the waits page with two or more filters, compute their own.
+    every period is a run of whole rows. The equality page with two or more filters set sums the
+    monthly combinations over a period's whole months and counts the days outside them; with a
+    team, and the waits page with two or more filters, they compute their own.
     """
 
     day = models.DateField(help_text="London date of the event counted.")
     kind = models.CharField(max_length=16, help_text="A clock kind, or 'referral' for referrals received.")
     dimension = models.CharField(
         max_length=40,
-        help_text="The column (ethnicity, ..., team_id, source, ...), or <filter>|<breakdown> "
-        "(locality_id, service, source or urgency).",
+        help_text="The column (ethnicity, ..., team_id, source, ...), <filter>|<breakdown> "
+        "(locality_id, service, source or urgency), or monthly|<breakdown>.",
     )
     value = models.CharField(
-        max_length=64,
-        help_text="Its value as text ('None': no deprivation decile), '<filter's value>|<value>' within one.",
+        max_length=128,
+        help_text="Its value as text ('None': no deprivation decile), '<filter's value>|<value>' within one, "
+        "'<locality>|<kind of team>|<source>|<urgency>|<value>' monthly.",
     )
     received = models.IntegerField(default=0, help_text="Referrals received on the day.")
     re_referred = models.IntegerField(

@@ -3,6 +3,7 @@ and its every figure (counts, rates, medians, 90th centiles) equals the same fig
 directly from the reporting rows (``percentile_cont`` over the clocks), after a rebuild and
 after the refresh has taken in changes."""
 
+import itertools
 import random
 import struct
 from dataclasses import asdict
@@ -19,7 +20,7 @@ from reporting.facts import facts_catch_up
 from reporting.filters import Filters
 from reporting.models import DailyEqualityRollup, ReferralFact
 from reporting.percentiles import interpolate, reporting_reads
-from reporting.periods import Period
+from reporting.periods import Period, london_date
 from reporting.rebuild import facts_rebuild, facts_verify
 from tests.factories import make_referral
 from tests.reporting.conftest import NOW, PERIOD, contact, page_tables, row
@@ -42,6 +43,8 @@ def figures(source, *, by: str, period: Period, now, filters: Filters | None = N
     with reporting_reads():
         if source == "rollup":
             equality._from_rollup(row_for=row_for, column=by, period=period, filters=filters, now=now)
+        elif source == "months":  # two or more filters: the monthly combinations and the days outside them
+            assert equality._from_months(row_for=row_for, column=by, period=period, filters=filters, now=now)
         else:  # the direct computation, as the page does with another filter set
             equality._live(row_for=row_for, column=by, period=period, filters=filters, now=now)
     return {value: asdict(r) for value, r in rows.items()}
@@ -61,6 +64,47 @@ def assert_page_equals_direct_computation(*, period: Period = WHOLE_PERIOD, now=
         for by in BREAKDOWNS:
             from_rollup = figures("rollup", by=by, period=period, now=now, filters=filters)
             assert from_rollup == figures("direct", by=by, period=period, now=now, filters=filters), (by, filters)
+    assert_two_or_more_filters_equal_direct_computation(period=period, now=now, breakdowns=BREAKDOWNS[:2])
+
+
+def held_values() -> dict[str, list]:
+    """Each of the four combinable filters' values the reporting rows hold."""
+    return {
+        name: sorted({*ReferralFact.objects.values_list(name, flat=True)}, key=str)
+        for name in equality_rollup.WITHIN_FILTER
+    }
+
+
+def assert_two_or_more_filters_equal_direct_computation(
+    *, period: Period, now=NOW, breakdowns=BREAKDOWNS, every_value: bool = False
+) -> None:
+    """With two, three and all four of a locality, kind of team, source and urgency set (each value
+    the rows hold with ``every_value``, else the first and one none holds), the page from the
+    monthly combinations and the days outside them equals the direct computation. A period
+    holding no whole month before today is computed directly, as before."""
+    held = held_values()
+    if not every_value:
+        held = {name: [values[0], "none_such" if name != "locality_id" else 0] for name, values in held.items()}
+    checked = 0
+    for size in (2, 3, 4):
+        for names in itertools.combinations(equality_rollup.WITHIN_FILTER, size):
+            for chosen in itertools.product(*(held[name] for name in names)):
+                filters = Filters(**dict(zip(names, chosen, strict=True)))
+                found = equality_rollup.combination_rows(
+                    column="ethnicity", period=period, filters=filters, today=london_date(now)
+                )
+                if period.whole_months(london_date(now)) is None:
+                    assert found is None
+                    continue
+                assert found is not None
+                for by in breakdowns:
+                    from_months = figures("months", by=by, period=period, now=now, filters=filters)
+                    assert from_months == figures("direct", by=by, period=period, now=now, filters=filters), (
+                        by,
+                        filters,
+                    )
+                    checked += 1
+    assert checked or period.whole_months(london_date(now)) is None
 
 
 def test_every_breakdown_from_the_rollup_equals_a_direct_computation(service, alice, south_team):
@@ -195,6 +239,118 @@ def test_the_refresh_keeps_the_rollup_exact_through_every_kind_of_change(
     assert_page_equals_direct_computation(period=whole, now=later + timedelta(minutes=10))
     chinese = figures("rollup", by="ethnicity", period=whole, now=later)[Person.Ethnicity.CHINESE]
     assert (chinese["received"], chinese["fr_n"], chinese["tr_n"]) == (1, 1, 1)
+
+
+def vary_the_service(service, *, alice, south_team, north_practice) -> None:
+    """Two localities and kinds of team, two sources and two urgencies, and referrals received,
+    answered and due in February (a whole month of the test's periods) as well as January and
+    March; then the reporting tables rebuilt."""
+    referral_redirect(
+        referral=service.referrals[12], by=alice, now=NOW - timedelta(days=2), to_team=south_team, note="South.",
+        person_informed=True,
+    )  # fmt: skip
+    Team.objects.filter(pk=south_team.pk).update(kind=Team.Kind.CRISIS)
+    Referral.objects.filter(pk__in=[service.referrals[i].pk for i in (2, 5, 12)]).update(source=Referral.Source.SELF)
+    Referral.objects.filter(pk__in=[service.referrals[i].pk for i in (5, 7)]).update(urgency=Referral.Urgency.URGENT)
+    for days, (first, second) in enumerate([(2, 9), (30, 15), (5, 40)]):
+        received = datetime(2026, 2, 3 + 4 * days, 10, 0, tzinfo=UTC)
+        referral = make_referral(by=alice, received_at=received, now=received, practice=north_practice)
+        contact(referral, alice, received + timedelta(hours=first))
+        contact(referral, alice, received + timedelta(days=second))
+        if days == 1:
+            Referral.objects.filter(pk=referral.pk).update(source=Referral.Source.SELF)
+    facts_rebuild(now=NOW)
+
+
+def test_the_page_with_two_or_more_filters_sums_whole_months_and_counts_the_days_outside_them(
+    service, alice, south_team, north_practice
+):
+    """Every combination of two, three or four of the filters over the values the rows hold, for a
+    period with days outside its whole month either side, and on four more periods: whole months
+    alone, days outside after them only, a period ending before today, and one holding no whole
+    month (computed directly)."""
+    vary_the_service(service, alice=alice, south_team=south_team, north_practice=north_practice)
+    assert {name: len(values) for name, values in held_values().items()} == {
+        "locality_id": 2,
+        "service": 2,
+        "source": 2,
+        "urgency": 2,
+    }
+    assert WHOLE_PERIOD.whole_months(london_date(NOW)) == (
+        date(2026, 2, 1),
+        date(2026, 2, 1),
+        [Period(first_day=date(2026, 1, 20), last_day=date(2026, 1, 31)), Period(date(2026, 3, 1), date(2026, 3, 16))],
+    )
+    assert_two_or_more_filters_equal_direct_computation(
+        period=WHOLE_PERIOD, every_value=True, breakdowns=BREAKDOWNS[:3]
+    )
+    for period in (
+        Period(first_day=date(2025, 12, 1), last_day=date(2026, 2, 28)),  # whole months only
+        Period(first_day=date(2026, 1, 1), last_day=date(2026, 3, 16)),  # days outside after them
+        Period(first_day=date(2026, 1, 25), last_day=date(2026, 3, 4)),  # a month and a bit either side
+        Period(first_day=date(2026, 1, 25), last_day=date(2026, 2, 18)),  # no whole month: computed directly
+    ):
+        assert_two_or_more_filters_equal_direct_computation(period=period)
+    # Clocks due later today are not due yet, in the days outside the months as in the rollup.
+    later_today = NOW + timedelta(hours=5)
+    assert_two_or_more_filters_equal_direct_computation(period=WHOLE_PERIOD, now=later_today, breakdowns=("ethnicity",))
+
+
+def test_with_a_team_and_another_filter_the_page_computes_directly(service, north_team):
+    facts_rebuild(now=NOW)
+    for filters in (Filters(team_id=north_team.pk, source="gp"), Filters(source="gp"), Filters()):
+        assert (
+            equality_rollup.combination_rows(column="ethnicity", period=WHOLE_PERIOD, filters=filters, today=NOW.date())
+            is None
+        )
+
+
+def test_the_page_with_two_filters_reads_its_combinations_monthly_cells(
+    client, tina, service, alice, south_team, north_practice, at_now
+):
+    """A changed stored monthly cell moves the page's figure for the filters whose combination it
+    is, and not the page for another urgency (so the page reads the rollup, not a year of clocks)."""
+    vary_the_service(service, alice=alice, south_team=south_team, north_practice=north_practice)
+    client.force_login(tina)
+
+    def table(urgency):
+        query = {**PERIOD, "by": "ethnicity", "source": "gp", "urgency": urgency}
+        return page_tables(client.get(URL, query))["by-ethnicity"]
+
+    not_stated = "Not stated"
+    assert row(table("routine"), not_stated)["Referrals received"] == "*"  # 3 in January, 2 in February
+    assert row(table("urgent"), not_stated)["Referrals received"] == "0"
+    cell = DailyEqualityRollup.objects.get(
+        dimension="monthly|ethnicity", day=date(2026, 2, 1), kind="referral", value__contains="|gp|routine|"
+    )
+    assert cell.value.endswith(f"|{Person.Ethnicity.NOT_STATED}") and cell.received == 2
+    DailyEqualityRollup.objects.filter(pk=cell.pk).update(received=F("received") + 40)
+    assert row(table("routine"), not_stated)["Referrals received"] == "45"  # 3 + 2 + 40: read from the cell
+    assert row(table("urgent"), not_stated)["Referrals received"] == "0"
+
+
+def test_whole_months_of_a_period_are_those_ended_before_today():
+    today = date(2026, 3, 16)
+    months = Period(first_day=date(2025, 3, 17), last_day=today).whole_months(today)  # the last 52 weeks
+    assert months == (
+        date(2025, 4, 1),
+        date(2026, 2, 1),
+        [Period(date(2025, 3, 17), date(2025, 3, 31)), Period(date(2026, 3, 1), today)],
+    )
+    # A month ending yesterday is whole; one holding today is not; nor one the period cuts.
+    assert Period(date(2026, 2, 1), date(2026, 2, 28)).whole_months(date(2026, 3, 1)) == (
+        date(2026, 2, 1),
+        date(2026, 2, 1),
+        [],
+    )
+    assert Period(date(2026, 2, 1), date(2026, 2, 28)).whole_months(date(2026, 2, 28)) is None
+    assert Period(date(2026, 2, 2), date(2026, 3, 31)).whole_months(date(2026, 6, 1)) == (
+        date(2026, 3, 1),
+        date(2026, 3, 1),
+        [Period(date(2026, 2, 2), date(2026, 2, 28))],
+    )
+    assert Period(date(2025, 12, 1), date(2026, 1, 31)).whole_months(today)[:2] == (date(2025, 12, 1), date(2026, 1, 1))
+    assert Period(date(2026, 2, 10), date(2026, 3, 9)).whole_months(today) is None
 
 
 def _cells(rows) -> dict[tuple, tuple]:
