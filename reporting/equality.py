@@ -170,34 +170,64 @@ def _from_months(*, row_for, column: str, period: Period, filters: Filters, now:
         return False
     rows, outside = found
     waits: dict[tuple[str, str], equality_rollup.Runs] = defaultdict(equality_rollup.Runs)
-    _add_cells(rows, row_for=row_for, waits=waits, today=today, value_of=equality_rollup.breakdown_value)
+    _add_cells(
+        rows,
+        row_for=row_for,
+        waits=waits,
+        today=today,
+        value_of=equality_rollup.breakdown_value,
+        keep=equality_rollup.combination_matcher(filters),
+    )
     if outside:
-        days = [day for part in outside for day in part.each_day()]
+        # One UNION ALL branch per run of days, so each reads its own index range.
+        union_all = equality_rollup.union_all
         _add_received(
-            ReferralFact.objects.filter(filters.q(), equality_rollup.within_days("received_at", days)),
+            union_all(
+                [
+                    _received_by(
+                        ReferralFact.objects.filter(filters.q(), received_at__gte=part.start, received_at__lt=part.end),
+                        column=column,
+                    )
+                    for part in outside
+                ]
+            ),
             row_for=row_for,
-            column=column,
         )
-        stopped = ClockFact.objects.filter(filters.q(), equality_rollup.within_days("stopped_at", days))
-        for value, kind, completed, met, packed in equality_rollup.stopped_runs(stopped, column):
+        stopped = [
+            ClockFact.objects.filter(filters.q(), stopped_at__gte=part.start, stopped_at__lt=part.end)
+            for part in outside
+        ]
+        for value, kind, completed, met, packed in equality_rollup.stopped_runs(stopped, column=column, kinds=KINDS):
             row = row_for(value)
             if kind == FR:
                 row.fr_n, row.fr_met = row.fr_n + completed, row.fr_met + met
             elif kind == TR:
                 row.tr_n, row.tr_met = row.tr_n + completed, row.tr_met + met
             waits[(value, kind)].add(packed, completed)
-        due = ClockFact.objects.filter(filters.q(), equality_rollup.within_days("due_at", days), due_at__lt=now)
-        _count_due(due, row_for=row_for, column=column, now=now)
+        parts = [part for part in outside if part.start < now]
+        if parts:
+            _add_due_counts(
+                union_all(
+                    [
+                        _due_by(due_in_period(period=part, filters=filters, now=now), column=column, now=now)
+                        for part in parts
+                    ]
+                ),
+                row_for=row_for,
+            )
     _add_centiles(waits, row_for=row_for)
     return True
 
 
-def _add_cells(rows, *, row_for, waits: dict, today, value_of) -> None:
-    """Add the rollup's rows to the groups' counts, and their waits to the groups' runs. A day's
-    due clocks count only for days before today (the page counts today's itself)."""
+def _add_cells(rows, *, row_for, waits: dict, today, value_of, keep=None) -> None:
+    """Add the rollup's rows (those ``keep`` keeps, with it) to the groups' counts, and their waits
+    to the groups' runs. A day's due clocks count only for days before today (the page counts
+    today's itself)."""
     for day, kind, value, received, due, breached, completed, met, packed in rows.values_list(
         "day", "kind", "value", "received", "due", "breached", "completed", "met", equality_rollup.packed_waits()
     ):
+        if keep is not None and not keep(value):
+            continue
         value = value_of(value)
         row = row_for(value)
         if kind == REFERRAL:
@@ -230,9 +260,11 @@ def _live(*, row_for, column: str, period: Period, filters: Filters, now: dateti
     no breakdown within them)."""
     # 1. Referrals received.
     _add_received(
-        ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end),
+        _received_by(
+            ReferralFact.objects.filter(filters.q(), received_at__gte=period.start, received_at__lt=period.end),
+            column=column,
+        ),
         row_for=row_for,
-        column=column,
     )
     # 2. Completed waits, with centiles, per group and clock.
     stopped = ClockFact.objects.filter(filters.q(), stopped_at__gte=period.start, stopped_at__lt=period.end)
@@ -253,29 +285,41 @@ def _live(*, row_for, column: str, period: Period, filters: Filters, now: dateti
     _add_due(row_for=row_for, column=column, period=period, filters=filters, now=now)
 
 
-def _add_received(referrals, *, row_for, column: str) -> None:
-    for value, n in (
+def _received_by(referrals, *, column: str):
+    """(group value, referrals received) of these referrals."""
+    return (
         referrals.order_by()
         .values(column)
         .annotate(n=Count("received_at"))  # not "pk": everything this needs is in the received index
         .values_list(column, "n")
-    ):
+    )
+
+
+def _add_received(counts, *, row_for) -> None:
+    for value, n in counts:
         row_for(value).received += n
 
 
 def _add_due(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
     """Clocks of either kind due in the period (and by now), and how many of them breached."""
-    _count_due(due_in_period(period=period, filters=filters, now=now), row_for=row_for, column=column, now=now)
+    _add_due_counts(
+        _due_by(due_in_period(period=period, filters=filters, now=now), column=column, now=now), row_for=row_for
+    )
 
 
-def _count_due(clocks, *, row_for, column: str, now: datetime) -> None:
-    for value, due, breached in (
+def _due_by(clocks, *, column: str, now: datetime):
+    """(group value, clocks due, of which breached) of these clocks."""
+    return (
         clocks.order_by()
         .values(column)
         # Count("kind"), not "pk": everything this needs is in the due index.
         .annotate(due=Count("kind"), breached=Count("kind", filter=breached_q(now)))
         .values_list(column, "due", "breached")
-    ):
+    )
+
+
+def _add_due_counts(counts, *, row_for) -> None:
+    for value, due, breached in counts:
         row = row_for(value)
         row.due += due
         row.breached += breached

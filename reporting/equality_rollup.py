@@ -20,16 +20,16 @@ exactly the cells its changed rows count in, in its transaction (``apply_changes
 
 import binascii
 import math
-import re
 import sys
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from itertools import chain
+from operator import itemgetter
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, Func, Q, QuerySet, TextField, Value
+from django.db.models import Aggregate, Count, F, Func, Lookup, Q, QuerySet, TextField, Value
 
 from common.london import london_date, london_midnight
 from reporting.models import ClockFact, DailyEqualityRollup, ReferralFact
@@ -321,10 +321,12 @@ def combination_rows(
     if months is None:
         return None
     first, last, outside = months
-    # The filters' own values where set, any value (no "|" in one) where not.
-    pattern = "^" + r"\|".join(re.escape(active[name]) if name in active else "[^|]*" for name in WITHIN_FILTER) + r"\|"
+    # The filters' own values where set, anything where not: "%|%|gp|routine|%". No value holds a
+    # "|", so each of the pattern's four matches one of the value's four, in order. (LIKE, not a
+    # regular expression: at a million referrals 23 ms against 80 for a year's 114,740 rows.)
+    pattern = "|".join(_like_escaped(active[name]) if name in active else "%" for name in WITHIN_FILTER) + "|%"
     rows = DailyEqualityRollup.objects.filter(
-        dimension=f"{MONTHLY}|{column}", day__gte=first, day__lte=last, value__regex=pattern
+        _Like(F("value"), Value(pattern)), dimension=f"{MONTHLY}|{column}", day__gte=first, day__lte=last
     ).order_by()
     return rows, outside
 
@@ -337,24 +339,41 @@ class _PackedWaits(Aggregate):
     output_field = TextField()
 
 
-def stopped_runs(clocks: "QuerySet[ClockFact]", column: str) -> list[tuple[str, str, int, int, bytes | memoryview]]:
+def stopped_runs(
+    parts: "list[QuerySet[ClockFact]]", *, column: str, kinds: Iterable[str]
+) -> list[tuple[str, str, int, int, bytes | memoryview]]:
     """(group value as text, kind, completed, met, their waits sorted and packed) of these clocks'
-    completed waits, per group and kind, for a period's ``Runs`` beside the rollup's days. On
-    PostgreSQL the database sorts and packs each group's waits; elsewhere Python does."""
-    clocks = clocks.filter(wait_seconds__isnull=False, stopped_at__isnull=False).order_by()
+    completed waits of these kinds, per part, group and kind, for a period's ``Runs`` beside the
+    rollup's days (a group may come once per part). On PostgreSQL the database sorts and packs
+    each group's waits, one UNION ALL branch per part and kind, so each reads its own range of the
+    stopped index (which leads with the kind); elsewhere Python does."""
+    kinds = list(kinds)
+    parts = [
+        part.filter(wait_seconds__isnull=False, stopped_at__isnull=False, kind__in=kinds).order_by() for part in parts
+    ]
+    if not parts:
+        return []
     if on_postgresql():
-        return [
-            (str(value), kind, completed, met, from_text(packed))
-            for value, kind, completed, met, packed in clocks.values(column, "kind")
+        grouped = [
+            part.filter(kind=kind)
+            .values(column, "kind")
             .annotate(
                 completed=Count("kind"),  # not "pk": the stopped index holds what this needs
                 met=Count("kind", filter=Q(met=True)),
                 packed=_PackedWaits("wait_seconds"),
             )
             .values_list(column, "kind", "completed", "met", "packed")
+            for part in parts
+            for kind in kinds
+        ]
+        return [
+            (str(value), kind, completed, met, from_text(packed))
+            for value, kind, completed, met, packed in union_all(grouped)
         ]
     found: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
-    for value, kind, met, wait in clocks.values_list(column, "kind", "met", "wait_seconds"):
+    for value, kind, met, wait in chain.from_iterable(
+        part.values_list(column, "kind", "met", "wait_seconds") for part in parts
+    ):
         waits, met_count = found.setdefault((str(value), kind), ([], [0]))
         waits.append(wait)
         met_count[0] += bool(met)
@@ -362,6 +381,41 @@ def stopped_runs(clocks: "QuerySet[ClockFact]", column: str) -> list[tuple[str, 
         (value, kind, len(waits), met_count[0], pack(sorted(waits)))
         for (value, kind), (waits, met_count) in found.items()
     ]
+
+
+class _Like(Lookup):
+    """``value LIKE pattern``, with backslash escaping on every database (SQLite has none unless asked)."""
+
+    lookup_name = "like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def combination_matcher(filters: Filters) -> "Callable[[str], bool]":
+    """Whether a monthly row's value (``combination_rows``) is exactly of the filters' combination
+    (LIKE's matching is the database's: SQLite's ignores case)."""
+    placed = [""] * len(WITHIN_FILTER)
+    for name, value in filters.active():
+        placed[WITHIN_FILTER.index(name)] = value
+    pick = itemgetter(*(WITHIN_FILTER.index(name) for name, _ in filters.active()))  # C, not a loop a row
+    expected = pick(placed)
+
+    def matches(combination_value: str) -> bool:
+        return pick(combination_value.split("|", len(WITHIN_FILTER))) == expected
+
+    return matches
+
+
+def union_all(parts: list[QuerySet]) -> QuerySet:
+    """The parts' rows, one UNION ALL branch each (a part alone as it is)."""
+    return parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
 
 
 def breakdown_value(combination_value: str) -> str:

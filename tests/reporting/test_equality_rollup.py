@@ -464,3 +464,17 @@ def test_a_wait_of_more_than_68_years_is_counted_exactly(service, alice, north_p
     assert facts_verify() == []
     whole = Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 17))
     assert_page_equals_direct_computation(period=whole, now=later + timedelta(minutes=10))
+
+
+def test_a_monthly_row_is_kept_only_for_exactly_its_filters_combination():
+    """The database's LIKE picks the rows (SQLite's ignores case); each is checked exactly."""
+    matches = equality_rollup.combination_matcher(Filters(source="gp", urgency="routine"))
+    assert matches("3|locality|gp|routine|A")
+    assert matches("None||gp|routine|None")  # no locality, no kind of team
+    assert not matches("3|locality|GP|routine|A")
+    assert not matches("3|locality|gp|urgent|A")
+    assert not matches("3|gp|routine|other|A")  # the same words in other places
+    every = equality_rollup.combination_matcher(
+        Filters(locality_id=3, service="crisis", source="self", urgency="urgent")
+    )
+    assert every("3|crisis|self|urgent|Z") and not every("33|crisis|self|urgent|Z")
