@@ -256,8 +256,9 @@ def _add_centiles(waits: dict, *, row_for) -> None:
 
 
 def _live(*, row_for, column: str, period: Period, filters: Filters, now: datetime) -> None:
-    """With a team or two or more filters set: computed from the reporting rows (the rollup keeps
-    no breakdown within them)."""
+    """With a team set, or two or more filters over a period holding no whole month before today:
+    computed from the reporting rows (the rollup keeps no breakdown within a team, and its
+    combinations only by month)."""
     # 1. Referrals received.
     _add_received(
         _received_by(
