@@ -5,7 +5,9 @@ real PostgreSQL, from the migration before to its own, and back to the latest.
 - 0009 gives each clock's reporting row the London day it stopped, and empties the clocks' rows.
 - 0010 gives the daily rollup each breakdown within each kind of team, source and urgency, whose
   values are longer.
-- 0011 gives the weekly cells the clocks due in each week that breached."""
+- 0011 gives the weekly cells the clocks due in each week that breached.
+- 0014 gives the daily rollup each breakdown within every combination of four filters by month,
+  whose values are longer still."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,6 +19,8 @@ BEFORE = ("reporting", "0008_team_indexes")
 AFTER = ("reporting", "0009_clockfact_stopped_on")
 WITHIN_FILTERS = ("reporting", "0010_rollup_within_filters")
 WEEKLY_BREACHED = ("reporting", "0011_weekly_breached")
+BEFORE_MONTHLY = ("reporting", "0013_clockfact_late_due_idx")
+MONTHLY = ("reporting", "0014_equality_rollup_monthly_combinations")
 T0 = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in London
 
 
@@ -109,3 +113,22 @@ def test_the_weekly_cells_gain_a_breach_count_and_the_store_is_marked_never_buil
     assert state.rebuilt_at is None and state.last_audit_id == 7
     stored = new.get_model("reporting", "WeeklyRollup").objects.get(**cell)
     assert (stored.due, stored.breached) == (3, 0)  # not counted until the rebuild
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rollup_is_marked_never_built_and_the_longest_monthly_combination_fits():
+    old = migrate(BEFORE_MONTHLY)
+    old.get_model("reporting", "ReportingState").objects.create(pk=1, last_audit_id=7, refreshed_at=T0, rebuilt_at=T0)
+    # A locality id, the longest kind of team, source and urgency, and a sexual orientation: 68 characters.
+    longest = "1234567|system_service|emergency_department|very_urgent|heterosexual"
+    assert len(longest) > 64
+    month = dict(day=date(2026, 6, 1), kind="referral", dimension="monthly|sexual_orientation", value=longest)
+    with pytest.raises(DataError), transaction.atomic():
+        old.get_model("reporting", "DailyEqualityRollup").objects.create(**month)
+
+    new = migrate(MONTHLY)
+
+    state = new.get_model("reporting", "ReportingState").objects.get(pk=1)
+    assert state.rebuilt_at is None and state.last_audit_id == 7
+    row = new.get_model("reporting", "DailyEqualityRollup").objects.create(**month, received=1)
+    assert row.value == longest
