@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from django.db.models import Aggregate, BinaryField, Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from referrals.models import Clock
 from reporting import equality_rollup, percentiles
@@ -115,17 +115,6 @@ class DayWaits:
     waits: bytes
 
 
-class _PackedWaits(Aggregate):
-    """``string_agg(int8send(wait), '' ORDER BY wait)``: a group's waits sorted, 8 bytes each, as
-    ``equality_rollup.pack`` writes a day with a wait too long for 4. The rollup packs 4 bytes
-    a wait where they fit; here, 4 bytes and base64 saved no time that could be told from the
-    noise (routine referrals from GPs, a year: 161-175 ms against 144-173), and a wait that does
-    not fit would need a check on every row."""
-
-    template = "string_agg(int8send(%(expressions)s), ''::bytea ORDER BY %(expressions)s)"
-    output_field = BinaryField()
-
-
 class LiveDays:
     """The completed waits of the clocks a combination of filters matches, day by day, read in one
     statement for both the period's figures and the trend's weekly centiles.
@@ -137,8 +126,10 @@ class LiveDays:
     (issue 17). The days are London days (``ClockFact.stopped_on``), read from
     ``clockfact_completed_on_idx`` in the order they are packed: by kind, day and wait, so nothing
     is sorted but each day's few hundred waits (the statement 230 -> 149 ms at a million
-    referrals, routine referrals from GPs). PostgreSQL only: SQLite (the demo) has no int8send, and keeps the two
-    statements.
+    referrals, routine referrals from GPs). The waits come packed 8 bytes each as bytes
+    (``equality_rollup.PackedWaits``): 4 bytes and base64 saved no time that could be told from
+    the noise here (161-175 ms against 144-173), and a wait too long for 4 would need a check on
+    every row. PostgreSQL only: SQLite (the demo) has no int8send, and keeps the two statements.
     """
 
     def __init__(self, *, filters: Filters, first_day: date, last_day: date) -> None:
@@ -166,7 +157,7 @@ class LiveDays:
             .annotate(
                 completed=Count("kind"),  # not "pk": stay in the index
                 met=Count("kind", filter=Q(met=True)),
-                waits=_PackedWaits("wait_seconds"),
+                waits=equality_rollup.PackedWaits("wait_seconds"),
             )
             .values_list("stopped_on", "kind", "completed", "met", "waits")
             for kind in KINDS
