@@ -23,7 +23,8 @@ def period_rows(*, period: Period, filters: Filters) -> "QuerySet[DailyEqualityR
     """The rollup's rows of the period's days that count what a page with these filters counts:
     with none set, every group of one column (``locality_id``), whose groups together count each
     referral and clock once; with one set, that filter's group. None with two or more set: the
-    rollup keeps no cells for a combination, so the page computes from the reporting rows."""
+    rollup keeps no daily cells for a combination (its monthly ones serve the equality page,
+    ``combination_rows``), so the page computes from the reporting rows."""
     single = filters.single()
     if single is None:
         return None
