@@ -180,7 +180,7 @@ def _from_months(*, row_for, column: str, period: Period, filters: Filters, now:
     )
     if outside:
         # One UNION ALL branch per run of days, so each reads its own index range.
-        union_all = equality_rollup.union_all
+        union_all = percentiles.union_all
         _add_received(
             union_all(
                 [

@@ -22,6 +22,12 @@ from django.db.models import Aggregate, Count, Q, QuerySet
 MEDIAN_AND_P90 = (0.5, 0.9)
 
 
+def union_all(parts: list[QuerySet]) -> QuerySet:
+    """The parts' rows, one UNION ALL branch each (a part alone as it is): PostgreSQL can run the
+    branches side by side, each reading its own index range."""
+    return parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
+
+
 def interpolate(sorted_values: Sequence[float], fraction: float) -> float | None:
     """percentile_cont of already sorted values, exactly as PostgreSQL computes it; None of none."""
     if not sorted_values:
@@ -96,7 +102,7 @@ def grouped(
                 .annotate(_n=Count(value), _p=PercentileCont(value, fractions), **extra)
                 for v in column_values
             ]
-            rows = parts[0].union(*parts[1:], all=True)
+            rows = union_all(parts)
         return {
             tuple(row[name] for name in by): Group(
                 n=row["_n"], centiles=list(row["_p"] or [None] * len(fractions)), extra={k: row[k] for k in extra}
@@ -159,9 +165,7 @@ def split(
         )
         for group in groups
     ]
-    rows = {row[column]: row for row in parts[0].union(*parts[1:], all=True)} if len(parts) > 1 else {}
-    if len(parts) == 1:
-        rows = {row[column]: row for row in parts[0]}
+    rows = {row[column]: row for row in union_all(parts)} if parts else {}
     return {
         group: Group(
             n=rows[group]["_n"] if group in rows else 0,

@@ -60,7 +60,6 @@ from .reading import (
     period_rows,
     re_referral_rows,
     stopped_runs,
-    union_all,
     within_days,
 )
 from .upkeep import (
@@ -115,7 +114,6 @@ __all__ = [
     "re_referral_rows",
     "rebuild_in_postgresql",
     "stopped_runs",
-    "union_all",
     "unpack",
     "verify",
     "width",

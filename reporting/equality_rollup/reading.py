@@ -12,7 +12,7 @@ from django.db.models import Count, F, Lookup, Q, QuerySet, Value
 from common.london import london_midnight
 from reporting.filters import Filters
 from reporting.models import ClockFact, DailyEqualityRollup
-from reporting.percentiles import on_postgresql
+from reporting.percentiles import on_postgresql, union_all
 from reporting.periods import Period
 
 from .cells import MONTHLY, REFERRAL, WITHIN_FILTER
@@ -166,11 +166,6 @@ def combination_matcher(filters: Filters) -> "Callable[[str], bool]":
         return pick(combination_value.split("|", len(WITHIN_FILTER))) == expected
 
     return matches
-
-
-def union_all(parts: list[QuerySet]) -> QuerySet:
-    """The parts' rows, one UNION ALL branch each (a part alone as it is)."""
-    return parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
 
 
 def breakdown_value(combination_value: str) -> str:

@@ -165,7 +165,7 @@ class LiveDays:
         return [
             # A completed wait's clock has stopped, so it has its day (clockfact_stopped_together).
             DayWaits(day=cast(date, d), kind=k, completed=n, met=met, waits=bytes(packed))
-            for d, k, n, met, packed in parts[0].union(*parts[1:], all=True)
+            for d, k, n, met, packed in percentiles.union_all(parts)
         ]
 
     def between(self, first_day: date, last_day: date) -> list[DayWaits]:
