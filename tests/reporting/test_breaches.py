@@ -299,6 +299,18 @@ def test_the_breaches_page_across_the_service_counts_from_the_daily_rollup(clien
     assert row(filtered["summary"], "First response")["Clocks due"] == "12"
 
 
+def test_a_reader_who_may_not_open_records_has_no_breach_listed_nor_counted_and_no_query_run(sam, tina, service):
+    """A service manager sees the breaches page's figures, not its records: the list is empty and
+    its count 0 without asking the database, while a team's manager has breaches to count."""
+    facts_catch_up(now=NOW)
+    period = Period(first_day=date(2026, 1, 20), last_day=date(2026, 3, 16))
+    with CaptureQueriesContext(connection) as captured:
+        count = breaches.visible_breach_count(user=sam, period=period, filters=Filters(), now=NOW)
+        listed = list(breaches.visible_breaches(user=sam, period=period, filters=Filters(), now=NOW))
+    assert (count, listed, captured.captured_queries) == (0, [], [])
+    assert breaches.visible_breach_count(user=tina, period=period, filters=Filters(), now=NOW) > 0
+
+
 def test_a_team_readers_breach_count_is_read_from_the_late_clocks_index_alone(tina, service):
     """The list's count meets every breach of the period with the reader's visible ids; the
     clocks' side is read from ``clockfact_late_due_idx`` (clocks not stopped, or stopped late, with
